@@ -1,0 +1,69 @@
+"""The Bolt app factory (as in Slack's bolt-python starter template)."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
+
+from bot.deps import Deps
+from bot.listeners import register_listeners
+from bot.settings import Settings
+from flows.clock import Clock, SystemClock
+from storage.db import ensure_schema, make_engine, make_session_factory
+
+log = logging.getLogger("playbook.app")
+
+
+def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A WebClient on ``SLACK_API_URL`` that retries 429s (honouring Retry-After), 5xx and dropped
+    connections. Every client the app creates comes from here."""
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=15)
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=1),
+        ]
+    )
+    return client
+
+
+def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False) -> App:
+    """The Bolt app. ``process_before_response=True``: Slack gets its HTTP 200 only after the listener
+    returned, so every accepted answer is committed before the ack (a crash makes Slack retry).
+
+    In Socket Mode there are no HTTP requests to sign (the WebSocket is authenticated by the app
+    token), so the signing secret is optional there and required otherwise."""
+    if settings.slack_bot_token is None or (settings.slack_signing_secret is None and not socket_mode):
+        missing = ", ".join(settings.missing_for_http())
+        raise RuntimeError(f"Slack settings missing: {missing}")
+    client = make_web_client(settings, settings.slack_bot_token.get_secret_value())
+    secret = settings.slack_signing_secret
+    app = App(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret is not None else None,
+        request_verification_enabled=not socket_mode,
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(max_workers=settings.playbook_listener_threads),
+        raise_error_for_unhandled_request=False,
+        ignoring_self_events_enabled=True,
+    )
+
+    def inject_deps(context: BoltContext, next: Any) -> None:  # noqa: A002 - Bolt's argument name
+        context["deps"] = deps
+        next()
+
+    app.use(inject_deps)
+    register_listeners(app)
+    return app
+
+
+def build_deps(settings: Settings, clock: Clock | None = None) -> Deps:
+    engine = make_engine(settings.database_url)
+    ensure_schema(settings.database_url, engine)
+    return Deps(settings=settings, session_factory=make_session_factory(engine), clock=clock or SystemClock())

@@ -1,0 +1,169 @@
+"""``playbook-bot``: serve (HTTP), socket (Socket Mode), worker (scheduler), sandbox, db, classify."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from bot.settings import Settings
+
+log = logging.getLogger("playbook.cli")
+
+SETUP_HELP = """\
+Playbook bot needs Slack credentials to connect to a workspace:
+  SLACK_BOT_TOKEN       Bot User OAuth Token (xoxb-…), from your app's "OAuth & Permissions" page
+  SLACK_SIGNING_SECRET  from your app's "Basic Information" page (HTTP mode)
+  SLACK_APP_TOKEN       an app-level token (xapp-…) with connections:write (Socket Mode)
+Create the app from manifest.yml at https://api.slack.com/apps ("Create New App" → "From a manifest"),
+install it to your workspace, then put these in the environment or a .env file. See README.md.
+"""
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def cmd_serve(settings: Settings, host: str, port: int, scheduler: bool) -> int:
+    missing = settings.missing_for_http()
+    if missing:
+        print(f"Missing: {', '.join(missing)}\n\n{SETUP_HELP}", file=sys.stderr)
+        return 2
+    from gunicorn.app.base import BaseApplication
+
+    from bot.app import build_deps, create_app
+    from bot.web import make_wsgi_app
+
+    # Migrate once before workers start, so two workers never race to create tables.
+    build_deps(settings)
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", int(os.environ.get("WEB_CONCURRENCY", "1")))
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", settings.playbook_listener_threads)
+            self.cfg.set("timeout", 30)
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("accesslog", None)
+
+        def load(self) -> Any:
+            deps = build_deps(settings)
+            if scheduler:
+                from bot.scheduler import start_background_scheduler
+
+                start_background_scheduler(deps)
+            return make_wsgi_app(create_app(settings, deps))
+
+    print(f"Playbook bot listening on http://{host}:{port}/slack/events", file=sys.stderr)
+    Server().run()
+    return 0
+
+
+def cmd_socket(settings: Settings) -> int:
+    if settings.slack_app_token is None or settings.slack_bot_token is None:
+        print(f"Socket Mode needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN.\n\n{SETUP_HELP}", file=sys.stderr)
+        return 2
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import build_deps, create_app
+    from bot.scheduler import start_background_scheduler
+
+    deps = build_deps(settings)
+    app = create_app(settings, deps, socket_mode=True)
+    start_background_scheduler(deps)
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    return 0
+
+
+def cmd_worker(settings: Settings) -> int:
+    from bot.app import build_deps
+    from bot.scheduler import run_blocking_scheduler
+
+    run_blocking_scheduler(build_deps(settings))
+    return 0
+
+
+def cmd_sandbox(settings: Settings, port: int) -> int:
+    try:
+        from bot.sandbox.server import run_sandbox
+    except ImportError:
+        print(
+            "The local sandbox is not available in this version.\n"
+            f"Missing: {', '.join(settings.missing_for_http()) or 'nothing'}\n\n{SETUP_HELP}",
+            file=sys.stderr,
+        )
+        return 2
+    return run_sandbox(settings, port=port)
+
+
+def cmd_db(settings: Settings, action: str) -> int:
+    from storage.db import upgrade
+
+    if action == "upgrade":
+        upgrade(settings.database_url)
+        print("Database is up to date.", file=sys.stderr)
+    return 0
+
+
+def cmd_classify(path: str) -> int:
+    from flows.classification import run_classify_jsonl
+
+    with open(path, encoding="utf-8") as handle:
+        return run_classify_jsonl(handle, sys.stdout, sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="playbook-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="HTTP mode: Slack events at POST /slack/events")
+    serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server is meant to listen
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run check-ins in this process")
+    sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)")
+    sub.add_parser("worker", help="the scheduler alone")
+    sandbox = sub.add_parser("sandbox", help="the local workspace in a browser, no Slack account needed")
+    sandbox.add_argument("--port", type=int, default=3000)
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    classify = sub.add_parser("classify", help="classify five-whys analyses from a JSONL file")
+    classify.add_argument("file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _configure_logging()
+    args = build_parser().parse_args(argv)
+    if args.command == "classify":
+        return cmd_classify(args.file)
+    settings = Settings()
+    command = args.command
+    if command is None:
+        if settings.slack_app_token is not None:
+            command = "socket"
+        elif settings.has_http_credentials:
+            command = "serve"
+        else:
+            command = "sandbox"
+    if command == "serve":
+        port = getattr(args, "port", None) or settings.port
+        return cmd_serve(settings, getattr(args, "host", "0.0.0.0"), port, not getattr(args, "no_scheduler", False))  # noqa: S104
+    if command == "socket":
+        return cmd_socket(settings)
+    if command == "worker":
+        return cmd_worker(settings)
+    if command == "sandbox":
+        return cmd_sandbox(settings, getattr(args, "port", 3000))
+    if command == "db":
+        return cmd_db(settings, args.action)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,326 @@
+"""Running a session in Slack: one unit of work per reply (load, apply through the engine, store,
+commit), then post what the engine says comes next. Nothing is posted before the commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+
+from bot import blocks
+from bot.deps import Deps
+from bot.errors import BotNotInChannel, NotAllowed, SessionNotFound
+from bot.mrkdwn import escape
+from flows import engine
+from flows.engine import Answer, Outcome, Prompt, ReplyContext
+from flows.i18n import t
+from flows.schema import Template, get_template
+from flows.summary import build_summary
+from storage.models import AnswerVersion, Role, Session, SessionStatus
+from storage.uow import UnitOfWork
+
+log = logging.getLogger("playbook.conversation")
+
+
+def to_engine_answers(rows: Mapping[str, AnswerVersion]) -> dict[str, Answer]:
+    return {key: Answer(row.value, row.skipped, row.author_id) for key, row in rows.items()}
+
+
+def reply_context(deps: Deps, locale: str) -> ReplyContext:
+    tz = ZoneInfo(deps.settings.playbook_timezone)
+    return ReplyContext(
+        today=deps.clock.now().astimezone(tz).date(),
+        locale=locale,
+        working_day_hours=deps.settings.playbook_working_day_hours,
+        weeks_per_year=deps.settings.playbook_weeks_per_year,
+        escape=escape,
+    )
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a session's messages go."""
+
+    channel: str
+    thread_ts: str | None
+
+    @classmethod
+    def of(cls, session: Session) -> Place:
+        return cls(session.channel_id, None if session.is_dm else session.thread_ts)
+
+
+def post(client: WebClient, place: Place, text: str, content: list[Block]) -> str | None:
+    """Post one message (``text`` is the notification fallback). Returns its ts."""
+    response = client.chat_postMessage(
+        channel=place.channel,
+        thread_ts=place.thread_ts,
+        text=blocks.clip(text, 3000),
+        blocks=blocks.as_dicts(content),
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+    ts = response.get("ts")
+    return str(ts) if ts else None
+
+
+# --- starting ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    session_id: int
+    template: Template
+    place: Place
+
+
+def start_session(
+    deps: Deps,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    in_dm: bool,
+    template_id: str,
+    problem_statement: str | None,
+) -> Started:
+    """Create the session (anchor message first in a channel, since its ts names the thread), commit,
+    then post the introduction and the first question."""
+    template = get_template(template_id)
+    locale = "en"
+    if in_dm:
+        opened = client.conversations_open(users=user_id)
+        channel = str(opened["channel"]["id"])
+        thread_ts: str | None = None
+    else:
+        channel = channel_id
+        try:
+            anchor = client.chat_postMessage(
+                channel=channel,
+                text=t("anchor", locale, title=template.title.get(locale), session="…", facilitator=f"<@{user_id}>"),
+            )
+        except SlackApiError as error:
+            if error.response.get("error") in ("not_in_channel", "channel_not_found", "is_archived"):
+                raise BotNotInChannel(
+                    "I'm not in this channel yet. Invite me with `/invite @Playbook bot`, "
+                    "or start the session in a DM with me."
+                ) from error
+            raise
+        thread_ts = str(anchor["ts"])
+    with deps.uow() as uow:
+        uow.workspaces.get_or_create(team_id)
+        session = uow.sessions.add(
+            Session(
+                workspace_id=team_id,
+                template_id=template.id,
+                status=SessionStatus.ACTIVE,
+                facilitator_id=user_id,
+                channel_id=channel,
+                thread_ts=thread_ts,
+                is_dm=in_dm,
+                locale=locale,
+                created_at=deps.clock.now(),
+                updated_at=deps.clock.now(),
+            )
+        )
+        uow.sessions.add_participant(session, user_id, Role.FACILITATOR)
+        if problem_statement:
+            problem = uow.problems.add(team_id, problem_statement.strip()[:3000], user_id)
+            session.problem_id = problem.id
+        for change in engine.prefill_changes(template, problem_statement):
+            uow.answers.add_version(
+                session.id, change.key, value=change.value, author_id=user_id, raw_text=str(change.value)
+            )
+        answers = to_engine_answers(uow.answers.latest(session.id)) if problem_statement else {}
+        prompt = engine.current_prompt(template, answers, locale, escape)
+        uow.commit()
+        session_id = session.id
+    place = Place(channel, thread_ts)
+    if not in_dm and thread_ts is not None:
+        client.chat_update(
+            channel=channel,
+            ts=thread_ts,
+            text=t(
+                "anchor", locale, title=template.title.get(locale), session=session_id, facilitator=f"<@{user_id}>"
+            ),
+        )
+    intro = template.intro.get(locale)
+    content: list[Block] = blocks.notice_blocks(intro)
+    if prompt is not None:
+        content += blocks.prompt_blocks(prompt, session_id, locale=locale)
+    post(client, place, intro, content)
+    mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
+    return Started(session_id, template, place)
+
+
+# --- replies -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something a person said to a session: typed in the thread/DM or clicked as a button."""
+
+    team_id: str
+    user_id: str
+    text: str
+    # For a button: the prompt it belonged to; a stale click (already answered) changes nothing.
+    expected_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    session_id: int
+    place: Place
+    outcome: Outcome | None
+    notice: str | None = None
+    summary: list[Block] | None = None
+    locale: str = "en"
+
+
+def _ensure_may_answer(session: Session, user_id: str, uow: UnitOfWork) -> bool:
+    """Only participants answer. In a channel thread anyone in the channel may join by replying; a
+    DM session belongs to the person whose DM it is."""
+    if session.is_dm:
+        return any(p.user_id == user_id for p in session.participants)
+    uow.sessions.add_participant(session, user_id)
+    return True
+
+
+def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result:
+    """Apply a reply inside the caller's unit of work; the caller commits and then calls :func:`deliver`."""
+    place = Place.of(session)
+    locale = session.locale
+    if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+        return Result(session.id, place, None, notice=t("already_complete", locale) if reply.expected_key else None)
+    if not _ensure_may_answer(session, reply.user_id, uow):
+        raise NotAllowed(t("only_participants", locale))
+    template = get_template(session.template_id)
+    rows = uow.answers.latest(session.id)
+    answers = to_engine_answers(rows)
+    now = deps.clock.now()
+    if session.status == SessionStatus.PAUSED:
+        if engine.normalise_command(reply.text) not in ("resume", "continue", "carry on"):
+            return Result(session.id, place, None)
+        session.status = SessionStatus.ACTIVE
+        uow.sessions.touch(session, now)
+        prompt = engine.current_prompt(template, answers, locale, escape)
+        return Result(session.id, place, Outcome(message=t("resumed", locale), next_prompt=prompt))
+    if reply.expected_key is not None:
+        position = engine.walk(template, answers).current
+        if position is None or position.key != reply.expected_key:
+            return Result(session.id, place, None, notice="That question has already been answered.")
+    outcome = engine.apply_reply(template, answers, reply.text, reply_context(deps, locale))
+    versions = {key: row.version for key, row in rows.items()}
+    for change in outcome.changes:
+        uow.answers.add_version(
+            session.id,
+            change.key,
+            value=None if change.retract else change.value,
+            author_id=reply.user_id,
+            raw_text=None if change.retract else reply.text,
+            skipped=change.skipped,
+            retracted=change.retract,
+            current_versions=versions,
+        )
+    if outcome.control == "pause":
+        session.status = SessionStatus.PAUSED
+    summary = None
+    if outcome.completed and outcome.changes:
+        session.status = SessionStatus.COMPLETED
+        session.completed_at = now
+        final = engine.with_changes(answers, outcome.changes, reply.user_id)
+        summary = summary_for(session, template, final, now)
+    uow.sessions.touch(session, now)
+    return Result(session.id, place, outcome, summary=summary, locale=locale)
+
+
+def summary_for(session: Session, template: Template, answers: Mapping[str, Answer], now: datetime) -> list[Block]:
+    summary = build_summary(template, answers, session.locale)
+    return blocks.summary_blocks(
+        summary,
+        session_id=session.id,
+        facilitator=session.facilitator_id,
+        when=now.astimezone(ZoneInfo("Europe/London")).strftime("%-d %B %Y, %H:%M"),
+        locale=session.locale,
+    )
+
+
+def deliver(client: WebClient, result: Result) -> None:
+    """Post what a committed reply produced: a notice, the next prompt, or the completion and summary."""
+    outcome = result.outcome
+    locale = result.locale
+    if outcome is None:
+        return
+    content: list[Block] = []
+    text_parts: list[str] = []
+    if outcome.message:
+        content += blocks.notice_blocks(outcome.message)
+        text_parts.append(outcome.message)
+    if outcome.control == "pause":
+        paused = t("paused", locale, session=result.session_id)
+        content += blocks.notice_blocks(paused)
+        post(client, result.place, paused, content)
+        return
+    if outcome.completed and result.summary is not None:
+        template_done = t("already_complete", locale) if not outcome.changes else None
+        if template_done:
+            content += blocks.notice_blocks(template_done)
+        messages = blocks.split_messages(content + result.summary)
+        for number, message in enumerate(messages):
+            post(client, result.place, "Session summary" if number else " ".join(text_parts) or "Summary", message)
+        return
+    prompt: Prompt | None = outcome.next_prompt
+    if prompt is not None:
+        content += blocks.prompt_blocks(prompt, result.session_id, locale=locale)
+        text_parts.append(blocks.prompt_fallback_text(prompt))
+    if content:
+        post(client, result.place, "\n".join(text_parts), content)
+
+
+def find_session_for_message(
+    uow: UnitOfWork, *, team_id: str, channel_id: str, thread_ts: str | None, is_dm: bool
+) -> Session | None:
+    if is_dm:
+        return uow.sessions.open_dm_session(team_id, channel_id, for_update=True)
+    if thread_ts is None:
+        return None
+    return uow.sessions.by_thread(team_id, channel_id, thread_ts, for_update=True)
+
+
+def load_session(uow: UnitOfWork, team_id: str, session_id: int) -> Session:
+    session = uow.sessions.get(team_id, session_id, for_update=True)
+    if session is None:
+        raise SessionNotFound(t("unknown_session", session=session_id))
+    return session
+
+
+def repost_lost_prompt(deps: Deps, client: WebClient, team_id: str, session_id: int) -> None:
+    """On a retried delivery of an event we already stored: if the prompt that follows it was never
+    posted (the process died, or Slack failed, between the commit and the post), post it now."""
+    with deps.uow() as uow:
+        session = uow.sessions.get(team_id, session_id)
+        if session is None or session.status != SessionStatus.ACTIVE:
+            return
+        template = get_template(session.template_id)
+        answers = to_engine_answers(uow.answers.latest(session.id))
+        prompt = engine.current_prompt(template, answers, session.locale, escape)
+        if prompt is None or prompt.key == session.last_prompted_key:
+            return
+        place = Place.of(session)
+    post(client, place, blocks.prompt_fallback_text(prompt), blocks.prompt_blocks(prompt, session_id))
+    mark_prompted(deps, team_id, session_id, prompt.key)
+
+
+def mark_prompted(deps: Deps, team_id: str, session_id: int, key: str | None) -> None:
+    with deps.uow() as uow:
+        session = uow.sessions.get(team_id, session_id)
+        if session is not None:
+            session.last_prompted_key = key
+            uow.commit()
+

@@ -1,0 +1,84 @@
+"""Typed domain errors, and the one ``@app.error`` handler that decides where the user sees them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from flows.i18n import t
+
+log = logging.getLogger("playbook.errors")
+
+
+class PlaybookError(Exception):
+    """An error the user should see, in plain English. ``public`` messages may go in the thread."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.user_message = message
+
+
+class SessionNotFound(PlaybookError):
+    pass
+
+
+class NotAllowed(PlaybookError):
+    pass
+
+
+class BotNotInChannel(PlaybookError):
+    pass
+
+
+def _body_kind(body: dict[str, Any]) -> str:
+    if "command" in body:
+        return "command"
+    return str(body.get("type", ""))
+
+
+def _ephemeral(status: int, text: str) -> BoltResponse:
+    return BoltResponse(
+        status=status,
+        body=json.dumps({"response_type": "ephemeral", "text": text}),
+        headers={"content-type": ["application/json;charset=utf-8"]},
+    )
+
+
+def handle_error(error: Exception, body: dict[str, Any], client: WebClient, logger: logging.Logger) -> BoltResponse | None:
+    """Slash commands get an ephemeral reply in the HTTP response; buttons an ephemeral message; events
+    a 500 (Slack then retries, and nothing half-done was committed) unless the error was for the user."""
+    kind = _body_kind(body)
+    if isinstance(error, PlaybookError):
+        message = error.user_message
+        logger.info("refused: %s (%s)", type(error).__name__, message)
+    else:
+        message = t("something_went_wrong")
+        if isinstance(error, SlackApiError):
+            logger.error("Slack API error: %s", error.response.get("error") if error.response else error)
+        else:
+            logger.exception("listener failed", exc_info=error)
+    if kind == "command":
+        return _ephemeral(200, message)
+    if kind in ("block_actions", "view_submission"):
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        user = (body.get("user") or {}).get("id")
+        if channel and user:
+            try:
+                client.chat_postEphemeral(channel=channel, user=user, text=message)
+            except SlackApiError as failure:  # the user can't be told; the log must say so
+                logger.warning("could not tell %s about an error: %s", user, failure.response.get("error"))
+        if kind == "view_submission" and isinstance(error, PlaybookError):
+            return None
+        return BoltResponse(status=200, body="") if isinstance(error, PlaybookError) else None
+    if isinstance(error, PlaybookError):
+        return BoltResponse(status=200, body="")
+    return None
+
+
+def register(app: App) -> None:
+    app.error(handle_error)

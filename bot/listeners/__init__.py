@@ -1,0 +1,15 @@
+"""Listeners grouped by surface; :func:`register_listeners` wires them all."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot import errors
+from bot.listeners import actions, commands, messages
+
+
+def register_listeners(app: App) -> None:
+    commands.register(app)
+    messages.register(app)
+    actions.register(app)
+    errors.register(app)

@@ -1,0 +1,53 @@
+"""Buttons: each one is a shortcut for typing its reply in the thread."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import blocks, conversation
+from bot.deps import Deps
+from bot.errors import PlaybookError
+from bot.ids import ActionId, matching
+
+
+def handle_answer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    try:
+        value = json.loads(action.get("value") or "{}")
+        session_id = int(value["s"])
+        key = str(value["k"])
+        reply_text = str(value["r"])
+    except (ValueError, KeyError, TypeError):
+        ack()
+        return
+    team_id = str((body.get("team") or {}).get("id") or "")
+    user_id = str((body.get("user") or {}).get("id") or "")
+    reply = conversation.Reply(team_id, user_id, reply_text, expected_key=key)
+    with deps.uow() as uow:
+        session = conversation.load_session(uow, team_id, session_id)
+        result = conversation.apply(deps, uow, session, reply)
+        uow.commit()
+    ack()
+    if result.notice and result.outcome is None:
+        raise PlaybookError(result.notice)
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id")
+    if result.outcome is not None and not result.outcome.rejected and channel and message.get("ts"):
+        client.chat_update(
+            channel=channel,
+            ts=message["ts"],
+            text=message.get("text") or " ",
+            blocks=blocks.replace_actions(message.get("blocks") or [], blocks.answered_context(user_id, reply_text)),
+        )
+    conversation.deliver(client, result)
+    if result.outcome is not None:
+        prompt = result.outcome.next_prompt
+        conversation.mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
+
+
+def register(app: App) -> None:
+    app.action(matching(ActionId.ANSWER))(handle_answer_button)

@@ -1,0 +1,133 @@
+"""The ``/playbook`` slash command."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import conversation
+from bot.deps import Deps
+from bot.errors import PlaybookError
+from bot.mrkdwn import escape
+from flows import engine
+from flows.i18n import t
+from flows.schema import TemplateNotFound, get_template, load_templates
+from storage.models import SessionStatus
+
+COMMAND = "/playbook"
+
+
+def _templates_inline() -> str:
+    return ", ".join(f"`{template_id}`" for template_id in load_templates())
+
+
+def _templates_list(locale: str = "en") -> str:
+    lines = [t("templates_heading", locale)]
+    lines += [
+        t("template_line", locale, id=tpl.id, description=tpl.description.get(locale))
+        for tpl in load_templates().values()
+    ]
+    return "\n".join(lines)
+
+
+def _in_dm(command: dict[str, Any]) -> bool:
+    return str(command.get("channel_id", "")).startswith("D") or command.get("channel_name") == "directmessage"
+
+
+def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Dispatch ``/playbook <subcommand> …``. The reply is the ephemeral HTTP response itself."""
+    deps: Deps = context["deps"]
+    text = (command.get("text") or "").strip()
+    sub, _, rest = text.partition(" ")
+    sub = sub.lower()
+    rest = rest.strip()
+    team_id = str(command["team_id"])
+    user_id = str(command["user_id"])
+    if sub in ("", "help"):
+        ack(text=t("cmd_help", templates=_templates_inline()))
+    elif sub == "list":
+        ack(text=_templates_list())
+    elif sub == "start":
+        ack(text=_start(deps, client, command, rest))
+    elif sub == "status":
+        ack(text=_status(deps, team_id, user_id))
+    elif sub == "resume":
+        ack(text=_resume(deps, client, team_id, user_id, rest))
+    else:
+        ack(text=t("cmd_unknown", command=escape(sub[:40]), hint=t("cmd_help", templates=_templates_inline())))
+
+
+def _start(deps: Deps, client: WebClient, command: dict[str, Any], rest: str) -> str:
+    template_id, _, statement = rest.partition(" ")
+    if not template_id:
+        return t("start_needs_template", templates=_templates_inline())
+    try:
+        template = get_template(template_id.lower())
+    except TemplateNotFound as missing:
+        return t(
+            "unknown_template",
+            name=escape(missing.template_id[:60]),
+            templates=", ".join(f"`{name}`" for name in missing.available),
+        )
+    if len(statement) > 3000:
+        return t("too_long", length=f"{len(statement):,}", limit="3,000")
+    started = conversation.start_session(
+        deps,
+        client,
+        team_id=str(command["team_id"]),
+        user_id=str(command["user_id"]),
+        channel_id=str(command["channel_id"]),
+        in_dm=_in_dm(command),
+        template_id=template.id,
+        problem_statement=statement or None,
+    )
+    return t("session_started", title=template.title.get("en"), session=started.session_id)
+
+
+def _status(deps: Deps, team_id: str, user_id: str) -> str:
+    with deps.uow() as uow:
+        sessions = uow.sessions.for_user(team_id, user_id)
+        if not sessions:
+            return t("no_sessions")
+        lines = [t("status_heading")]
+        for session in sessions:
+            template = get_template(session.template_id)
+            answers = conversation.to_engine_answers(uow.answers.latest(session.id))
+            position = engine.walk(template, answers).current
+            step = position.step.title("en").replace("{n}", str(position.item or "")) if position else ""
+            state = {
+                SessionStatus.ACTIVE: t("state_active", step=escape(step)),
+                SessionStatus.PAUSED: t("state_paused", step=escape(step)),
+                SessionStatus.COMPLETED: t("state_completed"),
+            }.get(SessionStatus(session.status), t("state_cancelled"))
+            where = "our DM" if session.is_dm else f"<#{session.channel_id}>"
+            lines.append(
+                t("status_line", session=session.id, title=template.title.get("en"), state=state, where=where)
+            )
+    return "\n".join(lines)
+
+
+def _resume(deps: Deps, client: WebClient, team_id: str, user_id: str, rest: str) -> str:
+    match = re.fullmatch(r"#?(\d{1,9})", rest)
+    if match is None:
+        return t("resume_needs_session")
+    session_id = int(match.group(1))
+    with deps.uow() as uow:
+        session = conversation.load_session(uow, team_id, session_id)
+        if session.status != SessionStatus.PAUSED:
+            return t("not_paused", session=session_id)
+        if not any(p.user_id == user_id for p in session.participants):
+            raise PlaybookError(t("only_participants"))
+        result = conversation.apply(deps, uow, session, conversation.Reply(team_id, user_id, "resume"))
+        uow.commit()
+    conversation.deliver(client, result)
+    prompt = result.outcome.next_prompt if result.outcome else None
+    conversation.mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
+    return t("resumed")
+
+
+def register(app: App) -> None:
+    app.command(COMMAND)(handle_playbook)

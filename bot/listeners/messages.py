@@ -1,0 +1,77 @@
+"""Messages: a reply in a session's thread (or in the app's DM) answers the session's question."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot import conversation
+from bot.deps import Deps
+from bot.errors import NotAllowed
+from bot.mrkdwn import unescape
+
+log = logging.getLogger("playbook.messages")
+
+# Message subtypes that are people talking; everything else (edits, deletions, joins, bot posts) is ignored.
+_HUMAN_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
+
+
+def handle_message(body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    if event.get("subtype") not in _HUMAN_SUBTYPES or event.get("bot_id") or not event.get("user"):
+        return
+    team_id = str(body.get("team_id") or event.get("team") or "")
+    channel_id = str(event.get("channel") or "")
+    is_dm = event.get("channel_type") == "im"
+    thread_ts = event.get("thread_ts")
+    if not team_id or not channel_id or (not is_dm and not thread_ts):
+        return
+    event_id = str(body.get("event_id") or f"{channel_id}:{event.get('ts')}")
+    reply = conversation.Reply(team_id, str(event["user"]), unescape(str(event.get("text") or "")))
+    with deps.uow() as uow:
+        session = conversation.find_session_for_message(
+            uow, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts, is_dm=is_dm
+        )
+        if session is None:
+            return
+        session_id = session.id
+        # The claim and the answer commit together: a crash before the commit leaves neither, so
+        # Slack's retry is processed in full; a retry after the commit is recognised here.
+        if not uow.events.claim(event_id, team_id):
+            uow.rollback()
+            duplicate = True
+        else:
+            duplicate = False
+            try:
+                result = conversation.apply(deps, uow, session, reply)
+            except NotAllowed:
+                uow.commit()
+                return
+            uow.commit()
+    if duplicate:
+        log.info("retried delivery of %s ignored", event_id)
+        conversation.repost_lost_prompt(deps, client, team_id, session_id)
+        return
+    conversation.deliver(client, result)
+    if result.outcome is not None:
+        prompt = result.outcome.next_prompt
+        conversation.mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
+
+
+def handle_mention(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+    """A mention outside a session: say how to start one (in the thread it came from)."""
+    if event.get("thread_ts"):
+        return
+    client.chat_postEphemeral(
+        channel=str(event.get("channel")),
+        user=str(event.get("user")),
+        text="Hello! Start a session with `/playbook start five-whys <the problem>`, or `/playbook help`.",
+    )
+
+
+def register(app: App) -> None:
+    app.event("message")(handle_message)
+    app.event("app_mention")(handle_mention)

@@ -1,0 +1,49 @@
+"""APScheduler wiring. The database is the source of truth for anything scheduled; APScheduler only
+wakes the jobs that read it (its own job store is never shared between processes)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy import delete
+
+from bot.deps import Deps
+from storage.models import ProcessedEvent
+
+log = logging.getLogger("playbook.scheduler")
+
+# Slack retries an event for about five minutes; a day of ids is plenty to recognise retries.
+EVENT_ID_RETENTION = timedelta(days=1)
+
+
+def purge_processed_events(deps: Deps) -> int:
+    cutoff = deps.clock.now() - EVENT_ID_RETENTION
+    with deps.uow() as uow:
+        result = uow.orm.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))
+        uow.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
+    # misfire_grace_time=None: a job due while the process was down runs late instead of being dropped
+    # (APScheduler 3's default grace is one second); coalesce: several missed runs run once.
+    common = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1, "replace_existing": True}
+    scheduler.add_job(purge_processed_events, "interval", hours=1, args=[deps], id="purge-events", **common)
+
+
+def start_background_scheduler(deps: Deps) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    add_jobs(scheduler, deps)
+    scheduler.start()
+    return scheduler
+
+
+def run_blocking_scheduler(deps: Deps) -> None:
+    scheduler = BlockingScheduler(timezone="UTC")
+    add_jobs(scheduler, deps)
+    log.info("worker started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    scheduler.start()

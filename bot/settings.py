@@ -1,0 +1,48 @@
+"""Configuration from the environment (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = SLACK_DEFAULT_API_URL
+    database_url: str = "sqlite:///playbook.db"
+    playbook_timezone: str = "Europe/London"
+    playbook_leads_channel: str | None = None
+    playbook_hourly_rate: Decimal = Decimal(30)
+    playbook_weeks_per_year: Decimal = Decimal(52)
+    playbook_working_day_hours: Decimal = Decimal("7.4")
+    # Threads that run Bolt listeners; sized with the HTTP server's threads (Bolt's default is 5).
+    playbook_listener_threads: int = Field(default=16, ge=1, le=256)
+    port: int = 3000
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, url: str) -> str:
+        # WebClient joins paths with urljoin: without the slash the last segment would be dropped.
+        return url if url.endswith("/") else url + "/"
+
+    @property
+    def has_http_credentials(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    def missing_for_http(self) -> list[str]:
+        missing = []
+        if self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN")
+        if self.slack_signing_secret is None:
+            missing.append("SLACK_SIGNING_SECRET")
+        return missing

@@ -1,0 +1,40 @@
+"""The WSGI application served in HTTP mode: ``POST /slack/events`` and ``GET /healthz``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+StartResponse = Callable[..., Any]
+
+MAX_BODY_BYTES = 1_000_000
+
+
+def make_wsgi_app(app: App, *, health: Callable[[], bool] | None = None) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    handler = SlackRequestHandler(app)
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method == "GET":
+            healthy = health() if health is not None else True
+            body = json.dumps({"ok": healthy}).encode()
+            start_response("200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")])
+            return [body]
+        if path == "/slack/events" and method == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > MAX_BODY_BYTES:
+                start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
+                return [b"too large"]
+            return handler(environ, start_response)  # type: ignore[no-any-return]
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return application

@@ -1,0 +1,511 @@
+"""The flow engine: (template, answers so far, a reply) → what to store and what to ask next.
+
+There is no separate cursor to keep in step with the answers: the position in a session is *derived*
+from its answers by walking the template. So a session resumes exactly where it was after a restart,
+``back`` is "retract the last answer", and an edit is "store a new version of that answer". Everything
+here is pure: the Slack adapter loads answers, calls :func:`apply_reply`, stores the changes, commits,
+then posts :attr:`Outcome.next_prompt`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from flows import parsing
+from flows.i18n import DEFAULT_LOCALE, t
+from flows.schema import Condition, Repeat, Step, StepKind, Template
+
+CONTROL_WORDS = frozenset({"back", "skip", "done", "pause", "help", "?"})
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The latest version of one stored answer. ``value`` is JSON-serialisable."""
+
+    value: Any
+    skipped: bool = False
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a question sits: its answer key, step, and (inside a repeat) the item number from 1."""
+
+    key: str
+    step: Step
+    repeat: Repeat | None = None
+    item: int | None = None
+
+    @property
+    def first_in_item(self) -> bool:
+        return self.repeat is not None and self.repeat.steps[0].id == self.step.id
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """Settings and the date that parsing needs (injected, so tests control the clock)."""
+
+    today: date
+    locale: str = DEFAULT_LOCALE
+    working_day_hours: Decimal = Decimal("7.4")
+    weeks_per_year: Decimal = Decimal(52)
+    # Applied to user text placed inside prompts (the Slack adapter passes its mrkdwn escaping).
+    escape: Callable[[str], str] = str
+
+
+@dataclass(frozen=True)
+class PromptOption:
+    """A shortcut the user can click; typing ``reply`` does the same."""
+
+    reply: str
+    label: str
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class Prompt:
+    key: str
+    kind: StepKind
+    text: str
+    help: str | None
+    hints: tuple[str, ...] = ()
+    options: tuple[PromptOption, ...] = ()
+    optional: bool = False
+    done_allowed: bool = False
+    item: int | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One answer to store (a new version), or a retraction (``retract=True``) made by ``back``."""
+
+    key: str
+    value: Any = None
+    skipped: bool = False
+    retract: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    changes: tuple[Change, ...] = ()
+    # A reply to show before the next prompt: a rejection, a nudge, a confirmation.
+    message: str | None = None
+    rejected: bool = False
+    control: Literal["pause", "help"] | None = None
+    next_prompt: Prompt | None = None
+    completed: bool = False
+    examples: tuple[str, ...] = field(default_factory=tuple)
+
+
+# --- walking the template ---------------------------------------------------------------------------
+
+
+def _lookup(answers: Mapping[str, Answer], step_id: str, repeat: Repeat | None, item: int | None) -> Any:
+    if repeat is not None and item is not None:
+        inner = answers.get(f"{repeat.id}.{item}.{step_id}")
+        if inner is not None:
+            return inner.value
+    top = answers.get(step_id)
+    return None if top is None else top.value
+
+
+def _holds(
+    condition: Condition | None, answers: Mapping[str, Answer], repeat: Repeat | None, item: int | None
+) -> bool:
+    if condition is None:
+        return True
+    if condition.min_item is not None and (item is None or item < condition.min_item):
+        return False
+    if condition.step is not None:
+        return bool(_lookup(answers, condition.step, repeat, item) == condition.equals)
+    return True
+
+
+def done_key(repeat: Repeat) -> str:
+    return f"{repeat.id}.done"
+
+
+@dataclass(frozen=True)
+class Walk:
+    answered: tuple[str, ...]
+    current: Position | None
+
+
+def walk(template: Template, answers: Mapping[str, Answer]) -> Walk:
+    """The answered keys in question order, and the first unanswered question (None = complete)."""
+    answered: list[str] = []
+    for node in template.steps:
+        if isinstance(node, Step):
+            if not _holds(node.when, answers, None, None):
+                continue
+            if node.id in answers:
+                answered.append(node.id)
+                continue
+            return Walk(tuple(answered), Position(node.id, node))
+        if not _holds(node.when, answers, None, None):
+            continue
+        item = 1
+        while item <= node.max_items:
+            marker = answers.get(done_key(node))
+            if marker is not None and marker.value == item - 1:
+                answered.append(done_key(node))
+                break
+            for step in node.steps:
+                if not _holds(step.when, answers, node, item):
+                    continue
+                key = f"{node.id}.{item}.{step.id}"
+                if key in answers:
+                    answered.append(key)
+                    continue
+                return Walk(tuple(answered), Position(key, step, node, item))
+            if node.stop_when is not None and _holds(node.stop_when, answers, node, item):
+                break
+            item += 1
+    return Walk(tuple(answered), None)
+
+
+def items_of(answers: Mapping[str, Answer], repeat_id: str, step_id: str) -> list[tuple[int, Any]]:
+    """The (item number, value) answers of one step across a repeat's items, in order."""
+    found: list[tuple[int, Any]] = []
+    prefix = f"{repeat_id}."
+    suffix = f".{step_id}"
+    for key, answer in answers.items():
+        if key.startswith(prefix) and key.endswith(suffix):
+            middle = key[len(prefix) : -len(suffix)]
+            if middle.isdigit() and not answer.skipped:
+                found.append((int(middle), answer.value))
+    return sorted(found, key=lambda pair: pair[0])
+
+
+# --- prompts ------------------------------------------------------------------------------------------
+
+
+PREVIOUS_LIMIT = 300
+
+
+def _previous_text(answers: Mapping[str, Answer], position: Position) -> str:
+    """The answer a "why?" refers to, on one line and shortened, for quoting in the next prompt."""
+    text = ""
+    if position.repeat is not None and position.item is not None and position.item > 1:
+        earlier = answers.get(f"{position.repeat.id}.{position.item - 1}.{position.step.id}")
+        if earlier is not None and isinstance(earlier.value, str):
+            text = earlier.value
+    if not text:
+        problem = answers.get("problem")
+        text = problem.value if problem is not None and isinstance(problem.value, str) else ""
+    text = _SPACE.sub(" ", text).strip()
+    return text if len(text) <= PREVIOUS_LIMIT else text[: PREVIOUS_LIMIT - 1] + "…"
+
+
+def _pick_options(step: Step, answers: Mapping[str, Answer]) -> tuple[list[tuple[int, str]], int]:
+    """Numbered options for a ``pick`` step and the index (1-based) of the suggestion."""
+    assert step.options_from is not None
+    repeat_id, step_id = step.options_from.split(".", 1)
+    options = [(i, str(v)) for i, v in items_of(answers, repeat_id, step_id)]
+    suggested = len(options)
+    if step.suggest_where:
+        for index, (item, _text) in enumerate(options, start=1):
+            marker = answers.get(f"{repeat_id}.{item}.{step.suggest_where}")
+            if marker is not None and marker.value is True:
+                suggested = index
+                break
+    return options, suggested
+
+
+def build_prompt(
+    template: Template,
+    answers: Mapping[str, Answer],
+    position: Position,
+    locale: str = DEFAULT_LOCALE,
+    escape: Callable[[str], str] = str,
+) -> Prompt:
+    step = position.step
+    values: dict[str, Any] = {
+        "n": position.item or "",
+        "previous": escape(_previous_text(answers, position)),
+    }
+    text = step.prompt.get(locale, **values)
+    hints: list[str] = []
+    options: list[PromptOption] = []
+    if step.kind is StepKind.YESNO:
+        options = [PromptOption("yes", "Yes", primary=True), PromptOption("no", "No")]
+    elif step.kind is StepKind.CHOICE:
+        options = [PromptOption(c.value, c.label.get(locale)) for c in step.choices]
+    elif step.kind is StepKind.SCALE:
+        options = [PromptOption(str(n), str(n)) for n in range(step.scale_low, step.scale_high + 1)]
+    elif step.kind is StepKind.PICK:
+        picks, suggested = _pick_options(step, answers)
+        lines = []
+        for index, (_item, option_text) in enumerate(picks, start=1):
+            marker = f" _({t('suggested', locale)})_" if index == suggested else ""
+            lines.append(f"{index}. {escape(option_text)}{marker}")
+        text = text + "\n" + "\n".join(lines)
+        options = [PromptOption("yes", f"Confirm {suggested}", primary=True)] + [
+            PromptOption(str(index), str(index)) for index in range(1, len(picks) + 1) if index != suggested
+        ]
+    elif step.kind is StepKind.RANK:
+        assert step.options_from is not None
+        repeat_id, step_id = step.options_from.split(".", 1)
+        ranked = items_of(answers, repeat_id, step_id)
+        text = text + "\n" + "\n".join(f"{i}. {escape(str(v))}" for i, (_n, v) in enumerate(ranked, start=1))
+    done_allowed = bool(
+        position.repeat is not None
+        and position.first_in_item
+        and position.repeat.done_ends
+        and (position.item or 1) - 1 >= position.repeat.min_items
+    )
+    if step.optional:
+        hints.append(t("optional_hint", locale))
+    if done_allowed:
+        hints.append(t("done_hint", locale))
+    help_text = step.help.get(locale, **values) if step.help is not None else None
+    return Prompt(
+        key=position.key,
+        kind=step.kind,
+        text=text,
+        help=help_text,
+        hints=tuple(hints),
+        options=tuple(options),
+        optional=step.optional,
+        done_allowed=done_allowed,
+        item=position.item,
+    )
+
+
+def current_prompt(
+    template: Template,
+    answers: Mapping[str, Answer],
+    locale: str = DEFAULT_LOCALE,
+    escape: Callable[[str], str] = str,
+) -> Prompt | None:
+    position = walk(template, answers).current
+    return None if position is None else build_prompt(template, answers, position, locale, escape)
+
+
+def prefill_changes(template: Template, problem_statement: str | None) -> tuple[Change, ...]:
+    """Answers known before the first question (the problem statement given with ``start``)."""
+    if not problem_statement or not problem_statement.strip():
+        return ()
+    return tuple(
+        Change(node.id, problem_statement.strip()[: node.max_length])
+        for node in template.steps
+        if isinstance(node, Step) and node.prefill == "problem_statement"
+    )
+
+
+# --- replies ------------------------------------------------------------------------------------------
+
+
+def normalise_command(text: str) -> str:
+    return _SPACE.sub(" ", text.strip().lower()).strip(" .!")
+
+
+def with_changes(
+    answers: Mapping[str, Answer], changes: tuple[Change, ...], author: str | None = None
+) -> dict[str, Answer]:
+    """The answers as they will be once ``changes`` are stored."""
+    merged = dict(answers)
+    for change in changes:
+        if change.retract:
+            merged.pop(change.key, None)
+        else:
+            merged[change.key] = Answer(change.value, change.skipped, author)
+    return merged
+
+
+def _finish(
+    template: Template,
+    answers: Mapping[str, Answer],
+    changes: tuple[Change, ...],
+    ctx: ReplyContext,
+    message: str | None = None,
+) -> Outcome:
+    after = with_changes(answers, changes)
+    prompt = current_prompt(template, after, ctx.locale, ctx.escape)
+    return Outcome(changes=changes, message=message, next_prompt=prompt, completed=prompt is None)
+
+
+def _reject(
+    template: Template,
+    answers: Mapping[str, Answer],
+    ctx: ReplyContext,
+    message: str,
+    examples: tuple[str, ...] = (),
+) -> Outcome:
+    return Outcome(
+        message=message,
+        rejected=True,
+        examples=examples,
+        next_prompt=current_prompt(template, answers, ctx.locale, ctx.escape),
+    )
+
+
+def apply_reply(template: Template, answers: Mapping[str, Answer], text: str, ctx: ReplyContext) -> Outcome:
+    """Interpret one reply (already decoded from Slack's entity encoding) against the session."""
+    locale = ctx.locale
+    command = normalise_command(text)
+    progress = walk(template, answers)
+    position = progress.current
+
+    if command in ("help", "?"):
+        prompt = None if position is None else build_prompt(template, answers, position, locale, ctx.escape)
+        parts = [p for p in (prompt.help if prompt else None, t("help_words", locale)) if p]
+        return Outcome(control="help", message="\n".join(parts), next_prompt=prompt)
+    if command == "pause":
+        return Outcome(control="pause", next_prompt=current_prompt(template, answers, locale, ctx.escape))
+    if command == "back":
+        if not progress.answered:
+            return _reject(template, answers, ctx, t("nothing_to_go_back_to", locale))
+        last = progress.answered[-1]
+        previous = answers[last]
+        shown = ctx.escape(display_value(previous.value)) if not previous.skipped else t("skipped", locale)
+        return _finish(
+            template, answers, (Change(last, retract=True),), ctx, t("went_back", locale, previous=shown)
+        )
+    if position is None:
+        return Outcome(message=t("already_complete", locale), rejected=True, completed=True)
+    if command == "skip":
+        if not position.step.optional:
+            return _reject(template, answers, ctx, t("not_optional", locale))
+        return _finish(template, answers, (Change(position.key, None, skipped=True),), ctx)
+    if command == "done":
+        repeat = position.repeat
+        if repeat is None or not position.first_in_item or not repeat.done_ends:
+            return _reject(template, answers, ctx, t("done_not_here", locale))
+        complete = (position.item or 1) - 1
+        if complete < repeat.min_items:
+            return _reject(template, answers, ctx, t("done_too_soon", locale, minimum=repeat.min_items))
+        return _finish(template, answers, (Change(done_key(repeat), complete),), ctx)
+
+    stripped = text.strip()
+    if not stripped:
+        return _reject(template, answers, ctx, t("empty_reply", locale))
+    if len(stripped) > position.step.max_length:
+        return _reject(
+            template,
+            answers,
+            ctx,
+            t("too_long", locale, length=f"{len(stripped):,}", limit=f"{position.step.max_length:,}"),
+        )
+    parsed = parse_answer(position.step, stripped, answers, ctx)
+    if isinstance(parsed, parsing.ParseFailure):
+        message = parsed.message
+        if parsed.examples:
+            message += "\n" + t("examples", locale, examples=", ".join(f"`{e}`" for e in parsed.examples))
+        return _reject(template, answers, ctx, message, parsed.examples)
+    nudge = next((n.message.get(locale) for n in position.step.nudges if n.matches(stripped)), None)
+    return _finish(template, answers, (Change(position.key, parsed),), ctx, nudge)
+
+
+# --- parsing one answer by step kind -------------------------------------------------------------------
+
+
+def _failure(message: str, *examples: str) -> parsing.ParseFailure:
+    return parsing.ParseFailure(message, tuple(examples))
+
+
+def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: ReplyContext) -> Any:
+    """The JSON value to store for ``text``, or a :class:`parsing.ParseFailure`."""
+    locale = ctx.locale
+    kind = step.kind
+    if kind is StepKind.TEXT:
+        return text
+    if kind is StepKind.YESNO:
+        yes_no = parsing.parse_yes_no(text)
+        return yes_no
+    if kind is StepKind.CHOICE:
+        wanted = normalise_command(text)
+        for number, choice in enumerate(step.choices, start=1):
+            names = {choice.value.lower(), choice.label.get(locale).lower(), str(number)}
+            names.update(a.lower() for a in choice.aliases)
+            if wanted in names:
+                return choice.value
+        labels = ", ".join(f"`{c.label.get(locale)}`" for c in step.choices)
+        return _failure(t("choose_from", locale, options=labels), *(c.label.get(locale) for c in step.choices[:3]))
+    if kind is StepKind.SCALE:
+        return parsing.parse_scale(text, step.scale_low, step.scale_high)
+    if kind is StepKind.MONEY:
+        money = parsing.parse_money(text)
+        return money if isinstance(money, parsing.ParseFailure) else str(money)
+    if kind is StepKind.DIRECT_COST:
+        cost = parsing.parse_direct_cost(text, weeks_per_year=ctx.weeks_per_year)
+        if isinstance(cost, parsing.ParseFailure):
+            return cost
+        return {"amount": str(cost.amount), "basis": cost.basis}
+    if kind is StepKind.DURATION:
+        duration = parsing.parse_duration(text, working_day_hours=ctx.working_day_hours)
+        return duration if isinstance(duration, parsing.ParseFailure) else {"hours": str(duration.hours)}
+    if kind is StepKind.FREQUENCY:
+        frequency = parsing.parse_frequency(text, weeks_per_year=ctx.weeks_per_year)
+        if isinstance(frequency, parsing.ParseFailure):
+            return frequency
+        return {"per_year": str(frequency.per_year), "text": frequency.describe()}
+    if kind is StepKind.COUNT:
+        return parsing.parse_count(text)
+    if kind is StepKind.DATE:
+        when = parsing.parse_date(text, today=ctx.today)
+        return when if isinstance(when, parsing.ParseFailure) else when.isoformat()
+    if kind is StepKind.CADENCE:
+        return parsing.parse_cadence(text)
+    if kind is StepKind.USER:
+        match = _MENTION.match(text.strip())
+        if match is None:
+            return _failure(t("user_expected", locale), "@Sam Jones", "@Priya")
+        return match.group(1)
+    if kind is StepKind.PICK:
+        options, suggested = _pick_options(step, answers)
+        if not options:
+            return _failure(t("pick_from", locale, count=0))
+        choice = suggested if normalise_command(text) in ("yes", "y", "confirm", "ok") else _as_int(text)
+        if choice is None or not 1 <= choice <= len(options):
+            return _failure(t("pick_from", locale, count=len(options)), "yes", "2")
+        item, option_text = options[choice - 1]
+        return {"item": item, "text": option_text}
+    if kind is StepKind.RANK:
+        assert step.options_from is not None
+        repeat_id, step_id = step.options_from.split(".", 1)
+        ranked = items_of(answers, repeat_id, step_id)
+        wanted_count = min(step.rank_count, len(ranked))
+        numbers = [int(n) for n in re.findall(r"\d+", text)]
+        if (
+            len(numbers) != wanted_count
+            or len(set(numbers)) != wanted_count
+            or any(not 1 <= n <= len(ranked) for n in numbers)
+        ):
+            example = ", ".join(str(n) for n in range(1, wanted_count + 1))
+            return _failure(
+                t("rank_from", locale, count=wanted_count, total=len(ranked), example=example), example
+            )
+        return [{"item": ranked[n - 1][0], "text": ranked[n - 1][1]} for n in numbers]
+    return text
+
+
+def _as_int(text: str) -> int | None:
+    stripped = text.strip().lstrip("#")
+    return int(stripped) if stripped.isdigit() and len(stripped) < 6 else None
+
+
+def display_value(value: Any) -> str:
+    """A stored value as a person would read it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dict):
+        if "text" in value:
+            return str(value["text"])
+        if "hours" in value:
+            return f"{Decimal(value['hours']).normalize():f} hours"
+        if "amount" in value:
+            basis = "per occurrence" if value.get("basis") == "per_occurrence" else "a year"
+            return f"£{Decimal(value['amount']):,.2f} {basis}"
+    if isinstance(value, list):
+        return "; ".join(display_value(v) for v in value)
+    return str(value)

@@ -1,0 +1,109 @@
+"""The summary of a session as a plain model, built from the template and the latest answers.
+
+Renderers (Slack blocks, Markdown exports) take this model; nothing here knows how it is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from pydantic import BaseModel, ConfigDict
+
+from flows.engine import Answer, display_value, items_of
+from flows.i18n import DEFAULT_LOCALE
+from flows.schema import Repeat, Step, Template
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class SummaryItem(_Frozen):
+    """One line: a label, the answer as text, and who gave it (Slack user id, when known)."""
+
+    label: str
+    text: str
+    author: str | None = None
+    details: tuple[str, ...] = ()
+
+
+class SummarySection(_Frozen):
+    heading: str
+    items: tuple[SummaryItem, ...]
+    numbered: bool = False
+
+
+class SessionSummary(_Frozen):
+    template_id: str
+    title: str
+    problem: str | None
+    sections: tuple[SummarySection, ...]
+    root_cause: str | None = None
+
+
+def _item_details(
+    repeat: Repeat, item: int, answers: Mapping[str, Answer], locale: str
+) -> tuple[str, ...]:
+    details: list[str] = []
+    for step in repeat.steps[1:]:
+        answer = answers.get(f"{repeat.id}.{item}.{step.id}")
+        if answer is None or answer.skipped:
+            continue
+        details.append(f"{step.title(locale).replace('{n}', str(item))}: {display_value(answer.value)}")
+    return tuple(details)
+
+
+def build_summary(
+    template: Template,
+    answers: Mapping[str, Answer],
+    locale: str = DEFAULT_LOCALE,
+    *,
+    root_cause_of: Callable[[Mapping[str, Answer]], str | None] | None = None,
+) -> SessionSummary:
+    """A section per top-level step; repeats become numbered lists with their item details."""
+    sections: list[SummarySection] = []
+    singles: list[SummaryItem] = []
+    for node in template.steps:
+        if isinstance(node, Step):
+            answer = answers.get(node.id)
+            if answer is None or answer.skipped or node.id == "problem":
+                continue
+            singles.append(SummaryItem(label=node.title(locale), text=display_value(answer.value), author=answer.author))
+            continue
+        first = node.steps[0]
+        entries = []
+        for item, value in items_of(answers, node.id, first.id):
+            answer = answers[f"{node.id}.{item}.{first.id}"]
+            entries.append(
+                SummaryItem(
+                    label=first.title(locale).replace("{n}", str(item)),
+                    text=display_value(value),
+                    author=answer.author,
+                    details=_item_details(node, item, answers, locale),
+                )
+            )
+        if entries:
+            if singles:
+                sections.append(SummarySection(heading="", items=tuple(singles)))
+                singles = []
+            sections.append(SummarySection(heading=node.label.get(locale), items=tuple(entries), numbered=True))
+    if singles:
+        sections.append(SummarySection(heading="", items=tuple(singles)))
+    problem = answers.get("problem")
+    root = root_cause_of(answers) if root_cause_of is not None else default_root_cause(answers)
+    return SessionSummary(
+        template_id=template.id,
+        title=template.title.get(locale),
+        problem=None if problem is None else display_value(problem.value),
+        sections=tuple(sections),
+        root_cause=root,
+    )
+
+
+def default_root_cause(answers: Mapping[str, Answer]) -> str | None:
+    """The confirmed root cause, else the last why (DESIGN.md §3)."""
+    confirmed = answers.get("root_cause")
+    if confirmed is not None and isinstance(confirmed.value, dict):
+        return str(confirmed.value.get("text"))
+    whys = items_of(answers, "whys", "answer")
+    return str(whys[-1][1]) if whys else None
