@@ -1,0 +1,16 @@
+"""A local Slack for tests, benchmarks and the sandbox: a Web API stand-in served over real HTTP
+(``SlackWebApiStandIn``) and a client that sends our app signed requests as Slack does
+(``SignedSlackClient``). Standard-library HTTP only; no request ever leaves the machine."""
+
+from bot.localslack.requests import SignedSlackClient, SlackResponse
+from bot.localslack.webapi import ApiCall, Message, SlackWebApiStandIn, UploadedFile, View
+
+__all__ = [
+    "ApiCall",
+    "Message",
+    "SignedSlackClient",
+    "SlackResponse",
+    "SlackWebApiStandIn",
+    "UploadedFile",
+    "View",
+]
