@@ -1,0 +1,488 @@
+"""Explainable classification of a five-whys analysis: where the root cause lies (scope) and what kind
+of cause it is (category), with a confidence and reasons a person can read (DESIGN.md §3).
+
+There is no hidden model. The rules are data in ``flows/data/classification.yaml``: for every scope and
+category, groups of words and phrases with a weight and a short note saying why they point there. Each
+part of the analysis is searched for those phrases and a match adds the group's weight times the weight
+of the part: the confirmed root cause counts most, the whys leading up to it progressively more, and
+the problem statement and any whys after the root cause only lightly, because scope is where the root
+cause lies, not where the symptom shows. The label with the highest score wins; the confidence is its
+margin over the runner-up, so a narrow call says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Generic, Literal, TextIO, TypeVar, get_args
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+Scope = Literal["product", "service", "council-wide"]
+Category = Literal[
+    "people-skills",
+    "process",
+    "technology",
+    "data",
+    "governance-policy",
+    "funding-investment",
+    "procurement-market",
+    "culture-leadership",
+    "external-statutory",
+]
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+
+LabelT = TypeVar("LabelT", bound=str)
+
+_TERM_WORD = re.compile(r"[a-z0-9]+\*?")
+_NOT_WORD = re.compile(r"[^a-z0-9*]+")
+_MAX_TERMS_SHOWN = 4
+_MAX_PARTS_SHOWN = 3
+_CATEGORY_PART = "the category"
+
+
+def normalise(text: str) -> str:
+    """Lower-case words separated by single spaces: punctuation, apostrophes and hyphens become spaces
+    (``can't`` → ``can t``, ``end-to-end`` → ``end to end``), ``&`` becomes ``and`` (``L&D``)."""
+    folded = text.casefold().replace("&", " and ")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
+
+
+def _normalise_term(term: str) -> str:
+    """A term normalised like text, keeping a ``*`` at the end of a word (``fund*`` matches ``funded``)."""
+    folded = term.casefold().replace("&", " and ")
+    return " ".join(_NOT_WORD.sub(" ", folded).split())
+
+
+def _term_pattern(term: str) -> re.Pattern[str]:
+    words = [
+        re.escape(word.removesuffix("*")) + (r"[a-z0-9]*" if word.endswith("*") else "")
+        for word in _normalise_term(term).split()
+    ]
+    return re.compile(r"(?<![a-z0-9])" + " ".join(words) + r"(?![a-z0-9])")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TermGroup(_Model):
+    """Words or phrases that point to one label, with a weight and the note shown in the reasons.
+
+    A term is matched as whole words, ignoring case and punctuation; ``*`` at the end of a word also
+    matches longer words (``recruit*`` matches ``recruitment``)."""
+
+    why: str = Field(min_length=1)
+    weight: float = Field(gt=0, le=10)
+    terms: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("terms")
+    @classmethod
+    def _terms_are_words(cls, terms: tuple[str, ...]) -> tuple[str, ...]:
+        for term in terms:
+            words = _normalise_term(term).split()
+            if not words or not all(_TERM_WORD.fullmatch(word) for word in words):
+                raise ValueError(
+                    f"term {term!r} must be letters or digits, with '*' only at the end of a word"
+                )
+        return terms
+
+
+class LabelRules(_Model, Generic[LabelT]):
+    """The term groups of every label of one dimension (scope or category) and the label to propose
+    when no term matches at all."""
+
+    default: LabelT
+    labels: dict[LabelT, tuple[TermGroup, ...]]
+
+    @model_validator(mode="after")
+    def _no_repeated_terms(self) -> LabelRules[LabelT]:
+        for label, groups in self.labels.items():
+            seen: set[str] = set()
+            for group in groups:
+                for term in group.terms:
+                    key = _normalise_term(term)
+                    if key in seen:
+                        raise ValueError(f"{label}: the term {term!r} is listed twice")
+                    seen.add(key)
+        return self
+
+
+class SourceWeights(_Model):
+    """How much a match counts in each part of the analysis. Whys before the root cause are weighted
+    on a straight line from ``first_why`` (why 1) to ``why_before_root_cause`` (the one just before)."""
+
+    root_cause: float = Field(ge=0, le=10)
+    why_before_root_cause: float = Field(ge=0, le=10)
+    first_why: float = Field(ge=0, le=10)
+    whys_after_root_cause: float = Field(ge=0, le=10)
+    problem: float = Field(ge=0, le=10)
+
+
+class ScopeHint(_Model):
+    """Once the category is decided from the words, it nudges the scope it usually lies in (a fault in
+    software usually lies in one product). Only used when the category was found from words."""
+
+    category: Category
+    scope: Scope
+    weight: float = Field(gt=0, le=10)
+    why: str = Field(min_length=1)
+
+
+class ClassificationRules(_Model):
+    """The whole rule set, as read from ``classification.yaml``."""
+
+    sources: SourceWeights
+    further_terms_in_group: float = Field(ge=0, le=1)
+    confidence_smoothing: float = Field(gt=0, le=100)
+    scope: LabelRules[Scope]
+    category: LabelRules[Category]
+    scope_hints: tuple[ScopeHint, ...] = ()
+
+    _scope_matchers: dict[Scope, tuple[_GroupMatcher, ...]] = PrivateAttr()
+    _category_matchers: dict[Category, tuple[_GroupMatcher, ...]] = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _every_label_present(self) -> ClassificationRules:
+        for name, rules, expected in (
+            ("scope", self.scope, SCOPES),
+            ("category", self.category, CATEGORIES),
+        ):
+            missing = [label for label in expected if label not in rules.labels]
+            if missing:
+                raise ValueError(f"{name} has no entry for: {', '.join(missing)}")
+        return self
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._scope_matchers = _compile(self.scope.labels)
+        self._category_matchers = _compile(self.category.labels)
+
+
+class ClassificationRulesError(ValueError):
+    """The rules file is missing, not YAML, or does not follow the expected layout."""
+
+
+@dataclass(frozen=True)
+class _GroupMatcher:
+    group: TermGroup
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+def _compile(labels: Mapping[LabelT, tuple[TermGroup, ...]]) -> dict[LabelT, tuple[_GroupMatcher, ...]]:
+    return {
+        label: tuple(
+            _GroupMatcher(group, tuple((term, _term_pattern(term)) for term in group.terms))
+            for group in groups
+        )
+        for label, groups in labels.items()
+    }
+
+
+DEFAULT_RULES_FILE = "data/classification.yaml"
+
+
+def load_rules(path: str | Path | None = None) -> ClassificationRules:
+    """The rules from ``path``, or the packaged default (read once and cached)."""
+    if path is None:
+        return _default_rules()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ClassificationRulesError(f"cannot read classification rules {path}: {exc}") from exc
+    return _parse_rules(text, str(path))
+
+
+@cache
+def _default_rules() -> ClassificationRules:
+    text = resources.files("flows").joinpath(DEFAULT_RULES_FILE).read_text(encoding="utf-8")
+    return _parse_rules(text, DEFAULT_RULES_FILE)
+
+
+def _parse_rules(text: str, origin: str) -> ClassificationRules:
+    try:
+        return ClassificationRules.model_validate(yaml.safe_load(text))
+    except yaml.YAMLError as exc:
+        raise ClassificationRulesError(f"{origin} is not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        raise ClassificationRulesError(f"{origin} does not follow the rules layout:\n{exc}") from exc
+
+
+class Classification(_Model):
+    """The proposal shown to the team: the facilitator confirms or overrides it."""
+
+    root_cause: str
+    scope: Scope
+    category: Category
+    confidence: float = Field(ge=0, le=1)
+    reasons: list[str] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part of the analysis (the problem, a why, the root cause) and how much it counts."""
+
+    name: str
+    text: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class _Hit:
+    part: str
+    shown: str
+    why: str
+    points: float
+
+
+@dataclass(frozen=True)
+class _Decision(Generic[LabelT]):
+    label: LabelT
+    runner_up: LabelT
+    margin: float
+    hits: tuple[_Hit, ...]
+
+
+def _parts(
+    problem: str, whys: Sequence[str], root_cause: str | None, weights: SourceWeights
+) -> tuple[str, str, list[_Part]]:
+    """The root cause, a sentence saying where it came from, and the weighted parts of the analysis."""
+    confirmed = root_cause.strip() if root_cause is not None else ""
+    stripped = [why.strip() for why in whys]
+    if confirmed:
+        root_index = stripped.index(confirmed) if confirmed in stripped else None
+        chosen = confirmed
+        origin = (
+            f"the answer the team confirmed (why {root_index + 1})"
+            if root_index is not None
+            else "the answer the team confirmed"
+        )
+    else:
+        answered = [index for index, why in enumerate(stripped) if why]
+        root_index = answered[-1] if answered else None
+        chosen = stripped[root_index] if root_index is not None else ""
+        origin = (
+            f"no answer was confirmed, so the last why (why {root_index + 1}) is used"
+            if root_index is not None
+            else "no whys were given, so only the problem statement is used"
+        )
+    before = stripped if root_index is None else stripped[:root_index]
+    parts = [_Part("the problem", problem, weights.problem)]
+    for index, why in enumerate(before):
+        step = index / (len(before) - 1) if len(before) > 1 else 1.0
+        weight = weights.first_why + (weights.why_before_root_cause - weights.first_why) * step
+        parts.append(_Part(f"why {index + 1}", why, weight))
+    if chosen:
+        parts.append(_Part("the root cause", chosen, weights.root_cause))
+    if root_index is not None:
+        for index in range(root_index + 1, len(stripped)):
+            parts.append(_Part(f"why {index + 1}", stripped[index], weights.whys_after_root_cause))
+    return chosen, origin, parts
+
+
+def _matches(
+    text: str, matchers: Mapping[LabelT, tuple[_GroupMatcher, ...]]
+) -> list[tuple[LabelT, str, TermGroup]]:
+    """Terms of every label found in ``text``, as (label, what to show, group), in reading order.
+
+    Where matches overlap the longest phrase wins, across labels too: "known defect" hides "defect",
+    and "budget process" (council-wide finance rules) hides "process" (service design). Terms of
+    several labels matching exactly the same words all count."""
+    found: list[tuple[int, int, LabelT, str, TermGroup]] = []
+    for label, label_matchers in matchers.items():
+        for matcher in label_matchers:
+            for term, pattern in matcher.patterns:
+                match = pattern.search(text)
+                if match:
+                    shown = match.group(0) if "*" in term else term
+                    found.append((match.start(), match.end(), label, shown, matcher.group))
+    found.sort(key=lambda item: (item[0] - item[1], item[0]))
+    kept: list[tuple[int, int, LabelT, str, TermGroup]] = []
+    for item in found:
+        start, end = item[0], item[1]
+        clashes = (
+            other for other in kept if start < other[1] and other[0] < end and (start, end) != other[:2]
+        )
+        if next(clashes, None) is None:
+            kept.append(item)
+    kept.sort(key=lambda item: item[:2])
+    return [(label, shown, group) for _, _, label, shown, group in kept]
+
+
+def _decide(
+    parts: Sequence[_Part],
+    matchers: Mapping[LabelT, tuple[_GroupMatcher, ...]],
+    default: LabelT,
+    rules: ClassificationRules,
+    extra: Mapping[LabelT, Sequence[_Hit]] | None = None,
+) -> _Decision[LabelT]:
+    """Score every label over the parts; ``extra`` adds points found some other way (scope hints)."""
+    hits: dict[LabelT, list[_Hit]] = {label: list((extra or {}).get(label, ())) for label in matchers}
+    for part in parts:
+        if part.weight <= 0:
+            continue
+        groups_seen: set[int] = set()
+        for label, shown, group in _matches(normalise(part.text), matchers):
+            # Further terms of a group already found in this part add less: one sentence that uses
+            # three words for "funding" is not three times the evidence.
+            factor = rules.further_terms_in_group if id(group) in groups_seen else 1.0
+            groups_seen.add(id(group))
+            hits[label].append(_Hit(part.name, shown, group.why, group.weight * part.weight * factor))
+    scores = {label: sum(hit.points for hit in label_hits) for label, label_hits in hits.items()}
+    # Highest score wins; on a tie the default, then the order of the rules file.
+    order = {label: position for position, label in enumerate(matchers)}
+    ranked = sorted(scores, key=lambda label: (-scores[label], label != default, order[label]))
+    best, runner_up = ranked[0], ranked[1]
+    margin = (scores[best] - scores[runner_up]) / (scores[best] + rules.confidence_smoothing)
+    return _Decision(best, runner_up, min(1.0, max(0.0, margin)), tuple(hits[best]))
+
+
+def _explain(dimension: str, noun: str, decision: _Decision[LabelT]) -> str:
+    if not decision.hits:
+        return (
+            f"{dimension} {decision.label}: no {noun} words or phrases were found, so the default "
+            f"({decision.label}) is proposed."
+        )
+    by_part: dict[str, list[_Hit]] = {}
+    for hit in decision.hits:
+        by_part.setdefault(hit.part, []).append(hit)
+    strongest = sorted(by_part.items(), key=lambda item: -sum(hit.points for hit in item[1]))
+    phrases = []
+    for part, part_hits in strongest[:_MAX_PARTS_SHOWN]:
+        ranked = sorted(part_hits, key=lambda hit: -hit.points)[:_MAX_TERMS_SHOWN]
+        notes = "; ".join(dict.fromkeys(hit.why for hit in ranked))
+        if part == _CATEGORY_PART:
+            phrases.append(f"the category is {ranked[0].shown} ({notes})")
+        else:
+            words = ", ".join(f'"{hit.shown}"' for hit in ranked)
+            phrases.append(f"{part} mentions {words} ({notes})")
+    return f"{dimension} {decision.label}: " + "; ".join(phrases) + "."
+
+
+def classify(
+    problem: str,
+    whys: Sequence[str],
+    root_cause: str | None = None,
+    *,
+    rules: ClassificationRules | None = None,
+) -> Classification:
+    """Propose scope and category for a five-whys analysis. The root cause is the answer the team
+    confirmed if given, else the last why; it is weighted most, then the whys leading to it, then the
+    problem statement lightly."""
+    rules = rules or load_rules()
+    chosen, origin, parts = _parts(problem, whys, root_cause, rules.sources)
+    category = _decide(parts, rules._category_matchers, rules.category.default, rules)
+    hints: dict[Scope, list[_Hit]] = {}
+    if category.hits:
+        for hint in rules.scope_hints:
+            if hint.category == category.label:
+                hints.setdefault(hint.scope, []).append(
+                    _Hit(_CATEGORY_PART, hint.category, hint.why, hint.weight)
+                )
+    scope = _decide(parts, rules._scope_matchers, rules.scope.default, rules, hints)
+    confidence = round(min(scope.margin, category.margin), 2)
+    reasons = [
+        f"Root cause: {origin}.",
+        _explain("Scope", "scope", scope),
+        _explain("Category", "category", category),
+        (
+            f"Confidence {confidence:.2f}, the narrower of two margins: scope {scope.label} over "
+            f"{scope.runner_up} by {scope.margin:.2f}, category {category.label} over "
+            f"{category.runner_up} by {category.margin:.2f}."
+        ),
+    ]
+    return Classification(
+        root_cause=chosen, scope=scope.label, category=category.label, confidence=confidence, reasons=reasons
+    )
+
+
+def terms_found(text: str, rules: ClassificationRules | None = None) -> set[str]:
+    """Every term of the rules (scope or category) that occurs in ``text``, as written in the rules.
+    Used by the evaluation to see which terms a set of examples could have taught."""
+    rules = rules or load_rules()
+    normalised = normalise(text)
+    found: set[str] = set()
+    for matchers in (*rules._scope_matchers.values(), *rules._category_matchers.values()):
+        for matcher in matchers:
+            found.update(term for term, pattern in matcher.patterns if pattern.search(normalised))
+    return found
+
+
+class _Analysis(BaseModel):
+    """One line of a ``playbook-bot classify`` input file; other fields (labels, service area) are
+    ignored, so a labelled file can be classified as it is."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: StrictStr | StrictInt
+    problem: StrictStr
+    whys: list[StrictStr]
+    root_cause: StrictStr | None = None
+
+
+def _line_error(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "line"
+        if error["type"] == "missing":
+            problems.append(f"'{field}' is missing")
+        elif field == "whys":
+            problems.append("'whys' must be a list of text answers")
+        elif field == "id":
+            problems.append("'id' must be text or a whole number")
+        else:
+            problems.append(f"'{field}' must be text")
+    return "; ".join(dict.fromkeys(problems))
+
+
+def _read_line(line: str) -> _Analysis | str:
+    """The analysis on one input line, or a plain-English message saying what is wrong with it."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON ({exc.msg} at column {exc.colno})"
+    if not isinstance(data, dict):
+        return "expected a JSON object with 'id', 'problem' and 'whys'"
+    try:
+        analysis = _Analysis.model_validate(data)
+    except ValidationError as exc:
+        return _line_error(exc)
+    if not any(why.strip() for why in analysis.whys):
+        return "'whys' is empty: give at least one answer"
+    return analysis
+
+
+def run_classify_jsonl(lines: Iterable[str], out: TextIO, err: TextIO) -> int:
+    """Classify one analysis per JSON line (``id``, ``problem``, ``whys``, optional ``root_cause``),
+    writing one JSON line per analysis to ``out``. A bad line gets a message naming its line number on
+    ``err`` and the rest still run. Returns 0 if every line was fine, else 1. Blank lines are skipped."""
+    rules = load_rules()
+    status = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        analysis = _read_line(line)
+        if isinstance(analysis, str):
+            print(f"line {number}: {analysis}", file=err)
+            status = 1
+            continue
+        result = classify(analysis.problem, analysis.whys, analysis.root_cause, rules=rules)
+        record = {"id": analysis.id, **result.model_dump()}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return status
