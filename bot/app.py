@@ -8,7 +8,11 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from bot.deps import Deps
 from bot.listeners import register_listeners
@@ -54,7 +58,7 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False) -> 
         ignoring_self_events_enabled=True,
     )
 
-    def inject_deps(context: BoltContext, next: Any) -> None:  # noqa: A002 - Bolt's argument name
+    def inject_deps(context: BoltContext, next: Any) -> None:
         context["deps"] = deps
         next()
 

@@ -122,7 +122,9 @@ def prompt_fallback_text(prompt: Prompt) -> str:
 
 def answered_context(who: str, reply: str) -> list[Block]:
     """Shown in place of a prompt's buttons once someone has clicked one."""
-    return [ContextBlock(elements=[MarkdownTextObject(text=f"<@{who}> answered: {escape(clip(reply, 200))}")])]
+    return [
+        ContextBlock(elements=[MarkdownTextObject(text=f"<@{who}> answered: {escape(clip(reply, 200))}")])
+    ]
 
 
 def replace_actions(blocks: Sequence[dict[str, object]], replacement: list[Block]) -> list[dict[str, object]]:
@@ -145,7 +147,9 @@ def summary_blocks(
 ) -> list[Block]:
     """The whole summary as one list of blocks (split it with :func:`split_messages`)."""
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=clip(t("summary_heading", locale, title=summary.title), HEADER_LIMIT)))
+        HeaderBlock(
+            text=PlainTextObject(text=clip(t("summary_heading", locale, title=summary.title), HEADER_LIMIT))
+        )
     ]
     if summary.problem:
         blocks.extend(sections(f"*Problem*\n{escape(summary.problem)}"))

@@ -13,6 +13,9 @@ from bot.settings import Settings
 
 log = logging.getLogger("playbook.cli")
 
+# A server behind a platform router must listen on every interface; the sandbox listens on loopback only.
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104
+
 SETUP_HELP = """\
 Playbook bot needs Slack credentials to connect to a workspace:
   SLACK_BOT_TOKEN       Bot User OAuth Token (xoxb-…), from your app's "OAuth & Permissions" page
@@ -78,7 +81,7 @@ def cmd_socket(settings: Settings) -> int:
     deps = build_deps(settings)
     app = create_app(settings, deps, socket_mode=True)
     start_background_scheduler(deps)
-    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
     return 0
 
 
@@ -100,7 +103,8 @@ def cmd_sandbox(settings: Settings, port: int) -> int:
             file=sys.stderr,
         )
         return 2
-    return run_sandbox(settings, port=port)
+    status: int = run_sandbox(settings, port=port)
+    return status
 
 
 def cmd_db(settings: Settings, action: str) -> int:
@@ -123,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="playbook-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="HTTP mode: Slack events at POST /slack/events")
-    serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server is meant to listen
+    serve.add_argument("--host", default=ALL_INTERFACES)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--no-scheduler", action="store_true", help="do not run check-ins in this process")
     sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)")
@@ -153,7 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             command = "sandbox"
     if command == "serve":
         port = getattr(args, "port", None) or settings.port
-        return cmd_serve(settings, getattr(args, "host", "0.0.0.0"), port, not getattr(args, "no_scheduler", False))  # noqa: S104
+        host = getattr(args, "host", ALL_INTERFACES)
+        return cmd_serve(settings, host, port, not getattr(args, "no_scheduler", False))
     if command == "socket":
         return cmd_socket(settings)
     if command == "worker":

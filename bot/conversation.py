@@ -103,7 +103,13 @@ def start_session(
         try:
             anchor = client.chat_postMessage(
                 channel=channel,
-                text=t("anchor", locale, title=template.title.get(locale), session="…", facilitator=f"<@{user_id}>"),
+                text=t(
+                    "anchor",
+                    locale,
+                    title=template.title.get(locale),
+                    session="…",
+                    facilitator=f"<@{user_id}>",
+                ),
             )
         except SlackApiError as error:
             if error.response.get("error") in ("not_in_channel", "channel_not_found", "is_archived"):
@@ -147,7 +153,11 @@ def start_session(
             channel=channel,
             ts=thread_ts,
             text=t(
-                "anchor", locale, title=template.title.get(locale), session=session_id, facilitator=f"<@{user_id}>"
+                "anchor",
+                locale,
+                title=template.title.get(locale),
+                session=session_id,
+                facilitator=f"<@{user_id}>",
             ),
         )
     intro = template.intro.get(locale)
@@ -197,7 +207,9 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     place = Place.of(session)
     locale = session.locale
     if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
-        return Result(session.id, place, None, notice=t("already_complete", locale) if reply.expected_key else None)
+        return Result(
+            session.id, place, None, notice=t("already_complete", locale) if reply.expected_key else None
+        )
     if not _ensure_may_answer(session, reply.user_id, uow):
         raise NotAllowed(t("only_participants", locale))
     template = get_template(session.template_id)
@@ -240,7 +252,9 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     return Result(session.id, place, outcome, summary=summary, locale=locale)
 
 
-def summary_for(session: Session, template: Template, answers: Mapping[str, Answer], now: datetime) -> list[Block]:
+def summary_for(
+    session: Session, template: Template, answers: Mapping[str, Answer], now: datetime
+) -> list[Block]:
     summary = build_summary(template, answers, session.locale)
     return blocks.summary_blocks(
         summary,
@@ -273,7 +287,12 @@ def deliver(client: WebClient, result: Result) -> None:
             content += blocks.notice_blocks(template_done)
         messages = blocks.split_messages(content + result.summary)
         for number, message in enumerate(messages):
-            post(client, result.place, "Session summary" if number else " ".join(text_parts) or "Summary", message)
+            post(
+                client,
+                result.place,
+                "Session summary" if number else " ".join(text_parts) or "Summary",
+                message,
+            )
         return
     prompt: Prompt | None = outcome.next_prompt
     if prompt is not None:
@@ -323,4 +342,3 @@ def mark_prompted(deps: Deps, team_id: str, session_id: int, key: str | None) ->
         if session is not None:
             session.last_prompted_key = key
             uow.commit()
-

@@ -49,7 +49,9 @@ def _ephemeral(status: int, text: str) -> BoltResponse:
     )
 
 
-def handle_error(error: Exception, body: dict[str, Any], client: WebClient, logger: logging.Logger) -> BoltResponse | None:
+def handle_error(
+    error: Exception, body: dict[str, Any], client: WebClient, logger: logging.Logger
+) -> BoltResponse | None:
     """Slash commands get an ephemeral reply in the HTTP response; buttons an ephemeral message; events
     a 500 (Slack then retries, and nothing half-done was committed) unless the error was for the user."""
     kind = _body_kind(body)

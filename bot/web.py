@@ -14,7 +14,9 @@ StartResponse = Callable[..., Any]
 MAX_BODY_BYTES = 1_000_000
 
 
-def make_wsgi_app(app: App, *, health: Callable[[], bool] | None = None) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+def make_wsgi_app(
+    app: App, *, health: Callable[[], bool] | None = None
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     handler = SlackRequestHandler(app)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -23,7 +25,9 @@ def make_wsgi_app(app: App, *, health: Callable[[], bool] | None = None) -> Call
         if path == "/healthz" and method == "GET":
             healthy = health() if health is not None else True
             body = json.dumps({"ok": healthy}).encode()
-            start_response("200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")])
+            start_response(
+                "200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")]
+            )
             return [body]
         if path == "/slack/events" and method == "POST":
             try:
@@ -33,7 +37,8 @@ def make_wsgi_app(app: App, *, health: Callable[[], bool] | None = None) -> Call
             if length > MAX_BODY_BYTES:
                 start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                 return [b"too large"]
-            return handler(environ, start_response)  # type: ignore[no-any-return]
+            response: Iterable[bytes] = handler(environ, start_response)
+            return response
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 

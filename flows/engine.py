@@ -428,7 +428,9 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
             if wanted in names:
                 return choice.value
         labels = ", ".join(f"`{c.label.get(locale)}`" for c in step.choices)
-        return _failure(t("choose_from", locale, options=labels), *(c.label.get(locale) for c in step.choices[:3]))
+        return _failure(
+            t("choose_from", locale, options=labels), *(c.label.get(locale) for c in step.choices[:3])
+        )
     if kind is StepKind.SCALE:
         return parsing.parse_scale(text, step.scale_low, step.scale_high)
     if kind is StepKind.MONEY:
@@ -463,10 +465,10 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
         options, suggested = _pick_options(step, answers)
         if not options:
             return _failure(t("pick_from", locale, count=0))
-        choice = suggested if normalise_command(text) in ("yes", "y", "confirm", "ok") else _as_int(text)
-        if choice is None or not 1 <= choice <= len(options):
+        picked = suggested if normalise_command(text) in ("yes", "y", "confirm", "ok") else _as_int(text)
+        if picked is None or not 1 <= picked <= len(options):
             return _failure(t("pick_from", locale, count=len(options)), "yes", "2")
-        item, option_text = options[choice - 1]
+        item, option_text = options[picked - 1]
         return {"item": item, "text": option_text}
     if kind is StepKind.RANK:
         assert step.options_from is not None

@@ -110,11 +110,11 @@ class Step(_Model):
             raise ValueError(f"step {self.id}: a {self.kind} step needs options_from")
         return self
 
-    def title(self, locale: str) -> str:
-        """A short label for summaries and the edit modal."""
+    def title(self, locale: str, item: int | None = None) -> str:
+        """A short label for summaries, status lines and the edit modal (``{n}`` is the item number)."""
         if self.label is not None:
-            return self.label.get(locale)
-        return self.prompt.get(locale).split("\n")[0][:80]
+            return self.label.get(locale, n=item or "").strip()
+        return self.prompt.get(locale, n=item or "").split("\n")[0][:80]
 
 
 class Repeat(_Model):

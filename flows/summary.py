@@ -41,15 +41,13 @@ class SessionSummary(_Frozen):
     root_cause: str | None = None
 
 
-def _item_details(
-    repeat: Repeat, item: int, answers: Mapping[str, Answer], locale: str
-) -> tuple[str, ...]:
+def _item_details(repeat: Repeat, item: int, answers: Mapping[str, Answer], locale: str) -> tuple[str, ...]:
     details: list[str] = []
     for step in repeat.steps[1:]:
         answer = answers.get(f"{repeat.id}.{item}.{step.id}")
         if answer is None or answer.skipped:
             continue
-        details.append(f"{step.title(locale).replace('{n}', str(item))}: {display_value(answer.value)}")
+        details.append(f"{step.title(locale, item)}: {display_value(answer.value)}")
     return tuple(details)
 
 
@@ -68,7 +66,9 @@ def build_summary(
             answer = answers.get(node.id)
             if answer is None or answer.skipped or node.id == "problem":
                 continue
-            singles.append(SummaryItem(label=node.title(locale), text=display_value(answer.value), author=answer.author))
+            singles.append(
+                SummaryItem(label=node.title(locale), text=display_value(answer.value), author=answer.author)
+            )
             continue
         first = node.steps[0]
         entries = []
@@ -76,7 +76,7 @@ def build_summary(
             answer = answers[f"{node.id}.{item}.{first.id}"]
             entries.append(
                 SummaryItem(
-                    label=first.title(locale).replace("{n}", str(item)),
+                    label=first.title(locale, item),
                     text=display_value(value),
                     author=answer.author,
                     details=_item_details(node, item, answers, locale),
@@ -86,7 +86,9 @@ def build_summary(
             if singles:
                 sections.append(SummarySection(heading="", items=tuple(singles)))
                 singles = []
-            sections.append(SummarySection(heading=node.label.get(locale), items=tuple(entries), numbered=True))
+            sections.append(
+                SummarySection(heading=node.label.get(locale), items=tuple(entries), numbered=True)
+            )
     if singles:
         sections.append(SummarySection(heading="", items=tuple(singles)))
     problem = answers.get("problem")

@@ -77,9 +77,9 @@ def upgrade(url: str, engine: Engine | None = None) -> None:
     if engine is not None:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
     else:
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
 
 def is_empty(engine: Engine) -> bool:

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session as OrmSession
 from storage.models import (
     AnswerVersion,
     Participant,
-    ProcessedEvent,
     Problem,
+    ProcessedEvent,
     Role,
     Session,
     SessionStatus,
@@ -86,7 +86,9 @@ class SessionRepository:
             query = query.with_for_update()
         return self._orm.scalar(query)
 
-    def open_dm_session(self, workspace_id: str, channel_id: str, *, for_update: bool = False) -> Session | None:
+    def open_dm_session(
+        self, workspace_id: str, channel_id: str, *, for_update: bool = False
+    ) -> Session | None:
         """The newest unfinished session run in a DM channel (one conversation at a time there)."""
         query = (
             select(Session)
@@ -139,10 +141,12 @@ class AnswerRepository:
             .subquery()
         )
         rows = self._orm.scalars(
-            select(AnswerVersion).join(
+            select(AnswerVersion)
+            .join(
                 newest,
                 (AnswerVersion.key == newest.c.key) & (AnswerVersion.version == newest.c.version),
-            ).where(AnswerVersion.session_id == session_id)
+            )
+            .where(AnswerVersion.session_id == session_id)
         ).all()
         return {row.key: row for row in rows if not row.retracted}
 

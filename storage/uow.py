@@ -37,10 +37,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.orm.rollback()
-        finally:
-            self.orm.close()
+        # close() rolls back whatever was not committed and detaches objects without expiring them,
+        # so values read inside the unit of work stay readable after it.
+        self.orm.close()
 
     def commit(self) -> None:
         self.orm.commit()

@@ -14,7 +14,9 @@ from bot.errors import PlaybookError
 from bot.ids import ActionId, matching
 
 
-def handle_answer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def handle_answer_button(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     deps: Deps = context["deps"]
     try:
         value = json.loads(action.get("value") or "{}")
@@ -40,8 +42,10 @@ def handle_answer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any],
         client.chat_update(
             channel=channel,
             ts=message["ts"],
-            text=message.get("text") or " ",
-            blocks=blocks.replace_actions(message.get("blocks") or [], blocks.answered_context(user_id, reply_text)),
+            text=str(message.get("text") or f"Answered: {reply_text}"),
+            blocks=blocks.replace_actions(
+                message.get("blocks") or [], blocks.answered_context(user_id, reply_text)
+            ),
         )
     conversation.deliver(client, result)
     if result.outcome is not None:

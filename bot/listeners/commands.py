@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot import conversation
 from bot.deps import Deps
 from bot.errors import PlaybookError
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, unescape
 from flows import engine
 from flows.i18n import t
 from flows.schema import TemplateNotFound, get_template, load_templates
@@ -34,13 +34,15 @@ def _templates_list(locale: str = "en") -> str:
 
 
 def _in_dm(command: dict[str, Any]) -> bool:
-    return str(command.get("channel_id", "")).startswith("D") or command.get("channel_name") == "directmessage"
+    return (
+        str(command.get("channel_id", "")).startswith("D") or command.get("channel_name") == "directmessage"
+    )
 
 
 def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Dispatch ``/playbook <subcommand> …``. The reply is the ephemeral HTTP response itself."""
     deps: Deps = context["deps"]
-    text = (command.get("text") or "").strip()
+    text = unescape(command.get("text") or "").strip()
     sub, _, rest = text.partition(" ")
     sub = sub.lower()
     rest = rest.strip()
@@ -57,7 +59,9 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     elif sub == "resume":
         ack(text=_resume(deps, client, team_id, user_id, rest))
     else:
-        ack(text=t("cmd_unknown", command=escape(sub[:40]), hint=t("cmd_help", templates=_templates_inline())))
+        ack(
+            text=t("cmd_unknown", command=escape(sub[:40]), hint=t("cmd_help", templates=_templates_inline()))
+        )
 
 
 def _start(deps: Deps, client: WebClient, command: dict[str, Any], rest: str) -> str:
@@ -97,7 +101,7 @@ def _status(deps: Deps, team_id: str, user_id: str) -> str:
             template = get_template(session.template_id)
             answers = conversation.to_engine_answers(uow.answers.latest(session.id))
             position = engine.walk(template, answers).current
-            step = position.step.title("en").replace("{n}", str(position.item or "")) if position else ""
+            step = position.step.title("en", position.item) if position else ""
             state = {
                 SessionStatus.ACTIVE: t("state_active", step=escape(step)),
                 SessionStatus.PAUSED: t("state_paused", step=escape(step)),

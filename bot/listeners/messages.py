@@ -19,7 +19,9 @@ log = logging.getLogger("playbook.messages")
 _HUMAN_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
 
-def handle_message(body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def handle_message(
+    body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     deps: Deps = context["deps"]
     if event.get("subtype") not in _HUMAN_SUBTYPES or event.get("bot_id") or not event.get("user"):
         return

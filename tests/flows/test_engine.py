@@ -101,7 +101,11 @@ def test_empty_and_too_long_replies_are_rejected_and_the_prompt_stays() -> None:
     assert outcome.rejected and "didn't get an answer" in (outcome.message or "")
     assert outcome.next_prompt is not None and outcome.next_prompt.key == "problem"
     outcome = apply_reply(FIVE_WHYS, {}, "x" * 10_000, CTX)
-    assert outcome.rejected and "10,000 characters" in (outcome.message or "") and "3,000" in (outcome.message or "")
+    assert (
+        outcome.rejected
+        and "10,000 characters" in (outcome.message or "")
+        and "3,000" in (outcome.message or "")
+    )
     assert outcome.next_prompt is not None and outcome.next_prompt.key == "problem"
     assert outcome.changes == ()
 
@@ -127,7 +131,14 @@ def test_escape_is_applied_to_quoted_user_text() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.one_of(st.sampled_from(["back", "skip", "done", "yes", "no", "1", "pause", ""]), st.text(max_size=40)), max_size=30))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["back", "skip", "done", "yes", "no", "1", "pause", ""]), st.text(max_size=40)
+        ),
+        max_size=30,
+    )
+)
 def test_any_sequence_of_replies_keeps_a_consistent_state(replies: list[str]) -> None:
     """Whatever is typed, the engine never raises, the walk reaches a question or completion, and
     every stored key is one the walk knows about (no orphan answers)."""

@@ -20,7 +20,13 @@ def _factory(url: str):  # type: ignore[no-untyped-def]
 def _new_session(uow: UnitOfWork, team: str, channel: str = "C1", thread: str = "1.1") -> Session:
     uow.workspaces.get_or_create(team)
     session = uow.sessions.add(
-        Session(workspace_id=team, template_id="five-whys", facilitator_id="U1", channel_id=channel, thread_ts=thread)
+        Session(
+            workspace_id=team,
+            template_id="five-whys",
+            facilitator_id="U1",
+            channel_id=channel,
+            thread_ts=thread,
+        )
     )
     uow.sessions.add_participant(session, "U1", Role.FACILITATOR)
     return session
@@ -49,7 +55,10 @@ def test_answers_are_versioned_never_overwritten(database_url: str) -> None:
         assert latest["problem"].value == "second" and latest["problem"].author_id == "U2"
         assert "whys.1.answer" not in latest
         history = uow.answers.history(session_id, "problem")
-        assert [(h.version, h.value, h.author_id) for h in history] == [(1, "first", "U1"), (2, "second", "U2")]
+        assert [(h.version, h.value, h.author_id) for h in history] == [
+            (1, "first", "U1"),
+            (2, "second", "U2"),
+        ]
 
 
 def test_uncommitted_work_is_rolled_back(database_url: str) -> None:
@@ -111,11 +120,19 @@ def test_dm_session_lookup_ignores_finished_sessions(database_url: str) -> None:
     with UnitOfWork(factory) as uow:
         uow.workspaces.get_or_create("T1")
         done = uow.sessions.add(
-            Session(workspace_id="T1", template_id="five-whys", facilitator_id="U1", channel_id="D1", is_dm=True,
-                    status=SessionStatus.COMPLETED)
+            Session(
+                workspace_id="T1",
+                template_id="five-whys",
+                facilitator_id="U1",
+                channel_id="D1",
+                is_dm=True,
+                status=SessionStatus.COMPLETED,
+            )
         )
         live = uow.sessions.add(
-            Session(workspace_id="T1", template_id="five-whys", facilitator_id="U1", channel_id="D1", is_dm=True)
+            Session(
+                workspace_id="T1", template_id="five-whys", facilitator_id="U1", channel_id="D1", is_dm=True
+            )
         )
         uow.commit()
         assert done.id != live.id
