@@ -190,6 +190,7 @@ class Result:
     outcome: Outcome | None
     notice: str | None = None
     summary: list[Block] | None = None
+    completion_text: str | None = None
     locale: str = "en"
 
 
@@ -249,7 +250,8 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
         final = engine.with_changes(answers, outcome.changes, reply.user_id)
         summary = summary_for(session, template, final, now)
     uow.sessions.touch(session, now)
-    return Result(session.id, place, outcome, summary=summary, locale=locale)
+    completion = template.completion.get(locale) if summary is not None else None
+    return Result(session.id, place, outcome, summary=summary, completion_text=completion, locale=locale)
 
 
 def summary_for(
@@ -282,9 +284,9 @@ def deliver(client: WebClient, result: Result) -> None:
         post(client, result.place, paused, content)
         return
     if outcome.completed and result.summary is not None:
-        template_done = t("already_complete", locale) if not outcome.changes else None
-        if template_done:
-            content += blocks.notice_blocks(template_done)
+        if result.completion_text:
+            content += blocks.notice_blocks(result.completion_text)
+            text_parts.append(result.completion_text)
         messages = blocks.split_messages(content + result.summary)
         for number, message in enumerate(messages):
             post(
