@@ -1,0 +1,1059 @@
+"""Parsers for the answers people type: money, time taken, how often, dates, check-in cadences, scores,
+yes or no, and how many people.
+
+Every parser takes the raw reply and returns either the value or a :class:`ParseFailure` that says in
+plain English what was expected, with examples. None of them raises, whatever it is given: the flow
+engine shows the failure and keeps the prompt, so a typo never costs a session. Limits (money up to
+£1bn, a time up to 1,000 hours, up to 100,000 times a year) stop a slip of the keyboard from becoming a
+cost nobody would believe, and the failure says what the limit is.
+
+Money and hours are :class:`~decimal.Decimal`, never float. Replies are read leniently: case, spacing,
+Slack's formatting marks, curly quotes, full-width digits, number words ("three", "a dozen") and hedges
+("about £300", "roughly 2 hours") are all accepted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Final, Literal
+
+from dateutil.relativedelta import relativedelta
+
+if TYPE_CHECKING:
+    from flows.calendar import Cadence
+
+MAX_REPLY_CHARS: Final = 200
+MAX_MONEY: Final = Decimal(1_000_000_000)
+MAX_HOURS: Final = Decimal(1000)
+MAX_PER_YEAR: Final = Decimal(100_000)
+DAYS_IN_YEAR: Final = Decimal(365)
+
+_PENNY = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    """Why a reply could not be read: ``message`` says what is expected, ``examples`` show replies that
+    would be accepted."""
+
+    message: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DirectCost:
+    """Money spent directly (fees, postage, licences), either each time the thing happens or per year.
+
+    Weekly, monthly and similar amounts are turned into a yearly amount when parsed, so the cost maths
+    only ever sees these two bases."""
+
+    amount: Decimal
+    basis: Literal["per_occurrence", "per_year"] = "per_occurrence"
+
+
+@dataclass(frozen=True)
+class Duration:
+    """Time taken, in hours (a day counts as one working day of hours)."""
+
+    hours: Decimal
+
+    @property
+    def minutes(self) -> Decimal:
+        """The same duration in minutes, to a millionth of a minute (20 minutes is 1/3 hour, which a
+        decimal cannot hold exactly)."""
+        return _trim((self.hours * 60).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
+
+    def describe(self) -> str:
+        """Hours, minutes and seconds as a person would say them, e.g. ``"2 hours 30 minutes"``."""
+        seconds = int((self.hours * 3600).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        if seconds == 0:
+            return "no time"
+        hours, rest = divmod(seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        parts = [(hours, "hour"), (minutes, "minute"), (seconds, "second")]
+        return " ".join(f"{n:,} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n)
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """How often something happens, as a number of times a year.
+
+    ``label`` is the reading in words ("3 times a week") and parses back to the same ``per_year``;
+    ``assumption`` names what the yearly figure rests on ("52 weeks a year"), empty when nothing does.
+    """
+
+    per_year: Decimal
+    label: str
+    assumption: str = ""
+
+    def describe(self) -> str:
+        """The reading and the yearly figure it gives, e.g.
+        ``"3 times a week (156 times a year, taking 52 weeks a year)"``."""
+        yearly = f"{_times(self.per_year.quantize(_PENNY, rounding=ROUND_HALF_UP))} a year"
+        if self.label in (yearly, "never"):
+            return self.label
+        if self.label == "once":
+            return "once (counted as once a year)"
+        detail = f"{yearly}, taking {self.assumption}" if self.assumption else yearly
+        return f"{self.label} ({detail})"
+
+
+# --- shared reading of replies -------------------------------------------------------------------------
+
+_FRACTIONS = {"½": ".5", "¼": ".25", "¾": ".75"}
+_FRACTION_AFTER_DIGIT = {symbol: re.compile(rf"(?<=[0-9]){symbol}") for symbol in _FRACTIONS}
+_PUNCTUATION = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-") | {"’": "'", "‘": "'", "“": '"', "”": '"'})
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\ufe0f\u20e3]|:skin-tone-[0-9]:")
+# Slack sends emoji in message text as :shortcodes:; people answer scores and yes/no with them.
+_EMOJI = {
+    **{f":{word}:": str(n) for n, word in enumerate(("zero", "one", "two", "three", "four", "five"))},
+    **{f":{word}:": str(n) for n, word in enumerate(("six", "seven", "eight", "nine"), start=6)},
+    ":keycap_ten:": "10",
+    ":+1:": "yes",
+    ":thumbsup:": "yes",
+    ":white_check_mark:": "yes",
+    ":heavy_check_mark:": "yes",
+    "👍": "yes",
+    "✅": "yes",
+    ":-1:": "no",
+    ":thumbsdown:": "no",
+    ":x:": "no",
+    "👎": "no",
+    "❌": "no",
+}
+_SPACES = re.compile(r"\s+")
+_LEADING = " `'\"*_"
+_TRAILING = " `'\"*_.!?"
+
+_HEDGE = re.compile(
+    r"^(?:(?:about|around|approximately|approx\.?|roughly|circa|c\.|~|nearly|almost|maybe|probably|"
+    r"perhaps|estimated|est\.|up to|at least|at most|just over|just under|over|under|more than|"
+    r"less than)(?![a-z])\s*)+"
+)
+
+_SMALL_NUMBERS = {
+    word: n
+    for n, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+_TENS = {
+    word: 10 * n
+    for n, word in enumerate(
+        ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2
+    )
+}
+_NUMBER_WORD = "|".join(
+    sorted([*_SMALL_NUMBERS, *_TENS, "hundred", "thousand", "dozen"], key=len, reverse=True)
+)
+_WORD_RUN = re.compile(
+    rf"(?<![a-z0-9])(?:an?\s+(?=(?:hundred|thousand|dozen)(?![a-z])))?(?:{_NUMBER_WORD})"
+    rf"(?:(?:\s+and\s+|\s*-\s*|\s+)(?:{_NUMBER_WORD}))*(?![a-z])"
+)
+_HALF_DOZEN = re.compile(r"(?<![a-z])half\s+a\s+dozen(?![a-z])")
+_COUPLE = re.compile(r"(?<![a-z])(?:a\s+)?couple(?:\s+of)?(?![a-z])")
+
+# A number with optional thousands separators and decimals: 1200, 1,200, 1,200.50, .5
+_NUMBER = r"(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)"
+_NUMBER_ONLY = re.compile(_NUMBER)
+
+
+def _clean(text: str) -> str:
+    """The reply in one canonical form: NFKC, lower case, plain dashes and quotes, single spaces, without
+    Slack's formatting marks or trailing punctuation, and with emoji shortcodes read as words."""
+    for symbol, decimals in _FRACTIONS.items():
+        text = _FRACTION_AFTER_DIGIT[symbol].sub(decimals, text).replace(symbol, "0" + decimals)
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION).casefold()
+    text = _INVISIBLE.sub("", text)
+    for code, word in _EMOJI.items():
+        text = text.replace(code, f" {word} ")
+    return _SPACES.sub(" ", text).lstrip(_LEADING).rstrip(_TRAILING)
+
+
+def _word_run_value(run: str) -> int | None:
+    """The number a run of number words spells ("two hundred and fifty", "a dozen", "twenty-five"), or
+    None when the words do not make a well-formed number ("one two")."""
+    total = group = 0
+    previous = "start"
+    for word in re.split(r"[\s-]+", run):
+        if previous == "dozen":
+            return None
+        if word in ("a", "an"):
+            if previous != "start":
+                return None
+            group, previous = 1, "a"
+        elif word == "and":
+            if previous not in ("hundred", "thousand"):
+                return None
+            previous = "and"
+        elif word in _SMALL_NUMBERS:
+            value = _SMALL_NUMBERS[word]
+            after_tens = previous == "tens" and 0 < value < 10
+            if not (previous in ("start", "hundred", "and", "thousand") or after_tens):
+                return None
+            if value == 0 and previous != "start":
+                return None
+            group, previous = group + value, "small"
+        elif word in _TENS:
+            if previous not in ("start", "hundred", "and", "thousand"):
+                return None
+            group, previous = group + _TENS[word], "tens"
+        elif word == "hundred":
+            if previous not in ("small", "a") or not 0 < group < 10:
+                return None
+            group, previous = group * 100, "hundred"
+        elif word == "thousand":
+            if previous not in ("small", "tens", "hundred", "a") or total or not group:
+                return None
+            total, group, previous = group * 1000, 0, "thousand"
+        else:  # "dozen", the only other word the run pattern lets through
+            if previous not in ("small", "tens", "a") or total or not group:
+                return None
+            group, previous = group * 12, "dozen"
+    if previous in ("a", "and"):
+        return None
+    return total + group
+
+
+def _numbers_from_words(text: str) -> str:
+    """``text`` with spelt-out numbers in digits ("three" → "3", "a dozen" → "12"); words that do not
+    make a number are left alone, so the parser that follows rejects them."""
+
+    def digits(match: re.Match[str]) -> str:
+        value = _word_run_value(match.group())
+        return match.group() if value is None else str(value)
+
+    text = _COUPLE.sub("2", _HALF_DOZEN.sub("6", text))
+    return _WORD_RUN.sub(digits, text)
+
+
+def _prepare(text: str, *, hedges: bool = True) -> str:
+    """Cleaned, with number words as digits and (for estimates) a leading "about" or "~" dropped."""
+    cleaned = _numbers_from_words(_clean(text))
+    return _HEDGE.sub("", cleaned).strip() if hedges else cleaned
+
+
+def _to_decimal(number: str) -> Decimal:
+    """A string matched by ``_NUMBER`` as a Decimal (never NaN or infinite: the pattern has only digits)."""
+    return Decimal(number.replace(",", ""))
+
+
+def _trim(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros after the point, and never in exponent form (90.000 → 90)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def _plain(value: Decimal) -> str:
+    """A number as a person writes it: ``1,924``, ``2.5``."""
+    return f"{_trim(value):,f}"
+
+
+def _times(count: Decimal) -> str:
+    if count == 1:
+        return "once"
+    if count == 2:
+        return "twice"
+    return f"{_plain(count)} times"
+
+
+def _too_long(what: str, examples: tuple[str, ...]) -> ParseFailure:
+    return ParseFailure(
+        f"That reply is too long to read as {what} ({MAX_REPLY_CHARS} characters at most). "
+        "Please send just the answer.",
+        examples,
+    )
+
+
+# --- money -------------------------------------------------------------------------------------------
+
+MONEY_EXAMPLES: Final = ("£1,200", "£3.5k", "250")
+_MONEY_PATTERN = rf"""
+    (?P<minus>-\s*)?
+    (?:(?P<symbol>£|gbp)\s*)?
+    (?P<minus_after_symbol>-\s*)?
+    (?P<number>{_NUMBER})
+    \s*(?P<multiplier>k|thousand|grand|mn|m|million|bn|billion)?
+    (?:\s*(?P<unit>pounds?|quid|gbp|sterling|pence|p))?
+"""
+_MONEY = re.compile(_MONEY_PATTERN, re.VERBOSE)
+_MULTIPLIERS = {
+    "k": Decimal(1000),
+    "thousand": Decimal(1000),
+    "grand": Decimal(1000),
+    "m": Decimal(1_000_000),
+    "mn": Decimal(1_000_000),
+    "million": Decimal(1_000_000),
+    "bn": Decimal(1_000_000_000),
+    "billion": Decimal(1_000_000_000),
+}
+_NOTHING = frozenset({"none", "nothing", "nil", "free", "no cost", "n/a", "0"})
+_FOREIGN_CURRENCY = re.compile(r"[$€¥]|(?<![a-z])(?:usd|eur|euros?|dollars?)(?![a-z])")
+_MONEY_FAILURE = (
+    "I couldn't read that as an amount of money. Please give an amount in pounds, from £0 up to £1bn."
+)
+
+
+def _amount(match: re.Match[str]) -> Decimal | ParseFailure:
+    """The amount in pounds (unrounded) that a ``_MONEY_PATTERN`` match spells."""
+    if match["minus"] or match["minus_after_symbol"]:
+        return ParseFailure("An amount of money can't be negative: please give £0 or more.", MONEY_EXAMPLES)
+    pence = match["unit"] in ("p", "pence")
+    if pence and (match["symbol"] or match["multiplier"]):
+        return ParseFailure(_MONEY_FAILURE, MONEY_EXAMPLES)
+    amount = _to_decimal(match["number"]) * _MULTIPLIERS.get(match["multiplier"] or "", Decimal(1))
+    return amount / 100 if pence else amount
+
+
+def _money_checks(text: str, what: str) -> str | ParseFailure:
+    """The prepared reply, or the failure for a reply that is too long or in another currency."""
+    if len(text) > MAX_REPLY_CHARS:
+        return _too_long(what, MONEY_EXAMPLES)
+    cleaned = _prepare(text)
+    if _FOREIGN_CURRENCY.search(cleaned):
+        return ParseFailure("Please give the amount in pounds (£).", MONEY_EXAMPLES)
+    return cleaned
+
+
+def parse_money(text: str) -> Decimal | ParseFailure:
+    """An amount in pounds, to the penny: ``£1,200``, ``£3.5k``, ``1.2 million``, ``GBP 300``, ``50p``."""
+    cleaned = _money_checks(text, "an amount of money")
+    if isinstance(cleaned, ParseFailure):
+        return cleaned
+    if cleaned in _NOTHING:
+        return Decimal("0.00")
+    match = _MONEY.fullmatch(cleaned)
+    if match is None:
+        return ParseFailure(_MONEY_FAILURE, MONEY_EXAMPLES)
+    amount = _amount(match)
+    if isinstance(amount, ParseFailure):
+        return amount
+    if amount > MAX_MONEY:
+        return ParseFailure(
+            "That's more than £1bn, the most I can take. Please check the amount.", MONEY_EXAMPLES
+        )
+    return amount.quantize(_PENNY, rounding=ROUND_HALF_UP)
+
+
+DIRECT_COST_EXAMPLES: Final = ("£40 each time", "£1,200 a year", "£100 a month", "none")
+_PER = r"(?:per|a|an|each|every|for\s+each|in\s+an?|/)"
+_DIRECT_COST = re.compile(
+    _MONEY_PATTERN
+    + rf"""
+    (?:\s*,?\s*(?:
+        (?P<occurrence>(?:{_PER}\s*)?(?:time|occurrence|instance|go)|each)
+      | {_PER}\s*(?P<period>years?|yrs?|annum|months?|mo|weeks?|wks?|fortnights?|quarters?|
+                            working\s+days?|days?)
+      | (?P<adverb>annually|yearly|pa|p\.a|p/a|monthly|pcm|weekly|pw|p/w|fortnightly|quarterly|daily)
+    ))?
+    """,
+    re.VERBOSE,
+)
+_PERIOD_WORDS = {
+    "year": "year",
+    "yr": "year",
+    "annum": "year",
+    "annually": "year",
+    "yearly": "year",
+    "pa": "year",
+    "p.a": "year",
+    "p/a": "year",
+    "month": "month",
+    "mo": "month",
+    "monthly": "month",
+    "pcm": "month",
+    "week": "week",
+    "wk": "week",
+    "weekly": "week",
+    "pw": "week",
+    "p/w": "week",
+    "fortnight": "fortnight",
+    "fortnightly": "fortnight",
+    "quarter": "quarter",
+    "quarterly": "quarter",
+    "day": "working day",
+    "working day": "working day",
+    "daily": "working day",
+}
+
+
+def _period_word(word: str) -> str:
+    """The canonical period for a (possibly plural, possibly spaced) period word."""
+    word = _SPACES.sub(" ", word)
+    return _PERIOD_WORDS.get(word) or _PERIOD_WORDS[word.removesuffix("s")]
+
+
+def parse_direct_cost(
+    text: str, *, weeks_per_year: Decimal = Decimal(52), working_days_per_week: int = 5
+) -> DirectCost | ParseFailure:
+    """Money spent directly, each time (the default) or per year: ``£40 each time``, ``£1,200 a year``.
+
+    Weekly, fortnightly, monthly, quarterly and daily amounts become a yearly amount (a week counts
+    ``weeks_per_year`` times a year, a day is a working day). ``none`` or ``0`` is no direct cost.
+    """
+    cleaned = _money_checks(text, "a direct cost")
+    if isinstance(cleaned, ParseFailure):
+        return cleaned
+    if cleaned in _NOTHING:
+        return DirectCost(Decimal("0.00"))
+    match = _DIRECT_COST.fullmatch(cleaned)
+    if match is None:
+        return ParseFailure(
+            "I couldn't read that as a cost. Please give an amount in pounds, and say if it is "
+            "each time or a year (up to £1bn).",
+            DIRECT_COST_EXAMPLES,
+        )
+    amount = _amount(match)
+    if isinstance(amount, ParseFailure):
+        return ParseFailure(amount.message, DIRECT_COST_EXAMPLES)
+    word = match["period"] or match["adverb"]
+    if word is None:
+        basis: Literal["per_occurrence", "per_year"] = "per_occurrence"
+    else:
+        basis = "per_year"
+        weeks = Decimal(weeks_per_year)
+        amount *= {
+            "year": Decimal(1),
+            "quarter": Decimal(4),
+            "month": Decimal(12),
+            "fortnight": weeks / 2,
+            "week": weeks,
+            "working day": weeks * working_days_per_week,
+        }[_period_word(word)]
+    if amount > MAX_MONEY:
+        return ParseFailure(
+            "That's more than £1bn, the most I can take for one cost. Please check the amount.",
+            DIRECT_COST_EXAMPLES,
+        )
+    return DirectCost(amount.quantize(_PENNY, rounding=ROUND_HALF_UP), basis)
+
+
+# --- durations -----------------------------------------------------------------------------------------
+
+DURATION_EXAMPLES: Final = ("2h 30m", "45 minutes", "1.5 hours", "half a day")
+_DURATION_UNIT = (
+    r"(?:working\s+days?|work\s*days?|weeks?|wks?|days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)"
+)
+_DURATION_PART = rf"(?P<number>{_NUMBER})\s*(?P<unit>{_DURATION_UNIT})(?![a-z])"
+_ANY_DURATION_PART = rf"{_NUMBER}\s*{_DURATION_UNIT}(?![a-z])"
+_DURATION = re.compile(rf"{_ANY_DURATION_PART}(?:\s*(?:,|and|\+|&)?\s*{_ANY_DURATION_PART})*")
+_DURATION_PARTS = re.compile(_DURATION_PART)
+_HALF = re.compile(r"(?<![a-z0-9.])(?:a\s+)?half\s+(?:an?\s+)?(?=(?:hour|day|working day|week)(?![a-z]))")
+_QUARTER = re.compile(
+    rf"(?<![a-z0-9.])(?:(?P<count>{_NUMBER}|a)\s+)?quarters?\s+(?:of\s+)?(?:an?\s+)?"
+    r"(?=(?:hour|day)(?![a-z]))"
+)
+_ONE = re.compile(r"(?<![a-z0-9.])an?\s+(?=(?:hour|hr|day|working day|minute|min|week|second)s?(?![a-z]))")
+_AND_A_HALF_BEFORE = re.compile(rf"(?P<number>{_NUMBER})\s+and\s+a\s+half\s+(?=[a-z])")
+_AND_A_HALF_AFTER = re.compile(rf"(?P<number>{_NUMBER})\s*(?P<unit>{_DURATION_UNIT})\s+and\s+a\s+half$")
+_CLOCK = re.compile(r"(?P<hours>[0-9]{1,4}):(?P<minutes>[0-5][0-9])")
+_HOURS_THEN_MINUTES = re.compile(r"(?P<hours>[0-9]+)\s*(?:hours?|hrs?|h)\s*(?P<minutes>[0-9]{1,2})")
+_NO_TIME = frozenset({"0", "none", "nothing", "nil", "no time"})
+_UNIT_SECONDS = {"second": Decimal(1), "minute": Decimal(60), "hour": Decimal(3600)}
+
+
+def _duration_unit(unit: str) -> str:
+    unit = _SPACES.sub("", unit)
+    if unit.startswith(("working", "work", "d")):
+        return "day"
+    if unit.startswith("w"):
+        return "week"
+    if unit.startswith("h"):
+        return "hour"
+    if unit.startswith("m"):
+        return "minute"
+    return "second"
+
+
+def _half_more(number: str) -> str:
+    return _plain(_to_decimal(number) + Decimal("0.5"))
+
+
+def parse_duration(
+    text: str, *, working_day_hours: Decimal = Decimal("7.4"), working_days_per_week: int = 5
+) -> Duration | ParseFailure:
+    """Time taken: ``2h 30m``, ``45 minutes``, ``1.5 hours``, ``half a day``, ``1 day 2 hours``, ``1:30``.
+
+    A day is a working day of ``working_day_hours`` and a week is ``working_days_per_week`` of them.
+    ``0`` or ``none`` is no time at all. A bare number is refused, since it could be hours or minutes.
+    """
+    if len(text) > MAX_REPLY_CHARS:
+        return _too_long("a length of time", DURATION_EXAMPLES)
+    cleaned = _prepare(text)
+    if cleaned in _NO_TIME:
+        return Duration(Decimal(0))
+    cleaned = _HALF.sub("0.5 ", cleaned)
+    cleaned = _QUARTER.sub(
+        lambda m: (
+            _plain(Decimal("0.25") * (1 if m["count"] in (None, "a") else _to_decimal(m["count"]))) + " "
+        ),
+        cleaned,
+    )
+    cleaned = _ONE.sub("1 ", cleaned)
+    cleaned = _AND_A_HALF_BEFORE.sub(lambda m: _half_more(m["number"]) + " ", cleaned)
+    cleaned = _AND_A_HALF_AFTER.sub(lambda m: f"{_half_more(m['number'])} {m['unit']}", cleaned)
+    if clock := _CLOCK.fullmatch(cleaned) or _HOURS_THEN_MINUTES.fullmatch(cleaned):
+        cleaned = f"{clock['hours']} hours {clock['minutes']} minutes"
+    if _DURATION.fullmatch(cleaned) is None:
+        if _NUMBER_ONLY.fullmatch(cleaned):
+            return ParseFailure(
+                "Please say whether that is minutes, hours or days.", ("45 minutes", "2 hours", "1 day")
+            )
+        return ParseFailure(
+            "I couldn't read that as a length of time. Please give minutes, hours or days, "
+            "up to 1,000 hours.",
+            DURATION_EXAMPLES,
+        )
+    seconds_per = dict(_UNIT_SECONDS)
+    seconds_per["day"] = Decimal(working_day_hours) * 3600
+    seconds_per["week"] = seconds_per["day"] * working_days_per_week
+    seen: set[str] = set()
+    seconds = Decimal(0)
+    for part in _DURATION_PARTS.finditer(cleaned):
+        unit = _duration_unit(part["unit"])
+        if unit in seen:
+            return ParseFailure(
+                f"You gave the {unit}s twice: please give each unit once.", ("1 day 2 hours", "2h 30m")
+            )
+        seen.add(unit)
+        seconds += _to_decimal(part["number"]) * seconds_per[unit]
+    hours = seconds / 3600
+    if hours > MAX_HOURS:
+        return ParseFailure(
+            "That's more than 1,000 hours, the most I can take for one time. Please check it.",
+            DURATION_EXAMPLES,
+        )
+    return Duration(hours)
+
+
+# --- how often -----------------------------------------------------------------------------------------
+
+FREQUENCY_EXAMPLES: Final = ("3 a week", "10 per month", "daily", "twice a year")
+
+
+@dataclass(frozen=True)
+class _Period:
+    per_year: Decimal
+    plural: str
+    per_phrase: str  # how "once ___" ends: "a week", "every day"
+    assumption: str = ""
+
+
+_FREQUENCY_UNIT = (
+    r"(?:calendar\s+days?|working\s+days?|work\s*days?|business\s+days?|weekdays?|days?|"
+    r"working\s+hours?|hours?|hrs?|weeks?|wks?|fortnights?|months?|mths?|mos?|quarters?|qtrs?|"
+    r"years?|yrs?|annum)"
+)
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAYS: dict[str, int] = {
+    **{name: n for n, name in enumerate(_WEEKDAY_NAMES)},
+    **{name[:3]: n for n, name in enumerate(_WEEKDAY_NAMES)},
+    "tues": 1,
+    "weds": 2,
+    "thur": 3,
+    "thurs": 3,
+}
+_WEEKDAY = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+_TIMES = rf"(?P<count>{_NUMBER})\s*(?:x|times?)"
+_PER_PERIOD = re.compile(
+    rf"(?P<count>{_NUMBER})\s*(?:x|times?)?\s*(?P<per>per|a|an|each|every|/|in\s+an?)\s*(?P<unit>{_FREQUENCY_UNIT})"
+)
+_ADVERB = re.compile(
+    rf"(?:{_TIMES}\s*)?(?P<adverb>hourly|daily|weekly|fortnightly|bi-?weekly|monthly|quarterly|annually|"
+    r"yearly|per\s+annum|p\.?a|pw)"
+)
+_EVERY = re.compile(
+    rf"(?:{_TIMES}\s*)?(?P<per>every|each)\s+(?:(?P<gap>{_NUMBER}|other|second|third|fourth)\s+)?"
+    rf"(?P<unit>{_FREQUENCY_UNIT})"
+)
+_ON_WEEKDAYS = re.compile(
+    rf"(?:(?:every|each|on)\s+)?(?P<days>(?:{_WEEKDAY})s?(?:\s*(?:,|and|&)\s*(?:{_WEEKDAY})s?)*)"
+)
+_WEEKDAY_WORD = re.compile(rf"(?<![a-z])(?:{_WEEKDAY})(?=s?(?![a-z]))")
+_ONCE_ONLY = frozenset({"once", "one-off", "one off", "a one-off", "a one off", "just once", "only once"})
+_ONCE_ONLY |= frozenset({"once only", "one time", "one-time", "a single time"})
+_NEVER = frozenset({"never", "0", "none", "0 times"})
+_TIMES_WORD = re.compile(r"(?<![a-z])(?:once|twice|thrice)(?![a-z])")
+_TIMES_COUNTS = {"once": "1 times", "twice": "2 times", "thrice": "3 times"}
+_GAP_WORDS = {"other": Decimal(2), "second": Decimal(2), "third": Decimal(3), "fourth": Decimal(4)}
+
+
+def _periods(
+    weeks_per_year: Decimal, working_days_per_week: int, working_day_hours: Decimal
+) -> dict[str, _Period]:
+    weeks = _plain(weeks_per_year)
+    working_days = weeks_per_year * working_days_per_week
+    return {
+        "working hour": _Period(
+            working_days * working_day_hours,
+            "working hours",
+            "a working hour",
+            f"{_plain(working_day_hours)}-hour working days, {working_days_per_week} days a week "
+            f"and {weeks} weeks a year",
+        ),
+        "working day": _Period(
+            working_days,
+            "working days",
+            "a working day",
+            f"{working_days_per_week} working days a week and {weeks} weeks a year",
+        ),
+        "calendar day": _Period(DAYS_IN_YEAR, "days", "every day"),
+        "week": _Period(weeks_per_year, "weeks", "a week", f"{weeks} weeks a year"),
+        "fortnight": _Period(weeks_per_year / 2, "fortnights", "a fortnight", f"{weeks} weeks a year"),
+        "month": _Period(Decimal(12), "months", "a month"),
+        "quarter": _Period(Decimal(4), "quarters", "a quarter"),
+        "year": _Period(Decimal(1), "years", "a year"),
+    }
+
+
+def _frequency_unit(unit: str, *, every: bool) -> str:
+    """The period a unit word names. A plain "day" is a working day ("5 times a day", "daily"), but
+    "every day" and "each day" mean every calendar day."""
+    unit = _SPACES.sub(" ", unit)
+    if unit.startswith("calendar") or (every and unit in ("day", "days")):
+        return "calendar day"
+    if unit.startswith(("working d", "work d", "workd", "business", "weekday", "day")):
+        return "working day"
+    if unit.startswith(("working h", "h")):
+        return "working hour"
+    for prefix, period in (("w", "week"), ("f", "fortnight"), ("m", "month"), ("q", "quarter")):
+        if unit.startswith(prefix):
+            return period
+    return "year"
+
+
+def _adverb_period(adverb: str) -> str:
+    adverb = adverb.replace(" ", "")
+    for prefix, period in (
+        ("h", "working hour"),
+        ("d", "working day"),
+        ("f", "fortnight"),
+        ("bi", "fortnight"),
+    ):
+        if adverb.startswith(prefix):
+            return period
+    for prefix, period in (("w", "week"), ("pw", "week"), ("m", "month"), ("q", "quarter")):
+        if adverb.startswith(prefix):
+            return period
+    return "year"
+
+
+def _frequency(count: Decimal, period: _Period, gap: Decimal = Decimal(1)) -> Frequency | ParseFailure:
+    if gap == 0:
+        return ParseFailure("Please give a gap of more than zero, e.g. every 2 weeks.", FREQUENCY_EXAMPLES)
+    per_year = count * period.per_year / gap
+    if per_year > MAX_PER_YEAR:
+        return ParseFailure(
+            "That's more than 100,000 times a year, the most I can take. Please check it.", FREQUENCY_EXAMPLES
+        )
+    if gap != 1:
+        times = "" if count == 1 else f"{_times(count)} "
+        label = f"{times}every {_plain(gap)} {period.plural}"
+    elif count == 1 and period.per_phrase == "every day":
+        label = "every day"
+    else:
+        label = f"{_times(count)} {period.per_phrase}"
+    return Frequency(per_year, label, period.assumption)
+
+
+def parse_frequency(
+    text: str,
+    *,
+    weeks_per_year: Decimal = Decimal(52),
+    working_days_per_week: int = 5,
+    working_day_hours: Decimal = Decimal("7.4"),
+) -> Frequency | ParseFailure:
+    """How often something happens: ``3 a week``, ``10 per month``, ``daily``, ``every 2 weeks``,
+    ``once a quarter``, ``every Monday``, ``once``.
+
+    "Daily", "a day" and "every weekday" mean working days (``working_days_per_week`` ×
+    ``weeks_per_year``); "every day" means all 365; "hourly" means working hours. A one-off ("once")
+    counts as once a year. A bare number is refused, since it says nothing about how often.
+    """
+    if len(text) > MAX_REPLY_CHARS:
+        return _too_long("how often", FREQUENCY_EXAMPLES)
+    if _clean(text) in _ONCE_ONLY:  # before "one-off" becomes "1-off"
+        return Frequency(Decimal(1), "once")
+    cleaned = _prepare(text)
+    if cleaned in _NEVER:
+        return Frequency(Decimal(0), "never")
+    cleaned = _TIMES_WORD.sub(lambda m: _TIMES_COUNTS[m.group()], cleaned)
+    periods = _periods(Decimal(weeks_per_year), working_days_per_week, Decimal(working_day_hours))
+    if match := _PER_PERIOD.fullmatch(cleaned):
+        every = match["per"] in ("every", "each")
+        return _frequency(_to_decimal(match["count"]), periods[_frequency_unit(match["unit"], every=every)])
+    if match := _ADVERB.fullmatch(cleaned):
+        count = Decimal(1) if match["count"] is None else _to_decimal(match["count"])
+        return _frequency(count, periods[_adverb_period(match["adverb"])])
+    if match := _EVERY.fullmatch(cleaned):
+        count = Decimal(1) if match["count"] is None else _to_decimal(match["count"])
+        gap = match["gap"]
+        gap_value = Decimal(1) if gap is None else _GAP_WORDS.get(gap) or _to_decimal(gap)
+        return _frequency(count, periods[_frequency_unit(match["unit"], every=True)], gap_value)
+    if cleaned in ("weekdays", "on weekdays", "working days", "on working days"):
+        return _frequency(Decimal(1), periods["working day"])
+    if match := _ON_WEEKDAYS.fullmatch(cleaned):
+        days = {_WEEKDAYS[name] for name in _WEEKDAY_WORD.findall(match["days"])}
+        return _frequency(Decimal(len(days)), periods["week"])
+    if _NUMBER_ONLY.fullmatch(cleaned):
+        return ParseFailure(
+            "Please say how often: that many times a week, a month or a year?",
+            ("3 a week", "10 per month", "200 a year"),
+        )
+    return ParseFailure(
+        "I couldn't read that as how often it happens. Please say how many times a day, week, month "
+        "or year (up to 100,000 times a year).",
+        FREQUENCY_EXAMPLES,
+    )
+
+
+# --- dates ---------------------------------------------------------------------------------------------
+
+_MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTHS: dict[str, int] = {
+    **{name: n for n, name in enumerate(_MONTH_NAMES, start=1)},
+    **{name[:3]: n for n, name in enumerate(_MONTH_NAMES, start=1)},
+    "sept": 9,
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ON_WEEKDAY = rf"(?:(?P<weekday>{_WEEKDAY})\.?,?\s+)?(?:the\s+)?"
+_ORDINAL = r"(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?"
+_DAY_MONTH = re.compile(
+    rf"{_ON_WEEKDAY}{_ORDINAL}\s*(?:of\s+)?(?P<month_name>{_MONTH})\.?(?:,?\s+(?P<year>[0-9]{{4}}))?"
+)
+_MONTH_DAY = re.compile(
+    rf"(?:(?P<weekday>{_WEEKDAY})\.?,?\s+)?(?P<month_name>{_MONTH})\.?\s+(?:the\s+)?{_ORDINAL}"
+    r"(?:,?\s+(?P<year>[0-9]{4}))?"
+)
+_NUMERIC_DATE = re.compile(
+    rf"{_ON_WEEKDAY}(?P<day>[0-9]{{1,2}})(?P<separator>[/.-])(?P<month>[0-9]{{1,2}})"
+    r"(?:(?P=separator)(?P<year>[0-9]{4}|[0-9]{2}))?"
+)
+_ISO_DATE = re.compile(
+    r"(?P<year>[0-9]{4})(?P<separator>[-/])(?P<month>[0-9]{1,2})(?P=separator)(?P<day>[0-9]{1,2})"
+)
+_IN_TIME = re.compile(
+    r"(?:in\s+)?(?P<count>[0-9]{1,6}|an?)\s+(?P<unit>days?|weeks?|fortnights?|months?|years?)'?"
+    r"(?:\s+(?:from\s+(?:now|today)|time|today))?"
+)
+_NEXT = re.compile(r"next\s+(?P<unit>week|fortnight|month|year)")
+_WEEKDAY_AHEAD = re.compile(
+    rf"(?:(?:next|this|coming|this\s+coming|on|on\s+the)\s+)?(?P<weekday>{_WEEKDAY})(?P<later>\s+week|\s+after\s+next)?"
+)
+_DATE_WORDS = re.compile(r"^(?:on|by|from|for|starting)\s+")
+_LEAD_DAYS = {"today": 0, "now": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "day after tomorrow": 2}
+_LEAD_DAYS["the day after tomorrow"] = 2
+
+
+def _format_date(day: date) -> str:
+    return (
+        f"{_WEEKDAY_NAMES[day.weekday()].title()} {day.day} {_MONTH_NAMES[day.month - 1].title()} {day.year}"
+    )
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _shifted(today: date, unit: str, count: int) -> date | ParseFailure:
+    """``today`` moved on by ``count`` days, weeks, fortnights, months or years."""
+    unit = unit.removesuffix("s")
+    try:
+        if unit in ("day", "week", "fortnight"):
+            return today + timedelta(days=count * {"day": 1, "week": 7, "fortnight": 14}[unit])
+        moved: date = today + relativedelta(**{f"{unit}s": count})
+    except (OverflowError, ValueError):  # past the year 9999
+        return ParseFailure(
+            "That date is more than a year away. Please give a nearer date.", _date_examples(today)
+        )
+    return moved
+
+
+def _date_examples(today: date) -> tuple[str, ...]:
+    later = today + timedelta(days=14)
+    return ("next Tuesday", "in 2 weeks", f"{later.day} {_MONTH_NAMES[later.month - 1].title()}")
+
+
+def _explicit_date(match: re.Match[str], today: date) -> date | ParseFailure:
+    """The date a day-month(-year) match names; without a year, the next such date on or after today."""
+    examples = _date_examples(today)
+    day = int(match["day"])
+    month_name = match.groupdict().get("month_name")
+    month = _MONTHS[month_name] if month_name else int(match["month"])
+    if not month_name and 1 <= day <= 12 < month <= 31:
+        return ParseFailure(
+            f"I read dates day first, UK style: did you mean {month}/{day}?",
+            (f"{month}/{day}", *examples[:2]),
+        )
+    if not 1 <= month <= 12 or _safe_date(2000, month, day) is None:  # 2000 was a leap year
+        return ParseFailure("There's no such date. Please check the day and month.", examples)
+    if match["year"] is None:
+        candidates = (_safe_date(today.year + n, month, day) for n in range(9))
+        found = next((c for c in candidates if c is not None and c >= today), None)
+        if found is None:  # only 29 February can be missing for 8 years, and only far beyond year 9990
+            return ParseFailure("There's no such date in the years ahead.", examples)
+    else:
+        year = int(match["year"])
+        found = _safe_date(year + 2000 if year < 100 else year, month, day)
+        if found is None:
+            return ParseFailure(
+                f"There's no {day} {_MONTH_NAMES[month - 1].title()} in {year}. Please check the date.",
+                examples,
+            )
+    weekday = match.groupdict().get("weekday")
+    if weekday and _WEEKDAYS[weekday] != found.weekday():
+        return ParseFailure(
+            f"{found.day} {_MONTH_NAMES[found.month - 1].title()} {found.year} is a "
+            f"{_WEEKDAY_NAMES[found.weekday()].title()}, not a {_WEEKDAY_NAMES[_WEEKDAYS[weekday]].title()}. "
+            "Please check the date.",
+            examples,
+        )
+    return found
+
+
+def _read_date(cleaned: str, today: date) -> date | ParseFailure | None:
+    """The date ``cleaned`` names, a failure for a date that cannot exist, or None if it is no date."""
+    if cleaned in _LEAD_DAYS:
+        return today + timedelta(days=_LEAD_DAYS[cleaned])
+    if match := _IN_TIME.fullmatch(cleaned):
+        count = 1 if match["count"] in ("a", "an") else int(match["count"])
+        return _shifted(today, match["unit"], count)
+    if match := _NEXT.fullmatch(cleaned):
+        return _shifted(today, match["unit"], 1)
+    if match := _WEEKDAY_AHEAD.fullmatch(cleaned):
+        ahead = (_WEEKDAYS[match["weekday"]] - today.weekday() - 1) % 7 + 1
+        return today + timedelta(days=ahead + (7 if match["later"] else 0))
+    for pattern in (_ISO_DATE, _NUMERIC_DATE, _DAY_MONTH, _MONTH_DAY):
+        if match := pattern.fullmatch(cleaned):
+            return _explicit_date(match, today)
+    return None
+
+
+def parse_date(text: str, *, today: date, max_days_ahead: int = 366) -> date | ParseFailure:
+    """A date from today up to ``max_days_ahead`` days ahead: ``tomorrow``, ``next Tuesday``,
+    ``in 2 weeks``, ``3 March``, ``March 3``, ``3/3/2026`` (day first), ``2026-03-03``.
+
+    A weekday on its own ("Tuesday", "next Tuesday") is the first one after today; "Tuesday week" is
+    seven days after that. A day and month without a year is the next such date on or after today.
+    """
+    examples = _date_examples(today)
+    if len(text) > MAX_REPLY_CHARS:
+        return _too_long("a date", examples)
+    cleaned = _DATE_WORDS.sub("", _prepare(text, hedges=False))
+    found = _read_date(cleaned, today)
+    if found is None:
+        return ParseFailure(
+            "I couldn't read that as a date. Please give a day from today up to a year ahead.", examples
+        )
+    if isinstance(found, ParseFailure):
+        return found
+    if found < today:
+        return ParseFailure(
+            f"That date is in the past (today is {_format_date(today)}). Please give today or a later date.",
+            examples,
+        )
+    if (found - today).days > max_days_ahead:
+        limit = (
+            "more than a year away"
+            if max_days_ahead in (365, 366)
+            else f"more than {max_days_ahead} days away"
+        )
+        return ParseFailure(
+            f"That date ({_format_date(found)}) is {limit}. Please give a nearer date.", examples
+        )
+    return found
+
+
+# --- check-in cadence ----------------------------------------------------------------------------------
+
+CADENCE_EXAMPLES: Final = ("weekly", "fortnightly", "monthly")
+_CADENCE = re.compile(
+    rf"(?:(?:once|1)\s+(?:a|per|every)\s+|(?:every|each|per|a)\s+(?:(?P<gap>{_NUMBER}|other|second)\s+)?)?"
+    r"(?P<unit>weeks?|fortnights?|months?|days?)"
+)
+_CADENCE_ADVERBS: dict[str, Cadence] = {
+    "weekly": "weekly",
+    "once weekly": "weekly",
+    "fortnightly": "fortnightly",
+    "biweekly": "fortnightly",
+    "bi-weekly": "fortnightly",
+    "monthly": "monthly",
+    "once monthly": "monthly",
+}
+_CADENCE_GAPS: dict[tuple[str, Decimal], Cadence] = {
+    ("week", Decimal(1)): "weekly",
+    ("day", Decimal(7)): "weekly",
+    ("week", Decimal(2)): "fortnightly",
+    ("fortnight", Decimal(1)): "fortnightly",
+    ("day", Decimal(14)): "fortnightly",
+    ("month", Decimal(1)): "monthly",
+}
+
+
+def parse_cadence(text: str) -> Cadence | ParseFailure:
+    """How often to check in: weekly, fortnightly or monthly (``every week``, ``every 2 weeks``,
+    ``every other week``, ``biweekly``, ``each month``)."""
+    failure = ParseFailure(
+        "I can check in weekly, fortnightly or monthly: which would you like?", CADENCE_EXAMPLES
+    )
+    if len(text) > MAX_REPLY_CHARS:
+        return _too_long("how often to check in", CADENCE_EXAMPLES)
+    cleaned = _prepare(text, hedges=False)
+    if cleaned in _CADENCE_ADVERBS:
+        return _CADENCE_ADVERBS[cleaned]
+    match = _CADENCE.fullmatch(cleaned)
+    if match is None:
+        return failure
+    gap = match["gap"]
+    gap_value = Decimal(1) if gap is None else _GAP_WORDS.get(gap) or _to_decimal(gap)
+    return _CADENCE_GAPS.get((match["unit"].removesuffix("s"), gap_value), failure)
+
+
+# --- scores, yes or no, counts -------------------------------------------------------------------------
+
+_SCORE = re.compile(r"(?P<score>[0-9]{1,6})(?:\s*(?:/|out\s+of|of)\s*(?P<out_of>[0-9]{1,6}))?")
+
+
+def parse_scale(text: str, low: int = 1, high: int = 5) -> int | ParseFailure:
+    """A whole-number score from ``low`` to ``high``: ``3``, ``3/5``, ``4 out of 5``, ``three``."""
+    middle = (low + high) // 2
+    examples = (str(middle), f"{middle}/{high}", f"{high} out of {high}")
+    failure = ParseFailure(f"Please give a whole number from {low} to {high}.", examples)
+    if len(text) > MAX_REPLY_CHARS:
+        return failure
+    match = _SCORE.fullmatch(_prepare(text, hedges=False))
+    if match is None:
+        return failure
+    if match["out_of"] is not None and int(match["out_of"]) != high:
+        return ParseFailure(
+            f"This score is out of {high}: please give a number from {low} to {high}.", examples
+        )
+    score = int(match["score"])
+    return score if low <= score <= high else failure
+
+
+YES_NO_EXAMPLES: Final = ("yes", "no")
+_YES = frozenset(
+    [
+        "yes",
+        "y",
+        "yeah",
+        "yea",
+        "yep",
+        "yup",
+        "ye",
+        "aye",
+        "sure",
+        "ok",
+        "okay",
+        "correct",
+        "right",
+        "true",
+        "definitely",
+        "absolutely",
+        "certainly",
+        "indeed",
+    ]
+) | frozenset({"of course", "yes please", "i think so", "it is", "that's right", "that's it"})
+_NO = frozenset(["no", "n", "nope", "nah", "false", "never", "negative"]) | frozenset(
+    {
+        "not yet",
+        "not really",
+        "no thanks",
+        "no thank you",
+        "i don't think so",
+        "not quite",
+        "it isn't",
+        "it's not",
+    }
+)
+_LEADING_ANSWER = re.compile(r"(?P<word>yes|yeah|yep|no|nope|nah)\s*[,.;:!-]+\s*\S.*")
+
+
+def parse_yes_no(text: str) -> bool | ParseFailure:
+    """Yes or no: ``yes``, ``y``, ``yeah``, ``yep``, ``no``, ``n``, ``nope``, ``not yet``, or one of
+    those followed by punctuation and a reason ("Yes, it affects every service")."""
+    failure = ParseFailure("Please answer yes or no.", YES_NO_EXAMPLES)
+    if len(text) > MAX_REPLY_CHARS * 10:  # a yes or no may come with a reason
+        return failure
+    cleaned = _clean(text)
+    if cleaned in _YES:
+        return True
+    if cleaned in _NO:
+        return False
+    if match := _LEADING_ANSWER.fullmatch(cleaned):
+        return match["word"] in _YES
+    return failure
+
+
+COUNT_EXAMPLES: Final = ("3", "twelve", "a dozen")
+_PEOPLE = (
+    r"people|persons?|staff|officers?|colleagues?|members?|team\s+members?|users?|residents?|workers?|"
+    r"employees?|advis[eo]rs?|of\s+us|of\s+them|fte"
+)
+_COUNT = re.compile(rf"(?P<number>{_NUMBER})(?:\s+(?:{_PEOPLE}))?")
+_JUST_ME = frozenset({"me", "just me", "only me", "myself", "just myself", "me only", "only myself"})
+
+
+def parse_count(text: str, *, low: int = 1, high: int = 10_000) -> int | ParseFailure:
+    """A whole number from ``low`` to ``high``, for how many people are involved: ``3``, ``three``,
+    ``a dozen``, ``about 20 people``, ``just me``."""
+    failure = ParseFailure(f"Please give a whole number from {low:,} to {high:,}.", COUNT_EXAMPLES)
+    if len(text) > MAX_REPLY_CHARS:
+        return failure
+    cleaned = _prepare(text)
+    if cleaned in _JUST_ME:
+        return 1 if low <= 1 <= high else failure
+    match = _COUNT.fullmatch(cleaned)
+    if match is None:
+        if re.fullmatch(rf"{_NUMBER}\s*(?:-|to|or)\s*{_NUMBER}.*", cleaned):
+            return ParseFailure("Please give one number: a best guess is fine.", COUNT_EXAMPLES)
+        return failure
+    number = _to_decimal(match["number"])
+    if number != number.to_integral_value():
+        return ParseFailure(f"Please give a whole number from {low:,} to {high:,}.", COUNT_EXAMPLES)
+    if not low <= number <= high:
+        return failure
+    return int(number)
