@@ -1,0 +1,452 @@
+"""Interventions the team agreed, their scheduled check-ins, and the owners' responses.
+
+The check-in rows are the schedule: APScheduler only wakes the dispatcher, which claims due rows here.
+An open intervention has exactly one check-in row waiting to be sent (``pending``) at any time, apart
+from the moment one is being sent; the next row in the cadence is added when the current one is marked
+as sent, so however long everything was down, recovery finds one row per intervention, never a backlog.
+
+Check-in states::
+
+    pending ──claim──▶ sending ──sent──▶ sent ──response──▶ (answered_at set)
+       ▲                  │
+       └──send failed─────┘  (attempts, last_error, retry_at: stays pending and visible)
+    pending/sending ──intervention closed──▶ cancelled
+
+Claiming (exactly once, with any number of dispatchers):
+
+* PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` picks due rows no other transaction holds, and the
+  same transaction marks them ``sending`` with a fresh claim token; a second dispatcher skips them.
+* SQLite (one writer at a time: ``storage.db`` begins every transaction with ``BEGIN IMMEDIATE``): each
+  candidate is claimed with ``UPDATE … WHERE id = :id AND status = 'pending'`` and counts only when the
+  update returned the row (the same as ``rowcount == 1``; RETURNING is used on both backends because an
+  ORM-run statement can report ``rowcount`` -1 on psycopg).
+
+Marking a row sent, or giving it back after a failed send, is conditional on its claim token, so a
+dispatcher that lost its claim (see :data:`SENDING_TIMEOUT`) can never overwrite another's outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import cast
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.models import Base, Session, Workspace, utcnow
+
+# A claim older than this is taken to belong to a dispatcher that died between claiming and marking the
+# row sent. The row is then sent again: if that dispatcher died *after* Slack accepted the message but
+# before the mark was committed (a window of one small UPDATE), the owner gets that check-in twice.
+# chat.postMessage has no idempotency key, so this at-least-once retry is preferred to losing a
+# check-in. Ten minutes is well beyond a send's worst case (two Retry-After waits and a 15 s timeout).
+SENDING_TIMEOUT = timedelta(minutes=10)
+
+# A check-in sent more than this late (everything was down) is marked as a catch-up in its message.
+CATCH_UP_AFTER = timedelta(days=7)
+
+# Failed sends are retried after 2, 4, 8 … minutes, at most an hour apart, indefinitely.
+MAX_RETRY_DELAY = timedelta(hours=1)
+
+
+class InterventionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    NOT_DOING = "not_doing"
+
+
+class CheckInStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class ResponseKind(StrEnum):
+    ON_TRACK = "on_track"
+    BLOCKED = "blocked"
+    DONE = "done"
+    NOT_DOING = "not_doing"
+    SNOOZE_DAY = "snooze_day"
+    SNOOZE_WEEK = "snooze_week"
+
+    @property
+    def closes(self) -> bool:
+        return self in (ResponseKind.DONE, ResponseKind.NOT_DOING)
+
+    @property
+    def snoozes(self) -> bool:
+        return self in (ResponseKind.SNOOZE_DAY, ResponseKind.SNOOZE_WEEK)
+
+
+class Intervention(Base):
+    """Something the team agreed to do about a problem, owned by one person."""
+
+    __tablename__ = "interventions"
+    __table_args__ = (
+        # A session's answers are turned into interventions once: item n of its list is one row.
+        UniqueConstraint("session_id", "source_item", name="uq_intervention_source"),
+        Index("ix_interventions_owner", "workspace_id", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    # The item number in the session's ``interventions`` list; None when added later (modal, button).
+    source_item: Mapped[int | None] = mapped_column(Integer)
+    what: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[str] = mapped_column(String(32))
+    # The owner's Slack time zone (users.info ``tz``), looked up once by the dispatcher; None until then.
+    owner_tz: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(32))
+    cadence: Mapped[str] = mapped_column(String(16))
+    first_due: Mapped[date] = mapped_column(Date)
+    # Monthly check-ins keep this day of the month (clamped to short months without drifting).
+    day_of_month: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=InterventionStatus.OPEN)
+    # The latest reported progress (a ResponseKind other than a snooze) and its reason, for summaries.
+    progress: Mapped[str | None] = mapped_column(String(16))
+    progress_reason: Mapped[str | None] = mapped_column(Text)
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+    session: Mapped[Session] = relationship(lazy="joined")
+
+
+class CheckIn(Base):
+    """One scheduled check-in message to an intervention's owner."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(
+        ForeignKey("interventions.id", ondelete="CASCADE"), index=True
+    )
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    # The nominal date in the cadence (before moving off weekends and bank holidays).
+    due_on: Mapped[date] = mapped_column(Date)
+    # When to send it: 10:00 in the owner's time zone on the first working day on or after ``due_on``.
+    due_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default=CheckInStatus.PENDING)
+    snoozed: Mapped[bool] = mapped_column(default=False)
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    retry_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    catch_up: Mapped[bool] = mapped_column(default=False)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    answered_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    intervention: Mapped[Intervention] = relationship(lazy="joined")
+
+
+class CheckInResponse(Base):
+    """What an owner said to a check-in (append-only)."""
+
+    __tablename__ = "checkin_responses"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), index=True)
+    intervention_id: Mapped[int] = mapped_column(
+        ForeignKey("interventions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A check-in this dispatcher now holds (status ``sending``) and the token that proves it."""
+
+    checkin_id: int
+    token: str
+
+
+@dataclass(frozen=True)
+class OwnerIntervention:
+    """One row of :meth:`CheckInRepository.for_owner`: an open intervention and its next check-in."""
+
+    intervention_id: int
+    session_id: int
+    what: str
+    cadence: str
+    progress: str | None
+    progress_reason: str | None
+    next_checkin_at: datetime | None
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a failed send waits before its next attempt: 2, 4, 8 … minutes, capped at an hour."""
+    return min(timedelta(minutes=2 ** max(1, min(attempts, 10))), MAX_RETRY_DELAY)
+
+
+class CheckInRepository:
+    """Adds and queries interventions and check-ins; claims due check-ins. Never commits."""
+
+    def __init__(self, orm: OrmSession) -> None:
+        self._orm = orm
+
+    # --- interventions ------------------------------------------------------------------------------
+
+    def add_intervention(self, intervention: Intervention, first: CheckIn) -> Intervention:
+        """Store an intervention with its first check-in."""
+        self._orm.add(intervention)
+        self._orm.flush()
+        first.intervention_id = intervention.id
+        first.workspace_id = intervention.workspace_id
+        self._orm.add(first)
+        self._orm.flush()
+        return intervention
+
+    def has_source(self, session_id: int, source_item: int) -> bool:
+        return (
+            self._orm.scalar(
+                select(Intervention.id).where(
+                    Intervention.session_id == session_id, Intervention.source_item == source_item
+                )
+            )
+            is not None
+        )
+
+    def intervention(self, workspace_id: str, intervention_id: int) -> Intervention | None:
+        return self._orm.scalar(
+            select(Intervention).where(
+                Intervention.workspace_id == workspace_id, Intervention.id == intervention_id
+            )
+        )
+
+    def for_session(self, workspace_id: str, session_id: int) -> Sequence[Intervention]:
+        return self._orm.scalars(
+            select(Intervention)
+            .where(Intervention.workspace_id == workspace_id, Intervention.session_id == session_id)
+            .order_by(Intervention.id)
+        ).all()
+
+    def for_owner(self, workspace_id: str, user_id: str) -> list[OwnerIntervention]:
+        """The open interventions ``user_id`` owns, each with its next check-in time (UTC), soonest
+        first (for the App Home)."""
+        waiting = (
+            select(CheckIn.intervention_id, CheckIn.due_at)
+            .where(CheckIn.workspace_id == workspace_id, CheckIn.status == CheckInStatus.PENDING)
+            .subquery()
+        )
+        rows = self._orm.execute(
+            select(Intervention, waiting.c.due_at)
+            .outerjoin(waiting, waiting.c.intervention_id == Intervention.id)
+            .where(
+                Intervention.workspace_id == workspace_id,
+                Intervention.owner_id == user_id,
+                Intervention.status == InterventionStatus.OPEN,
+            )
+            .order_by(Intervention.id)
+        ).all()
+        found = [
+            OwnerIntervention(
+                intervention_id=row[0].id,
+                session_id=row[0].session_id,
+                what=row[0].what,
+                cadence=row[0].cadence,
+                progress=row[0].progress,
+                progress_reason=row[0].progress_reason,
+                next_checkin_at=row[1],
+            )
+            for row in rows
+        ]
+        return sorted(found, key=lambda item: (item.next_checkin_at is None, item.next_checkin_at or 0))
+
+    def open_without_timezone(self, limit: int = 50) -> Sequence[Intervention]:
+        """Open interventions whose owner's time zone has not been looked up yet."""
+        return self._orm.scalars(
+            select(Intervention)
+            .where(Intervention.status == InterventionStatus.OPEN, Intervention.owner_tz.is_(None))
+            .order_by(Intervention.id)
+            .limit(limit)
+        ).all()
+
+    # --- check-ins ----------------------------------------------------------------------------------
+
+    def get(self, checkin_id: int, *, for_update: bool = False) -> CheckIn | None:
+        query = select(CheckIn).where(CheckIn.id == checkin_id)
+        if for_update:
+            query = query.with_for_update(of=CheckIn)
+        return self._orm.scalar(query)
+
+    def pending_for(self, intervention_id: int) -> CheckIn | None:
+        """The intervention's check-in waiting to be sent, if any."""
+        return self._orm.scalar(
+            select(CheckIn)
+            .where(CheckIn.intervention_id == intervention_id, CheckIn.status == CheckInStatus.PENDING)
+            .order_by(CheckIn.due_at)
+            .limit(1)
+        )
+
+    def pending_in_workspace(self, workspace_id: str) -> Sequence[CheckIn]:
+        return self._orm.scalars(
+            select(CheckIn).where(
+                CheckIn.workspace_id == workspace_id, CheckIn.status == CheckInStatus.PENDING
+            )
+        ).all()
+
+    def recent_sent(self, intervention_id: int, limit: int) -> Sequence[CheckIn]:
+        """The intervention's sent check-ins, newest first."""
+        return self._orm.scalars(
+            select(CheckIn)
+            .where(CheckIn.intervention_id == intervention_id, CheckIn.status == CheckInStatus.SENT)
+            .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())
+            .limit(limit)
+        ).all()
+
+    def awaiting_answer(
+        self, workspace_id: str, owner_id: str, *, message_ts: str | None = None
+    ) -> CheckIn | None:
+        """The check-in a reply from ``owner_id`` answers: the one whose message is ``message_ts``
+        (a reply in its thread, or its button), else the most recently sent one of an open
+        intervention that has no answer yet."""
+        query = (
+            select(CheckIn)
+            .join(Intervention, Intervention.id == CheckIn.intervention_id)
+            .where(
+                CheckIn.workspace_id == workspace_id,
+                Intervention.owner_id == owner_id,
+                Intervention.status == InterventionStatus.OPEN,
+                CheckIn.status == CheckInStatus.SENT,
+            )
+        )
+        if message_ts is not None:
+            query = query.where(CheckIn.message_ts == message_ts)
+        else:
+            query = query.where(CheckIn.answered_at.is_(None))
+        return self._orm.scalar(query.order_by(CheckIn.sent_at.desc(), CheckIn.id.desc()).limit(1))
+
+    def cancel_waiting(self, intervention_id: int) -> None:
+        """Stop every check-in of a closed intervention that has not gone out yet."""
+        self._orm.execute(
+            update(CheckIn)
+            .where(
+                CheckIn.intervention_id == intervention_id,
+                CheckIn.status.in_((CheckInStatus.PENDING, CheckInStatus.SENDING)),
+            )
+            .values(status=CheckInStatus.CANCELLED, claim_token=None)
+            .execution_options(synchronize_session="fetch")
+        )
+
+    def add_response(self, response: CheckInResponse) -> CheckInResponse:
+        self._orm.add(response)
+        self._orm.flush()
+        return response
+
+    # --- claiming -----------------------------------------------------------------------------------
+
+    def _due(self, now: datetime) -> ColumnElement[bool]:
+        return or_(
+            and_(
+                CheckIn.status == CheckInStatus.PENDING,
+                CheckIn.due_at <= now,
+                or_(CheckIn.retry_at.is_(None), CheckIn.retry_at <= now),
+            ),
+            and_(CheckIn.status == CheckInStatus.SENDING, CheckIn.claimed_at < now - SENDING_TIMEOUT),
+        )
+
+    def claim_due(self, now: datetime, token: str, limit: int) -> list[Claimed]:
+        """Take up to ``limit`` due check-ins for this dispatcher (see the module docstring)."""
+        table = cast(Table, CheckIn.__table__)
+        due = self._due(now)
+        claim = {"status": CheckInStatus.SENDING, "claim_token": token, "claimed_at": now}
+        connection = self._orm.connection()
+        if connection.dialect.name == "postgresql":
+            ids = list(
+                connection.execute(
+                    select(table.c.id)
+                    .where(due)
+                    .order_by(table.c.due_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                ).scalars()
+            )
+            if not ids:
+                return []
+            claimed = connection.execute(
+                update(table)
+                .where(table.c.id.in_(ids))
+                .values(**claim, attempts=table.c.attempts + 1)
+                .returning(table.c.id)
+            ).scalars()
+            return [Claimed(int(checkin_id), token) for checkin_id in claimed]
+        candidates = list(
+            connection.execute(
+                select(table.c.id, table.c.status, table.c.claimed_at)
+                .where(due)
+                .order_by(table.c.due_at)
+                .limit(limit)
+            )
+        )
+        result: list[Claimed] = []
+        for checkin_id, status, claimed_at in candidates:
+            # Conditional on the state we saw: another dispatcher that got there first changed it.
+            seen = table.c.claimed_at.is_(None) if claimed_at is None else table.c.claimed_at == claimed_at
+            won = connection.execute(
+                update(table)
+                .where(table.c.id == checkin_id, table.c.status == status, seen)
+                .values(**claim, attempts=table.c.attempts + 1)
+                .returning(table.c.id)
+            ).first()
+            if won is not None:
+                result.append(Claimed(int(checkin_id), token))
+        return result
+
+    def holding(self, claim: Claimed) -> CheckIn | None:
+        """The claimed check-in, if this dispatcher still holds it (locked for the rest of the unit)."""
+        return self._orm.scalar(
+            select(CheckIn)
+            .where(
+                CheckIn.id == claim.checkin_id,
+                CheckIn.status == CheckInStatus.SENDING,
+                CheckIn.claim_token == claim.token,
+            )
+            .with_for_update(of=CheckIn)
+        )
+
+    def release_failed(self, claim: Claimed, now: datetime, error: str) -> bool:
+        """Give a check-in whose send failed back to ``pending``, with the error and when to retry."""
+        checkin = self.holding(claim)
+        if checkin is None:
+            return False
+        checkin.status = CheckInStatus.PENDING
+        checkin.claim_token = None
+        checkin.last_error = error[:2000]
+        checkin.retry_at = now + retry_delay(checkin.attempts)
+        return True
+
+
+def workspace_nation(workspace: Workspace | None, default: str = "england-and-wales") -> str:
+    """The UK nation whose bank holidays the workspace keeps (``settings["nation"]``)."""
+    settings = (workspace.settings or {}) if workspace is not None else {}
+    return str(settings.get("nation") or default)
