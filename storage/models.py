@@ -95,6 +95,8 @@ class Session(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column()
+    # When the idle-session nudge was last posted (migration 0004); one nudge per quiet spell.
+    idle_nudged_at: Mapped[datetime | None] = mapped_column()
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="session", cascade="all, delete-orphan", lazy="selectin"
@@ -144,3 +146,7 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# Interventions and check-ins (issue 5) live in their own module; imported here so the metadata has them.
+from storage import checkins as _checkins  # noqa: E402, F401
