@@ -1,0 +1,71 @@
+"""The throughput baseline: a Bolt app whose listeners only ack, served by gunicorn with the same
+configuration as ``playbook-bot serve`` (gthread, ``WEB_CONCURRENCY`` workers, the listener-thread count
+from the settings, ``process_before_response=True``). Run as ``python -m bench.bare_bolt --port P``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt import Ack, App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+from bot.settings import Settings
+
+
+def make_app(settings: Settings) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+    app = App(
+        client=WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        process_before_response=True,
+        raise_error_for_unhandled_request=False,
+    )
+
+    def only_ack(ack: Ack) -> None:
+        ack()
+
+    app.event("message")(only_ack)
+    app.command("/playbook")(only_ack)
+    handler = SlackRequestHandler(app)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps({"ok": True}).encode()]
+        response: Iterable[bytes] = handler(environ, start_response)
+        return response
+
+    return application
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    port = parser.parse_args().port
+    settings = Settings()
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        # Mirrors bot.cli.cmd_serve's configuration line for line.
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"127.0.0.1:{port}")
+            self.cfg.set("workers", int(os.environ.get("WEB_CONCURRENCY", "1")))
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", settings.playbook_listener_threads)
+            self.cfg.set("timeout", 30)
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("accesslog", None)
+
+        def load(self) -> Any:
+            return make_app(settings)
+
+    Server().run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,361 @@
+"""One command for every benchmark: ``python -m bench.run`` (full, a few minutes) or ``--quick`` (under a
+minute, what CI runs). Prints a table and writes JSON. See bench/README.md for what each figure means."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from bench import checkins, data, drive, server
+from bench.client import KeepAliveSlackClient
+from bench.standin import BenchSlack
+
+TEAM_COUNTS = (1, 8, 32)
+TARGET_P95_MS = 300.0
+TARGET_RATIO = 0.5
+TARGET_DISPATCH = 1.2
+TARGET_RSS_GROWTH = 0.10  # "flat": under 10 % more resident memory with the sessions in progress
+DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    latency_seconds: float
+    baseline_seconds: float
+    in_progress: int
+    history: int
+    checkins: int
+
+    @classmethod
+    def for_mode(cls, quick: bool) -> Sizes:
+        if quick:
+            return cls(latency_seconds=1.0, baseline_seconds=1.5, in_progress=200, history=1000, checkins=300)
+        return cls(
+            latency_seconds=15.0, baseline_seconds=15.0, in_progress=10_000, history=100_000, checkins=10_000
+        )
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "slack-bolt": _version("slack-bolt"),
+        "slack-sdk": _version("slack-sdk"),
+        "sqlalchemy": _version("sqlalchemy"),
+        "gunicorn": _version("gunicorn"),
+        "psycopg": _version("psycopg"),
+        "web_concurrency": os.environ.get("WEB_CONCURRENCY", "1"),
+    }
+
+
+def latency_figures(samples: drive.Samples, seconds: float, teams: int, history: int) -> dict[str, Any]:
+    def ms(values: Sequence[float], q: float) -> float:
+        return round(drive.percentile(values, q) * 1000, 1)
+
+    return {
+        "teams": teams,
+        "stored_sessions": history,
+        "answers": len(samples.prompt),
+        "sessions": samples.sessions,
+        "failed": samples.failed,
+        "errors": samples.errors,
+        "seconds": round(seconds, 2),
+        "answers_per_second": round(len(samples.prompt) / seconds, 1) if seconds else 0.0,
+        "ack_ms": {f"p{q}": ms(samples.ack, q) for q in (50, 95, 99)},
+        "prompt_ms": {f"p{q}": ms(samples.prompt, q) for q in (50, 95, 99)},
+    }
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def count_sessions(url: str) -> int:
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM sessions")).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+def bench_database(
+    database: data.Database, slack: BenchSlack, sizes: Sizes, teams: Sequence[int]
+) -> dict[str, Any]:
+    """Latency, throughput, memory and growth for one database, on one server process."""
+    result: dict[str, Any] = {"database": database.label, "server_version": database.server_version}
+    bot = server.start_bot(slack.base_url, database.url)
+    try:
+        client = KeepAliveSlackClient(bot.url, server.SIGNING_SECRET)
+        # Warm-up: every listener thread and connection used once, on an empty database.
+        drive.run_teams(slack, client, max(teams), duration=0)
+        rss_empty = bot.rss_bytes()
+        say(f"  {database.label}: warm, RSS {rss_empty['total'] / 2**20:.0f} MiB")
+        runs = []
+        for count in teams:
+            samples, seconds = drive.run_teams(slack, client, count, duration=sizes.latency_seconds)
+            runs.append(latency_figures(samples, seconds, count, count_sessions(database.url)))
+            say(f"  {database.label}: {count} teams: {runs[-1]['prompt_ms']} ({runs[-1]['answers']} answers)")
+        result["latency"] = runs
+        rss_before = bot.rss_bytes()
+
+        # Memory: sessions left in progress, each touched once through Slack, against the empty start.
+        per_team = math.ceil(sizes.in_progress / max(teams))
+        threads: list[tuple[int, str]] = []
+        for team in range(max(teams)):
+            prefix = f"3000000000.{team:04d}"
+            stamps = data.seed_in_progress(
+                database.url, drive.channel_for(team), drive.user_for(team), per_team, prefix
+            )
+            threads += [(team, stamp) for stamp in stamps]
+        threads = threads[: sizes.in_progress]
+        answered, failed, seconds = drive.answer_each(
+            slack, client, threads, concurrency=max(teams), on_progress=lambda n: say(f"    {n} answered")
+        )
+        rss_full = bot.rss_bytes()
+        growth = (rss_full["workers"] - rss_empty["workers"]) / rss_empty["workers"]
+        result["memory"] = {
+            "sessions_in_progress": answered,
+            "failed": failed,
+            "answers_per_second": round(answered / seconds, 1) if seconds else 0.0,
+            "rss_empty_mib": round(rss_empty["total"] / 2**20, 1),
+            "rss_after_latency_mib": round(rss_before["total"] / 2**20, 1),
+            "rss_in_progress_mib": round(rss_full["total"] / 2**20, 1),
+            "worker_rss_empty_mib": round(rss_empty["workers"] / 2**20, 1),
+            "worker_rss_in_progress_mib": round(rss_full["workers"] / 2**20, 1),
+            "worker_growth": round(growth, 3),
+        }
+        say(f"  {database.label}: memory {result['memory']}")
+
+        # Growth: ten times the sessions stored, the same latency figures again.
+        seeded = data.seed_history(database.url, sizes.history)
+        stored = count_sessions(database.url)
+        say(f"  {database.label}: {sizes.history} sessions stored in {seeded:.1f} s ({stored} in all)")
+        grown = []
+        for count in teams:
+            samples, seconds = drive.run_teams(slack, client, count, duration=sizes.latency_seconds)
+            grown.append(latency_figures(samples, seconds, count, stored))
+            say(f"  {database.label}: {count} teams at {stored} sessions: {grown[-1]['prompt_ms']}")
+        result["growth"] = {"seed_seconds": round(seeded, 1), "stored_sessions": stored, "latency": grown}
+    finally:
+        bot.stop()
+    return result
+
+
+def baseline(slack: BenchSlack, sizes: Sizes, connections: int) -> dict[str, Any]:
+    bare = server.start_bare_bolt(slack.base_url)
+    try:
+        client = KeepAliveSlackClient(bare.url, server.SIGNING_SECRET)
+        drive.hammer(client, connections, 0.5)  # warm-up
+        acked, failed, seconds = drive.hammer(client, connections, sizes.baseline_seconds)
+    finally:
+        bare.stop()
+    return {
+        "connections": connections,
+        "acked": acked,
+        "failed": failed,
+        "seconds": round(seconds, 2),
+        "requests_per_second": round(acked / seconds, 1) if seconds else 0.0,
+    }
+
+
+def databases(
+    only: Sequence[str], postgres_url: str
+) -> Iterator[Callable[[], AbstractContextManager[data.Database]]]:
+    if "sqlite" in only:
+        yield data.sqlite_database
+    if "postgresql" in only:
+        if data.postgres_available(postgres_url):
+            yield lambda: data.postgres_database(postgres_url)
+        else:
+            say(f"PostgreSQL at {postgres_url} is not reachable: skipped")
+
+
+def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each quality bar from DESIGN.md §6 with the measured figure and whether it is met."""
+    checks: list[dict[str, Any]] = []
+    rps = report["baseline"]["requests_per_second"]
+    for run in report["databases"]:
+        label = run["database"]
+        top = max(run["latency"], key=lambda r: r["teams"])
+        checks.append(
+            {
+                "target": f"answer-to-next-prompt p95 < {TARGET_P95_MS:.0f} ms "
+                f"at {top['teams']} teams ({label})",
+                "measured": f"{top['prompt_ms']['p95']} ms",
+                "met": top["prompt_ms"]["p95"] < TARGET_P95_MS and top["failed"] == 0,
+            }
+        )
+        ratio = top["answers_per_second"] / rps if rps else 0.0
+        checks.append(
+            {
+                "target": f"throughput ≥ {TARGET_RATIO} × bare Bolt ({label})",
+                "measured": f"{top['answers_per_second']}/s vs {rps}/s = {ratio:.3f}",
+                "met": ratio >= TARGET_RATIO,
+            }
+        )
+        memory = run["memory"]
+        checks.append(
+            {
+                "target": f"resident memory flat with {memory['sessions_in_progress']} sessions "
+                f"in progress ({label})",
+                "measured": f"{memory['worker_rss_empty_mib']} → {memory['worker_rss_in_progress_mib']} MiB "
+                f"({memory['worker_growth']:+.1%})",
+                "met": memory["worker_growth"] < TARGET_RSS_GROWTH and memory["failed"] == 0,
+            }
+        )
+        grown = max(run["growth"]["latency"], key=lambda r: r["teams"])
+        checks.append(
+            {
+                "target": f"per-answer cost flat with {run['growth']['stored_sessions']} stored "
+                f"sessions ({label})",
+                "measured": f"p50 {top['prompt_ms']['p50']} → {grown['prompt_ms']['p50']} ms "
+                f"at {top['teams']} teams",
+                "met": grown["prompt_ms"]["p50"] <= top["prompt_ms"]["p50"] * 1.25 + 2,
+            }
+        )
+    dispatch = report["dispatch"]
+    if dispatch.get("status") == "measured":
+        checks.append(
+            {
+                "target": f"check-in dispatch within {TARGET_DISPATCH}× the rate-limited minimum, "
+                "none lost or doubled",
+                "measured": f"{dispatch['seconds']} s vs {dispatch['minimum_seconds']} s "
+                f"= {dispatch['ratio']}; "
+                f"lost {dispatch['lost']}, duplicated {dispatch['duplicates']}",
+                "met": dispatch["ratio"] <= TARGET_DISPATCH
+                and dispatch["lost"] == 0
+                and dispatch["duplicates"] == 0,
+            }
+        )
+    else:
+        checks.append(
+            {
+                "target": f"check-in dispatch within {TARGET_DISPATCH}× the rate-limited minimum",
+                "measured": dispatch.get("status", "pending"),
+                "met": False,
+            }
+        )
+    return checks
+
+
+def table(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    lines = [
+        f"Playbook bot benchmark — {m['date']} — {'quick' if report['quick'] else 'full'} run",
+        f"{m['cores']} cores · {m['platform']} · Python {m['python']} · slack-bolt {m['slack-bolt']} · "
+        f"slack-sdk {m['slack-sdk']} · SQLAlchemy {m['sqlalchemy']} · gunicorn {m['gunicorn']} "
+        f"(gthread, {m['web_concurrency']} worker(s)) · "
+        + " · ".join(f"{r['database']} {r['server_version']}" for r in report["databases"]),
+        "",
+        f"{'database':<11}{'stored':>8}{'teams':>6}{'answers':>8}{'ans/s':>8}"
+        f"{'ack p50':>9}{'p95':>7}{'p99':>7}{'prompt p50':>12}{'p95':>7}{'p99':>7}{'failed':>7}",
+    ]
+    for run in report["databases"]:
+        for row in run["latency"] + run["growth"]["latency"]:
+            a, p = row["ack_ms"], row["prompt_ms"]
+            lines.append(
+                f"{run['database']:<11}{row['stored_sessions']:>8}{row['teams']:>6}{row['answers']:>8}"
+                f"{row['answers_per_second']:>8}{a['p50']:>9}{a['p95']:>7}{a['p99']:>7}"
+                f"{p['p50']:>12}{p['p95']:>7}{p['p99']:>7}{row['failed']:>7}"
+            )
+    b = report["baseline"]
+    lines += [
+        "",
+        f"bare Bolt (only acks), {b['connections']} connections: {b['requests_per_second']} requests/s",
+    ]
+    for run in report["databases"]:
+        mem = run["memory"]
+        lines.append(
+            f"memory ({run['database']}): RSS empty {mem['rss_empty_mib']} MiB, after latency runs "
+            f"{mem['rss_after_latency_mib']} MiB, with {mem['sessions_in_progress']} sessions in progress "
+            f"{mem['rss_in_progress_mib']} MiB (worker {mem['worker_growth']:+.1%} vs empty)"
+        )
+    d = report["dispatch"]
+    if d.get("status") == "measured":
+        lines.append(
+            f"check-in dispatch: {d['checkins']} check-ins in {d['seconds']} s, "
+            f"minimum {d['minimum_seconds']} s ({d['limit']}), ratio {d['ratio']}, "
+            f"429s {d['rate_limited']}, lost {d['lost']}, duplicated {d['duplicates']}"
+        )
+    else:
+        lines.append(f"check-in dispatch: {d.get('status')} — {d.get('needs', '')}")
+    lines += ["", "targets (DESIGN.md §6):"]
+    for check in report["targets"]:
+        lines.append(f"  [{'met' if check['met'] else 'MISSED'}] {check['target']}: {check['measured']}")
+    return "\n".join(lines)
+
+
+def run(quick: bool, only: Sequence[str], postgres_url: str, json_path: Path | None) -> dict[str, Any]:
+    sizes = Sizes.for_mode(quick)
+    started = time.perf_counter()
+    report: dict[str, Any] = {"quick": quick, "machine": machine(), "sizes": asdict(sizes), "databases": []}
+    say(f"benchmark ({'quick' if quick else 'full'}): {report['machine']}")
+    slack = BenchSlack()
+    slack.start()
+    try:
+        drive.add_teams(slack, max(TEAM_COUNTS))
+        report["baseline"] = baseline(slack, sizes, max(TEAM_COUNTS))
+        say(f"  bare Bolt: {report['baseline']}")
+        for make in databases(only, postgres_url):
+            with make() as database:
+                report["databases"].append(bench_database(database, slack, sizes, TEAM_COUNTS))
+    finally:
+        slack.stop()
+    report["dispatch"] = checkins.run_dispatch(sizes.checkins, quick=quick)
+    report["targets"] = targets(report)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute (CI)")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL")
+        or os.environ.get("TEST_DATABASE_URL")
+        or data.DEFAULT_POSTGRES_URL,
+        help="a PostgreSQL server to create a scratch database on",
+    )
+    parser.add_argument(
+        "--json", type=Path, default=DEFAULT_JSON, help=f"where to write the figures ({DEFAULT_JSON})"
+    )
+    args = parser.parse_args(argv)
+    report = run(args.quick, [d.strip() for d in args.databases.split(",")], args.postgres_url, args.json)
+    print(table(report))
+    print(f"\n({report['seconds']} s; JSON in {args.json})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""The benchmark keeps working: ``python -m bench.run --quick`` completes and reports every figure.
+This checks that figures are produced and plausible, never that they meet the targets (speed is
+measured by the bench, not by timed tests)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
+    output = tmp_path / "bench.json"
+    databases = "sqlite,postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bench.run", "--quick", "--databases", databases, "--json", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    report = json.loads(output.read_text())
+
+    machine = report["machine"]
+    assert machine["cores"] >= 1
+    for package in ("python", "slack-bolt", "slack-sdk", "sqlalchemy", "gunicorn"):
+        assert machine[package][0].isdigit(), (package, machine[package])
+    assert report["baseline"]["requests_per_second"] > 0 and report["baseline"]["failed"] == 0
+
+    assert [run["database"] for run in report["databases"]] == databases.split(",")
+    for run in report["databases"]:
+        assert run["server_version"]
+        for rows in (run["latency"], run["growth"]["latency"]):
+            assert [row["teams"] for row in rows] == [1, 8, 32]
+            for row in rows:
+                assert row["failed"] == 0, row["errors"]
+                assert row["sessions"] >= row["teams"] and row["answers"] >= 6 * row["sessions"]
+                for figure in ("ack_ms", "prompt_ms"):
+                    p50, p95, p99 = (row[figure][q] for q in ("p50", "p95", "p99"))
+                    assert 0 < p50 <= p95 <= p99, (figure, row[figure])
+        memory = run["memory"]
+        assert memory["sessions_in_progress"] == report["sizes"]["in_progress"] and memory["failed"] == 0
+        assert memory["rss_empty_mib"] > 10 and memory["rss_in_progress_mib"] > 10
+        assert run["growth"]["stored_sessions"] >= report["sizes"]["history"]
+
+    dispatch = report["dispatch"]
+    assert dispatch["status"] in ("measured", "pending")
+    if dispatch["status"] == "measured":
+        assert dispatch["checkins"] == report["sizes"]["checkins"]
+        assert dispatch["seconds"] > 0 and dispatch["minimum_seconds"] > 0
+        assert dispatch["lost"] == 0 and dispatch["duplicates"] == 0
+    assert report["targets"] and all(isinstance(t["met"], bool) for t in report["targets"])
+    assert "targets (DESIGN.md §6)" in completed.stdout
