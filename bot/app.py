@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot import oauth
 from bot.deps import Deps
 from bot.listeners import register_listeners
 from bot.settings import Settings
@@ -43,12 +44,24 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False) -> 
 
     In Socket Mode there are no HTTP requests to sign (the WebSocket is authenticated by the app
     token), so the signing secret is optional there and required otherwise."""
-    if settings.slack_bot_token is None or (settings.slack_signing_secret is None and not socket_mode):
+    oauth_mode = settings.oauth_enabled and not socket_mode
+    if (settings.slack_bot_token is None and not oauth_mode) or (
+        settings.slack_signing_secret is None and not socket_mode
+    ):
         missing = ", ".join(settings.missing_for_http())
         raise RuntimeError(f"Slack settings missing: {missing}")
-    client = make_web_client(settings, settings.slack_bot_token.get_secret_value())
+    # OAuth (many workspaces): each request's token comes from the encrypted installation store, which
+    # App gets as well as OAuthSettings so that token rotation uses this client (and SLACK_API_URL).
+    multi: dict[str, Any] = {}
+    store: oauth.EncryptedInstallationStore | None = None
+    if oauth_mode:
+        oauth_settings, store = oauth.build_oauth(settings, deps)
+        multi = {"oauth_settings": oauth_settings, "installation_store": store}
+    token = None if oauth_mode or settings.slack_bot_token is None else settings.slack_bot_token
+    client = make_web_client(settings, token.get_secret_value() if token is not None else None)
     secret = settings.slack_signing_secret
     app = App(
+        **multi,
         client=client,
         signing_secret=secret.get_secret_value() if secret is not None else None,
         request_verification_enabled=not socket_mode,
@@ -64,6 +77,8 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False) -> 
 
     app.use(inject_deps)
     register_listeners(app)
+    if store is not None:
+        oauth.register(app, store)
     return app
 
 

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     playbook_working_day_hours: Decimal = Decimal("7.4")
     # Threads that run Bolt listeners; sized with the HTTP server's threads (Bolt's default is 5).
     playbook_listener_threads: int = Field(default=16, ge=1, le=256)
+    # OAuth (multi-workspace) mode: Fernet key(s) that encrypt Slack tokens at rest (see bot/crypto.py),
+    # and the redirect URL registered with Slack when it is not the app's own /slack/oauth_redirect.
+    playbook_encryption_key: SecretStr | None = None
+    slack_redirect_uri: str | None = None
+    # Answers one person may give in a minute before the bot asks them to slow down.
+    playbook_answers_per_minute: int = Field(default=30, ge=1, le=10_000)
     port: int = 3000
 
     @field_validator("slack_api_url")
@@ -36,12 +42,18 @@ class Settings(BaseSettings):
         return url if url.endswith("/") else url + "/"
 
     @property
+    def oauth_enabled(self) -> bool:
+        """Multi-workspace mode: tokens come from installations, not from SLACK_BOT_TOKEN."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    @property
     def has_http_credentials(self) -> bool:
-        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+        token = self.slack_bot_token is not None or self.oauth_enabled
+        return token and self.slack_signing_secret is not None
 
     def missing_for_http(self) -> list[str]:
         missing = []
-        if self.slack_bot_token is None:
+        if self.slack_bot_token is None and not self.oauth_enabled:
             missing.append("SLACK_BOT_TOKEN")
         if self.slack_signing_secret is None:
             missing.append("SLACK_SIGNING_SECRET")

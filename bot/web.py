@@ -1,4 +1,5 @@
-"""The WSGI application served in HTTP mode: ``POST /slack/events`` and ``GET /healthz``."""
+"""The WSGI application served in HTTP mode: ``POST /slack/events`` and ``GET /healthz``; with OAuth,
+``GET /slack/install`` and ``GET /slack/oauth_redirect``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 StartResponse = Callable[..., Any]
 
 MAX_BODY_BYTES = 1_000_000
+OAUTH_PATHS = frozenset({"/slack/install", "/slack/oauth_redirect"})
 
 
 def make_wsgi_app(
@@ -39,6 +41,10 @@ def make_wsgi_app(
                 return [b"too large"]
             response: Iterable[bytes] = handler(environ, start_response)
             return response
+        if path in OAUTH_PATHS and method == "GET" and app.oauth_flow is not None:
+            # Bolt's OAuth flow: the install page (state cookie + "Add to Slack") and Slack's redirect.
+            installed: Iterable[bytes] = handler(environ, start_response)
+            return installed
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 

@@ -149,4 +149,7 @@ class ProcessedEvent(Base):
 
 
 # Interventions and check-ins (issue 5) live in their own module; imported here so the metadata has them.
+# So do the audit log and answers pending a redact-or-keep choice (issue 8).
+from storage import audit as _audit  # noqa: E402, F401
 from storage import checkins as _checkins  # noqa: E402, F401
+from storage import privacy as _privacy  # noqa: E402, F401

@@ -1,0 +1,163 @@
+"""Installing the app in many workspaces: slack_sdk's SQLAlchemy installation and OAuth state stores on
+our database, with every token encrypted at rest.
+
+Encryption is done by the tables' column types, so every path through slack_sdk's store (``save``,
+``save_bot``, ``find_bot``, ``find_installation``, the token rotator's re-save) encrypts on the way in and
+decrypts on the way out; nothing can write a plain token by taking a route we forgot to wrap.
+The tables themselves are created by migration 0005.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine, MetaData, String, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from bot.crypto import TokenCipher, install_log_redaction
+from bot.deps import Deps
+from bot.settings import Settings
+from storage.audit import record
+
+log = logging.getLogger("playbook.oauth")
+
+# The bot scopes in manifest.yml (tests check the two agree).
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "im:write",
+    "app_mentions:read",
+    "users:read",
+    "files:write",
+)
+TOKEN_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+STATE_EXPIRATION_SECONDS = 600
+
+
+class EncryptedToken(TypeDecorator[str]):
+    """A token column: Fernet ciphertext in the database, the token in Python."""
+
+    impl = String(1000)
+    cache_ok = True
+
+    def __init__(self, cipher: TokenCipher) -> None:
+        super().__init__()
+        self.cipher = cipher
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.cipher.encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.cipher.decrypt(value)
+
+
+def _encrypting(table: Table, metadata: MetaData, cipher: TokenCipher) -> Table:
+    """A copy of one of slack_sdk's tables whose token columns encrypt."""
+    columns = []
+    for column in table.columns:
+        copy = column._copy()
+        if column.name in TOKEN_COLUMNS:
+            copy.type = EncryptedToken(cipher)
+        columns.append(copy)
+    return Table(table.name, metadata, *columns)
+
+
+class EncryptedInstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's SQLAlchemy installation store with tokens encrypted at rest."""
+
+    def __init__(self, client_id: str, engine: Engine, cipher: TokenCipher) -> None:
+        super().__init__(client_id=client_id, engine=engine, logger=log)
+        metadata = MetaData()
+        self.bots = _encrypting(self.bots, metadata, cipher)
+        self.installations = _encrypting(self.installations, metadata, cipher)
+        self.metadata = metadata
+
+
+def engine_of(deps: Deps) -> Engine:
+    bind = deps.session_factory.kw.get("bind")
+    if not isinstance(bind, Engine):
+        raise RuntimeError("the session factory is not bound to an engine")
+    return bind
+
+
+def build_oauth(settings: Settings, deps: Deps) -> tuple[OAuthSettings, EncryptedInstallationStore]:
+    """The OAuth settings and the installation store (give the store to ``App`` too, so the token
+    rotator uses our client and base URL). Raises :class:`bot.crypto.EncryptionKeyError` at start-up if
+    ``PLAYBOOK_ENCRYPTION_KEY`` is missing or malformed."""
+    if settings.slack_client_id is None or settings.slack_client_secret is None:
+        raise RuntimeError("OAuth needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    cipher = TokenCipher.from_secret(settings.playbook_encryption_key)
+    install_log_redaction()
+    engine = engine_of(deps)
+    store = EncryptedInstallationStore(settings.slack_client_id, engine, cipher)
+    state_store = SQLAlchemyOAuthStateStore(
+        expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine, logger=log
+    )
+    oauth_settings = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        scopes=list(BOT_SCOPES),
+        redirect_uri=settings.slack_redirect_uri,
+        install_path="/slack/install",
+        redirect_uri_path="/slack/oauth_redirect",
+        installation_store=store,
+        state_store=state_store,
+        logger=log,
+    )
+    return oauth_settings, store
+
+
+def _enterprise_id(body: dict[str, Any], context: BoltContext) -> str | None:
+    return context.enterprise_id or (body.get("enterprise_id") if isinstance(body, dict) else None)
+
+
+def register(app: App, store: SQLAlchemyInstallationStore) -> None:
+    """``app_uninstalled`` removes every token of the workspace; ``tokens_revoked`` the revoked ones.
+    Both are recorded in the audit log."""
+
+    def on_uninstalled(body: dict[str, Any], context: BoltContext) -> None:
+        team_id = context.team_id
+        if not team_id:
+            return
+        store.delete_all(enterprise_id=_enterprise_id(body, context), team_id=team_id)
+        deps: Deps = context["deps"]
+        with deps.uow() as uow:
+            record(uow, team_id, "slack", "app.uninstalled", {}, at=deps.clock.now())
+            uow.commit()
+        log.info("app uninstalled from %s: its tokens were deleted", team_id)
+
+    def on_tokens_revoked(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+        team_id = context.team_id
+        tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
+        if not team_id or not isinstance(tokens, dict):
+            return
+        enterprise_id = _enterprise_id(body, context)
+        users = [str(u) for u in tokens.get("oauth") or [] if isinstance(u, str)]
+        for user_id in users:
+            store.delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
+        bots = bool(tokens.get("bot"))
+        if bots:
+            store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        deps: Deps = context["deps"]
+        with deps.uow() as uow:
+            record(
+                uow,
+                team_id,
+                "slack",
+                "tokens.revoked",
+                {"users": len(users), "bot": bots},
+                at=deps.clock.now(),
+            )
+            uow.commit()
+
+    app.event("app_uninstalled")(on_uninstalled)
+    app.event("tokens_revoked")(on_tokens_revoked)

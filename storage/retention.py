@@ -1,0 +1,103 @@
+"""Retention: each workspace keeps sessions for a set period (``Workspace.settings["retention_days"]``,
+two years unless changed); a daily job deletes sessions whose last activity is older than that.
+
+"Last activity" is ``updated_at``: a session completed, cancelled or abandoned (nobody has answered)
+before the cutoff goes, with its answers and participants (and, through their foreign keys, anything
+other features attached to it); a session still in use stays however old it is. Problems that no
+remaining session refers to and that were written before the cutoff go too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session as OrmSession
+
+from storage.audit import SYSTEM, AuditRepository
+from storage.models import AnswerVersion, Participant, Problem, Session, Workspace
+from storage.privacy import PendingAnswer
+
+RETENTION_SETTING = "retention_days"
+DEFAULT_RETENTION_DAYS = 730
+MIN_RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 3650
+
+
+def retention_days(workspace: Workspace | None) -> int:
+    """The workspace's retention period in days (the default if unset or unreadable)."""
+    settings: dict[str, Any] = (workspace.settings or {}) if workspace is not None else {}
+    raw: Any = settings.get(RETENTION_SETTING)
+    try:
+        days = int(raw)
+    except (TypeError, ValueError):
+        return DEFAULT_RETENTION_DAYS
+    return min(max(days, MIN_RETENTION_DAYS), MAX_RETENTION_DAYS)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    workspace_id: str
+    cutoff: datetime
+    sessions: int
+    answers: int
+    problems: int
+
+
+def _count(orm: OrmSession, statement: Any) -> int:
+    # RETURNING, not rowcount: an ORM-executed bulk statement may report -1 on psycopg.
+    return len(orm.execute(statement).all())
+
+
+def purge_workspace(orm: OrmSession, workspace: Workspace, now: datetime) -> PurgeResult:
+    cutoff = now - timedelta(days=retention_days(workspace))
+    expired = select(Session.id).where(Session.workspace_id == workspace.id, Session.updated_at < cutoff)
+    answers = _count(
+        orm, delete(AnswerVersion).where(AnswerVersion.session_id.in_(expired)).returning(AnswerVersion.id)
+    )
+    orm.execute(delete(Participant).where(Participant.session_id.in_(expired)))
+    orm.execute(delete(PendingAnswer).where(PendingAnswer.session_id.in_(expired)))
+    sessions = _count(
+        orm,
+        delete(Session)
+        .where(Session.workspace_id == workspace.id, Session.updated_at < cutoff)
+        .returning(Session.id),
+    )
+    problems = _count(
+        orm,
+        delete(Problem)
+        .where(
+            Problem.workspace_id == workspace.id,
+            Problem.created_at < cutoff,
+            ~exists().where(Session.problem_id == Problem.id),
+        )
+        .returning(Problem.id),
+    )
+    return PurgeResult(workspace.id, cutoff, sessions, answers, problems)
+
+
+def purge_expired(orm: OrmSession, now: datetime) -> list[PurgeResult]:
+    """Purge every workspace; each purge that deleted something is recorded in the audit log. Runs in
+    the caller's transaction. Idempotent, so two workers running it on the same day is harmless."""
+    results = []
+    audit = AuditRepository(orm)
+    for workspace in orm.scalars(select(Workspace).order_by(Workspace.id)).all():
+        result = purge_workspace(orm, workspace, now)
+        if result.sessions or result.problems:
+            audit.add(
+                workspace.id,
+                SYSTEM,
+                "retention.purge",
+                {
+                    "cutoff": result.cutoff.isoformat(),
+                    "retention_days": retention_days(workspace),
+                    "sessions": result.sessions,
+                    "answers": result.answers,
+                    "problems": result.problems,
+                },
+                at=now,
+            )
+        results.append(result)
+    return results
