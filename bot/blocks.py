@@ -24,8 +24,10 @@ from slack_sdk.models.blocks import (
 
 from bot.ids import ActionId, BlockId, indexed
 from bot.mrkdwn import escape
+from bot.views import classification as classification_views
 from flows.engine import Prompt
 from flows.i18n import t
+from flows.schema import StepKind
 from flows.summary import SessionSummary
 
 SECTION_LIMIT = 3000
@@ -113,6 +115,8 @@ def prompt_blocks(prompt: Prompt, session_id: int, *, locale: str = "en") -> lis
                 block_id=f"{BlockId.PROMPT_ACTIONS}.{start // 25}", elements=list(buttons[start : start + 25])
             )
         )
+    if prompt.kind is StepKind.CLASSIFICATION:
+        blocks += classification_views.menus(session_id, prompt.key, locale)
     return blocks
 
 

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
-from bot import blocks
+from bot import blocks, leads
 from bot.deps import Deps
 from bot.errors import BotNotInChannel, NotAllowed, SessionNotFound
 from bot.mrkdwn import escape
@@ -192,6 +192,8 @@ class Result:
     summary: list[Block] | None = None
     completion_text: str | None = None
     locale: str = "en"
+    # Set when a session completes and the workspace has a leads channel (bot/leads.py).
+    leads_post: leads.LeadsPost | None = None
 
 
 def _ensure_may_answer(session: Session, user_id: str, uow: UnitOfWork) -> bool:
@@ -228,6 +230,11 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
         position = engine.walk(template, answers).current
         if position is None or position.key != reply.expected_key:
             return Result(session.id, place, None, notice="That question has already been answered.")
+    refusal = leads.steer_refusal(uow, session, template, answers, reply.user_id, reply.text)
+    if refusal is not None:
+        if reply.expected_key is not None:
+            raise NotAllowed(refusal)
+        return Result(session.id, place, Outcome(message=refusal, rejected=True), locale=locale)
     outcome = engine.apply_reply(template, answers, reply.text, reply_context(deps, locale))
     versions = {key: row.version for key, row in rows.items()}
     for change in outcome.changes:
@@ -244,14 +251,24 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     if outcome.control == "pause":
         session.status = SessionStatus.PAUSED
     summary = None
+    leads_post = None
     if outcome.completed and outcome.changes:
         session.status = SessionStatus.COMPLETED
         session.completed_at = now
         final = engine.with_changes(answers, outcome.changes, reply.user_id)
         summary = summary_for(session, template, final, now)
+        leads_post = leads.prepare(deps, uow, session, final, now)
     uow.sessions.touch(session, now)
     completion = template.completion.get(locale) if summary is not None else None
-    return Result(session.id, place, outcome, summary=summary, completion_text=completion, locale=locale)
+    return Result(
+        session.id,
+        place,
+        outcome,
+        summary=summary,
+        completion_text=completion,
+        locale=locale,
+        leads_post=leads_post,
+    )
 
 
 def summary_for(
@@ -295,6 +312,8 @@ def deliver(client: WebClient, result: Result) -> None:
                 "Session summary" if number else " ".join(text_parts) or "Summary",
                 message,
             )
+        if result.leads_post is not None:
+            leads.deliver(client, result.leads_post)
         return
     prompt: Prompt | None = outcome.next_prompt
     if prompt is not None:

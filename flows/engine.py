@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from flows import parsing
+from flows import classification_step, parsing
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.schema import Condition, Repeat, Step, StepKind, Template
 
@@ -255,6 +255,10 @@ def build_prompt(
         repeat_id, step_id = step.options_from.split(".", 1)
         ranked = items_of(answers, repeat_id, step_id)
         text = text + "\n" + "\n".join(f"{i}. {escape(str(v))}" for i, (_n, v) in enumerate(ranked, start=1))
+    elif step.kind is StepKind.CLASSIFICATION:
+        proposal = classification_step.propose(answer_values(answers))
+        text = text + "\n" + classification_step.describe_proposal(proposal, locale, escape)
+        options = [PromptOption("confirm", t("classification_confirm_button", locale), primary=True)]
     done_allowed = bool(
         position.repeat is not None
         and position.first_in_item
@@ -486,7 +490,15 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
                 t("rank_from", locale, count=wanted_count, total=len(ranked), example=example), example
             )
         return [{"item": ranked[n - 1][0], "text": ranked[n - 1][1]} for n in numbers]
+    if kind is StepKind.CLASSIFICATION:
+        proposed = classification_step.proposal_dict(classification_step.propose(answer_values(answers)))
+        return classification_step.parse_reply(text, proposed, locale=locale)
     return text
+
+
+def answer_values(answers: Mapping[str, Answer]) -> dict[str, Any]:
+    """The values of the answers that were given (not skipped), by key."""
+    return {key: answer.value for key, answer in answers.items() if not answer.skipped}
 
 
 def _as_int(text: str) -> int | None:

@@ -101,6 +101,8 @@ class Step(_Model):
     # Filled without asking when the session starts with this value (e.g. the problem statement).
     prefill: Literal["problem_statement"] | None = None
     max_length: int = MAX_ANSWER_LENGTH
+    # Only the facilitator or a lead may answer (confirming or overriding the classification).
+    facilitator_only: bool = False
 
     @model_validator(mode="after")
     def _kind_needs(self) -> Step:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot import errors
-from bot.listeners import actions, commands, messages
+from bot.listeners import actions, classification, commands, home, messages
 
 
 def register_listeners(app: App) -> None:
     commands.register(app)
     messages.register(app)
     actions.register(app)
+    classification.register(app)
+    home.register(app)
     errors.register(app)

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import conversation
+from bot import conversation, exports, leads
 from bot.deps import Deps
 from bot.errors import PlaybookError
 from bot.mrkdwn import escape, unescape
@@ -58,6 +58,10 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         ack(text=_status(deps, team_id, user_id))
     elif sub == "resume":
         ack(text=_resume(deps, client, team_id, user_id, rest))
+    elif sub == "leads":
+        ack(text=leads.set_leads_channel(deps, team_id, user_id, rest))
+    elif sub == "export":
+        ack(text=exports.export_session(deps, client, team_id, user_id, rest))
     else:
         ack(
             text=t("cmd_unknown", command=escape(sub[:40]), hint=t("cmd_help", templates=_templates_inline()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy import select
 
 from bot.app import build_deps, create_app
@@ -59,6 +61,10 @@ def test_a_whole_session_from_slash_command_to_summary(harness: Harness) -> None
     assert "_(suggested)_" in h.last_text(CHANNEL, thread)
     say(h, thread, "yes")
     say(h, thread, "no")
+    assert "Scope:" in h.last_text(CHANNEL, thread)  # the classification proposal (issue 4)
+    say(h, thread, "confirm")
+    if "Intervention 1" in h.last_text(CHANNEL, thread):  # the interventions list (issue 5), if present
+        say(h, thread, "done")
 
     messages = h.thread(CHANNEL, thread)
     summary = "\n".join(rendered(m) for m in messages[-2:])
@@ -309,3 +315,21 @@ def test_help_and_list(harness: Harness) -> None:
         "don't know the command"
         in h.client.slash_command(team_id=TEAM, user_id=ALEX, channel_id=CHANNEL, text="frobnicate").body
     )
+
+
+def test_simultaneous_replies_are_all_kept(harness: Harness) -> None:
+    """Two people answering at the same moment: both replies are stored (one answers why 1, the
+    other why 2), nothing fails, no answer is lost to a race."""
+    h = harness
+    thread = start(h, "start five-whys Library room bookings clash")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [
+            pool.submit(
+                h.client.message, team_id=TEAM, user_id=user, channel_id=CHANNEL, thread_ts=thread, text=text
+            )
+            for user, text in ((ALEX, "Two booking systems"), (SAM, "Nobody owns the calendar"))
+        ]
+        statuses = [f.result().status for f in futures]
+    assert statuses == [200, 200]
+    whys = {r.value for r in stored(h) if r.key in ("whys.1.answer", "whys.2.answer")}
+    assert whys == {"Two booking systems", "Nobody owns the calendar"}
