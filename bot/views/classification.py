@@ -1,0 +1,71 @@
+"""The classification proposal's menus: Change scope / Change category (static selects).
+
+Each option carries the same reply a person could type (``scope service``, ``category data``), so the
+menus are shortcuts for typing, like every other button. Pure: the prompt in, blocks out.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ContextBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+    StaticSelectElement,
+)
+
+from flows.classification import CATEGORIES, SCOPES
+from flows.i18n import t
+
+
+class ClassificationActionId(StrEnum):
+    SCOPE = "classification.scope"
+    CATEGORY = "classification.category"
+
+
+class ClassificationBlockId(StrEnum):
+    MENUS = "classification.menus"
+    DECISION = "classification.decision"
+
+
+def option_value(session_id: int, key: str, reply: str) -> str:
+    """The same ``{"s", "k", "r"}`` shape as a prompt button's value (at most 150 characters)."""
+    return json.dumps({"s": session_id, "k": key, "r": reply}, separators=(",", ":"))
+
+
+def menus(session_id: int, key: str, locale: str = "en") -> list[Block]:
+    scope = StaticSelectElement(
+        action_id=ClassificationActionId.SCOPE,
+        placeholder=PlainTextObject(text=t("classification_change_scope", locale)),
+        options=[
+            Option(text=PlainTextObject(text=s), value=option_value(session_id, key, f"scope {s}"))
+            for s in SCOPES
+        ],
+    )
+    category = StaticSelectElement(
+        action_id=ClassificationActionId.CATEGORY,
+        placeholder=PlainTextObject(text=t("classification_change_category", locale)),
+        options=[
+            Option(text=PlainTextObject(text=c), value=option_value(session_id, key, f"category {c}"))
+            for c in CATEGORIES
+        ],
+    )
+    return [ActionsBlock(block_id=ClassificationBlockId.MENUS, elements=[scope, category])]
+
+
+def decision_context(scope: str, category: str, status: str, who: str, locale: str = "en") -> Block:
+    """Shown on the proposal once it is confirmed or changed (``who`` is a Slack user id)."""
+    text = t(
+        "classification_recorded",
+        locale,
+        scope=scope,
+        category=category,
+        status=t(f"classification_status_{status}", locale),
+        who=f"<@{who}>",
+    )
+    return ContextBlock(block_id=ClassificationBlockId.DECISION, elements=[MarkdownTextObject(text=text)])

@@ -1,0 +1,177 @@
+"""The classification step of a session: propose scope and category from the answers, show the
+proposal with its reasons, and read the facilitator's confirmation or override (DESIGN.md §3).
+
+The stored value of the step is a dict::
+
+    {"scope": "service", "category": "data", "status": "confirmed" | "changed",
+     "proposed": {"scope": …, "category": …, "confidence": 0.42, "reasons": [...]},
+     "text": "service, data (changed)"}
+
+Who answered and when are the answer version's author and time, so an override is kept with both.
+``text`` lets generic renderers (status lines, exports) show the value without knowing its shape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+from flows.classification import CATEGORIES, SCOPES, Category, Classification, Scope, classify
+from flows.i18n import DEFAULT_LOCALE, t
+from flows.parsing import ParseFailure
+
+Status = Literal["confirmed", "changed"]
+
+CONFIRM_WORDS = frozenset({"confirm", "confirmed", "yes", "y", "ok", "okay", "agree", "agreed", "correct"})
+
+# Other ways to type a scope or category; the label itself (with or without its hyphen) always works.
+SCOPE_ALIASES: Mapping[str, Scope] = {
+    "council wide": "council-wide",
+    "councilwide": "council-wide",
+    "council": "council-wide",
+    "whole council": "council-wide",
+}
+CATEGORY_ALIASES: Mapping[str, Category] = {
+    "people": "people-skills",
+    "skills": "people-skills",
+    "governance": "governance-policy",
+    "policy": "governance-policy",
+    "funding": "funding-investment",
+    "investment": "funding-investment",
+    "procurement": "procurement-market",
+    "market": "procurement-market",
+    "culture": "culture-leadership",
+    "leadership": "culture-leadership",
+    "external": "external-statutory",
+    "statutory": "external-statutory",
+    "tech": "technology",
+}
+
+_SPACE = re.compile(r"\s+")
+_TRAILING_AND = re.compile(r"\s*(\band)?\s*$")
+
+
+def _words(text: str) -> str:
+    return _SPACE.sub(" ", re.sub(r"[-,;:]", " ", text.strip().lower())).strip(" .!")
+
+
+def _lookup(names: Sequence[str], aliases: Mapping[str, str], wanted: str) -> str | None:
+    for name in names:
+        if wanted == name.replace("-", " "):
+            return name
+    return aliases.get(wanted)
+
+
+def inputs_from(values: Mapping[str, Any]) -> tuple[str, list[str], str | None]:
+    """(problem, whys in order, confirmed root cause) from a five-whys session's answer values."""
+    problem = values.get("problem")
+    whys: list[tuple[int, str]] = []
+    for key, value in values.items():
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == "whys" and parts[2] == "answer" and parts[1].isdigit():
+            whys.append((int(parts[1]), str(value)))
+    root = values.get("root_cause")
+    root_text = str(root["text"]) if isinstance(root, dict) and root.get("text") else None
+    return (str(problem) if problem else "", [text for _n, text in sorted(whys)], root_text)
+
+
+def propose(values: Mapping[str, Any]) -> Classification:
+    """The classifier's proposal for a session's answers (the confirmed root cause counts most)."""
+    problem, whys, root = inputs_from(values)
+    return classify(problem, whys, root)
+
+
+def proposal_dict(proposal: Classification) -> dict[str, Any]:
+    return {
+        "scope": proposal.scope,
+        "category": proposal.category,
+        "confidence": proposal.confidence,
+        "reasons": list(proposal.reasons),
+    }
+
+
+def make_value(
+    scope: str, category: str, proposed: Mapping[str, Any], locale: str = DEFAULT_LOCALE
+) -> dict[str, Any]:
+    """The value to store; ``status`` says whether it matches the proposal."""
+    status: Status = (
+        "confirmed" if (scope, category) == (proposed.get("scope"), proposed.get("category")) else "changed"
+    )
+    return {
+        "scope": scope,
+        "category": category,
+        "status": status,
+        "proposed": dict(proposed),
+        "text": t(f"classification_value_{status}", locale, scope=scope, category=category),
+    }
+
+
+def parse_reply(
+    text: str,
+    proposed: Mapping[str, Any],
+    current: Mapping[str, Any] | None = None,
+    locale: str = DEFAULT_LOCALE,
+) -> dict[str, Any] | ParseFailure:
+    """Read ``confirm``, ``scope service``, ``category data``, both together, or a bare scope or
+    category (``council-wide``). Changes apply to ``current`` (an earlier decision) if given, else
+    to the proposal."""
+    base = current if current is not None else proposed
+    scope = str(base.get("scope"))
+    category = str(base.get("category"))
+    wanted = _words(text)
+    if wanted in CONFIRM_WORDS:
+        return make_value(scope, category, proposed, locale)
+    found = False
+    rest = wanted
+    match = re.search(r"\bscope (?:is |to |= )?([a-z ]+?)(?= category\b|$)", rest)
+    if match:
+        named = _lookup(SCOPES, SCOPE_ALIASES, _TRAILING_AND.sub("", match.group(1)))
+        if named is None:
+            return _failure(locale)
+        scope, found = named, True
+        rest = (rest[: match.start()] + rest[match.end() :]).strip()
+    match = re.search(r"\bcategory (?:is |to |= )?([a-z ]+?)(?= scope\b|$)", rest)
+    if match:
+        named = _lookup(CATEGORIES, CATEGORY_ALIASES, _TRAILING_AND.sub("", match.group(1)))
+        if named is None:
+            return _failure(locale)
+        category, found = named, True
+        rest = (rest[: match.start()] + rest[match.end() :]).strip()
+    if not found:
+        bare_scope = _lookup(SCOPES, SCOPE_ALIASES, wanted)
+        bare_category = _lookup(CATEGORIES, CATEGORY_ALIASES, wanted)
+        if bare_scope is not None:
+            scope, found, rest = bare_scope, True, ""
+        elif bare_category is not None:
+            category, found, rest = bare_category, True, ""
+    if not found or rest not in ("", "and"):
+        return _failure(locale)
+    return make_value(scope, category, proposed, locale)
+
+
+def _failure(locale: str) -> ParseFailure:
+    return ParseFailure(
+        t(
+            "classification_expected",
+            locale,
+            scopes=", ".join(f"`{s}`" for s in SCOPES),
+            categories=", ".join(f"`{c}`" for c in CATEGORIES),
+        ),
+        ("confirm", "scope service", "category data"),
+    )
+
+
+def describe_proposal(
+    proposal: Classification, locale: str = DEFAULT_LOCALE, escape: Callable[[str], str] = str
+) -> str:
+    """The proposal as mrkdwn: scope, category, confidence and the reasons (user words escaped)."""
+    lines = [
+        t("classification_scope_line", locale, scope=proposal.scope),
+        t("classification_category_line", locale, category=proposal.category),
+        t("classification_confidence_line", locale, confidence=f"{proposal.confidence:.0%}"),
+        t("classification_reasons_heading", locale),
+    ]
+    lines += [f"• {escape(reason)}" for reason in proposal.reasons]
+    lines.append(t("classification_how_to", locale))
+    return "\n".join(lines)

@@ -1,0 +1,167 @@
+"""The classification proposal in Slack: confirm, change with the menus or by typing, and only the
+facilitator or a lead may (issue 4)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.localslack.webapi import Message
+from storage.models import AnswerVersion, Workspace
+from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness, rendered
+from tests.bot.test_five_whys_e2e import say, start
+
+
+def reach_classification(h: Harness, problem: str = "Residents can't pay council tax online") -> str:
+    thread = start(h, f"start five-whys {problem}")
+    say(h, thread, "The payment form times out", user=ALEX)
+    say(h, thread, "The supplier's product caps sessions at two minutes", user=SAM)
+    say(h, thread, "Our contract doesn't let us change the supplier's settings")
+    say(h, thread, "yes")  # fixing it would stop the problem
+    say(h, thread, "yes")  # the suggested root cause
+    say(h, thread, "no")  # no second branch
+    assert "Where does the root cause lie?" in h.last_text(CHANNEL, thread)
+    return thread
+
+
+def finish(h: Harness, thread: str) -> None:
+    """Past the interventions list (issue 5) when the template has one."""
+    if "Intervention 1" in h.last_text(CHANNEL, thread):
+        say(h, thread, "done")
+
+
+def classification_versions(h: Harness) -> list[AnswerVersion]:
+    with h.deps.uow() as uow:
+        return list(
+            uow.orm.scalars(
+                select(AnswerVersion)
+                .where(AnswerVersion.key == "classification")
+                .order_by(AnswerVersion.version)
+            )
+        )
+
+
+def proposal_message(h: Harness, thread: str) -> Message:
+    return next(
+        m for m in reversed(h.thread(CHANNEL, thread)) if "Where does the root cause lie?" in rendered(m)
+    )
+
+
+def menu_option(message: Message, action_id: str, reply: str) -> dict[str, Any]:
+    for block in message.blocks or []:
+        for element in block.get("elements", []) or []:
+            if element.get("action_id") == action_id:
+                for option in element["options"]:
+                    if json.loads(option["value"])["r"] == reply:
+                        return dict(option)
+    raise AssertionError(f"no {reply!r} in {action_id}")
+
+
+def choose(h: Harness, thread: str, user: str, action_id: str, reply: str) -> None:
+    message = proposal_message(h, thread)
+    response = h.client.block_action(
+        team_id=TEAM,
+        user_id=user,
+        action_id=action_id,
+        selected_option=menu_option(message, action_id, reply),
+        channel_id=CHANNEL,
+        message_ts=message.ts,
+        thread_ts=thread,
+        message={"blocks": message.blocks, "text": message.text},
+    )
+    assert response.status == 200, response.body
+
+
+def test_the_proposal_shows_scope_category_confidence_and_reasons(harness: Harness) -> None:
+    h = harness
+    thread = reach_classification(h)
+    text = rendered(proposal_message(h, thread))
+    assert "Scope: *product*" in text
+    assert "Category: *procurement-market*" in text
+    assert "Confidence:" in text and "the root cause mentions" in text
+    selects = [
+        e["action_id"] for b in proposal_message(h, thread).blocks or [] for e in b.get("elements", []) or []
+    ]
+    assert "classification.scope" in selects and "classification.category" in selects
+
+
+def test_the_facilitator_changes_scope_and_category_with_the_menus(harness: Harness) -> None:
+    h = harness
+    thread = reach_classification(h)
+    choose(h, thread, FACILITATOR, "classification.scope", "scope council-wide")
+    # The decision is recorded on the proposal and the menus stay, so the category can change too.
+    assert "council-wide" in rendered(proposal_message(h, thread))
+    choose(h, thread, FACILITATOR, "classification.category", "category funding-investment")
+    versions = classification_versions(h)
+    assert [(v.value["scope"], v.value["category"], v.value["status"]) for v in versions] == [
+        ("council-wide", "procurement-market", "changed"),
+        ("council-wide", "funding-investment", "changed"),
+    ]
+    assert all(v.author_id == FACILITATOR and v.created_at is not None for v in versions)
+    assert versions[1].value["proposed"]["scope"] == "product"
+    shown = rendered(proposal_message(h, thread))
+    assert "funding-investment" in shown and f"changed by <@{FACILITATOR}>" in shown
+    # The later change is said in the thread as well as on the proposal.
+    notices = [m for m in h.thread(CHANNEL, thread) if m.text == "Classification changed"]
+    assert len(notices) == 1 and "category *funding-investment*, changed by" in rendered(notices[0])
+
+
+def test_a_typed_override_by_the_facilitator_is_stored(harness: Harness) -> None:
+    h = harness
+    thread = reach_classification(h)
+    say(h, thread, "scope service category data")
+    [version] = classification_versions(h)
+    assert (version.value["scope"], version.value["category"], version.value["status"]) == (
+        "service",
+        "data",
+        "changed",
+    )
+    assert version.author_id == FACILITATOR and version.raw_text == "scope service category data"
+    finish(h, thread)
+    summary = "\n".join(rendered(m) for m in h.thread(CHANNEL, thread)[-3:])
+    assert "service, data (changed)" in summary and f"<@{FACILITATOR}>" in summary
+
+
+def test_anyone_else_is_refused_and_nothing_is_stored(harness: Harness) -> None:
+    h = harness
+    thread = reach_classification(h)
+    say(h, thread, "scope service", user=ALEX)
+    assert "Only the facilitator or a lead" in h.last_text(CHANNEL, thread)
+    # The confirm button: refused privately.
+    message = proposal_message(h, thread)
+    confirm = next(
+        e for b in message.blocks or [] if b["type"] == "actions" for e in b["elements"] if e.get("value")
+    )
+    h.client.block_action(
+        team_id=TEAM,
+        user_id=ALEX,
+        action_id=confirm["action_id"],
+        value=confirm["value"],
+        channel_id=CHANNEL,
+        message_ts=message.ts,
+        thread_ts=thread,
+    )
+    choose(h, thread, SAM, "classification.scope", "scope service")
+    ephemeral = [m for m in h.slack.messages(channel=CHANNEL) if m.ephemeral_user]
+    assert {m.ephemeral_user for m in ephemeral} == {ALEX, SAM}
+    assert all("Only the facilitator or a lead" in m.text for m in ephemeral)
+    assert classification_versions(h) == []
+    # The facilitator's confirmation still works afterwards.
+    say(h, thread, "confirm")
+    [version] = classification_versions(h)
+    assert version.value["status"] == "confirmed" and version.author_id == FACILITATOR
+
+
+def test_a_lead_may_confirm(harness: Harness) -> None:
+    h = harness
+    thread = reach_classification(h)
+    with h.deps.uow() as uow:
+        workspace = uow.orm.get(Workspace, TEAM)
+        assert workspace is not None
+        workspace.settings = {"lead_user_ids": [SAM]}
+        uow.commit()
+    say(h, thread, "confirm", user=SAM)
+    [version] = classification_versions(h)
+    assert version.value["status"] == "confirmed" and version.author_id == SAM
