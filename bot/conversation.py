@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, leads
+from bot import blocks, checkins, leads
 from bot.deps import Deps
 from bot.errors import BotNotInChannel, NotAllowed, SessionNotFound
 from bot.mrkdwn import escape
@@ -256,6 +256,7 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
         session.status = SessionStatus.COMPLETED
         session.completed_at = now
         final = engine.with_changes(answers, outcome.changes, reply.user_id)
+        checkins.materialise_interventions(uow, session, final, now)
         summary = summary_for(session, template, final, now)
         leads_post = leads.prepare(deps, uow, session, final, now)
     uow.sessions.touch(session, now)

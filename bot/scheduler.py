@@ -11,6 +11,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import delete
 
+from bot import checkins
+from bot.app import make_web_client
 from bot.deps import Deps
 from storage.models import ProcessedEvent
 
@@ -28,11 +30,38 @@ def purge_processed_events(deps: Deps) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _clients(deps: Deps) -> checkins.ClientFor | None:
+    """The Web API client the scheduled jobs post with (None, and the jobs wait, without a bot token)."""
+    token = deps.settings.slack_bot_token
+    if token is None:
+        log.error("SLACK_BOT_TOKEN is not set: check-ins stay pending until it is")
+        return None
+    return checkins.one_client(make_web_client(deps.settings, token.get_secret_value()))
+
+
+def dispatch_checkins(deps: Deps) -> None:
+    clients = _clients(deps)
+    if clients is not None:
+        report = checkins.dispatch_due(deps, clients)
+        if report.claimed:
+            log.info("check-ins: %s", report)
+
+
+def nudge_idle(deps: Deps) -> None:
+    clients = _clients(deps)
+    if clients is not None:
+        checkins.nudge_idle_sessions(deps, clients)
+
+
 def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     # misfire_grace_time=None: a job due while the process was down runs late instead of being dropped
     # (APScheduler 3's default grace is one second); coalesce: several missed runs run once.
     common = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1, "replace_existing": True}
     scheduler.add_job(purge_processed_events, "interval", hours=1, args=[deps], id="purge-events", **common)
+    # Check-ins: the rows in the database are the schedule; this only wakes the dispatcher, which claims
+    # due rows with row locks, so any number of processes can run it (bot/checkins.py).
+    scheduler.add_job(dispatch_checkins, "interval", minutes=1, args=[deps], id="checkin-dispatch", **common)
+    scheduler.add_job(nudge_idle, "interval", minutes=5, args=[deps], id="idle-nudge", **common)
 
 
 def start_background_scheduler(deps: Deps) -> BackgroundScheduler:

@@ -44,6 +44,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    case,
     or_,
     select,
     update,
@@ -328,8 +329,8 @@ class CheckInRepository:
         self, workspace_id: str, owner_id: str, *, message_ts: str | None = None
     ) -> CheckIn | None:
         """The check-in a reply from ``owner_id`` answers: the one whose message is ``message_ts``
-        (a reply in its thread, or its button), else the most recently sent one of an open
-        intervention that has no answer yet."""
+        (a reply in its thread), else the most recently sent one of an open intervention that has
+        no answer yet, else (a change of mind: "blocked", then "not doing") the most recently sent."""
         query = (
             select(CheckIn)
             .join(Intervention, Intervention.id == CheckIn.intervention_id)
@@ -342,9 +343,10 @@ class CheckInRepository:
         )
         if message_ts is not None:
             query = query.where(CheckIn.message_ts == message_ts)
-        else:
-            query = query.where(CheckIn.answered_at.is_(None))
-        return self._orm.scalar(query.order_by(CheckIn.sent_at.desc(), CheckIn.id.desc()).limit(1))
+        unanswered = case((CheckIn.answered_at.is_(None), 0), else_=1)
+        return self._orm.scalar(
+            query.order_by(unanswered, CheckIn.sent_at.desc(), CheckIn.id.desc()).limit(1)
+        )
 
     def cancel_waiting(self, intervention_id: int) -> None:
         """Stop every check-in of a closed intervention that has not gone out yet."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot import errors
-from bot.listeners import actions, classification, commands, home, messages
+from bot.listeners import actions, checkins, classification, commands, home, messages
 
 
 def register_listeners(app: App) -> None:
+    # First: its matchers take only check-in replies and `/playbook intervene|nation` (first match wins).
+    checkins.register(app)
     commands.register(app)
     messages.register(app)
     actions.register(app)
