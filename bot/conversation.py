@@ -360,7 +360,5 @@ def repost_lost_prompt(deps: Deps, client: WebClient, team_id: str, session_id: 
 
 def mark_prompted(deps: Deps, team_id: str, session_id: int, key: str | None) -> None:
     with deps.uow() as uow:
-        session = uow.sessions.get(team_id, session_id)
-        if session is not None:
-            session.last_prompted_key = key
-            uow.commit()
+        uow.sessions.set_last_prompted(team_id, session_id, key)
+        uow.commit()

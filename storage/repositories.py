@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
@@ -126,6 +126,15 @@ class SessionRepository:
 
     def touch(self, session: Session, when: datetime | None = None) -> None:
         session.updated_at = when or utcnow()
+
+    def set_last_prompted(self, workspace_id: str, session_id: int, key: str | None) -> None:
+        """Record the prompt last posted with one UPDATE: this runs after every answer, so it does not
+        load the session (and its participants) first."""
+        self._orm.execute(
+            update(Session)
+            .where(Session.workspace_id == workspace_id, Session.id == session_id)
+            .values(last_prompted_key=key)
+        )
 
 
 class AnswerRepository:
