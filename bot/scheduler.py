@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from bot import checkins
 from bot.app import make_web_client
 from bot.deps import Deps
+from storage import retention
 from storage.models import ProcessedEvent
 
 log = logging.getLogger("playbook.scheduler")
@@ -53,11 +54,24 @@ def nudge_idle(deps: Deps) -> None:
         checkins.nudge_idle_sessions(deps, clients)
 
 
+def purge_expired_data(deps: Deps) -> list[retention.PurgeResult]:
+    """Delete sessions past their workspace's retention period (storage/retention.py)."""
+    with deps.uow() as uow:
+        results = retention.purge_expired(uow.orm, deps.clock.now())
+        uow.commit()
+    for result in results:
+        if result.sessions or result.problems:
+            log.info("retention: %s", result)
+    return results
+
+
 def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     # misfire_grace_time=None: a job due while the process was down runs late instead of being dropped
     # (APScheduler 3's default grace is one second); coalesce: several missed runs run once.
     common = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1, "replace_existing": True}
     scheduler.add_job(purge_processed_events, "interval", hours=1, args=[deps], id="purge-events", **common)
+    # Retention (issue 8): daily, at 02:30 UTC; idempotent, so two workers running it is harmless.
+    scheduler.add_job(purge_expired_data, "cron", hour=2, minute=30, args=[deps], id="retention", **common)
     # Check-ins: the rows in the database are the schedule; this only wakes the dispatcher, which claims
     # due rows with row locks, so any number of processes can run it (bot/checkins.py).
     scheduler.add_job(dispatch_checkins, "interval", minutes=1, args=[deps], id="checkin-dispatch", **common)

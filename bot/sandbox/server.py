@@ -13,6 +13,7 @@ import logging
 import mimetypes
 import os
 import secrets
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -309,10 +310,6 @@ class Sandbox:
         thread.start()
         self._threads.append(thread)
 
-    def wait(self) -> None:
-        """Block until interrupted (Ctrl+C)."""
-        threading.Event().wait()
-
     def stop(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
@@ -361,10 +358,16 @@ def run_sandbox(settings: Settings, *, port: int = DEFAULT_PORT) -> int:
         "Press Ctrl+C to stop.\n",
         flush=True,
     )
+    stopping = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # `kill` (and process managers) stop it as cleanly as Ctrl+C does.
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
     try:
-        sandbox.wait()
+        while not stopping.wait(0.5):
+            pass
     except KeyboardInterrupt:
-        print("Sandbox stopped.", file=sys.stderr)
+        pass
     finally:
         sandbox.stop()
+    print("Sandbox stopped.", file=sys.stderr)
     return 0

@@ -583,6 +583,18 @@
       event.preventDefault();
       closeModal();
     });
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest && event.target.closest("a.permalink");
+      if (!link) return;
+      event.preventDefault();
+      const target = page.workspace.conversations[page.user].find((c) => c.id === link.dataset.channel);
+      if (!target) {
+        showAlert("That message is in a conversation you are not in.");
+        return;
+      }
+      page.place = target.kind === "dm" ? "dm" : target.name;
+      openThread(link.dataset.ts);
+    });
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && page.thread && !$("modal").open) closeThread();
     });

@@ -22,6 +22,8 @@
     large_yellow_circle: "🟡", large_orange_circle: "🟠", house: "🏠", clipboard: "📋",
   };
 
+  const PERMALINK = /^https:\/\/[a-z0-9-]+\.slack\.com\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})(?:\?thread_ts=([\d.]+))?/;
+
   let serial = 0;
   function uid(prefix) {
     serial += 1;
@@ -70,6 +72,14 @@
         return `<span class="mention">@${special}</span>`;
       }
       return `<span class="mention">${escapeHtml(decodedLabel || special)}</span>`;
+    }
+    const permalink = decodeSlack(target).match(PERMALINK);
+    if (permalink) {
+      // A link to a Slack message: open it here instead of leaving for slack.com.
+      const [, channel, seconds, micros, threadTs] = permalink;
+      const ts = threadTs || `${seconds}.${micros}`;
+      const text = escapeHtml(decodedLabel || "the message");
+      return `<a href="#thread-${ts}" class="permalink" data-channel="${escapeHtml(channel)}" data-ts="${escapeHtml(ts)}">${text}</a>`;
     }
     const url = safeUrl(decodeSlack(target));
     if (url) {

@@ -1,0 +1,81 @@
+"""Checks on a reply before the flow engine sees it: the per-person answer rate limit, and the
+redact-or-keep question when a typed answer looks like personal data (email address, UK phone number,
+National Insurance number, full postcode; see flows/pii.py).
+
+The answer that looked personal is held in ``pending_answers`` (not stored as an answer) until the person
+replies ``keep`` (it is stored as typed) or anything else (taken as the redacted answer). If the session
+has moved on in the meantime, the held answer is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.deps import Deps
+from bot.mrkdwn import escape
+from bot.ratelimit import Verdict, limiter_for
+from flows import engine, pii
+from flows.engine import Answer
+from flows.i18n import t
+from flows.schema import Template
+from storage.models import Session
+from storage.privacy import PendingAnswerRepository
+from storage.uow import UnitOfWork
+
+log = logging.getLogger("playbook.safeguards")
+
+KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class Screened:
+    """``text`` to give the engine, or a ``message`` to send instead (``None`` both: ignore quietly)."""
+
+    text: str | None
+    message: str | None = None
+
+
+def screen(
+    deps: Deps,
+    uow: UnitOfWork,
+    session: Session,
+    template: Template,
+    answers: Mapping[str, Answer],
+    *,
+    team_id: str,
+    user_id: str,
+    text: str,
+    typed: bool,
+) -> Screened:
+    locale = session.locale
+    now = deps.clock.now()
+    verdict = limiter_for(deps).check(team_id, user_id, now)
+    if verdict is not Verdict.ALLOWED:
+        log.warning(
+            "rate limit: %s in %s is over %s answers a minute", user_id, team_id, limiter_for(deps).limit
+        )
+        if verdict is Verdict.REFUSED_QUIET:
+            return Screened(None)
+        return Screened(None, t("rate_limited", locale, limit=deps.settings.playbook_answers_per_minute))
+    if not typed:
+        return Screened(text)
+    position = engine.walk(template, answers).current
+    held = PendingAnswerRepository(uow.orm)
+    pending = held.get(session.id, user_id)
+    if pending is not None:
+        held.discard(pending)
+        kept = engine.normalise_command(text) == KEEP
+        if position is not None and pending.prompt_key == position.key:
+            return Screened(pending.text if kept else text)
+        if kept:
+            return Screened(None, t("pii_moved_on", locale))
+    if position is None:
+        return Screened(text)
+    findings = pii.find_personal_data(text)
+    if not findings:
+        return Screened(text)
+    held.put(session.id, user_id, position.key, text, now)
+    what = " and ".join(pii.LABELS[kind] for kind in pii.kinds(findings))
+    return Screened(None, t("pii_found", locale, what=what, redacted=escape(pii.redact(text))))
