@@ -4,25 +4,26 @@ commit), then post what the engine says comes next. Nothing is posted before the
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, checkins, leads, safeguards
+from bot import blocks, checkins, leads, roles
 from bot.deps import Deps
 from bot.errors import BotNotInChannel, NotAllowed, SessionNotFound
 from bot.mrkdwn import escape
-from flows import engine
+from flows import engine, team
 from flows.engine import Answer, Outcome, Prompt, ReplyContext
 from flows.i18n import t
 from flows.schema import Template, get_template
 from flows.summary import build_summary
-from storage.models import AnswerVersion, Role, Session, SessionStatus
+from storage.models import AnswerVersion, Role, Session, SessionStatus, Workspace
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.conversation")
@@ -32,13 +33,26 @@ def to_engine_answers(rows: Mapping[str, AnswerVersion]) -> dict[str, Answer]:
     return {key: Answer(row.value, row.skipped, row.author_id) for key, row in rows.items()}
 
 
-def reply_context(deps: Deps, locale: str) -> ReplyContext:
+def _setting(workspace: Workspace | None, name: str, default: Decimal) -> Decimal:
+    """A workspace setting (e.g. ``hourly_rate``), else the environment's default."""
+    raw = (workspace.settings or {}).get(name) if workspace is not None else None
+    try:
+        value = Decimal(str(raw)) if raw is not None else default
+    except InvalidOperation:
+        return default
+    return value if value.is_finite() and value > 0 else default
+
+
+def reply_context(deps: Deps, locale: str, workspace: Workspace | None = None) -> ReplyContext:
+    """Parsing and costing settings: the workspace's ``hourly_rate`` and ``weeks_per_year`` when set,
+    else ``PLAYBOOK_HOURLY_RATE`` and ``PLAYBOOK_WEEKS_PER_YEAR``."""
     tz = ZoneInfo(deps.settings.playbook_timezone)
     return ReplyContext(
         today=deps.clock.now().astimezone(tz).date(),
         locale=locale,
         working_day_hours=deps.settings.playbook_working_day_hours,
-        weeks_per_year=deps.settings.playbook_weeks_per_year,
+        weeks_per_year=_setting(workspace, "weeks_per_year", deps.settings.playbook_weeks_per_year),
+        hourly_rate=_setting(workspace, "hourly_rate", deps.settings.playbook_hourly_rate),
         escape=escape,
     )
 
@@ -89,10 +103,14 @@ def start_session(
     in_dm: bool,
     template_id: str,
     problem_statement: str | None,
+    problem_id: int | None = None,
 ) -> Started:
     """Create the session (anchor message first in a channel, since its ts names the thread), commit,
-    then post the introduction and the first question."""
+    then post the introduction and the first question. With ``problem_id`` the session joins that
+    problem and its statement answers the template's problem question."""
     template = get_template(template_id)
+    if problem_id is not None:
+        problem_statement = problem_statement_of(deps, team_id, problem_id)
     locale = "en"
     if in_dm:
         opened = client.conversations_open(users=user_id)
@@ -136,7 +154,9 @@ def start_session(
             )
         )
         uow.sessions.add_participant(session, user_id, Role.FACILITATOR)
-        if problem_statement:
+        if problem_id is not None:
+            session.problem_id = problem_id
+        elif problem_statement:
             problem = uow.problems.add(team_id, problem_statement.strip()[:3000], user_id)
             session.problem_id = problem.id
         for change in engine.prefill_changes(template, problem_statement):
@@ -144,7 +164,8 @@ def start_session(
                 session.id, change.key, value=change.value, author_id=user_id, raw_text=str(change.value)
             )
         answers = to_engine_answers(uow.answers.latest(session.id)) if problem_statement else {}
-        prompt = engine.current_prompt(template, answers, locale, escape)
+        ctx = reply_context(deps, locale, uow.workspaces.get(team_id))
+        prompt = next_prompt_for(session, template, answers, user_id, ctx)
         uow.commit()
         session_id = session.id
     place = Place(channel, thread_ts)
@@ -161,12 +182,49 @@ def start_session(
             ),
         )
     intro = template.intro.get(locale)
-    content: list[Block] = blocks.notice_blocks(intro) + blocks.notice_blocks(t("privacy_reminder", locale))
+    content: list[Block] = blocks.notice_blocks(intro)
     if prompt is not None:
         content += blocks.prompt_blocks(prompt, session_id, locale=locale)
     post(client, place, intro, content)
     mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
     return Started(session_id, template, place)
+
+
+def problem_statement_of(deps: Deps, team_id: str, problem_id: int) -> str:
+    with deps.uow() as uow:
+        problem = uow.problems.get(team_id, problem_id)
+        if problem is None:
+            raise SessionNotFound(t("problem_not_found", problem=problem_id))
+        return problem.statement
+
+
+def next_prompt_for(
+    session: Session, template: Template, answers: Mapping[str, Answer], user_id: str, ctx: ReplyContext
+) -> Prompt | None:
+    """The next question: in a team thread with a collaborative list open, what ``user_id`` is asked
+    (their own item, or the invitation to add one; see flows/team.py), else the session's next one."""
+    if not session.is_dm:
+        return team.prompt_for(template, answers, user_id, session.facilitator_id, ctx)
+    return engine.current_prompt(template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values())
+
+
+def channel_member_check(client: WebClient, channel_id: str, user_id: str) -> Callable[[], bool]:
+    """A lazy check that ``user_id`` is in the channel (``conversations.members``, every page).
+
+    Only called for someone not yet taking part, so a session costs one check per new person. A
+    failing call raises: the event is then not acknowledged and Slack retries it."""
+
+    def check() -> bool:
+        cursor = None
+        while True:
+            page = client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
+            if user_id in (page.get("members") or []):
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+
+    return check
 
 
 # --- replies -------------------------------------------------------------------------------------------
@@ -181,6 +239,8 @@ class Reply:
     text: str
     # For a button: the prompt it belonged to; a stale click (already answered) changes nothing.
     expected_key: str | None = None
+    # In a channel thread: whether someone not yet taking part is in the channel (None: not checked).
+    channel_member: Callable[[], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -196,11 +256,15 @@ class Result:
     leads_post: leads.LeadsPost | None = None
 
 
-def _ensure_may_answer(session: Session, user_id: str, uow: UnitOfWork) -> bool:
-    """Only participants answer. In a channel thread anyone in the channel may join by replying; a
-    DM session belongs to the person whose DM it is."""
+def _ensure_may_answer(
+    session: Session, user_id: str, uow: UnitOfWork, channel_member: Callable[[], bool] | None = None
+) -> bool:
+    """Only participants answer. In a channel thread anyone in the channel may join by replying
+    (someone outside it is left alone); a DM session belongs to the person whose DM it is."""
     if session.is_dm:
         return any(p.user_id == user_id for p in session.participants)
+    if not roles.is_participant(session, user_id) and channel_member is not None and not channel_member():
+        return False
     uow.sessions.add_participant(session, user_id)
     return True
 
@@ -213,27 +277,34 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
         return Result(
             session.id, place, None, notice=t("already_complete", locale) if reply.expected_key else None
         )
-    if not _ensure_may_answer(session, reply.user_id, uow):
+    if not _ensure_may_answer(session, reply.user_id, uow, reply.channel_member):
         raise NotAllowed(t("only_participants", locale))
     template = get_template(session.template_id)
     rows = uow.answers.latest(session.id)
     answers = to_engine_answers(rows)
     now = deps.clock.now()
+    workspace = uow.workspaces.get(session.workspace_id)
+    ctx = reply_context(deps, locale, workspace)
     if session.status == SessionStatus.PAUSED:
         if engine.normalise_command(reply.text) not in ("resume", "continue", "carry on"):
             return Result(session.id, place, None)
         session.status = SessionStatus.ACTIVE
         uow.sessions.touch(session, now)
-        prompt = engine.current_prompt(template, answers, locale, escape)
+        prompt = next_prompt_for(session, template, answers, reply.user_id, ctx)
         return Result(session.id, place, Outcome(message=t("resumed", locale), next_prompt=prompt))
-    screened = safeguards.screen(
-        deps, uow, session, template, answers, team_id=reply.team_id, user_id=reply.user_id,
-        text=reply.text, typed=reply.expected_key is None,
-    )  # fmt: skip
-    if screened.text is None:
-        outcome = Outcome(message=screened.message, rejected=True) if screened.message else None
-        return Result(session.id, place, outcome, locale=locale)
-    reply = replace(reply, text=screened.text)
+    command = engine.normalise_command(reply.text)
+    may_steer = roles.can_steer(session, workspace, reply.user_id)
+    collaborative = None if session.is_dm else team.collecting(template, answers)
+    if collaborative is not None and command != "pause":
+        team_reply = team.TeamReply(
+            reply.text, reply.user_id, may_steer, session.facilitator_id, reply.expected_key
+        )
+        outcome = team.apply_team_reply(template, answers, team_reply, ctx)
+        return _store(deps, uow, session, template, answers, rows, reply, outcome, ctx)
+    if command == "back" and not session.is_dm:
+        refused = team.back_refusal(template, answers, reply.user_id, may_steer, locale)
+        if refused is not None:
+            return Result(session.id, place, Outcome(message=refused, rejected=True), locale=locale)
     if reply.expected_key is not None:
         position = engine.walk(template, answers).current
         if position is None or position.key != reply.expected_key:
@@ -243,7 +314,30 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
         if reply.expected_key is not None:
             raise NotAllowed(refusal)
         return Result(session.id, place, Outcome(message=refusal, rejected=True), locale=locale)
-    outcome = engine.apply_reply(template, answers, reply.text, reply_context(deps, locale))
+    outcome = engine.apply_reply(template, answers, reply.text, ctx)
+    if not session.is_dm and outcome.next_prompt is not None and outcome.control is None:
+        after = engine.with_changes(answers, outcome.changes, reply.user_id)
+        if team.collecting(template, after) is not None:
+            prompt = next_prompt_for(session, template, after, reply.user_id, ctx)
+            outcome = replace(outcome, next_prompt=prompt)
+    return _store(deps, uow, session, template, answers, rows, reply, outcome, ctx)
+
+
+def _store(
+    deps: Deps,
+    uow: UnitOfWork,
+    session: Session,
+    template: Template,
+    answers: Mapping[str, Answer],
+    rows: Mapping[str, AnswerVersion],
+    reply: Reply,
+    outcome: Outcome,
+    ctx: ReplyContext,
+) -> Result:
+    """Store an outcome's changes as new versions by the reply's author, and settle the session."""
+    place = Place.of(session)
+    locale = session.locale
+    now = deps.clock.now()
     versions = {key: row.version for key, row in rows.items()}
     for change in outcome.changes:
         uow.answers.add_version(
@@ -265,7 +359,7 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
         session.completed_at = now
         final = engine.with_changes(answers, outcome.changes, reply.user_id)
         checkins.materialise_interventions(uow, session, final, now)
-        summary = summary_for(session, template, final, now)
+        summary = summary_for(session, template, final, now, ctx)
         leads_post = leads.prepare(deps, uow, session, final, now)
     uow.sessions.touch(session, now)
     completion = template.completion.get(locale) if summary is not None else None
@@ -281,9 +375,13 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
 
 
 def summary_for(
-    session: Session, template: Template, answers: Mapping[str, Answer], now: datetime
+    session: Session,
+    template: Template,
+    answers: Mapping[str, Answer],
+    now: datetime,
+    ctx: ReplyContext | None = None,
 ) -> list[Block]:
-    summary = build_summary(template, answers, session.locale)
+    summary = build_summary(template, answers, session.locale, context=ctx)
     return blocks.summary_blocks(
         summary,
         session_id=session.id,
@@ -345,17 +443,8 @@ def find_session_for_message(
 def load_session(uow: UnitOfWork, team_id: str, session_id: int) -> Session:
     session = uow.sessions.get(team_id, session_id, for_update=True)
     if session is None:
-        log.warning("refused: session %s is not in workspace %s", session_id, team_id)
         raise SessionNotFound(t("unknown_session", session=session_id))
     return session
-
-
-def ensure_same_place(session: Session, channel_id: str | None, user_id: str) -> None:
-    """A button must come from the session's own channel or DM: one carrying another session's id
-    (crafted, or pasted elsewhere) is refused and logged."""
-    if channel_id and channel_id != session.channel_id:
-        log.warning("refused: %s clicked for session %s from channel %s", user_id, session.id, channel_id)
-        raise NotAllowed(t("not_this_session", session.locale))
 
 
 def repost_lost_prompt(deps: Deps, client: WebClient, team_id: str, session_id: int) -> None:
@@ -367,7 +456,8 @@ def repost_lost_prompt(deps: Deps, client: WebClient, team_id: str, session_id: 
             return
         template = get_template(session.template_id)
         answers = to_engine_answers(uow.answers.latest(session.id))
-        prompt = engine.current_prompt(template, answers, session.locale, escape)
+        ctx = reply_context(deps, session.locale, uow.workspaces.get(team_id))
+        prompt = next_prompt_for(session, template, answers, session.facilitator_id, ctx)
         if prompt is None or prompt.key == session.last_prompted_key:
             return
         place = Place.of(session)

@@ -50,3 +50,29 @@ class CheckInBlockId(StrEnum):
 class CheckInCallbackId(StrEnum):
     REASON = "checkin.reason"
     ADD_INTERVENTION = "intervention.add"
+
+
+# Editing answers (issue 3): the "Edit answers" button, the modal and its inputs.
+class EditActionId(StrEnum):
+    OPEN = "edit.open"
+    INPUT = "edit.input"
+
+
+class EditCallbackId(StrEnum):
+    MODAL = "edit.modal"
+
+
+class EditBlockId(StrEnum):
+    OFFER = "edit.offer"
+    INTRO = "edit.intro"
+    # An answer's input block is ``edit.answer:<answer key>``.
+    ANSWER = "edit.answer"
+
+
+def edit_answer_block(key: str) -> str:
+    return f"{EditBlockId.ANSWER}:{key}"
+
+
+def answer_key_of_block(block_id: str) -> str | None:
+    prefix = f"{EditBlockId.ANSWER}:"
+    return block_id[len(prefix) :] if block_id.startswith(prefix) else None

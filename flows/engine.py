@@ -58,6 +58,14 @@ class ReplyContext:
     weeks_per_year: Decimal = Decimal(52)
     # Applied to user text placed inside prompts (the Slack adapter passes its mrkdwn escaping).
     escape: Callable[[str], str] = str
+    # The workspace's default cost of an hour of staff time (cost impacts).
+    hourly_rate: Decimal = Decimal(30)
+
+    def prompt_values(self) -> dict[str, str]:
+        """Settings a prompt may quote: ``{hourly_rate}`` (e.g. ``£30`` or ``£32.50``)."""
+        pence = self.hourly_rate.quantize(Decimal("0.01"))
+        rate = f"£{int(pence):,}" if pence == pence.to_integral_value() else f"£{pence:,}"
+        return {"hourly_rate": rate}
 
 
 @dataclass(frozen=True)
@@ -225,13 +233,18 @@ def build_prompt(
     position: Position,
     locale: str = DEFAULT_LOCALE,
     escape: Callable[[str], str] = str,
+    *,
+    values: Mapping[str, str] | None = None,
 ) -> Prompt:
+    """The question at ``position``. ``values`` fills settings placeholders such as ``{hourly_rate}``
+    (see :meth:`ReplyContext.prompt_values`)."""
     step = position.step
-    values: dict[str, Any] = {
+    placeholders: dict[str, Any] = {
+        **(values or {}),
         "n": position.item or "",
         "previous": escape(_previous_text(answers, position)),
     }
-    text = step.prompt.get(locale, **values)
+    text = step.prompt.get(locale, **placeholders)
     hints: list[str] = []
     options: list[PromptOption] = []
     if step.kind is StepKind.YESNO:
@@ -269,7 +282,7 @@ def build_prompt(
         hints.append(t("optional_hint", locale))
     if done_allowed:
         hints.append(t("done_hint", locale))
-    help_text = step.help.get(locale, **values) if step.help is not None else None
+    help_text = step.help.get(locale, **placeholders) if step.help is not None else None
     return Prompt(
         key=position.key,
         kind=step.kind,
@@ -288,9 +301,28 @@ def current_prompt(
     answers: Mapping[str, Answer],
     locale: str = DEFAULT_LOCALE,
     escape: Callable[[str], str] = str,
+    *,
+    values: Mapping[str, str] | None = None,
 ) -> Prompt | None:
     position = walk(template, answers).current
-    return None if position is None else build_prompt(template, answers, position, locale, escape)
+    if position is None:
+        return None
+    return build_prompt(template, answers, position, locale, escape, values=values)
+
+
+def position_of(template: Template, key: str) -> Position | None:
+    """The question an answer key belongs to (``problem``, ``whys.2.answer``), or None for markers."""
+    parts = key.split(".")
+    if len(parts) == 1:
+        node = next((n for n in template.steps if n.id == key), None)
+        return Position(key, node) if isinstance(node, Step) else None
+    if len(parts) == 3 and parts[1].isdigit():
+        repeat = next((n for n in template.steps if n.id == parts[0]), None)
+        if isinstance(repeat, Repeat):
+            step = next((s for s in repeat.steps if s.id == parts[2]), None)
+            if step is not None:
+                return Position(key, step, repeat, int(parts[1]))
+    return None
 
 
 def prefill_changes(template: Template, problem_statement: str | None) -> tuple[Change, ...]:
@@ -332,7 +364,7 @@ def _finish(
     message: str | None = None,
 ) -> Outcome:
     after = with_changes(answers, changes)
-    prompt = current_prompt(template, after, ctx.locale, ctx.escape)
+    prompt = current_prompt(template, after, ctx.locale, ctx.escape, values=ctx.prompt_values())
     return Outcome(changes=changes, message=message, next_prompt=prompt, completed=prompt is None)
 
 
@@ -347,7 +379,7 @@ def _reject(
         message=message,
         rejected=True,
         examples=examples,
-        next_prompt=current_prompt(template, answers, ctx.locale, ctx.escape),
+        next_prompt=current_prompt(template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values()),
     )
 
 
@@ -359,11 +391,18 @@ def apply_reply(template: Template, answers: Mapping[str, Answer], text: str, ct
     position = progress.current
 
     if command in ("help", "?"):
-        prompt = None if position is None else build_prompt(template, answers, position, locale, ctx.escape)
+        prompt = (
+            None
+            if position is None
+            else build_prompt(template, answers, position, locale, ctx.escape, values=ctx.prompt_values())
+        )
         parts = [p for p in (prompt.help if prompt else None, t("help_words", locale)) if p]
         return Outcome(control="help", message="\n".join(parts), next_prompt=prompt)
     if command == "pause":
-        return Outcome(control="pause", next_prompt=current_prompt(template, answers, locale, ctx.escape))
+        return Outcome(
+            control="pause",
+            next_prompt=current_prompt(template, answers, locale, ctx.escape, values=ctx.prompt_values()),
+        )
     if command == "back":
         if not progress.answered:
             return _reject(template, answers, ctx, t("nothing_to_go_back_to", locale))
@@ -379,6 +418,8 @@ def apply_reply(template: Template, answers: Mapping[str, Answer], text: str, ct
         if not position.step.optional:
             return _reject(template, answers, ctx, t("not_optional", locale))
         return _finish(template, answers, (Change(position.key, None, skipped=True),), ctx)
+    if command == "none" and _none_ends_list(position):
+        command = "done"
     if command == "done":
         repeat = position.repeat
         if repeat is None or not position.first_in_item or not repeat.done_ends:
@@ -388,24 +429,67 @@ def apply_reply(template: Template, answers: Mapping[str, Answer], text: str, ct
             return _reject(template, answers, ctx, t("done_too_soon", locale, minimum=repeat.min_items))
         return _finish(template, answers, (Change(done_key(repeat), complete),), ctx)
 
+    read = read_answer(position.step, text, answers, ctx)
+    if isinstance(read, Rejection):
+        return _reject(template, answers, ctx, read.message, read.examples)
+    return _finish(template, answers, (Change(position.key, read.value),), ctx, read.nudge)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a typed answer was not accepted, in words for the user, with accepted examples."""
+
+    message: str
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReadAnswer:
+    value: Any
+    nudge: str | None = None
+
+
+def read_answer(
+    step: Step, text: str, answers: Mapping[str, Answer], ctx: ReplyContext
+) -> ReadAnswer | Rejection:
+    """A typed answer to ``step`` checked (not empty, not too long) and parsed; shared by replies in the
+    thread, team replies and the edit modal so every route accepts exactly the same answers."""
+    locale = ctx.locale
     stripped = text.strip()
     if not stripped:
-        return _reject(template, answers, ctx, t("empty_reply", locale))
-    if len(stripped) > position.step.max_length:
-        return _reject(
-            template,
-            answers,
-            ctx,
-            t("too_long", locale, length=f"{len(stripped):,}", limit=f"{position.step.max_length:,}"),
-        )
-    parsed = parse_answer(position.step, stripped, answers, ctx)
+        return Rejection(t("empty_reply", locale))
+    if len(stripped) > step.max_length:
+        return Rejection(t("too_long", locale, length=f"{len(stripped):,}", limit=f"{step.max_length:,}"))
+    parsed = parse_answer(step, stripped, answers, ctx)
     if isinstance(parsed, parsing.ParseFailure):
         message = parsed.message
         if parsed.examples:
             message += "\n" + t("examples", locale, examples=", ".join(f"`{e}`" for e in parsed.examples))
-        return _reject(template, answers, ctx, message, parsed.examples)
-    nudge = next((n.message.get(locale) for n in position.step.nudges if n.matches(stripped)), None)
-    return _finish(template, answers, (Change(position.key, parsed),), ctx, nudge)
+        return Rejection(message, parsed.examples)
+    nudge = next((n.message.get(locale) for n in step.nudges if n.matches(stripped)), None)
+    return ReadAnswer(parsed, nudge)
+
+
+def next_in_item(answers: Mapping[str, Answer], repeat: Repeat, item: int) -> Position | None:
+    """The first unanswered question of one item of a repeat (None when the item is complete)."""
+    for step in repeat.steps:
+        key = f"{repeat.id}.{item}.{step.id}"
+        if key not in answers and _holds(step.when, answers, repeat, item):
+            return Position(key, step, repeat, item)
+    return None
+
+
+def _none_ends_list(position: Position) -> bool:
+    """``none`` at the first question of a list that may be empty ends it (e.g. "no interventions");
+    anywhere else it is an ordinary answer."""
+    repeat = position.repeat
+    return bool(
+        repeat is not None
+        and position.first_in_item
+        and position.item == 1
+        and repeat.min_items == 0
+        and repeat.done_ends
+    )
 
 
 # --- parsing one answer by step kind -------------------------------------------------------------------

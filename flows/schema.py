@@ -133,6 +133,8 @@ class Repeat(_Model):
     when: Condition | None = None
     # In a team session each reply to the first step adds an item attributed to its author.
     collaborative: bool = False
+    # The item step whose answer names an item in summaries and lists (default: the first step).
+    title_step: str | None = None
 
     @model_validator(mode="after")
     def _sane(self) -> Repeat:
@@ -142,7 +144,13 @@ class Repeat(_Model):
             raise ValueError(f"repeat {self.id}: max_items < min_items")
         if self.steps[0].optional or self.steps[0].when is not None:
             raise ValueError(f"repeat {self.id}: the first step of an item must always be asked")
+        if self.title_step is not None and self.title_step not in {s.id for s in self.steps}:
+            raise ValueError(f"repeat {self.id}: title_step {self.title_step} is not one of its steps")
         return self
+
+    @property
+    def title_step_id(self) -> str:
+        return self.title_step or self.steps[0].id
 
 
 class Template(_Model):
@@ -152,6 +160,8 @@ class Template(_Model):
     intro: LocalText
     completion: LocalText
     steps: tuple[Step | Repeat, ...]
+    # Built-in computations added to the summary (see flows/computed.py), e.g. ``cost_totals``.
+    computed: tuple[Literal["cost_totals"], ...] = ()
 
     @field_validator("steps", mode="before")
     @classmethod

@@ -6,10 +6,12 @@ Renderers (Slack blocks, Markdown exports) take this model; nothing here knows h
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-from flows.engine import Answer, display_value, items_of
+from flows.computed import computed_sections
+from flows.engine import Answer, ReplyContext, display_value, items_of
 from flows.i18n import DEFAULT_LOCALE
 from flows.schema import Repeat, Step, Template
 
@@ -43,7 +45,9 @@ class SessionSummary(_Frozen):
 
 def _item_details(repeat: Repeat, item: int, answers: Mapping[str, Answer], locale: str) -> tuple[str, ...]:
     details: list[str] = []
-    for step in repeat.steps[1:]:
+    for step in repeat.steps:
+        if step.id == repeat.title_step_id:
+            continue
         answer = answers.get(f"{repeat.id}.{item}.{step.id}")
         if answer is None or answer.skipped:
             continue
@@ -57,8 +61,10 @@ def build_summary(
     locale: str = DEFAULT_LOCALE,
     *,
     root_cause_of: Callable[[Mapping[str, Answer]], str | None] | None = None,
+    context: ReplyContext | None = None,
 ) -> SessionSummary:
-    """A section per top-level step; repeats become numbered lists with their item details."""
+    """A section per top-level step; repeats become numbered lists with their item details; then the
+    template's computed sections (``context`` carries the settings they use, e.g. the hourly rate)."""
     sections: list[SummarySection] = []
     singles: list[SummaryItem] = []
     for node in template.steps:
@@ -70,7 +76,7 @@ def build_summary(
                 SummaryItem(label=node.title(locale), text=display_value(answer.value), author=answer.author)
             )
             continue
-        first = node.steps[0]
+        first = next(step for step in node.steps if step.id == node.title_step_id)
         entries = []
         for item, value in items_of(answers, node.id, first.id):
             answer = answers[f"{node.id}.{item}.{first.id}"]
@@ -91,6 +97,11 @@ def build_summary(
             )
     if singles:
         sections.append(SummarySection(heading="", items=tuple(singles)))
+    # Computations read settings, never the date: without a context they use the default settings.
+    settings = context or ReplyContext(today=date.min, locale=locale)
+    for computed in computed_sections(template, answers, settings):
+        rows = tuple(SummaryItem(label=r.label, text=r.text, details=r.details) for r in computed.rows)
+        sections.append(SummarySection(heading=computed.heading, items=rows, numbered=computed.numbered))
     problem = answers.get("problem")
     root = root_cause_of(answers) if root_cause_of is not None else default_root_cause(answers)
     return SessionSummary(

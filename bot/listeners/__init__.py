@@ -5,16 +5,18 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot import errors
-from bot.listeners import actions, checkins, classification, commands, home, messages, privacy
+from bot.listeners import actions, checkins, classification, commands, edit, home, journey, messages
 
 
 def register_listeners(app: App) -> None:
     # First: its matchers take only check-in replies and `/playbook intervene|nation` (first match wins).
     checkins.register(app)
     commands.register(app)
+    # Before messages: typed `edit` and `start <template>` in a thread (their matchers take only those).
+    edit.register(app)
+    journey.register(app)
     messages.register(app)
     actions.register(app)
     classification.register(app)
     home.register(app)
-    privacy.register(app)
     errors.register(app)

@@ -28,10 +28,11 @@ def handle_answer_button(
         return
     team_id = str((body.get("team") or {}).get("id") or "")
     user_id = str((body.get("user") or {}).get("id") or "")
-    reply = conversation.Reply(team_id, user_id, reply_text, expected_key=key)
+    channel_id = str((body.get("channel") or {}).get("id") or "")
+    member = conversation.channel_member_check(client, channel_id, user_id) if channel_id else None
+    reply = conversation.Reply(team_id, user_id, reply_text, expected_key=key, channel_member=member)
     with deps.uow() as uow:
         session = conversation.load_session(uow, team_id, session_id)
-        conversation.ensure_same_place(session, str((body.get("channel") or {}).get("id") or ""), user_id)
         result = conversation.apply(deps, uow, session, reply)
         uow.commit()
     ack()

@@ -11,9 +11,8 @@ from slack_sdk import WebClient
 from bot import conversation, exports, leads
 from bot.deps import Deps
 from bot.errors import PlaybookError
-from bot.listeners import privacy
+from bot.listeners import journey
 from bot.mrkdwn import escape, unescape
-from flows import engine
 from flows.i18n import t
 from flows.schema import TemplateNotFound, get_template, load_templates
 from storage.models import SessionStatus
@@ -56,15 +55,13 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     elif sub == "start":
         ack(text=_start(deps, client, command, rest))
     elif sub == "status":
-        ack(text=_status(deps, team_id, user_id))
+        ack(text=journey.status_text(deps, team_id, user_id))
     elif sub == "resume":
         ack(text=_resume(deps, client, team_id, user_id, rest))
     elif sub == "leads":
         ack(text=leads.set_leads_channel(deps, team_id, user_id, rest))
     elif sub == "export":
         ack(text=exports.export_session(deps, client, team_id, user_id, rest))
-    elif sub in privacy.SUBCOMMANDS:  # forget-me, my-data, retention
-        privacy.handle(ack, deps, client, command, sub, rest)
     else:
         ack(
             text=t("cmd_unknown", command=escape(sub[:40]), hint=t("cmd_help", templates=_templates_inline()))
@@ -72,9 +69,14 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
 
 
 def _start(deps: Deps, client: WebClient, command: dict[str, Any], rest: str) -> str:
+    rest, problem_id, flagged = journey.parse_problem_flag(rest)
     template_id, _, statement = rest.partition(" ")
     if not template_id:
         return t("start_needs_template", templates=_templates_inline())
+    if flagged and problem_id is None:
+        return t("problem_flag_needs_id")
+    if problem_id is not None and not journey.problem_exists(deps, str(command["team_id"]), problem_id):
+        return t("problem_not_found", problem=problem_id)
     try:
         template = get_template(template_id.lower())
     except TemplateNotFound as missing:
@@ -94,31 +96,16 @@ def _start(deps: Deps, client: WebClient, command: dict[str, Any], rest: str) ->
         in_dm=_in_dm(command),
         template_id=template.id,
         problem_statement=statement or None,
+        problem_id=problem_id,
     )
+    if problem_id is not None:
+        return t(
+            "session_started_on_problem",
+            title=template.title.get("en"),
+            session=started.session_id,
+            problem=problem_id,
+        )
     return t("session_started", title=template.title.get("en"), session=started.session_id)
-
-
-def _status(deps: Deps, team_id: str, user_id: str) -> str:
-    with deps.uow() as uow:
-        sessions = uow.sessions.for_user(team_id, user_id)
-        if not sessions:
-            return t("no_sessions")
-        lines = [t("status_heading")]
-        for session in sessions:
-            template = get_template(session.template_id)
-            answers = conversation.to_engine_answers(uow.answers.latest(session.id))
-            position = engine.walk(template, answers).current
-            step = position.step.title("en", position.item) if position else ""
-            state = {
-                SessionStatus.ACTIVE: t("state_active", step=escape(step)),
-                SessionStatus.PAUSED: t("state_paused", step=escape(step)),
-                SessionStatus.COMPLETED: t("state_completed"),
-            }.get(SessionStatus(session.status), t("state_cancelled"))
-            where = "our DM" if session.is_dm else f"<#{session.channel_id}>"
-            lines.append(
-                t("status_line", session=session.id, title=template.title.get("en"), state=state, where=where)
-            )
-    return "\n".join(lines)
 
 
 def _resume(deps: Deps, client: WebClient, team_id: str, user_id: str, rest: str) -> str:

@@ -32,7 +32,10 @@ def handle_message(
     if not team_id or not channel_id or (not is_dm and not thread_ts):
         return
     event_id = str(body.get("event_id") or f"{channel_id}:{event.get('ts')}")
-    reply = conversation.Reply(team_id, str(event["user"]), unescape(str(event.get("text") or "")))
+    user_id = str(event["user"])
+    member = None if is_dm else conversation.channel_member_check(client, channel_id, user_id)
+    text = unescape(str(event.get("text") or ""))
+    reply = conversation.Reply(team_id, user_id, text, channel_member=member)
     with deps.uow() as uow:
         session = conversation.find_session_for_message(
             uow, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts, is_dm=is_dm
