@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, checkins, leads, roles
+from bot import blocks, checkins, leads, roles, safeguards
 from bot.deps import Deps
 from bot.errors import BotNotInChannel, NotAllowed, SessionNotFound
 from bot.mrkdwn import escape
@@ -182,7 +182,7 @@ def start_session(
             ),
         )
     intro = template.intro.get(locale)
-    content: list[Block] = blocks.notice_blocks(intro)
+    content: list[Block] = blocks.notice_blocks(intro) + blocks.notice_blocks(t("privacy_reminder", locale))
     if prompt is not None:
         content += blocks.prompt_blocks(prompt, session_id, locale=locale)
     post(client, place, intro, content)
@@ -292,6 +292,14 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
         uow.sessions.touch(session, now)
         prompt = next_prompt_for(session, template, answers, reply.user_id, ctx)
         return Result(session.id, place, Outcome(message=t("resumed", locale), next_prompt=prompt))
+    screened = safeguards.screen(
+        deps, uow, session, template, answers, team_id=reply.team_id, user_id=reply.user_id,
+        text=reply.text, typed=reply.expected_key is None,
+    )  # fmt: skip
+    if screened.text is None:
+        outcome = Outcome(message=screened.message, rejected=True) if screened.message else None
+        return Result(session.id, place, outcome, locale=locale)
+    reply = replace(reply, text=screened.text)
     command = engine.normalise_command(reply.text)
     may_steer = roles.can_steer(session, workspace, reply.user_id)
     collaborative = None if session.is_dm else team.collecting(template, answers)
@@ -443,8 +451,17 @@ def find_session_for_message(
 def load_session(uow: UnitOfWork, team_id: str, session_id: int) -> Session:
     session = uow.sessions.get(team_id, session_id, for_update=True)
     if session is None:
+        log.warning("refused: session %s is not in workspace %s", session_id, team_id)
         raise SessionNotFound(t("unknown_session", session=session_id))
     return session
+
+
+def ensure_same_place(session: Session, channel_id: str | None, user_id: str) -> None:
+    """A button must come from the session's own channel or DM: one carrying another session's id
+    (crafted, or pasted elsewhere) is refused and logged."""
+    if channel_id and channel_id != session.channel_id:
+        log.warning("refused: %s clicked for session %s from channel %s", user_id, session.id, channel_id)
+        raise NotAllowed(t("not_this_session", session.locale))
 
 
 def repost_lost_prompt(deps: Deps, client: WebClient, team_id: str, session_id: int) -> None:

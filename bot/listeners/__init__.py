@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot import errors
-from bot.listeners import actions, checkins, classification, commands, edit, home, journey, messages
+from bot.listeners import actions, checkins, classification, commands, edit, home, journey, messages, privacy
 
 
 def register_listeners(app: App) -> None:
@@ -19,4 +19,5 @@ def register_listeners(app: App) -> None:
     actions.register(app)
     classification.register(app)
     home.register(app)
+    privacy.register(app)
     errors.register(app)

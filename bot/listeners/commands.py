@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot import conversation, exports, leads
 from bot.deps import Deps
 from bot.errors import PlaybookError
+from bot.listeners import privacy
 from bot.listeners import journey
 from bot.mrkdwn import escape, unescape
 from flows.i18n import t
@@ -62,6 +63,8 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         ack(text=leads.set_leads_channel(deps, team_id, user_id, rest))
     elif sub == "export":
         ack(text=exports.export_session(deps, client, team_id, user_id, rest))
+    elif sub in privacy.SUBCOMMANDS:  # forget-me, my-data, retention
+        privacy.handle(ack, deps, client, command, sub, rest)
     else:
         ack(
             text=t("cmd_unknown", command=escape(sub[:40]), hint=t("cmd_help", templates=_templates_inline()))

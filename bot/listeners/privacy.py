@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -48,7 +49,7 @@ def is_free_text(template_id: str, key: str) -> bool:
     parts = key.split(".")
     if len(parts) == 3 and parts[1].isdigit():
         repeat_id, step_id = parts[0], parts[2]
-    nodes = template.steps
+    nodes: Sequence[Step | Repeat] = template.steps
     if repeat_id is not None:
         repeat = next((n for n in nodes if isinstance(n, Repeat) and n.id == repeat_id), None)
         nodes = repeat.steps if repeat is not None else []

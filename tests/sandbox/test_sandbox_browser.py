@@ -174,3 +174,22 @@ def test_the_page_works_by_keyboard_alone(sandbox: Sandbox, page: Page) -> None:
     expect(thread_button).to_be_focused()
     focus_ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert focus_ring == "solid"
+
+
+def test_typed_text_is_shown_as_text_with_slacks_formatting(sandbox: Sandbox, page: Page) -> None:
+    page.goto(sandbox.url)
+    become(page, "Alex")
+    composer = page.get_by_role("textbox", name="Message #team")
+    composer.fill(
+        "@Sam see #leads: <img src=x onerror=alert(1)> <b>not bold</b> *bold* _italic_ `code` & more"
+    )
+    composer.press("Enter")
+    message = page.locator("#messages article").filter(has_text="not bold").last
+    expect(message.locator(".author")).to_have_text("Alex")
+    expect(message.locator(".mention")).to_have_text(["@Sam", "#leads"])
+    expect(message.locator("strong")).to_have_text("bold")
+    expect(message.locator("em")).to_have_text("italic")
+    expect(message.locator("code")).to_have_text("code")
+    expect(message.locator(".message-body")).to_contain_text("<img src=x onerror=alert(1)> <b>not bold</b>")
+    expect(message.locator(".message-body")).to_contain_text("& more")
+    assert message.locator("img, b").count() == 0
