@@ -67,7 +67,7 @@ def add_session(
                 status=SessionStatus.COMPLETED,
                 facilitator_id=FACILITATOR,
                 channel_id=CHANNEL,
-                thread_ts=f"1700000000.{problem_id:03d}{len(values):03d}",
+                thread_ts=h.client.new_ts(),
                 created_at=h.clock.now(),
                 updated_at=h.clock.now(),
                 completed_at=h.clock.now(),

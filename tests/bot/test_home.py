@@ -1,0 +1,120 @@
+"""The App Home tab: a person's active sessions (resume), their interventions; for leads, recent
+summaries and open interventions by status (issue 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.models import Session, SessionStatus, Workspace
+from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
+from tests.bot.test_classification_e2e import finish, reach_classification
+from tests.bot.test_five_whys_e2e import say, start
+from tests.bot.test_leads_summary import add_session
+
+
+def home(h: Harness, user: str) -> list[dict[str, Any]]:
+    response = h.client.app_home_opened(team_id=TEAM, user_id=user)
+    assert response.status == 200
+    view = h.slack.home_view(TEAM, user)
+    assert view is not None, "no Home tab was published"
+    return view.blocks
+
+
+def text_of(blocks: list[dict[str, Any]]) -> str:
+    parts = []
+    for block in blocks:
+        if isinstance(block.get("text"), dict):
+            parts.append(block["text"]["text"])
+        parts += [e.get("text", "") for e in block.get("elements", []) if isinstance(e.get("text"), str)]
+    return "\n".join(parts)
+
+
+def make_lead(h: Harness, user: str) -> None:
+    with h.deps.uow() as uow:
+        workspace = uow.workspaces.get_or_create(TEAM)
+        workspace.settings = {"lead_user_ids": [user]}
+        uow.commit()
+
+
+def test_a_person_sees_their_active_sessions_with_resume(harness: Harness) -> None:
+    h = harness
+    thread = start(h, "start five-whys Bins <b>missed</b>")
+    say(h, thread, "pause")
+    blocks = home(h, FACILITATOR)
+    text = text_of(blocks)
+    assert "*Session 1* · Five whys · paused at Why 1" in text
+    button = next(
+        b["accessory"] for b in blocks if b.get("accessory", {}).get("action_id") == "session.resume"
+    )
+    assert button["value"] == "1"
+    assert "Recent summaries" not in text  # not a lead
+    # Resume from Home: the session carries on in its thread.
+    h.client.block_action(team_id=TEAM, user_id=FACILITATOR, action_id="session.resume", value="1")
+    with h.deps.uow() as uow:
+        assert uow.orm.get(Session, 1).status == SessionStatus.ACTIVE  # type: ignore[union-attr]
+    assert "Why 1" in h.last_text(CHANNEL, thread)
+    assert "in progress: Why 1" in text_of(h.slack.home_view(TEAM, FACILITATOR).blocks)  # type: ignore[union-attr]
+
+
+def test_owners_see_their_interventions_and_leads_see_summaries_and_open_interventions(
+    harness: Harness,
+) -> None:
+    h = harness
+    thread = reach_classification(h, "Residents can't report <!here> potholes")
+    say(h, thread, "scope service")
+    finish(h, thread)
+    with h.deps.uow() as uow:
+        problem_id = uow.orm.get(Session, 1).problem_id  # type: ignore[union-attr]
+        assert problem_id is not None
+    add_session(
+        h,
+        "five-whys",
+        problem_id,
+        {
+            "interventions.1.what": "Fix the <pothole> form",
+            "interventions.1.owner": ALEX,
+            "interventions.1.first_checkin": "2026-12-02",
+            "interventions.1.cadence": "weekly",
+            "interventions.2.what": "Publish repair times",
+            "interventions.2.owner": SAM,
+            "interventions.2.first_checkin": "2026-12-09",
+        },
+    )
+    alex = text_of(home(h, ALEX))
+    assert "Fix the &lt;pothole&gt; form · session 2 · next check-in 2 December 2026 · weekly" in alex
+    assert "Publish repair times" not in alex
+    make_lead(h, SAM)
+    lead = home(h, SAM)
+    text = text_of(lead)
+    assert "*Recent summaries*" in text
+    assert "Residents can't report &lt;!here&gt; potholes" in text and "<!here>" not in text
+    assert f"Scope *service*, category *procurement-market*: changed by <@{FACILITATOR}>" in text
+    assert "*Awaiting first check-in* (2)" in text
+    assert (
+        f"Fix the &lt;pothole&gt; form · session 2 · next check-in 2 December 2026 · weekly · <@{ALEX}>"
+        in text
+    )
+
+
+def test_the_home_tab_stays_within_100_blocks(harness: Harness) -> None:
+    h = harness
+    make_lead(h, FACILITATOR)
+    start(h, "start five-whys The anchor session")
+    with h.deps.uow() as uow:
+        problem_id = uow.orm.get(Session, 1).problem_id  # type: ignore[union-attr]
+        assert uow.orm.get(Workspace, TEAM) is not None
+    for n in range(40):
+        add_session(
+            h,
+            "five-whys",
+            problem_id or 0,
+            {
+                "problem": f"Problem {n} " + "long " * 600,
+                "interventions.1.what": f"Do {n}",
+                "interventions.1.owner": FACILITATOR,
+            },
+        )
+    blocks = home(h, FACILITATOR)
+    assert len(blocks) <= 100
+    text = text_of(blocks)
+    assert "*Recent summaries*" in text and "Do 0" in text and "…and 25 more." in text
