@@ -394,7 +394,7 @@ def _send_one(deps: Deps, clients: ClientFor, claim: Claimed, report: DispatchRe
     report.sent += 1
     if escalation is not None:
         report.escalated += 1
-        _post_escalation(clients(escalation.workspace_id), escalation)
+        _post_escalation(clients, escalation)
 
 
 def _mark_sent(
@@ -468,14 +468,16 @@ def _mark_sent(
     return escalation
 
 
-def _post_escalation(client: WebClient, escalation: _Escalation) -> None:
+def _post_escalation(clients: ClientFor, escalation: _Escalation) -> None:
     for channel in (escalation.facilitator_id, escalation.leads_channel):
         if not channel:
             continue
         try:
-            client.chat_postMessage(channel=channel, text=escalation.text, unfurl_links=False)
-        except SlackApiError as error:
-            log.warning("escalation to %s not posted: %s", channel, _error_code(error))
+            clients(escalation.workspace_id).chat_postMessage(
+                channel=channel, text=escalation.text, unfurl_links=False
+            )
+        except (SlackClientError, OSError) as error:
+            log.warning("escalation to %s not posted: %s", channel, error)
 
 
 # --- responses -----------------------------------------------------------------------------------------
@@ -692,8 +694,8 @@ def nudge_idle_sessions(deps: Deps, clients: ClientFor) -> int:
                 text=t("idle_nudge", session=session_id),
             )
             nudged += 1
-        except SlackApiError as error:
-            log.warning("idle nudge for session %s not posted: %s", session_id, _error_code(error))
+        except (SlackClientError, OSError) as error:
+            log.warning("idle nudge for session %s not posted: %s", session_id, error)
     return nudged
 
 

@@ -16,6 +16,7 @@ from bot import checkins
 from bot.app import make_web_client
 from bot.ids import CheckInActionId, CheckInBlockId, CheckInCallbackId
 from bot.localslack.webapi import Message
+from flows.calendar import Cadence
 from storage.checkins import (
     CheckIn,
     CheckInRepository,
@@ -57,7 +58,7 @@ def add(
     *,
     what: str = "Ask the supplier to fix postcode validation",
     owner: str = SAM,
-    cadence: checkins.Cadence = "weekly",
+    cadence: Cadence = "weekly",
 ) -> int:
     with h.deps.uow() as uow:
         session = uow.sessions.get(TEAM, session_id)
@@ -107,7 +108,7 @@ def reply_in_dm(h: Harness, text: str, *, user: str = SAM, thread_ts: str | None
 
 
 def sent_local_time(h: Harness, message: Message) -> datetime:
-    """When the stand-in stored ``message`` is irrelevant (real time); the row's ``sent_at`` is the clock's."""
+    """The local time the check-in in ``message`` was sent (its row's ``sent_at``, from the clock)."""
     with h.deps.uow() as uow:
         row = uow.orm.scalar(select(CheckIn).where(CheckIn.message_ts == message.ts))
         assert row is not None and row.sent_at is not None
@@ -428,7 +429,7 @@ def test_interventions_from_a_completed_five_whys_get_checkins(harness: Harness)
             break
         if "Why " in prompt and "Why does that happen" in prompt:
             text = next(answers)
-        elif "stop recurring" in prompt or "root cause" in prompt.lower() and "yes" in prompt:
+        elif "stop recurring" in prompt or ("root cause" in prompt.lower() and "yes" in prompt):
             text = "yes"
         elif "another reason" in prompt:
             text = "no"

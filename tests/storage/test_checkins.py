@@ -1,0 +1,155 @@
+"""The check-in repository against SQLite and PostgreSQL: claims are exclusive, stale claims are
+retaken, failed sends stay visible, and the App Home listing (issue 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import sessionmaker
+
+from storage.checkins import (
+    SENDING_TIMEOUT,
+    CheckIn,
+    CheckInRepository,
+    CheckInStatus,
+    Claimed,
+    Intervention,
+    InterventionStatus,
+    retry_delay,
+)
+from storage.db import make_engine, make_session_factory, upgrade
+from storage.models import Session, Workspace
+from storage.uow import UnitOfWork
+
+T0 = datetime(2026, 12, 1, 10, tzinfo=UTC)
+TEAM = "T0COUNCIL"
+
+
+@pytest.fixture
+def factory(database_url: str) -> Iterator[sessionmaker[OrmSession]]:
+    engine = make_engine(database_url)
+    upgrade(database_url, engine)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def seed(factory: sessionmaker[OrmSession], due: list[datetime], owner: str = "U0SAM") -> list[int]:
+    """One session with an intervention per due time, each with one pending check-in. Returns the
+    check-in ids."""
+    with UnitOfWork(factory) as uow:
+        if uow.orm.get(Workspace, TEAM) is None:
+            uow.orm.add(Workspace(id=TEAM, settings={}))
+            uow.orm.flush()
+        session = Session(
+            workspace_id=TEAM, template_id="five-whys", facilitator_id="U0FAC", channel_id="C0TEAM"
+        )
+        uow.orm.add(session)
+        uow.orm.flush()
+        repository = CheckInRepository(uow.orm)
+        ids = []
+        for number, moment in enumerate(due):
+            intervention = Intervention(
+                workspace_id=TEAM,
+                session_id=session.id,
+                what=f"Intervention {number}",
+                owner_id=owner,
+                created_by="U0FAC",
+                cadence="weekly",
+                first_due=moment.date(),
+                day_of_month=moment.day,
+            )
+            first = CheckIn(due_on=moment.date(), due_at=moment, status=CheckInStatus.PENDING, attempts=0)
+            repository.add_intervention(intervention, first)
+            ids.append(first.id)
+        uow.commit()
+        return ids
+
+
+def claim(factory: sessionmaker[OrmSession], now: datetime, token: str, limit: int = 50) -> list[Claimed]:
+    with UnitOfWork(factory) as uow:
+        claimed = CheckInRepository(uow.orm).claim_due(now, token, limit)
+        uow.commit()
+        return claimed
+
+
+def row(factory: sessionmaker[OrmSession], checkin_id: int) -> CheckIn:
+    with UnitOfWork(factory) as uow:
+        found = CheckInRepository(uow.orm).get(checkin_id)
+        assert found is not None
+        return found
+
+
+def test_claims_are_exclusive_and_only_due_rows_are_claimed(factory: sessionmaker[OrmSession]) -> None:
+    due = seed(factory, [T0 - timedelta(minutes=n) for n in range(5)])
+    later = seed(factory, [T0 + timedelta(minutes=1)])
+    first = claim(factory, T0, "a", limit=3)
+    second = claim(factory, T0, "b")
+    assert len(first) == 3 and len(second) == 2
+    assert sorted(c.checkin_id for c in first + second) == sorted(due)
+    assert claim(factory, T0, "c") == []
+    sending = row(factory, first[0].checkin_id)
+    assert sending.status == CheckInStatus.SENDING and sending.claim_token == "a" and sending.attempts == 1
+    assert sending.claimed_at == T0
+    assert row(factory, later[0]).status == CheckInStatus.PENDING
+
+
+def test_a_stale_sending_claim_is_taken_over_and_the_old_holder_loses_it(
+    factory: sessionmaker[OrmSession],
+) -> None:
+    [checkin_id] = seed(factory, [T0])
+    [old] = claim(factory, T0, "crashed")
+    assert claim(factory, T0 + SENDING_TIMEOUT, "b") == []  # not yet stale
+    [new] = claim(factory, T0 + SENDING_TIMEOUT + timedelta(seconds=1), "b")
+    assert new.checkin_id == checkin_id and row(factory, checkin_id).attempts == 2
+    with UnitOfWork(factory) as uow:
+        repository = CheckInRepository(uow.orm)
+        assert repository.holding(old) is None
+        assert repository.release_failed(old, T0, "late") is False
+        assert repository.holding(new) is not None
+
+
+def test_a_failed_send_goes_back_to_pending_with_its_error_and_a_retry_time(
+    factory: sessionmaker[OrmSession],
+) -> None:
+    [checkin_id] = seed(factory, [T0])
+    [held] = claim(factory, T0, "a")
+    with UnitOfWork(factory) as uow:
+        assert CheckInRepository(uow.orm).release_failed(held, T0, "ratelimited") is True
+        uow.commit()
+    failed = row(factory, checkin_id)
+    assert failed.status == CheckInStatus.PENDING and failed.last_error == "ratelimited"
+    assert failed.claim_token is None and failed.retry_at == T0 + timedelta(minutes=2)
+    assert claim(factory, T0 + timedelta(minutes=1), "b") == []
+    assert [c.checkin_id for c in claim(factory, T0 + timedelta(minutes=2), "b")] == [checkin_id]
+    assert [retry_delay(n) for n in (1, 2, 3, 6, 7, 50)] == [
+        timedelta(minutes=2),
+        timedelta(minutes=4),
+        timedelta(minutes=8),
+        timedelta(minutes=60),
+        timedelta(minutes=60),
+        timedelta(minutes=60),
+    ]
+
+
+def test_for_owner_lists_open_interventions_with_their_next_checkin(
+    factory: sessionmaker[OrmSession],
+) -> None:
+    seed(factory, [T0 + timedelta(days=7), T0 + timedelta(days=2)], owner="U0ALEX")
+    seed(factory, [T0], owner="U0SAM")
+    with UnitOfWork(factory) as uow:
+        repository = CheckInRepository(uow.orm)
+        closed = repository.for_owner(TEAM, "U0ALEX")[0]
+        intervention = repository.intervention(TEAM, closed.intervention_id)
+        assert intervention is not None
+        intervention.status = InterventionStatus.DONE
+        repository.cancel_waiting(intervention.id)
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        listing = CheckInRepository(uow.orm).for_owner(TEAM, "U0ALEX")
+        assert [(i.what, i.next_checkin_at, i.cadence) for i in listing] == [
+            ("Intervention 0", T0 + timedelta(days=7), "weekly")
+        ]
+        assert CheckInRepository(uow.orm).for_owner("T0OTHER", "U0ALEX") == []
