@@ -9,6 +9,8 @@ from datetime import timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from sqlalchemy import delete
 
 from bot import checkins
@@ -32,12 +34,27 @@ def purge_processed_events(deps: Deps) -> int:
 
 
 def _clients(deps: Deps) -> checkins.ClientFor | None:
-    """The Web API client the scheduled jobs post with (None, and the jobs wait, without a bot token)."""
-    token = deps.settings.slack_bot_token
+    """How the scheduled jobs get a Web API client for a workspace: its installation's bot token in
+    OAuth mode, else ``SLACK_BOT_TOKEN`` (None, and check-ins stay pending, when there is neither)."""
+    settings = deps.settings
+    if settings.oauth_enabled:
+        from bot import oauth
+
+        _oauth_settings, store = oauth.build_oauth(settings, deps)
+
+        def for_workspace(workspace_id: str) -> WebClient:
+            bot = store.find_bot(enterprise_id=None, team_id=workspace_id)
+            if bot is None or not bot.bot_token:
+                # A SlackClientError: the check-in stays pending with this as its last_error.
+                raise SlackClientError(f"the app is not installed in workspace {workspace_id}")
+            return make_web_client(settings, bot.bot_token)
+
+        return for_workspace
+    token = settings.slack_bot_token
     if token is None:
         log.error("SLACK_BOT_TOKEN is not set: check-ins stay pending until it is")
         return None
-    return checkins.one_client(make_web_client(deps.settings, token.get_secret_value()))
+    return checkins.one_client(make_web_client(settings, token.get_secret_value()))
 
 
 def dispatch_checkins(deps: Deps) -> None:
