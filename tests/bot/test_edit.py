@@ -151,7 +151,7 @@ def test_people_edit_only_their_own_answers_and_outsiders_none(harness: Harness)
     assert len(h.thread(CHANNEL, thread)) == posted
 
 
-def test_an_edit_that_reopens_a_question_carries_on_from_there(harness: Harness) -> None:
+def test_editing_a_cost_line_updates_the_yearly_total(harness: Harness) -> None:
     h = harness
     thread = start(h, "start cost-impacts Paper forms")
     for reply in (
