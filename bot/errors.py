@@ -49,6 +49,20 @@ def _ephemeral(status: int, text: str) -> BoltResponse:
     )
 
 
+def _modal_notice(text: str) -> BoltResponse:
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Playbook"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text[:3000]}}],
+    }
+    return BoltResponse(
+        status=200,
+        body=json.dumps({"response_action": "update", "view": view}),
+        headers={"content-type": ["application/json;charset=utf-8"]},
+    )
+
+
 def handle_error(
     error: Exception, body: dict[str, Any], client: WebClient, logger: logging.Logger
 ) -> BoltResponse | None:
@@ -75,7 +89,8 @@ def handle_error(
             except SlackApiError as failure:  # the user can't be told; the log must say so
                 logger.warning("could not tell %s about an error: %s", user, failure.response.get("error"))
         if kind == "view_submission" and isinstance(error, PlaybookError):
-            return None
+            # A refused submission (e.g. ids from another workspace): say why in the modal, not a 500.
+            return _modal_notice(message)
         return BoltResponse(status=200, body="") if isinstance(error, PlaybookError) else None
     if isinstance(error, PlaybookError):
         return BoltResponse(status=200, body="")
