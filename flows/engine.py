@@ -531,9 +531,13 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
         return {"amount": str(cost.amount), "basis": cost.basis}
     if kind is StepKind.DURATION:
         duration = parsing.parse_duration(text, working_day_hours=ctx.working_day_hours)
-        return duration if isinstance(duration, parsing.ParseFailure) else {"hours": str(duration.hours)}
+        if isinstance(duration, parsing.ParseFailure):
+            return duration
+        return {"hours": str(duration.hours), "text": duration.describe()}
     if kind is StepKind.FREQUENCY:
-        frequency = parsing.parse_frequency(text, weeks_per_year=ctx.weeks_per_year)
+        frequency = parsing.parse_frequency(
+            text, weeks_per_year=ctx.weeks_per_year, working_day_hours=ctx.working_day_hours
+        )
         if isinstance(frequency, parsing.ParseFailure):
             return frequency
         return {"per_year": str(frequency.per_year), "text": frequency.describe()}
