@@ -88,10 +88,11 @@ def handle_error(
                 client.chat_postEphemeral(channel=channel, user=user, text=message)
             except SlackApiError as failure:  # the user can't be told; the log must say so
                 logger.warning("could not tell %s about an error: %s", user, failure.response.get("error"))
-        if kind == "view_submission" and isinstance(error, PlaybookError):
-            # A refused submission (e.g. ids from another workspace): say why in the modal, not a 500.
+        # Slack never retries interactivity, so a 500 would only add its own warning to ours: a refused
+        # or failed submission says why in the modal, and a button's ephemeral message was sent above.
+        if kind == "view_submission":
             return _modal_notice(message)
-        return BoltResponse(status=200, body="") if isinstance(error, PlaybookError) else None
+        return BoltResponse(status=200, body="")
     if isinstance(error, PlaybookError):
         return BoltResponse(status=200, body="")
     return None

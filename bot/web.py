@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot import payloads
 
 StartResponse = Callable[..., Any]
 
@@ -39,6 +42,11 @@ def make_wsgi_app(
             if length > MAX_BODY_BYTES:
                 start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                 return [b"too large"]
+            raw = environ["wsgi.input"].read(length) if length > 0 else b""
+            if not payloads.acceptable(raw, environ.get("CONTENT_TYPE")):
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b"malformed request"]
+            environ["wsgi.input"] = io.BytesIO(raw)  # read once here; Bolt reads it again
             response: Iterable[bytes] = handler(environ, start_response)
             return response
         if path in OAUTH_PATHS and method == "GET" and app.oauth_flow is not None:

@@ -204,6 +204,10 @@ class ErasureReport:
     audit_entries: int = 0
     other: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def erased_anything(self) -> bool:
+        return any(self.as_detail().values())
+
     def as_detail(self) -> dict[str, Any]:
         return {
             "answers": self.answers,

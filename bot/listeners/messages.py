@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import conversation
 from bot.deps import Deps
@@ -66,15 +67,21 @@ def handle_message(
         conversation.mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
 
 
+MENTION_HINT = "Hello! Start a session with `/playbook start five-whys <the problem>`, or `/playbook help`."
+
+
 def handle_mention(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
     """A mention outside a session: say how to start one (in the thread it came from)."""
-    if event.get("thread_ts"):
+    if event.get("thread_ts") or not event.get("channel") or not event.get("user"):
         return
-    client.chat_postEphemeral(
-        channel=str(event.get("channel")),
-        user=str(event.get("user")),
-        text="Hello! Start a session with `/playbook start five-whys <the problem>`, or `/playbook help`.",
-    )
+    try:
+        client.chat_postEphemeral(
+            channel=str(event.get("channel")),
+            user=str(event.get("user")),
+            text=MENTION_HINT,
+        )
+    except SlackApiError as error:  # a hint that can't be shown is not worth Slack retrying the event
+        log.info("mention hint not shown: %s", error.response.get("error"))
 
 
 def register(app: App) -> None:

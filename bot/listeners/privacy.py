@@ -82,6 +82,8 @@ def _confirmation(team_id: str) -> list[Any]:
 def forget(deps: Deps, team_id: str, user_id: str) -> str:
     with deps.uow() as uow:
         report = privacy.erase_person(uow.orm, team_id, user_id, is_free_text=is_free_text)
+        if not report.erased_anything:
+            return t("forget_me_nothing")
         record(
             uow,
             team_id,
