@@ -9,8 +9,11 @@ any number of processes at once. Rules worth knowing:
   conditional update (SQLite) before anything is posted, so two dispatchers never send the same
   check-in. ``chat.postMessage`` has no idempotency key: if a process dies after Slack accepted a
   check-in but before the one-row UPDATE that marks it sent is committed, the row stays ``sending``
-  and is sent again once its claim is older than ``storage.checkins.SENDING_TIMEOUT`` (ten minutes).
-  That window is one small UPDATE long; we accept a rare double rather than a lost check-in.
+  and is sent again once its claim is older than ``PLAYBOOK_SENDING_TIMEOUT_SECONDS`` (default ten
+  minutes, ``storage.checkins.SENDING_TIMEOUT``); a process killed *before* Slack accepted the message
+  (the usual case: most of a send is spent waiting for Slack) loses nothing and doubles nothing, its
+  claims are simply retried after that timeout. The double window is one small UPDATE long; we accept
+  a rare double rather than a lost check-in.
 * **Missed while down.** A check-in whose time passed while nothing was running is sent once on
   recovery. Each open intervention has one waiting row, so however long the outage, the owner gets one
   message, not a backlog; a message more than ``CATCH_UP_AFTER`` (seven days) late says it is a
@@ -329,11 +332,12 @@ def dispatch_due(
     docstring for the exact-once rule and its one exception)."""
     resolve_owner_timezones(deps, clients)
     report = DispatchReport()
+    sending_timeout = timedelta(seconds=deps.settings.playbook_sending_timeout_seconds)
     for _ in range(max_batches):
         now = deps.clock.now()
         token = str(uuid.uuid4())
         with deps.uow() as uow:
-            claims = CheckInRepository(uow.orm).claim_due(now, token, batch)
+            claims = CheckInRepository(uow.orm).claim_due(now, token, batch, sending_timeout=sending_timeout)
             uow.commit()
         if not claims:
             break

@@ -90,8 +90,18 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     # Retention (issue 8): daily, at 02:30 UTC; idempotent, so two workers running it is harmless.
     scheduler.add_job(purge_expired_data, "cron", hour=2, minute=30, args=[deps], id="retention", **common)
     # Check-ins: the rows in the database are the schedule; this only wakes the dispatcher, which claims
-    # due rows with row locks, so any number of processes can run it (bot/checkins.py).
-    scheduler.add_job(dispatch_checkins, "interval", minutes=1, args=[deps], id="checkin-dispatch", **common)
+    # due rows with row locks, so any number of processes can run it (bot/checkins.py). It first runs at
+    # start-up, not a minute later: a restarted worker catches up at once on what came due while it was
+    # down (and each run works through batches until nothing is due).
+    scheduler.add_job(
+        dispatch_checkins,
+        "interval",
+        minutes=1,
+        next_run_time=deps.clock.now(),
+        args=[deps],
+        id="checkin-dispatch",
+        **common,
+    )
     scheduler.add_job(nudge_idle, "interval", minutes=5, args=[deps], id="idle-nudge", **common)
 
 

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     slack_redirect_uri: str | None = None
     # Answers one person may give in a minute before the bot asks them to slow down.
     playbook_answers_per_minute: int = Field(default=30, ge=1, le=10_000)
+    # A check-in claimed by a dispatcher that has not marked it sent after this long is taken to belong
+    # to a dead process and is sent again (storage.checkins.SENDING_TIMEOUT; keep well above a send's
+    # worst case: two Retry-After waits and a 15 s timeout). Tests of killed workers set a few seconds.
+    playbook_sending_timeout_seconds: int = Field(default=600, ge=1)
     port: int = 3000
 
     @field_validator("slack_api_url")

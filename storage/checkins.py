@@ -60,6 +60,9 @@ from storage.models import Base, Session, Workspace, utcnow
 # before the mark was committed (a window of one small UPDATE), the owner gets that check-in twice.
 # chat.postMessage has no idempotency key, so this at-least-once retry is preferred to losing a
 # check-in. Ten minutes is well beyond a send's worst case (two Retry-After waits and a 15 s timeout).
+# The dispatcher passes ``PLAYBOOK_SENDING_TIMEOUT_SECONDS`` (bot/settings.py, default the same ten
+# minutes) to :meth:`CheckInRepository.claim_due`; the process tests set a few seconds so that a claim
+# left by a worker they killed is retried within the test.
 SENDING_TIMEOUT = timedelta(minutes=10)
 
 # A check-in sent more than this late (everything was down) is marked as a catch-up in its message.
@@ -202,6 +205,8 @@ class OwnerIntervention:
     progress: str | None
     progress_reason: str | None
     next_checkin_at: datetime | None
+    # The owner's Slack time zone, None until the dispatcher has looked it up (10:00 London till then).
+    owner_tz: str | None
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -278,6 +283,7 @@ class CheckInRepository:
                 progress=row[0].progress,
                 progress_reason=row[0].progress_reason,
                 next_checkin_at=row[1],
+                owner_tz=row[0].owner_tz,
             )
             for row in rows
         ]
@@ -367,20 +373,23 @@ class CheckInRepository:
 
     # --- claiming -----------------------------------------------------------------------------------
 
-    def _due(self, now: datetime) -> ColumnElement[bool]:
+    def _due(self, now: datetime, sending_timeout: timedelta) -> ColumnElement[bool]:
         return or_(
             and_(
                 CheckIn.status == CheckInStatus.PENDING,
                 CheckIn.due_at <= now,
                 or_(CheckIn.retry_at.is_(None), CheckIn.retry_at <= now),
             ),
-            and_(CheckIn.status == CheckInStatus.SENDING, CheckIn.claimed_at < now - SENDING_TIMEOUT),
+            and_(CheckIn.status == CheckInStatus.SENDING, CheckIn.claimed_at < now - sending_timeout),
         )
 
-    def claim_due(self, now: datetime, token: str, limit: int) -> list[Claimed]:
-        """Take up to ``limit`` due check-ins for this dispatcher (see the module docstring)."""
+    def claim_due(
+        self, now: datetime, token: str, limit: int, *, sending_timeout: timedelta = SENDING_TIMEOUT
+    ) -> list[Claimed]:
+        """Take up to ``limit`` due check-ins for this dispatcher (see the module docstring): pending
+        rows whose time has come, and rows whose claim is older than ``sending_timeout``."""
         table = cast(Table, CheckIn.__table__)
-        due = self._due(now)
+        due = self._due(now, sending_timeout)
         claim = {"status": CheckInStatus.SENDING, "claim_token": token, "claimed_at": now}
         connection = self._orm.connection()
         if connection.dialect.name == "postgresql":

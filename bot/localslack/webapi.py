@@ -218,6 +218,17 @@ class _Failure:
     remaining: int
 
 
+@dataclass
+class _EveryNth:
+    method: str
+    team_id: str | None
+    every: int
+    status: int
+    retry_after: int
+    error: str | None
+    seen: int = 0
+
+
 @dataclass(frozen=True)
 class _RateLimit:
     per_second: float
@@ -534,6 +545,7 @@ class SlackWebApiStandIn:
         self._files: dict[str, UploadedFile] = {}
         self._grants: dict[str, _OAuthGrant] = {}
         self._failures: list[_Failure] = []
+        self._every: list[_EveryNth] = []
         self._limits: dict[str, _RateLimit] = {}
         self._buckets: dict[tuple[str, str, str | None], _Bucket] = {}
         self._used_triggers: set[str] = set()
@@ -741,6 +753,27 @@ class SlackWebApiStandIn:
         with self._lock:
             self._failures.append(_Failure(method, team_id, status, retry_after, error, times))
 
+    def fail_every(
+        self,
+        method: str,
+        every: int,
+        *,
+        status: int = 429,
+        retry_after: int = 1,
+        error: str | None = None,
+        team_id: str | None = None,
+    ) -> None:
+        """Make every ``every``-th call of ``method`` from now on fail (the ``every``-th, the
+        ``2 × every``-th …, counting the calls ``fail_next`` did not fail), as :meth:`fail_next`
+        describes, until :meth:`reset`. Retries count as calls: with ``every=3`` a call that failed is
+        followed by two that succeed."""
+        if error is None and status != 429 and not 500 <= status <= 599:
+            raise ValueError("status must be 429 or 5xx (or give an error code for an ok: false reply)")
+        if every < 2 or retry_after < 0:
+            raise ValueError("every must be at least 2 (fail_next fails every call) and retry_after >= 0")
+        with self._lock:
+            self._every.append(_EveryNth(method, team_id, every, status, retry_after, error))
+
     def set_rate_limit(
         self, method: str, per_second: float, burst: int = 1, per: Literal["channel", "workspace"] = "channel"
     ) -> None:
@@ -801,8 +834,8 @@ class SlackWebApiStandIn:
             return [f for f in self._files.values() if f.completed]
 
     def reset(self) -> None:
-        """Forget calls, messages, views, files and pending failures; keep teams, users, channels
-        and rate-limit settings (with full buckets)."""
+        """Forget calls, messages, views, files and pending or periodic failures; keep teams, users,
+        channels and rate-limit settings (with full buckets)."""
         with self._lock:
             self._calls.clear()
             self._messages.clear()
@@ -811,6 +844,7 @@ class SlackWebApiStandIn:
             self._home.clear()
             self._files.clear()
             self._failures.clear()
+            self._every.clear()
             self._buckets.clear()
             self._used_triggers.clear()
 
@@ -1079,14 +1113,21 @@ class SlackWebApiStandIn:
                 failure.remaining -= 1
                 if failure.remaining == 0:
                     self._failures.remove(failure)
-                if failure.error is not None:
-                    return _Reply(200, {"ok": False, "error": failure.error}, {})
-                if failure.status == 429:
-                    return _Reply(
-                        429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(failure.retry_after)}
-                    )
-                return _Reply(failure.status, {"ok": False, "error": "fatal_error"}, {})
+                return self._failure_reply(failure.status, failure.retry_after, failure.error)
+        for periodic in self._every:
+            if periodic.method == method and (periodic.team_id is None or periodic.team_id == team_id):
+                periodic.seen += 1
+                if periodic.seen % periodic.every == 0:
+                    return self._failure_reply(periodic.status, periodic.retry_after, periodic.error)
         return None
+
+    @staticmethod
+    def _failure_reply(status: int, retry_after: int, error: str | None) -> _Reply:
+        if error is not None:
+            return _Reply(200, {"ok": False, "error": error}, {})
+        if status == 429:
+            return _Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+        return _Reply(status, {"ok": False, "error": "fatal_error"}, {})
 
     def _rate_limited(self, method: str, team_id: str, params: JsonDict) -> _Reply | None:
         limit = self._limits.get(method)

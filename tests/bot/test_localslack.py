@@ -344,6 +344,38 @@ def test_injected_server_errors_and_ok_false(standin: SlackWebApiStandIn, client
         standin.fail_next("chat.postMessage", status=404)
 
 
+def test_fail_every_nth_call_counts_retries_and_ends_with_reset(
+    standin: SlackWebApiStandIn, client: WebClient
+) -> None:
+    standin.fail_every("chat.postMessage", 3, status=429, retry_after=2)
+    standin.fail_every("users.info", 2, error="user_not_found")
+    outcomes = []
+    for number in range(1, 8):
+        try:
+            client.chat_postMessage(channel=GENERAL, text=str(number))
+            outcomes.append(200)
+        except SlackApiError as error:
+            assert error.response.headers["Retry-After"] == "2"
+            outcomes.append(error.response.status_code)
+    assert outcomes == [200, 200, 429, 200, 200, 429, 200]
+    assert [m.text for m in standin.messages()] == ["1", "2", "4", "5", "7"]
+    assert client.users_info(user=ALEX)["ok"]
+    assert error_of(client.users_info, user=ALEX).response["error"] == "user_not_found"
+    # A one-off failure is not counted towards the period.
+    standin.fail_next("chat.postMessage", status=503)
+    assert error_of(client.chat_postMessage, channel=GENERAL, text="x").response.status_code == 503
+    client.chat_postMessage(channel=GENERAL, text="8")
+    assert error_of(client.chat_postMessage, channel=GENERAL, text="9").response.status_code == 429
+    standin.reset()
+    for number in range(3):
+        client.chat_postMessage(channel=GENERAL, text=f"after reset {number}")
+    assert all(c.status == 200 for c in standin.calls_to("chat.postMessage"))
+    with pytest.raises(ValueError, match="at least 2"):
+        standin.fail_every("chat.postMessage", 1)
+    with pytest.raises(ValueError, match="429 or 5xx"):
+        standin.fail_every("chat.postMessage", 3, status=404)
+
+
 def test_rate_limit_is_a_token_bucket_per_channel(standin: SlackWebApiStandIn, client: WebClient) -> None:
     standin.add_channel(TEAM_A, "C0SECOND", "second")
     standin.set_rate_limit("chat.postMessage", per_second=0.5, burst=2)
