@@ -33,7 +33,7 @@ def handle_answer_button(
     reply = conversation.Reply(team_id, user_id, reply_text, expected_key=key, channel_member=member)
     with deps.uow() as uow:
         session = conversation.load_session(uow, team_id, session_id)
-        conversation.ensure_same_place(session, str((body.get("channel") or {}).get("id") or ""), user_id)
+        conversation.ensure_same_place(session, channel_id, user_id)
         result = conversation.apply(deps, uow, session, reply)
         uow.commit()
     ack()

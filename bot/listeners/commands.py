@@ -11,8 +11,7 @@ from slack_sdk import WebClient
 from bot import conversation, exports, leads
 from bot.deps import Deps
 from bot.errors import PlaybookError
-from bot.listeners import privacy
-from bot.listeners import journey
+from bot.listeners import journey, privacy
 from bot.mrkdwn import escape, unescape
 from flows.i18n import t
 from flows.schema import TemplateNotFound, get_template, load_templates
