@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.ids import ActionId, BlockId, indexed
+from bot.ids import ActionId, BlockId, CheckInActionId, indexed
 from bot.mrkdwn import escape
 from bot.views import classification as classification_views
 from flows.engine import Prompt
@@ -172,11 +172,26 @@ def summary_blocks(
     if summary.root_cause:
         blocks.append(DividerBlock())
         blocks.extend(sections(f"*Root cause*\n{escape(summary.root_cause)}"))
+    blocks.append(add_intervention_actions(session_id, locale))
     footer = t("summary_footer", locale, session=session_id, facilitator=f"<@{facilitator}>", when=when)
     if permalink:
         footer += f" · <{permalink}|open the thread>"
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
     return blocks
+
+
+def add_intervention_actions(session_id: int, locale: str = "en") -> ActionsBlock:
+    """The "Add intervention" button under a summary: it opens the intervention form for the session
+    (``bot/listeners/checkins.py``; ``/playbook intervene <session>`` does the same)."""
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                text=PlainTextObject(text=t("summary_add_intervention", locale)),
+                action_id=CheckInActionId.ADD_INTERVENTION,
+                value=str(session_id),
+            )
+        ]
+    )
 
 
 def split_messages(blocks: Iterable[Block], limit: int = MESSAGE_BLOCK_LIMIT) -> list[list[Block]]:

@@ -1,10 +1,10 @@
 """The App Home tab: built on ``app_home_opened`` and published with ``views.publish``.
 
 The page is the concatenation of :data:`HOME_SECTIONS`, each a function of a :class:`HomeContext`
-returning blocks. Another feature adds or replaces a section by editing that list (the check-ins work,
-for instance, replaces :func:`your_interventions` with one showing the scheduled next check-in); until
-then interventions are read from the sessions' answers. Slack allows 100 blocks in a Home tab:
-:func:`home_blocks` keeps within it whatever the sections return.
+returning blocks. Another feature adds or replaces a section by editing that list. Interventions come
+from the check-ins tables (``storage/checkins.py``): what each is, its latest reported progress, and its
+next check-in in the owner's own time zone. Slack allows 100 blocks in a Home tab: :func:`home_blocks`
+keeps within it whatever the sections return.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -28,20 +29,29 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 from slack_sdk.models.views import View
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot import blocks, conversation, roles
+from bot.checkins import human_date
 from bot.deps import Deps
 from bot.errors import NotAllowed
 from bot.ids import ActionId
 from bot.leads import latest_answers, local_time
 from bot.mrkdwn import escape
-from bot.views.leads import classification_line, mention, readable_date
+from bot.views.leads import classification_line, mention
 from flows import engine
 from flows.i18n import t
-from flows.leads_summary import InterventionView, classification_of, interventions_of
+from flows.leads_summary import classification_of
 from flows.schema import TemplateNotFound, get_template
-from storage.models import AnswerVersion, Session, SessionStatus, Workspace
+from storage.checkins import (
+    CheckIn,
+    CheckInRepository,
+    CheckInStatus,
+    Intervention,
+    InterventionStatus,
+    ResponseKind,
+)
+from storage.models import Session, SessionStatus, Workspace
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.home")
@@ -50,8 +60,8 @@ HOME_BLOCK_LIMIT = 100
 SHOWN_SESSIONS = 10
 SHOWN_INTERVENTIONS = 15
 SHOWN_SUMMARIES = 8
-# Interventions are looked for in this many of the workspace's most recently active sessions.
-SCANNED_SESSIONS = 300
+# Leads see at most this many open interventions, the soonest check-ins first.
+SCANNED_INTERVENTIONS = 500
 
 
 @dataclass
@@ -64,13 +74,6 @@ class HomeContext:
     is_lead: bool
     now: datetime
     locale: str = "en"
-    _interventions: list[tuple[Session, InterventionView]] | None = None
-
-    def interventions(self) -> list[tuple[Session, InterventionView]]:
-        """Every intervention recorded in the workspace's recent sessions (read once per page)."""
-        if self._interventions is None:
-            self._interventions = _workspace_interventions(self.uow, self.team_id)
-        return self._interventions
 
 
 HomeSection = Callable[[HomeContext], list[Block]]
@@ -91,36 +94,71 @@ def _where(session: Session) -> str:
     return "our DM" if session.is_dm else f"<#{session.channel_id}>"
 
 
-def _workspace_interventions(uow: UnitOfWork, team_id: str) -> list[tuple[Session, InterventionView]]:
-    sessions = {
-        s.id: s
-        for s in uow.orm.scalars(
-            select(Session)
-            .where(Session.workspace_id == team_id, Session.status != SessionStatus.CANCELLED)
-            .order_by(Session.updated_at.desc())
-            .limit(SCANNED_SESSIONS)
-        )
-    }
-    if not sessions:
-        return []
-    with_interventions = set(
-        uow.orm.scalars(
-            select(AnswerVersion.session_id)
-            .where(AnswerVersion.session_id.in_(sessions), AnswerVersion.key.like("interventions.%"))
-            .distinct()
-        )
+class OpenStatus(StrEnum):
+    """Where an open intervention stands, as leads see it; the groups are shown in this order."""
+
+    BLOCKED = "blocked"
+    NO_ANSWER = "no_answer"  # escalated: the last two check-ins went unanswered
+    AWAITING_ANSWER = "awaiting_answer"
+    ON_TRACK = "on_track"
+    AWAITING_FIRST = "awaiting_first"
+
+
+@dataclass(frozen=True)
+class OpenIntervention:
+    intervention: Intervention
+    next_checkin_at: datetime | None
+    checkins_sent: int
+
+    @property
+    def status(self) -> OpenStatus:
+        item = self.intervention
+        if item.escalated_at is not None:
+            return OpenStatus.NO_ANSWER
+        if item.progress == ResponseKind.BLOCKED:
+            return OpenStatus.BLOCKED
+        if item.progress == ResponseKind.ON_TRACK:
+            return OpenStatus.ON_TRACK
+        return OpenStatus.AWAITING_ANSWER if self.checkins_sent else OpenStatus.AWAITING_FIRST
+
+
+def open_interventions(uow: UnitOfWork, team_id: str) -> list[OpenIntervention]:
+    """The workspace's open interventions with their next check-in and how many were sent, soonest
+    check-in first."""
+    waiting = (
+        select(CheckIn.intervention_id, func.min(CheckIn.due_at).label("due_at"))
+        .where(CheckIn.workspace_id == team_id, CheckIn.status == CheckInStatus.PENDING)
+        .group_by(CheckIn.intervention_id)
+        .subquery()
     )
-    found: list[tuple[Session, InterventionView]] = []
-    for session_id in sorted(with_interventions):
-        for item in interventions_of(session_id, latest_answers(uow, session_id)):
-            found.append((sessions[session_id], item))
-    return found
+    sent = (
+        select(CheckIn.intervention_id, func.count().label("sent"))
+        .where(CheckIn.workspace_id == team_id, CheckIn.status == CheckInStatus.SENT)
+        .group_by(CheckIn.intervention_id)
+        .subquery()
+    )
+    rows = uow.orm.execute(
+        select(Intervention, waiting.c.due_at, sent.c.sent)
+        .outerjoin(waiting, waiting.c.intervention_id == Intervention.id)
+        .outerjoin(sent, sent.c.intervention_id == Intervention.id)
+        .where(Intervention.workspace_id == team_id, Intervention.status == InterventionStatus.OPEN)
+        .order_by(waiting.c.due_at.is_(None), waiting.c.due_at, Intervention.id)
+        .limit(SCANNED_INTERVENTIONS)
+    ).all()
+    return [OpenIntervention(row[0], row[1], int(row[2] or 0)) for row in rows]
 
 
-def intervention_status(context: HomeContext, item: InterventionView) -> str:
-    """The intervention's status as leads see it. Until check-ins record answers every recorded
-    intervention is open and awaiting its first check-in."""
-    return "Awaiting first check-in"
+def _next_checkin(moment: datetime | None, owner_tz: str | None) -> str:
+    """The next check-in in the owner's own time zone (10:00 London until Slack has told us theirs)."""
+    return human_date(moment, owner_tz) if moment is not None else "—"
+
+
+def _progress(progress: str | None, reason: str | None, locale: str) -> str:
+    if progress == ResponseKind.BLOCKED:
+        return t("checkin_status_blocked", locale, reason=escape(reason or ""))
+    if progress == ResponseKind.ON_TRACK:
+        return t("checkin_status_on_track", locale)
+    return t("home_progress_none", locale)
 
 
 def header(context: HomeContext) -> list[Block]:
@@ -168,26 +206,37 @@ def your_sessions(context: HomeContext) -> list[Block]:
     return out
 
 
-def _intervention_text(session: Session, item: InterventionView, locale: str) -> str:
-    cadence = f" · {escape(item.cadence)}" if item.cadence else ""
+def _intervention_text(what: str, session_id: int, cadence: str, next_checkin: str, locale: str) -> str:
     return t(
         "home_intervention_line",
         locale,
-        what=escape(item.what),
-        session=session.id,
-        next=readable_date(item.first_checkin),
-        cadence=cadence,
+        what=escape(blocks.clip(what, 300)),
+        session=session_id,
+        next=next_checkin,
+        cadence=f" · {t(f'cadence_{cadence}', locale)}",
     )
 
 
 def your_interventions(context: HomeContext) -> list[Block]:
+    """The open interventions this person owns: what, progress, and the next check-in in their time."""
     locale = context.locale
-    mine = [(s, i) for s, i in context.interventions() if i.owner == context.user_id]
-    mine.sort(key=lambda pair: pair[1].first_checkin or "9999")
+    mine = CheckInRepository(context.uow.orm).for_owner(context.team_id, context.user_id)
     out: list[Block] = [DividerBlock(), *_section(t("home_interventions", locale))]
     if not mine:
         return out + _section(t("home_no_interventions", locale))
-    lines = ["• " + _intervention_text(s, i, locale) for s, i in mine[:SHOWN_INTERVENTIONS]]
+    lines = [
+        "• "
+        + _intervention_text(
+            item.what,
+            item.session_id,
+            item.cadence,
+            _next_checkin(item.next_checkin_at, item.owner_tz),
+            locale,
+        )
+        + " · "
+        + _progress(item.progress, item.progress_reason, locale)
+        for item in mine[:SHOWN_INTERVENTIONS]
+    ]
     if len(mine) > SHOWN_INTERVENTIONS:
         lines.append(t("home_more", locale, count=len(mine) - SHOWN_INTERVENTIONS))
     return out + _section("\n".join(lines))
@@ -230,22 +279,41 @@ def leads_recent_summaries(context: HomeContext) -> list[Block]:
     return out + _section("\n".join(lines))
 
 
+def _lead_line(entry: OpenIntervention, locale: str) -> str:
+    item = entry.intervention
+    line = _intervention_text(
+        item.what,
+        item.session_id,
+        item.cadence,
+        _next_checkin(entry.next_checkin_at, item.owner_tz),
+        locale,
+    )
+    line += f" · {mention(item.owner_id)}"
+    if item.progress == ResponseKind.BLOCKED and item.progress_reason:
+        line += " · " + t(
+            "checkin_status_blocked", locale, reason=escape(blocks.clip(item.progress_reason, 300))
+        )
+    return "• " + line
+
+
 def leads_open_interventions(context: HomeContext) -> list[Block]:
+    """Leads: every open intervention in the workspace, grouped by where its check-ins stand."""
     if not context.is_lead:
         return []
     locale = context.locale
     out: list[Block] = [DividerBlock(), *_section(t("home_leads_open", locale))]
-    by_status: dict[str, list[tuple[Session, InterventionView]]] = {}
-    for session, item in context.interventions():
-        by_status.setdefault(intervention_status(context, item), []).append((session, item))
+    by_status: dict[OpenStatus, list[OpenIntervention]] = {}
+    for entry in open_interventions(context.uow, context.team_id):
+        by_status.setdefault(entry.status, []).append(entry)
     if not by_status:
         return out + _section(t("home_no_open", locale))
-    for status, entries in sorted(by_status.items()):
-        lines = [t("home_status_heading", locale, status=escape(status), count=len(entries))]
-        lines += [
-            f"• {_intervention_text(s, i, locale)} · {mention(i.owner)}"
-            for s, i in entries[:SHOWN_INTERVENTIONS]
-        ]
+    for status in OpenStatus:
+        entries = by_status.get(status, [])
+        if not entries:
+            continue
+        label = t(f"home_status_{status.value}", locale)
+        lines = [t("home_status_heading", locale, status=label, count=len(entries))]
+        lines += [_lead_line(entry, locale) for entry in entries[:SHOWN_INTERVENTIONS]]
         if len(entries) > SHOWN_INTERVENTIONS:
             lines.append(t("home_more", locale, count=len(entries) - SHOWN_INTERVENTIONS))
         out += _section("\n".join(lines))

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
 )
 
-from bot.blocks import HEADER_LIMIT, MESSAGE_BLOCK_LIMIT, clip, sections
+from bot.blocks import HEADER_LIMIT, MESSAGE_BLOCK_LIMIT, add_intervention_actions, clip, sections
 from bot.mrkdwn import escape
 from flows.costs import format_pounds
 from flows.i18n import t
@@ -152,6 +152,7 @@ def leads_summary_blocks(
         lines += _more(len(summary.interventions), SHOWN_INTERVENTIONS, locale)
         out.append(DividerBlock())
         out += sections("\n".join(lines))
+    out.append(add_intervention_actions(summary.session_id, locale))
     footer = t(
         "leads_footer", locale, session=summary.session_id, facilitator=mention(facilitator), when=when
     )

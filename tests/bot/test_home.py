@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import checkins
+from bot.leads import latest_answers
 from storage.models import Session, SessionStatus, Workspace
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
 from tests.bot.test_classification_e2e import finish, reach_classification
@@ -27,6 +29,17 @@ def text_of(blocks: list[dict[str, Any]]) -> str:
             parts.append(block["text"]["text"])
         parts += [e.get("text", "") for e in block.get("elements", []) if isinstance(e.get("text"), str)]
     return "\n".join(parts)
+
+
+def record_interventions(h: Harness, session_id: int) -> None:
+    """What completing a session does with its ``interventions`` answers: interventions with their
+    first check-ins (``add_session`` builds a completed session straight in the database)."""
+    with h.deps.uow() as uow:
+        session = uow.sessions.get(TEAM, session_id)
+        assert session is not None
+        answers = latest_answers(uow, session_id)
+        assert checkins.materialise_interventions(uow, session, answers, h.clock.now()) > 0
+        uow.commit()
 
 
 def make_lead(h: Harness, user: str) -> None:
@@ -66,7 +79,7 @@ def test_owners_see_their_interventions_and_leads_see_summaries_and_open_interve
     with h.deps.uow() as uow:
         problem_id = uow.orm.get(Session, 1).problem_id  # type: ignore[union-attr]
         assert problem_id is not None
-    add_session(
+    session_id = add_session(
         h,
         "five-whys",
         problem_id,
@@ -78,10 +91,15 @@ def test_owners_see_their_interventions_and_leads_see_summaries_and_open_interve
             "interventions.2.what": "Publish repair times",
             "interventions.2.owner": SAM,
             "interventions.2.first_checkin": "2026-12-09",
+            "interventions.2.cadence": "monthly",
         },
     )
+    record_interventions(h, session_id)
     alex = text_of(home(h, ALEX))
-    assert "Fix the &lt;pothole&gt; form · session 2 · next check-in 2 December 2026 · weekly" in alex
+    assert (
+        "Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December at 10:00 · weekly"
+        " · No update yet" in alex
+    )
     assert "Publish repair times" not in alex
     make_lead(h, SAM)
     lead = home(h, SAM)
@@ -91,7 +109,11 @@ def test_owners_see_their_interventions_and_leads_see_summaries_and_open_interve
     assert f"Scope *service*, category *procurement-market*: changed by <@{FACILITATOR}>" in text
     assert "*Awaiting first check-in* (2)" in text
     assert (
-        f"Fix the &lt;pothole&gt; form · session 2 · next check-in 2 December 2026 · weekly · <@{ALEX}>"
+        "Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December at 10:00 · weekly"
+        f" · <@{ALEX}>" in text
+    )
+    assert (
+        f"Publish repair times · session 2 · next check-in Wednesday 9 December at 10:00 · monthly · <@{SAM}>"
         in text
     )
 
@@ -104,7 +126,7 @@ def test_the_home_tab_stays_within_100_blocks(harness: Harness) -> None:
         problem_id = uow.orm.get(Session, 1).problem_id  # type: ignore[union-attr]
         assert uow.orm.get(Workspace, TEAM) is not None
     for n in range(40):
-        add_session(
+        session_id = add_session(
             h,
             "five-whys",
             problem_id or 0,
@@ -112,8 +134,11 @@ def test_the_home_tab_stays_within_100_blocks(harness: Harness) -> None:
                 "problem": f"Problem {n} " + "long " * 600,
                 "interventions.1.what": f"Do {n}",
                 "interventions.1.owner": FACILITATOR,
+                "interventions.1.first_checkin": "2026-12-02",
+                "interventions.1.cadence": "weekly",
             },
         )
+        record_interventions(h, session_id)
     blocks = home(h, FACILITATOR)
     assert len(blocks) <= 100
     text = text_of(blocks)
