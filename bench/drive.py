@@ -24,6 +24,7 @@ WHY_ANSWERS = (
     "The planning template leaves content out",
     "The template has not been reviewed since 2015",
 )
+PEOPLE = 4  # per team, answering in turn (each stays well under the per-person answer limit)
 ALTERNATIVES = ("done", "no", "yes", "confirm", "Bench intervention", "tomorrow")
 
 
@@ -31,15 +32,18 @@ def channel_for(team: int) -> str:
     return f"C0BT{team:04d}"
 
 
-def user_for(team: int) -> str:
-    return f"U0BT{team:04d}"
+def user_for(team: int, person: int = 0) -> str:
+    """Person 0 facilitates; everyone in the team answers in turn."""
+    return f"U0BT{team:04d}{person}"
 
 
 def add_teams(slack: BenchSlack, teams: int) -> None:
     slack.add_team(WORKSPACE, "Bench Council", bot_user_id="UBOT", bot_token="xoxb-bench")
     for team in range(teams):
-        slack.add_user(WORKSPACE, user_for(team), f"Person {team}")
-        slack.add_channel(WORKSPACE, channel_for(team), f"team-{team}", members=[user_for(team)])
+        people = [user_for(team, person) for person in range(PEOPLE)]
+        for person in people:
+            slack.add_user(WORKSPACE, person, f"Person {person}")
+        slack.add_channel(WORKSPACE, channel_for(team), f"team-{team}", members=people)
 
 
 def is_summary(posts: Sequence[Post]) -> bool:
@@ -119,7 +123,7 @@ def run_session(
     whys = 0
     last_prompt, attempt = "", 0
     try:
-        for _ in range(MAX_ANSWERS):
+        for number in range(MAX_ANSWERS):
             prompt = posts[-1].text
             attempt = attempt + 1 if prompt == last_prompt else 0
             last_prompt = prompt
@@ -128,7 +132,11 @@ def run_session(
                 whys += 1
             sent = time.perf_counter()
             response = client.message(
-                team_id=WORKSPACE, user_id=user, channel_id=channel, text=answer, thread_ts=thread
+                team_id=WORKSPACE,
+                user_id=user_for(team, number % PEOPLE),
+                channel_id=channel,
+                text=answer,
+                thread_ts=thread,
             )
             acked = time.perf_counter()
             if response.status != 200:
@@ -206,7 +214,7 @@ def answer_each(
             sent = time.perf_counter()
             response = client.message(
                 team_id=WORKSPACE,
-                user_id=user_for(team),
+                user_id=user_for(team, index % PEOPLE),
                 channel_id=channel_for(team),
                 text=WHY_ANSWERS[1],
                 thread_ts=thread,

@@ -41,7 +41,7 @@ class Sizes:
     @classmethod
     def for_mode(cls, quick: bool) -> Sizes:
         if quick:
-            return cls(latency_seconds=1.0, baseline_seconds=1.5, in_progress=200, history=1000, checkins=300)
+            return cls(latency_seconds=0.75, baseline_seconds=1.0, in_progress=200, history=1000, checkins=200)
         return cls(
             latency_seconds=15.0, baseline_seconds=15.0, in_progress=10_000, history=100_000, checkins=10_000
         )
@@ -229,14 +229,17 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": memory["worker_growth"] < TARGET_RSS_GROWTH and memory["failed"] == 0,
             }
         )
-        grown = max(run["growth"]["latency"], key=lambda r: r["teams"])
+        # Per-answer cost is read at one team, where no queueing hides it; at 32 teams the figure is
+        # dominated by waiting for the saturated worker and moves with whatever else the machine runs.
+        alone = min(run["latency"], key=lambda r: r["teams"])
+        grown = min(run["growth"]["latency"], key=lambda r: r["teams"])
         checks.append(
             {
                 "target": f"per-answer cost flat with {run['growth']['stored_sessions']} stored "
                 f"sessions ({label})",
-                "measured": f"p50 {top['prompt_ms']['p50']} → {grown['prompt_ms']['p50']} ms "
-                f"at {top['teams']} teams",
-                "met": grown["prompt_ms"]["p50"] <= top["prompt_ms"]["p50"] * 1.25 + 2,
+                "measured": f"p50 {alone['prompt_ms']['p50']} → {grown['prompt_ms']['p50']} ms "
+                f"at {alone['teams']} team(s)",
+                "met": grown["prompt_ms"]["p50"] <= alone["prompt_ms"]["p50"] * 1.25 + 1,
             }
         )
     dispatch = report["dispatch"]
@@ -325,9 +328,11 @@ def run(quick: bool, only: Sequence[str], postgres_url: str, json_path: Path | N
         for make in databases(only, postgres_url):
             with make() as database:
                 report["databases"].append(bench_database(database, slack, sizes, TEAM_COUNTS))
+        with data.sqlite_database() as database:
+            report["dispatch"] = checkins.run_dispatch(database, slack, sizes.checkins, quick=quick)
+        say(f"  dispatch: {report['dispatch']}")
     finally:
         slack.stop()
-    report["dispatch"] = checkins.run_dispatch(sizes.checkins, quick=quick)
     report["targets"] = targets(report)
     report["seconds"] = round(time.perf_counter() - started, 1)
     if json_path is not None:

@@ -20,6 +20,7 @@ SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench"
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ANSWERS_PER_MINUTE = 10_000
 
 
 def free_port() -> int:
@@ -118,6 +119,9 @@ def _environment(api_url: str, database_url: str) -> dict[str, str]:
         SLACK_API_URL=api_url,
         DATABASE_URL=database_url,
         PYTHONUNBUFFERED="1",
+        # Each simulated person answers at machine speed: raise the per-person flood limit (30 a minute)
+        # so it does not throttle the simulation; the limiter still runs on every answer.
+        PLAYBOOK_ANSWERS_PER_MINUTE=str(ANSWERS_PER_MINUTE),
         # The code under test is the checkout this bench/ sits in (not whatever else is installed).
         PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
     )
