@@ -128,12 +128,28 @@ def _environment(api_url: str, database_url: str) -> dict[str, str]:
     return env
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to send SIGTERM when the bench process dies (killed by a
+    test timeout, say), so a gunicorn server is never left running on its own."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _launch(command: list[str], env: dict[str, str], port: int) -> Server:
     # A scratch working directory: no stray .env from the checkout is read, and logs stay out of it.
     workdir = Path(tempfile.mkdtemp(prefix="playbook-bench-"))
     log_path = workdir / "server.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
     server = Server(process, port, log_path, workdir)
     try:
         server.wait_ready()
