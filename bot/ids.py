@@ -25,32 +25,6 @@ def matching(action: ActionId) -> re.Pattern[str]:
     """A pattern that matches ``action`` with or without an index suffix."""
     return re.compile(rf"^{re.escape(action.value)}(:\d+)?$")
 
-# Interventions and check-ins (issue 5): a check-in's answer buttons, the reason modal (Blocked, Not
-# doing), and the "Add intervention" button and modal.
-class CheckInActionId(StrEnum):
-    # A check-in's buttons, suffixed ``:n``; the value names the check-in and the answer.
-    RESPOND = "checkin.respond"
-    # The "Add intervention" button; its value is the session id. Opens the intervention modal.
-    ADD_INTERVENTION = "intervention.add"
-    REASON = "checkin.reason.input"
-    WHAT = "intervention.what.input"
-    OWNER = "intervention.owner.input"
-    FIRST_CHECKIN = "intervention.first.input"
-    CADENCE = "intervention.cadence.input"
-
-
-class CheckInBlockId(StrEnum):
-    REASON = "checkin.reason"
-    WHAT = "intervention.what"
-    OWNER = "intervention.owner"
-    FIRST_CHECKIN = "intervention.first"
-    CADENCE = "intervention.cadence"
-
-
-class CheckInCallbackId(StrEnum):
-    REASON = "checkin.reason"
-    ADD_INTERVENTION = "intervention.add"
-
 
 # Editing answers (issue 3): the "Edit answers" button, the modal and its inputs.
 class EditActionId(StrEnum):
@@ -76,3 +50,30 @@ def edit_answer_block(key: str) -> str:
 def answer_key_of_block(block_id: str) -> str | None:
     prefix = f"{EditBlockId.ANSWER}:"
     return block_id[len(prefix) :] if block_id.startswith(prefix) else None
+
+
+# Interventions and check-ins (issue 5): a check-in's answer buttons, the reason modal (Blocked, Not
+# doing), and the "Add intervention" button and modal.
+class CheckInActionId(StrEnum):
+    # A check-in's buttons, suffixed ``:n``; the value names the check-in and the answer.
+    RESPOND = "checkin.respond"
+    # The "Add intervention" button; its value is the session id. Opens the intervention modal.
+    ADD_INTERVENTION = "intervention.add"
+    REASON = "checkin.reason.input"
+    WHAT = "intervention.what.input"
+    OWNER = "intervention.owner.input"
+    FIRST_CHECKIN = "intervention.first.input"
+    CADENCE = "intervention.cadence.input"
+
+
+class CheckInBlockId(StrEnum):
+    REASON = "checkin.reason"
+    WHAT = "intervention.what"
+    OWNER = "intervention.owner"
+    FIRST_CHECKIN = "intervention.first"
+    CADENCE = "intervention.cadence"
+
+
+class CheckInCallbackId(StrEnum):
+    REASON = "checkin.reason"
+    ADD_INTERVENTION = "intervention.add"
