@@ -15,6 +15,7 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
+from bot.cli import default_workers
 from bot.settings import Settings
 
 
@@ -51,10 +52,13 @@ def main() -> None:
     settings = Settings()
 
     class Server(BaseApplication):  # type: ignore[misc]
-        # Mirrors bot.cli.cmd_serve's configuration line for line.
+        # Mirrors bot.cli.cmd_serve's configuration line for line, with as many workers as our server
+        # gets on PostgreSQL (one per core): the strongest baseline.
         def load_config(self) -> None:
             self.cfg.set("bind", f"127.0.0.1:{port}")
-            self.cfg.set("workers", int(os.environ.get("WEB_CONCURRENCY", "1")))
+            self.cfg.set(
+                "workers", int(os.environ.get("WEB_CONCURRENCY", str(default_workers("postgresql"))))
+            )
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", settings.playbook_listener_threads)
             self.cfg.set("timeout", 30)

@@ -21,6 +21,7 @@ from typing import Any
 from bench import checkins, data, drive, server
 from bench.client import KeepAliveSlackClient
 from bench.standin import BenchSlack
+from bot.cli import default_workers
 
 TEAM_COUNTS = (1, 8, 32)
 TARGET_P95_MS = 300.0
@@ -41,7 +42,9 @@ class Sizes:
     @classmethod
     def for_mode(cls, quick: bool) -> Sizes:
         if quick:
-            return cls(latency_seconds=0.75, baseline_seconds=1.0, in_progress=200, history=1000, checkins=200)
+            return cls(
+                latency_seconds=0.75, baseline_seconds=1.0, in_progress=200, history=1000, checkins=200
+            )
         return cls(
             latency_seconds=15.0, baseline_seconds=15.0, in_progress=10_000, history=100_000, checkins=10_000
         )
@@ -65,7 +68,11 @@ def machine() -> dict[str, Any]:
         "sqlalchemy": _version("sqlalchemy"),
         "gunicorn": _version("gunicorn"),
         "psycopg": _version("psycopg"),
-        "web_concurrency": os.environ.get("WEB_CONCURRENCY", "1"),
+        "web_concurrency": os.environ.get(
+            "WEB_CONCURRENCY",
+            f"sqlite {default_workers('sqlite')}, postgresql {default_workers('postgresql')}, "
+            f"bare Bolt {default_workers('postgresql')}",
+        ),
     }
 
 

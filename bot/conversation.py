@@ -291,6 +291,7 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
         session.status = SessionStatus.ACTIVE
         uow.sessions.touch(session, now)
         prompt = next_prompt_for(session, template, answers, reply.user_id, ctx)
+        session.last_prompted_key = prompt.key if prompt else None
         return Result(session.id, place, Outcome(message=t("resumed", locale), next_prompt=prompt))
     screened = safeguards.screen(
         deps, uow, session, template, answers, team_id=reply.team_id, user_id=reply.user_id,
@@ -369,6 +370,9 @@ def _store(
         checkins.materialise_interventions(uow, session, final, now)
         summary = summary_for(session, template, final, now, ctx)
         leads_post = leads.prepare(deps, uow, session, final, now)
+    # Recorded as posted in this same transaction (one transaction per answer, not two); if posting
+    # fails, deliver_committed() clears it so that Slack's retry re-posts the prompt.
+    session.last_prompted_key = outcome.next_prompt.key if outcome.next_prompt else None
     uow.sessions.touch(session, now)
     completion = template.completion.get(locale) if summary is not None else None
     return Result(
@@ -480,6 +484,17 @@ def repost_lost_prompt(deps: Deps, client: WebClient, team_id: str, session_id: 
         place = Place.of(session)
     post(client, place, blocks.prompt_fallback_text(prompt), blocks.prompt_blocks(prompt, session_id))
     mark_prompted(deps, team_id, session_id, prompt.key)
+
+
+def deliver_committed(deps: Deps, client: WebClient, result: Result, team_id: str) -> None:
+    """:func:`deliver` for a reply whose unit of work already recorded its prompt as posted. If
+    posting fails the record is cleared (and the error re-raised: an event is then retried by
+    Slack, and the retry re-posts the prompt through :func:`repost_lost_prompt`)."""
+    try:
+        deliver(client, result)
+    except Exception:
+        mark_prompted(deps, team_id, result.session_id, None)
+        raise
 
 
 def mark_prompted(deps: Deps, team_id: str, session_id: int, key: str | None) -> None:

@@ -50,10 +50,7 @@ def handle_answer_button(
                 message.get("blocks") or [], blocks.answered_context(user_id, reply_text)
             ),
         )
-    conversation.deliver(client, result)
-    if result.outcome is not None:
-        prompt = result.outcome.next_prompt
-        conversation.mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
+    conversation.deliver_committed(deps, client, result, team_id)
 
 
 def register(app: App) -> None:

@@ -96,9 +96,7 @@ def handle_menu(
             blocks=_decision_blocks(message, session_id, key, decided, user_id, locale),
         )
     if result is not None:
-        conversation.deliver(client, result)
-        prompt = result.outcome.next_prompt if result.outcome else None
-        conversation.mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
+        conversation.deliver_committed(deps, client, result, team_id)
     else:
         # A later change is said in the thread too, so the record there is complete.
         notice = views.decision_context(

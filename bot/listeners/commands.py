@@ -123,9 +123,7 @@ def _resume(deps: Deps, client: WebClient, team_id: str, user_id: str, rest: str
             raise PlaybookError(t("only_participants"))
         result = conversation.apply(deps, uow, session, conversation.Reply(team_id, user_id, "resume"))
         uow.commit()
-    conversation.deliver(client, result)
-    prompt = result.outcome.next_prompt if result.outcome else None
-    conversation.mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
+    conversation.deliver_committed(deps, client, result, team_id)
     return t("resumed")
 
 

@@ -61,10 +61,7 @@ def handle_message(
         log.info("retried delivery of %s ignored", event_id)
         conversation.repost_lost_prompt(deps, client, team_id, session_id)
         return
-    conversation.deliver(client, result)
-    if result.outcome is not None:
-        prompt = result.outcome.next_prompt
-        conversation.mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
+    conversation.deliver_committed(deps, client, result, team_id)
 
 
 MENTION_HINT = "Hello! Start a session with `/playbook start five-whys <the problem>`, or `/playbook help`."
