@@ -76,6 +76,8 @@ class InterventionStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     NOT_DOING = "not_doing"
+    # Closed by /playbook forget-me: the owner asked to be forgotten (storage/checkins_privacy.py).
+    OWNER_LEFT = "owner_left"
 
 
 class CheckInStatus(StrEnum):
@@ -461,3 +463,8 @@ def workspace_nation(workspace: Workspace | None, default: str = "england-and-wa
     """The UK nation whose bank holidays the workspace keeps (``settings["nation"]``)."""
     settings = (workspace.settings or {}) if workspace is not None else {}
     return str(settings.get("nation") or default)
+
+
+# Registers interventions and check-ins with /playbook my-data and forget-me (imported last: it uses
+# the models above).
+from storage import checkins_privacy as _privacy  # noqa: E402, F401

@@ -19,14 +19,16 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 from bot import blocks, roles
 from bot.deps import Deps
 from bot.errors import NotAllowed
+from bot.mrkdwn import escape
 from flows.i18n import t
 from flows.schema import Repeat, Step, StepKind, TemplateNotFound, get_template
-from storage import privacy, retention
+from storage import checkins_privacy, privacy, retention
 from storage.audit import record
 
 log = logging.getLogger("playbook.privacy")
@@ -63,7 +65,7 @@ def handle(ack: Ack, deps: Deps, client: WebClient, command: dict[str, Any], sub
     user_id = str(command["user_id"])
     if sub == "forget-me":
         if rest.strip().lower() == CONFIRM:
-            ack(text=forget(deps, team_id, user_id))
+            ack(text=forget(deps, client, team_id, user_id))
         else:
             ack(text=t("forget_me_confirm"), blocks=blocks.as_dicts(_confirmation(team_id)))
     elif sub == "my-data":
@@ -79,11 +81,15 @@ def _confirmation(team_id: str) -> list[Any]:
     return [*blocks.notice_blocks(t("forget_me_confirm")), ActionsBlock(elements=[button])]
 
 
-def forget(deps: Deps, team_id: str, user_id: str) -> str:
+def forget(deps: Deps, client: WebClient, team_id: str, user_id: str) -> str:
+    """Erase the caller (see storage/privacy.py); then tell each session thread whose intervention
+    lost its owner that its check-ins have stopped."""
     with deps.uow() as uow:
+        closing = checkins_privacy.open_owned(uow.orm, team_id, user_id)
         report = privacy.erase_person(uow.orm, team_id, user_id, is_free_text=is_free_text)
         if not report.erased_anything:
             return t("forget_me_nothing")
+        left = checkins_privacy.owner_left(uow.orm, team_id, closing)
         record(
             uow,
             team_id,
@@ -94,6 +100,8 @@ def forget(deps: Deps, team_id: str, user_id: str) -> str:
         )
         uow.commit()
     log.info("forget-me in %s: %s", team_id, report.as_detail())
+    for intervention in left:
+        _tell_owner_left(client, intervention)
     return t(
         "forget_me_done",
         answers=report.answers,
@@ -101,6 +109,19 @@ def forget(deps: Deps, team_id: str, user_id: str) -> str:
         problems=report.problems,
         removed=report.free_text_removed,
     )
+
+
+def _tell_owner_left(client: WebClient, intervention: checkins_privacy.OwnerLeft) -> None:
+    """After the erasure is committed: a failed post is logged, never undoes it."""
+    text = t("intervention_owner_left", what=escape(blocks.clip(intervention.what, 500)))
+    try:
+        client.chat_postMessage(
+            channel=intervention.channel_id, thread_ts=intervention.thread_ts, text=text, unfurl_links=False
+        )
+    except SlackApiError as error:
+        log.warning(
+            "owner-left notice for intervention %s not posted: %s", intervention.intervention_id, error
+        )
 
 
 def handle_forget_me_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -117,7 +138,7 @@ def handle_forget_me_button(ack: Ack, body: dict[str, Any], client: WebClient, c
             "refused forget-me button: user %s in %s carried workspace %r", user_id, team_id, claimed[:40]
         )
         raise NotAllowed(t("not_this_session"))
-    done = forget(deps, team_id, user_id)
+    done = forget(deps, client, team_id, user_id)
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     if channel:
         client.chat_postEphemeral(channel=str(channel), user=user_id, text=done)
