@@ -36,6 +36,8 @@ BOT_SCOPES = (
     "im:history",
     "im:write",
     "app_mentions:read",
+    "channels:read",
+    "groups:read",
     "users:read",
     "files:write",
 )
