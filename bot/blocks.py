@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import ActionId, BlockId, CheckInActionId, indexed
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, mention
 from bot.views import classification as classification_views
 from flows.engine import Prompt
 from flows.i18n import t
@@ -127,7 +127,9 @@ def prompt_fallback_text(prompt: Prompt) -> str:
 def answered_context(who: str, reply: str) -> list[Block]:
     """Shown in place of a prompt's buttons once someone has clicked one."""
     return [
-        ContextBlock(elements=[MarkdownTextObject(text=f"<@{who}> answered: {escape(clip(reply, 200))}")])
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"{mention(who)} answered: {escape(clip(reply, 200))}")]
+        )
     ]
 
 
@@ -165,7 +167,7 @@ def summary_blocks(
             lead = f"{number}. " if section.numbered else f"*{escape(item.label)}:* "
             line = lead + escape(item.text)
             if item.author:
-                line += f"  _(<@{item.author}>)_"
+                line += f"  _({mention(item.author, locale)})_"
             for detail in item.details:
                 line += f"\n      {escape(detail)}"
             blocks.extend(sections(line))
@@ -173,7 +175,9 @@ def summary_blocks(
         blocks.append(DividerBlock())
         blocks.extend(sections(f"*Root cause*\n{escape(summary.root_cause)}"))
     blocks.append(add_intervention_actions(session_id, locale))
-    footer = t("summary_footer", locale, session=session_id, facilitator=f"<@{facilitator}>", when=when)
+    footer = t(
+        "summary_footer", locale, session=session_id, facilitator=mention(facilitator, locale), when=when
+    )
     if permalink:
         footer += f" · <{permalink}|open the thread>"
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))

@@ -53,7 +53,7 @@ from sqlalchemy import Table, or_, select, update
 from bot import blocks
 from bot.deps import Deps
 from bot.ids import CheckInActionId
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, mention
 from flows import engine
 from flows.calendar import (
     Cadence,
@@ -80,6 +80,7 @@ from storage.checkins import (
     workspace_nation,
 )
 from storage.models import Session, SessionStatus, Workspace
+from storage.privacy import FORMER_PARTICIPANT
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.checkins")
@@ -462,10 +463,10 @@ def _mark_sent(
                 or deps.settings.playbook_leads_channel,
                 text=t(
                     "checkin_escalation",
-                    owner=intervention.owner_id,
+                    owner=mention(intervention.owner_id),
                     what=escape(blocks.clip(intervention.what, 500)),
                     session=session.id,
-                    facilitator=session.facilitator_id,
+                    facilitator=mention(session.facilitator_id),
                 ),
             )
         uow.commit()
@@ -474,7 +475,7 @@ def _mark_sent(
 
 def _post_escalation(clients: ClientFor, escalation: _Escalation) -> None:
     for channel in (escalation.facilitator_id, escalation.leads_channel):
-        if not channel:
+        if not channel or channel == FORMER_PARTICIPANT:  # a facilitator who was forgotten has no DM
             continue
         try:
             clients(escalation.workspace_id).chat_postMessage(
@@ -625,7 +626,7 @@ def respond(
         update_text = (
             session.channel_id,
             None if session.is_dm else session.thread_ts,
-            t("checkin_thread_update", owner=intervention.owner_id, what=what, status=status),
+            t("checkin_thread_update", owner=mention(intervention.owner_id), what=what, status=status),
         )
     return Responded(reply, update_text)
 

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import Block
 from bot import blocks, checkins, leads, roles, safeguards
 from bot.deps import Deps
 from bot.errors import BotNotInChannel, NotAllowed, SessionNotFound
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, mention
 from flows import engine, team
 from flows.engine import Answer, Outcome, Prompt, ReplyContext
 from flows.i18n import t
@@ -54,6 +54,7 @@ def reply_context(deps: Deps, locale: str, workspace: Workspace | None = None) -
         weeks_per_year=_setting(workspace, "weeks_per_year", deps.settings.playbook_weeks_per_year),
         hourly_rate=_setting(workspace, "hourly_rate", deps.settings.playbook_hourly_rate),
         escape=escape,
+        mention=mention,
     )
 
 
@@ -126,7 +127,7 @@ def start_session(
                     locale,
                     title=template.title.get(locale),
                     session="…",
-                    facilitator=f"<@{user_id}>",
+                    facilitator=mention(user_id),
                 ),
             )
         except SlackApiError as error:
@@ -178,7 +179,7 @@ def start_session(
                 locale,
                 title=template.title.get(locale),
                 session=session_id,
-                facilitator=f"<@{user_id}>",
+                facilitator=mention(user_id),
             ),
         )
     intro = template.intro.get(locale)

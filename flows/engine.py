@@ -58,6 +58,8 @@ class ReplyContext:
     weeks_per_year: Decimal = Decimal(52)
     # Applied to user text placed inside prompts (the Slack adapter passes its mrkdwn escaping).
     escape: Callable[[str], str] = str
+    # Names a stored user id in a prompt (the Slack adapter's shows a forgotten person as plain text).
+    mention: Callable[[str], str] = lambda user_id: f"<@{user_id}>"
     # The workspace's default cost of an hour of staff time (cost impacts).
     hourly_rate: Decimal = Decimal(30)
 

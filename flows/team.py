@@ -105,7 +105,7 @@ def add_prompt(
     first = repeat.steps[0]
     position = Position(f"{repeat.id}.{item}.{first.id}", first, repeat, item)
     prompt = build_prompt(template, answers, position, ctx.locale, ctx.escape, values=ctx.prompt_values())
-    hint = t("team_add_hint", ctx.locale, facilitator=f"<@{facilitator}>")
+    hint = t("team_add_hint", ctx.locale, facilitator=ctx.mention(facilitator))
     return replace(
         prompt,
         hints=(*prompt.hints, hint),
@@ -126,7 +126,7 @@ def prompt_for(
     if position is None:
         return add_prompt(template, answers, repeat, facilitator, ctx)
     prompt = build_prompt(template, answers, position, ctx.locale, ctx.escape, values=ctx.prompt_values())
-    return replace(prompt, text=f"<@{author}> {prompt.text}")
+    return replace(prompt, text=f"{ctx.mention(author)} {prompt.text}")
 
 
 def _outcome(
@@ -158,7 +158,7 @@ def apply_team_reply(
     mine = open_item(answers, repeat, reply.author)
     if command in STEER_WORDS:
         if not reply.may_steer:
-            return _refuse(t("team_only_facilitator", locale, facilitator=f"<@{reply.facilitator}>"))
+            return _refuse(t("team_only_facilitator", locale, facilitator=ctx.mention(reply.facilitator)))
         count = _highest(answers, repeat)
         if count < repeat.min_items:
             return _refuse(t("done_too_soon", locale, minimum=repeat.min_items))

@@ -40,7 +40,7 @@ from bot.deps import Deps
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.ids import CheckInActionId, CheckInBlockId, CheckInCallbackId
 from bot.listeners.commands import COMMAND
-from bot.mrkdwn import escape, unescape
+from bot.mrkdwn import escape, mention, unescape
 from bot.roles import can_steer, is_lead, is_participant, lead_ids
 from flows import parsing
 from flows.calendar import Cadence, Nation, local_today
@@ -166,7 +166,9 @@ def _respond_and_tell(
                 blocks=blocks.as_dicts(
                     [
                         ContextBlock(
-                            elements=[MarkdownTextObject(text=f"<@{user_id}> answered: {escape(label)}")]
+                            elements=[
+                                MarkdownTextObject(text=f"{mention(user_id)} answered: {escape(label)}")
+                            ]
                         )
                     ]
                 ),
@@ -400,7 +402,7 @@ def handle_add_submission(
         thread_ts=thread_ts,
         text=t(
             "intervention_added",
-            owner=owner,
+            owner=mention(owner),
             what=escape(blocks.clip(what, 500)),
             first=checkins.first_checkin_label(first, None, calendar),
             cadence=t(f"cadence_{cadence}"),

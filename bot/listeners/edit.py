@@ -14,7 +14,7 @@ from bot import blocks, conversation, roles
 from bot.deps import Deps
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.ids import EditActionId, EditCallbackId
-from bot.mrkdwn import escape, unescape
+from bot.mrkdwn import escape, mention, unescape
 from bot.views.edit import EditSubmission, edit_modal, edit_offer_blocks
 from flows import engine
 from flows.editing import Editable, editable_answers, read_edits
@@ -175,7 +175,7 @@ def handle_submit(
         session_id, locale = session.id, session.locale
         uow.commit()
     ack()
-    notice = t("edit_saved", locale, user=f"<@{user_id}>", count=len(result.changes), labels=labels)
+    notice = t("edit_saved", locale, user=mention(user_id, locale), count=len(result.changes), labels=labels)
     if prompt is not None:
         content = blocks.notice_blocks(notice) + blocks.prompt_blocks(prompt, session_id, locale=locale)
         conversation.post(client, place, notice, content)

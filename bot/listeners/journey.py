@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot import blocks, conversation, roles
 from bot.deps import Deps
-from bot.mrkdwn import escape, unescape
+from bot.mrkdwn import escape, mention, unescape
 from flows import engine
 from flows.i18n import t
 from flows.schema import get_template, load_templates
@@ -104,7 +104,7 @@ def handle_start_in_thread(
     )
     notice = t(
         "journey_started_here",
-        user=f"<@{user_id}>",
+        user=mention(user_id),
         title=started.template.title.get("en"),
         session=started.session_id,
     )

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.mrkdwn import mention
 from flows.classification import CATEGORIES, SCOPES
 from flows.i18n import t
 
@@ -66,6 +67,6 @@ def decision_context(scope: str, category: str, status: str, who: str, locale: s
         scope=scope,
         category=category,
         status=t(f"classification_status_{status}", locale),
-        who=f"<@{who}>",
+        who=mention(who, locale),
     )
     return ContextBlock(block_id=ClassificationBlockId.DECISION, elements=[MarkdownTextObject(text=text)])

@@ -6,7 +6,6 @@ splits the blocks into messages of at most 50 (:func:`split_for_leads`), so no s
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -18,6 +17,7 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
 )
 
+from bot import mrkdwn
 from bot.blocks import HEADER_LIMIT, MESSAGE_BLOCK_LIMIT, add_intervention_actions, clip, sections
 from bot.mrkdwn import escape
 from flows.costs import format_pounds
@@ -28,14 +28,11 @@ from flows.leads_summary import ClassificationView, InterventionView, LeadsSumma
 SHOWN_PAIN_POINTS = 10
 SHOWN_COST_LINES = 10
 SHOWN_INTERVENTIONS = 25
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 
 def mention(user_id: str | None) -> str:
-    """``<@U…>`` for a Slack user id; anything else is shown as escaped text."""
-    if user_id is None:
-        return "—"
-    return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
+    """A stored user id (see :func:`bot.mrkdwn.mention`), or a dash when there is none."""
+    return "—" if user_id is None else mrkdwn.mention(user_id)
 
 
 def readable_date(value: str | None) -> str:
