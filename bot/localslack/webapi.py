@@ -20,7 +20,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -544,6 +544,9 @@ class SlackWebApiStandIn:
         self._home: dict[tuple[str, str], View] = {}
         self._files: dict[str, UploadedFile] = {}
         self._grants: dict[str, _OAuthGrant] = {}
+        # Token rotation: refresh token -> the installation it renews (each is used once).
+        self._refreshable: dict[str, _OAuthGrant] = {}
+        self._rotations = 0
         self._failures: list[_Failure] = []
         self._every: list[_EveryNth] = []
         self._limits: dict[str, _RateLimit] = {}
@@ -1574,6 +1577,8 @@ class SlackWebApiStandIn:
                 raise SlackError("invalid_client_id") from None
         if not client_id:
             raise SlackError("invalid_client_id")
+        if _str_param(params, "grant_type") == "refresh_token":
+            return self._oauth_refresh(_str_param(params, "refresh_token") or "")
         grant = self._grants.pop(_str_param(params, "code") or "", None)
         if grant is None:
             raise SlackError("invalid_code")
@@ -1602,4 +1607,32 @@ class SlackWebApiStandIn:
         if grant.refresh_token is not None:
             reply["refresh_token"] = grant.refresh_token
             reply["expires_in"] = grant.expires_in if grant.expires_in is not None else 43_200
+            self._refreshable[grant.refresh_token] = grant
         return reply
+
+    def _oauth_refresh(self, refresh_token: str) -> JsonDict:
+        """``grant_type=refresh_token``: a new bot token and a new refresh token, valid for 12 hours
+        (Slack's rotation). The refresh token is spent; the old access token stays valid, as at Slack,
+        until it would have expired."""
+        grant = self._refreshable.pop(refresh_token, None)
+        if grant is None or grant.team_id not in self._teams:
+            raise SlackError("invalid_refresh_token")
+        self._rotations += 1
+        token = f"xoxe.xoxb-{grant.team_id}-rotated-{self._rotations}"
+        refresh = f"xoxe-1-{grant.team_id}-refresh-{self._rotations}"
+        renewed = replace(grant, bot_token=token, refresh_token=refresh, expires_in=43_200)
+        self._refreshable[refresh] = renewed
+        self._tokens[token] = renewed.team_id
+        team = self._teams[renewed.team_id]
+        return {
+            "app_id": renewed.app_id,
+            "scope": renewed.scope,
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": renewed.bot_user_id,
+            "refresh_token": refresh,
+            "expires_in": 43_200,
+            "team": {"id": team.id, "name": team.name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
