@@ -18,7 +18,7 @@ from bot import blocks, checkins, leads, roles, safeguards
 from bot.deps import Deps
 from bot.errors import BotNotInChannel, NotAllowed, SessionNotFound
 from bot.mrkdwn import escape, mention
-from flows import engine, team
+from flows import engine, pii, team
 from flows.engine import Answer, Outcome, Prompt, ReplyContext
 from flows.i18n import t
 from flows.schema import Template, get_template
@@ -112,6 +112,10 @@ def start_session(
     template = get_template(template_id)
     if problem_id is not None:
         problem_statement = problem_statement_of(deps, team_id, problem_id)
+    # A typed statement that looks like personal data is held for keep-or-redact (bot/safeguards.py).
+    held = problem_statement if problem_id is None and pii.looks_personal(problem_statement or "") else None
+    if held is not None:
+        problem_statement = None
     locale = "en"
     if in_dm:
         opened = client.conversations_open(users=user_id)
@@ -155,6 +159,11 @@ def start_session(
             )
         )
         uow.sessions.add_participant(session, user_id, Role.FACILITATOR)
+        notice = None
+        if held is not None:
+            notice = safeguards.hold_statement(
+                uow, session, template, user_id=user_id, statement=held, now=deps.clock.now()
+            )
         if problem_id is not None:
             session.problem_id = problem_id
         elif problem_statement:
@@ -184,6 +193,8 @@ def start_session(
         )
     intro = template.intro.get(locale)
     content: list[Block] = blocks.notice_blocks(intro) + blocks.notice_blocks(t("privacy_reminder", locale))
+    if notice is not None:
+        content += blocks.notice_blocks(notice)
     if prompt is not None:
         content += blocks.prompt_blocks(prompt, session_id, locale=locale)
     post(client, place, intro, content)

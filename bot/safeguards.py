@@ -5,13 +5,27 @@ National Insurance number, full postcode; see flows/pii.py).
 The answer that looked personal is held in ``pending_answers`` (not stored as an answer) until the person
 replies ``keep`` (it is stored as typed) or anything else (taken as the redacted answer). If the session
 has moved on in the meantime, the held answer is dropped.
+
+The same check covers the other ways text gets in:
+
+* the problem statement given with ``/playbook start <template> <statement>`` is held the same way
+  (:func:`hold_statement`): the session starts at its problem question, with the redacted wording
+  shown, and the facilitator replies ``keep`` or the statement without the personal data. A council
+  officer expects the statement, which heads the thread and every summary the leads see, to get the
+  same choice as any answer, and no warning after it has already been posted for the channel to read;
+* the edit modal refuses a changed answer that looks personal, with the reason and the redacted
+  wording under its field (:func:`edit_errors`): a form can't ask a follow-up question without losing
+  what was typed, so there is no ``keep`` there; an edit is a deliberate rewrite of a stored record,
+  and asking for it without the personal data is what the reminder at the start of every session
+  already asks.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.deps import Deps
 from bot.mrkdwn import escape
@@ -79,3 +93,33 @@ def screen(
     held.put(session.id, user_id, position.key, text, now)
     what = " and ".join(pii.LABELS[kind] for kind in pii.kinds(findings))
     return Screened(None, t("pii_found", locale, what=what, redacted=escape(pii.redact(text))))
+
+
+def _found(findings: tuple[pii.Finding, ...]) -> str:
+    return " and ".join(pii.LABELS[kind] for kind in pii.kinds(findings))
+
+
+def hold_statement(
+    uow: UnitOfWork, session: Session, template: Template, *, user_id: str, statement: str, now: datetime
+) -> str | None:
+    """Hold a problem statement that looks like personal data for ``keep`` or a redacted version, as
+    the answer to the session's first question; the notice to show, or None if it looks fine (or the
+    template asks no question to hold it for: the caller then uses it as given)."""
+    findings = pii.find_personal_data(statement)
+    position = engine.walk(template, {}).current
+    if not findings or position is None:
+        return None
+    PendingAnswerRepository(uow.orm).put(session.id, user_id, position.key, statement, now)
+    return t(
+        "pii_found_statement", session.locale, what=_found(findings), redacted=escape(pii.redact(statement))
+    )
+
+
+def edit_errors(texts: Mapping[str, str], changed: Iterable[str], locale: str) -> dict[str, str]:
+    """For the edit modal: an error (plain text) for each changed answer that looks like personal data."""
+    errors: dict[str, str] = {}
+    for key in changed:
+        findings = pii.find_personal_data(texts.get(key, ""))
+        if findings:
+            errors[key] = t("pii_found_edit", locale, what=_found(findings), redacted=pii.redact(texts[key]))
+    return errors

@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks, conversation, roles
+from bot import blocks, conversation, roles, safeguards
 from bot.deps import Deps
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.ids import EditActionId, EditCallbackId
@@ -138,9 +138,11 @@ def handle_submit(
         allowed = {e.key: e for e in _editables(uow, session, workspace, user_id)}
         ctx = conversation.reply_context(deps, session.locale, workspace)
         result = read_edits(template, answers, submission.texts, allowed, ctx)
-        if result.errors:
+        personal = safeguards.edit_errors(submission.texts, [c.key for c in result.changes], session.locale)
+        if result.errors or personal:
             errors = {
-                EditSubmission.error_block(k): blocks.clip(m, ERROR_LIMIT) for k, m in result.errors.items()
+                EditSubmission.error_block(k): blocks.clip(m, ERROR_LIMIT)
+                for k, m in {**personal, **result.errors}.items()
             }
             ack(response_action="errors", errors=errors)
             return
