@@ -170,6 +170,8 @@ def summary_blocks(
                 line += f"  _({mention(item.author, locale)})_"
             for detail in item.details:
                 line += f"\n      {escape(detail)}"
+            for label, person in item.people:
+                line += f"\n      {escape(label)}: {mention(person, locale)}"
             blocks.extend(sections(line))
     if summary.root_cause:
         blocks.append(DividerBlock())

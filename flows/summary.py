@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from flows.computed import computed_sections
 from flows.engine import Answer, ReplyContext, display_value, items_of
 from flows.i18n import DEFAULT_LOCALE
-from flows.schema import Repeat, Step, Template
+from flows.schema import Repeat, Step, StepKind, Template
 
 
 class _Frozen(BaseModel):
@@ -27,6 +27,8 @@ class SummaryItem(_Frozen):
     text: str
     author: str | None = None
     details: tuple[str, ...] = ()
+    # (label, Slack user id) for answers that name a person (an owner): renderers show a mention.
+    people: tuple[tuple[str, str], ...] = ()
 
 
 class SummarySection(_Frozen):
@@ -49,10 +51,22 @@ def _item_details(repeat: Repeat, item: int, answers: Mapping[str, Answer], loca
         if step.id == repeat.title_step_id:
             continue
         answer = answers.get(f"{repeat.id}.{item}.{step.id}")
-        if answer is None or answer.skipped:
+        if answer is None or answer.skipped or step.kind is StepKind.USER:
             continue
         details.append(f"{step.title(locale, item)}: {display_value(answer.value)}")
     return tuple(details)
+
+
+def _item_people(
+    repeat: Repeat, item: int, answers: Mapping[str, Answer], locale: str
+) -> tuple[tuple[str, str], ...]:
+    """The people an item names (its ``user`` steps), kept apart from text so they render as mentions."""
+    people: list[tuple[str, str]] = []
+    for step in repeat.steps:
+        answer = answers.get(f"{repeat.id}.{item}.{step.id}")
+        if step.kind is StepKind.USER and answer is not None and not answer.skipped and answer.value:
+            people.append((step.title(locale, item), str(answer.value)))
+    return tuple(people)
 
 
 def build_summary(
@@ -86,6 +100,7 @@ def build_summary(
                     text=display_value(value),
                     author=answer.author,
                     details=_item_details(node, item, answers, locale),
+                    people=_item_people(node, item, answers, locale),
                 )
             )
         if entries:

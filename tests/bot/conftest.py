@@ -80,7 +80,7 @@ def serve(application: Any) -> tuple[_ThreadingServer, str]:
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    return server, f"http://127.0.0.1:{server.server_port}/slack/events"  # type: ignore[attr-defined]
+    return server, f"http://127.0.0.1:{server.server_port}/slack/events"
 
 
 @pytest.fixture

@@ -484,6 +484,14 @@ def test_interventions_from_a_completed_five_whys_get_checkins(harness: Harness)
         assert [(i.what, i.next_checkin_at) for i in listing] == [
             ("Add a hint to the form", at(2026, 12, 9, 10))
         ]
+    # The thread's summary names each owner as a mention, not as a raw user id.
+    summary = "\n".join(
+        rendered(m)
+        for m in h.slack.messages(channel=CHANNEL)
+        if m.thread_ts == thread and "summary" in m.text.lower()
+    )
+    assert f"<@{SAM}>" in summary and f"<@{ALEX}>" in summary
+    assert f": {SAM}" not in summary and f": {ALEX}" not in summary
 
 
 def test_playbook_intervene_opens_a_modal_that_adds_an_intervention(harness: Harness) -> None:
