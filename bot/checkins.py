@@ -34,9 +34,10 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import cast
+from typing import Literal, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -91,6 +92,9 @@ DEFAULT_NATION: Nation = "england-and-wales"
 NATIONS: tuple[Nation, ...] = ("england-and-wales", "scotland", "northern-ireland")
 CADENCES: tuple[Cadence, ...] = ("weekly", "fortnightly", "monthly")
 CLAIM_BATCH = 25
+# Check-ins sent at once within a batch: one send waiting out a 429's Retry-After (the retry handler
+# sleeps in its thread) no longer stalls every send behind it.
+SENDS_IN_FLIGHT = 4
 # One dispatcher run stops after this many batches, so a wake-up never outlives the next one by much.
 MAX_BATCHES = 200
 IDLE_BATCH = 200
@@ -334,17 +338,22 @@ def dispatch_due(
     resolve_owner_timezones(deps, clients)
     report = DispatchReport()
     sending_timeout = timedelta(seconds=deps.settings.playbook_sending_timeout_seconds)
-    for _ in range(max_batches):
-        now = deps.clock.now()
-        token = str(uuid.uuid4())
-        with deps.uow() as uow:
-            claims = CheckInRepository(uow.orm).claim_due(now, token, batch, sending_timeout=sending_timeout)
-            uow.commit()
-        if not claims:
-            break
-        report.claimed += len(claims)
-        for claim in claims:
-            _send_one(deps, clients, claim, report)
+    with ThreadPoolExecutor(max_workers=SENDS_IN_FLIGHT, thread_name_prefix="checkin-send") as pool:
+        for _ in range(max_batches):
+            now = deps.clock.now()
+            token = str(uuid.uuid4())
+            with deps.uow() as uow:
+                claims = CheckInRepository(uow.orm).claim_due(
+                    now, token, batch, sending_timeout=sending_timeout
+                )
+                uow.commit()
+            if not claims:
+                break
+            report.claimed += len(claims)
+            for outcome in pool.map(lambda claim: _send_one(deps, clients, claim), claims):
+                report.sent += outcome in ("sent", "escalated")
+                report.failed += outcome == "failed"
+                report.escalated += outcome == "escalated"
     return report
 
 
@@ -371,10 +380,12 @@ def _prepare(deps: Deps, claim: Claimed) -> _Outgoing | None:
         return _Outgoing(intervention.workspace_id, intervention.owner_id, text, content, late)
 
 
-def _send_one(deps: Deps, clients: ClientFor, claim: Claimed, report: DispatchReport) -> None:
+def _send_one(
+    deps: Deps, clients: ClientFor, claim: Claimed
+) -> Literal["cancelled", "failed", "sent", "escalated"]:
     outgoing = _prepare(deps, claim)
     if outgoing is None:
-        return
+        return "cancelled"
     try:
         response = clients(outgoing.workspace_id).chat_postMessage(
             channel=outgoing.owner_id,
@@ -391,15 +402,14 @@ def _send_one(deps: Deps, clients: ClientFor, claim: Claimed, report: DispatchRe
         with deps.uow() as uow:
             CheckInRepository(uow.orm).release_failed(claim, deps.clock.now(), message)
             uow.commit()
-        report.failed += 1
-        return
+        return "failed"
     escalation = _mark_sent(
         deps, claim, str(response.get("channel") or ""), str(response.get("ts") or ""), outgoing.catch_up
     )
-    report.sent += 1
-    if escalation is not None:
-        report.escalated += 1
-        _post_escalation(clients, escalation)
+    if escalation is None:
+        return "sent"
+    _post_escalation(clients, escalation)
+    return "escalated"
 
 
 def _mark_sent(
