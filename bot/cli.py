@@ -31,6 +31,8 @@ def _configure_logging() -> None:
         level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # APScheduler logs every run of every job at INFO (once a minute); our jobs log what they did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def default_workers(database_url: str) -> int:
