@@ -120,9 +120,7 @@ def test_two_dispatchers_send_each_due_checkin_exactly_once(
     # Both really worked: neither dispatcher did everything alone.
     assert all(r.sent > 0 for r in reports), reports
     with workers[0].uow() as uow:
-        by_status = dict(
-            uow.orm.execute(select(CheckIn.status, func.count()).group_by(CheckIn.status)).tuples().all()
-        )
+        by_status = dict(uow.orm.execute(select(CheckIn.status, func.count()).group_by(CheckIn.status)).all())
     # Each sent check-in queued the next one in its cadence.
     assert by_status == {CheckInStatus.SENT: COUNT, CheckInStatus.PENDING: COUNT}
     assert _dispatch(workers[1]).claimed == 0
