@@ -13,6 +13,7 @@ from bot import conversation
 from bot.deps import Deps
 from bot.errors import NotAllowed
 from bot.mrkdwn import unescape
+from flows.i18n import t
 
 log = logging.getLogger("playbook.messages")
 
@@ -42,6 +43,11 @@ def handle_message(
             uow, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts, is_dm=is_dm
         )
         if session is None:
+            # Someone writing to the app's DM with nothing running would otherwise hear nothing back.
+            hint = is_dm and uow.events.claim(event_id, team_id)
+            uow.commit()
+            if hint:
+                _post_hint(client, channel_id, None)
             return
         session_id = session.id
         # The claim and the answer commit together: a crash before the commit leaves neither, so
@@ -64,21 +70,22 @@ def handle_message(
     conversation.deliver_committed(deps, client, result, team_id)
 
 
-MENTION_HINT = "Hello! Start a session with `/playbook start five-whys <the problem>`, or `/playbook help`."
-
-
 def handle_mention(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
     """A mention outside a session: say how to start one (in the thread it came from)."""
     if event.get("thread_ts") or not event.get("channel") or not event.get("user"):
         return
+    _post_hint(client, str(event["channel"]), str(event["user"]))
+
+
+def _post_hint(client: WebClient, channel_id: str, ephemeral_for: str | None) -> None:
+    """How to start a session: ephemeral to ``ephemeral_for`` in a channel, or a plain DM reply."""
     try:
-        client.chat_postEphemeral(
-            channel=str(event.get("channel")),
-            user=str(event.get("user")),
-            text=MENTION_HINT,
-        )
+        if ephemeral_for is None:
+            client.chat_postMessage(channel=channel_id, text=t("start_hint"))
+        else:
+            client.chat_postEphemeral(channel=channel_id, user=ephemeral_for, text=t("start_hint"))
     except SlackApiError as error:  # a hint that can't be shown is not worth Slack retrying the event
-        log.info("mention hint not shown: %s", error.response.get("error"))
+        log.info("start hint not shown: %s", error.response.get("error"))
 
 
 def register(app: App) -> None:

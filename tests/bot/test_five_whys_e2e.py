@@ -333,3 +333,19 @@ def test_simultaneous_replies_are_all_kept(harness: Harness) -> None:
     assert statuses == [200, 200]
     whys = {r.value for r in stored(h) if r.key in ("whys.1.answer", "whys.2.answer")}
     assert whys == {"Two booking systems", "Nobody owns the calendar"}
+
+
+def test_a_message_to_the_app_with_nothing_running_gets_one_hint(harness: Harness) -> None:
+    """A first-time user writing 'hello' in the app's DM is told how to start, once (not again when
+    Slack retries the same event); nothing is stored."""
+    h = harness
+    dm = h.slack.dm_channel(TEAM, ALEX)
+    for retry in (None, 1):
+        response = h.client.message(
+            team_id=TEAM, user_id=ALEX, channel_id=dm, text="hello", channel_type="im",
+            event_id="Ev0HELLO", retry_num=retry,
+        )  # fmt: skip
+        assert response.status == 200
+    replies = [m for m in h.slack.messages(channel=dm) if m.user != ALEX]
+    assert len(replies) == 1 and "/playbook start five-whys" in replies[0].text
+    assert stored(h) == []
