@@ -6,7 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot import oauth
 from bot.deps import Deps
 from bot.listeners import register_listeners
+from bot.request import context_middleware
 from bot.settings import Settings
 from flows.clock import Clock, SystemClock
 from storage.db import ensure_schema, make_engine, make_session_factory
@@ -71,11 +72,7 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False) -> 
         ignoring_self_events_enabled=True,
     )
 
-    def inject_deps(context: BoltContext, next: Any) -> None:
-        context["deps"] = deps
-        next()
-
-    app.use(inject_deps)
+    app.use(context_middleware(deps))
     register_listeners(app)
     if store is not None:
         oauth.register(app, store)

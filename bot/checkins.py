@@ -51,10 +51,10 @@ from slack_sdk.models.blocks import (
 )
 from sqlalchemy import Table, or_, select, update
 
-from bot import blocks
 from bot.deps import Deps
 from bot.ids import CheckInActionId
 from bot.mrkdwn import escape, mention
+from bot.views import common as blocks
 from flows import engine
 from flows.calendar import (
     Cadence,
@@ -78,10 +78,9 @@ from storage.checkins import (
     Intervention,
     InterventionStatus,
     ResponseKind,
-    workspace_nation,
 )
-from storage.models import Session, SessionStatus, Workspace
-from storage.privacy import FORMER_PARTICIPANT
+from storage.models import FORMER_PARTICIPANT, Session, SessionStatus, Workspace
+from storage.settings import read_settings
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.checkins")
@@ -112,7 +111,8 @@ def one_client(client: WebClient) -> ClientFor:
 
 def calendar_for(workspace: Workspace | None) -> WorkingCalendar:
     """The workspace's working calendar; an unknown stored nation falls back to England and Wales."""
-    nation = workspace_nation(workspace, DEFAULT_NATION)
+    nation = read_settings(workspace.settings, workspace.leads_channel).nation if workspace else None
+    nation = nation or DEFAULT_NATION
     return WorkingCalendar(nation if nation in NATIONS else DEFAULT_NATION)
 
 
@@ -720,8 +720,7 @@ def nudge_idle_sessions(deps: Deps, clients: ClientFor) -> int:
 def set_nation(uow: UnitOfWork, workspace_id: str, nation: Nation) -> int:
     """Keep ``nation``'s bank holidays in this workspace and re-time its waiting check-ins.
     Returns how many check-ins were re-timed."""
-    workspace = uow.workspaces.get_or_create(workspace_id)
-    workspace.settings = {**(workspace.settings or {}), NATION_SETTING: nation}
+    uow.workspaces.change_settings(workspace_id, nation=nation)
     calendar = WorkingCalendar(nation)
     moved = 0
     for waiting in CheckInRepository(uow.orm).pending_in_workspace(workspace_id):

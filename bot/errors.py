@@ -10,6 +10,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.views.errors import modal_notice
 from flows.i18n import t
 
 log = logging.getLogger("playbook.errors")
@@ -50,15 +51,9 @@ def _ephemeral(status: int, text: str) -> BoltResponse:
 
 
 def _modal_notice(text: str) -> BoltResponse:
-    view = {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Playbook"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text[:3000]}}],
-    }
     return BoltResponse(
         status=200,
-        body=json.dumps({"response_action": "update", "view": view}),
+        body=json.dumps({"response_action": "update", "view": modal_notice(text).to_dict()}),
         headers={"content-type": ["application/json;charset=utf-8"]},
     )
 

@@ -20,7 +20,8 @@ from slack_sdk import WebClient
 from bot import roles
 from bot.deps import Deps
 from bot.errors import NotAllowed, SessionNotFound
-from bot.leads import local_time, summary_for_session
+from bot.services.leads import summary_for_session
+from bot.services.workspace import local_time, settings_for
 from bot.views.leads import readable_date
 from flows.costs import format_pounds
 from flows.engine import display_value
@@ -183,11 +184,12 @@ def export_session(deps: Deps, client: WebClient, team_id: str, user_id: str, ar
         workspace = uow.workspaces.get(team_id)
         if not (roles.is_participant(session, user_id) or roles.is_lead(workspace, user_id)):
             raise NotAllowed(t("export_not_allowed"))
-        summary = summary_for_session(deps, uow, session)
+        settings = settings_for(deps, uow, team_id)
+        summary = summary_for_session(uow, session, settings)
         rows = list(uow.answers.history(session.id))
         channel, thread_ts, is_dm = session.channel_id, session.thread_ts, session.is_dm
         facilitator = session.facilitator_id
-    when = local_time(deps, deps.clock.now())
+    when = local_time(settings, deps.clock.now())
     stem = f"playbook-session-{session_id}"
     uploads: list[dict[str, object]] = [
         {

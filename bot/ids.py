@@ -26,7 +26,23 @@ def matching(action: ActionId) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(action.value)}(:\d+)?$")
 
 
-# Editing answers (issue 3): the "Edit answers" button, the modal and its inputs.
+class ClassificationActionId(StrEnum):
+    """The classification proposal's menus; each option's value is the reply it stands for."""
+
+    SCOPE = "classification.scope"
+    CATEGORY = "classification.category"
+
+
+class ClassificationBlockId(StrEnum):
+    MENUS = "classification.menus"
+    DECISION = "classification.decision"
+
+
+class PrivacyActionId(StrEnum):
+    FORGET_ME = "privacy.forget_me"
+
+
+# Editing answers: the "Edit answers" button, the modal and its inputs.
 class EditActionId(StrEnum):
     OPEN = "edit.open"
     INPUT = "edit.input"
@@ -52,7 +68,7 @@ def answer_key_of_block(block_id: str) -> str | None:
     return block_id[len(prefix) :] if block_id.startswith(prefix) else None
 
 
-# Interventions and check-ins (issue 5): a check-in's answer buttons, the reason modal (Blocked, Not
+# Interventions and check-ins: a check-in's answer buttons, the reason modal (Blocked, Not
 # doing), and the "Add intervention" button and modal.
 class CheckInActionId(StrEnum):
     # A check-in's buttons, suffixed ``:n``; the value names the check-in and the answer.

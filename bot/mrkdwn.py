@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from flows.i18n import t
-from storage.privacy import FORMER_PARTICIPANT
+from storage.models import FORMER_PARTICIPANT
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 

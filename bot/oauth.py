@@ -23,7 +23,6 @@ from sqlalchemy.types import TypeDecorator
 from bot.crypto import TokenCipher, install_log_redaction
 from bot.deps import Deps
 from bot.settings import Settings
-from storage.audit import record
 
 log = logging.getLogger("playbook.oauth")
 
@@ -133,7 +132,7 @@ def register(app: App, store: SQLAlchemyInstallationStore) -> None:
         store.delete_all(enterprise_id=_enterprise_id(body, context), team_id=team_id)
         deps: Deps = context["deps"]
         with deps.uow() as uow:
-            record(uow, team_id, "slack", "app.uninstalled", {}, at=deps.clock.now())
+            uow.audit.add(team_id, "slack", "app.uninstalled", {}, at=deps.clock.now())
             uow.commit()
         log.info("app uninstalled from %s: its tokens were deleted", team_id)
 
@@ -151,8 +150,7 @@ def register(app: App, store: SQLAlchemyInstallationStore) -> None:
             store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
         deps: Deps = context["deps"]
         with deps.uow() as uow:
-            record(
-                uow,
+            uow.audit.add(
                 team_id,
                 "slack",
                 "tokens.revoked",

@@ -11,13 +11,11 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
-from sqlalchemy import delete
 
 from bot import checkins
 from bot.app import make_web_client
 from bot.deps import Deps
-from storage import retention
-from storage.models import ProcessedEvent
+from storage.retention import PurgeResult
 
 log = logging.getLogger("playbook.scheduler")
 
@@ -28,9 +26,9 @@ EVENT_ID_RETENTION = timedelta(days=1)
 def purge_processed_events(deps: Deps) -> int:
     cutoff = deps.clock.now() - EVENT_ID_RETENTION
     with deps.uow() as uow:
-        result = uow.orm.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))
+        purged = uow.events.purge_before(cutoff)
         uow.commit()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return purged
 
 
 def _clients(deps: Deps) -> checkins.ClientFor | None:
@@ -71,10 +69,10 @@ def nudge_idle(deps: Deps) -> None:
         checkins.nudge_idle_sessions(deps, clients)
 
 
-def purge_expired_data(deps: Deps) -> list[retention.PurgeResult]:
+def purge_expired_data(deps: Deps) -> list[PurgeResult]:
     """Delete sessions past their workspace's retention period (storage/retention.py)."""
     with deps.uow() as uow:
-        results = retention.purge_expired(uow.orm, deps.clock.now())
+        results = uow.retention.purge_expired(deps.clock.now())
         uow.commit()
     for result in results:
         if result.sessions or result.problems:

@@ -250,7 +250,10 @@ def build_prompt(
     hints: list[str] = []
     options: list[PromptOption] = []
     if step.kind is StepKind.YESNO:
-        options = [PromptOption("yes", "Yes", primary=True), PromptOption("no", "No")]
+        options = [
+            PromptOption("yes", t("button_yes", locale), primary=True),
+            PromptOption("no", t("button_no", locale)),
+        ]
     elif step.kind is StepKind.CHOICE:
         options = [PromptOption(c.value, c.label.get(locale)) for c in step.choices]
     elif step.kind is StepKind.SCALE:
@@ -262,7 +265,7 @@ def build_prompt(
             marker = f" _({t('suggested', locale)})_" if index == suggested else ""
             lines.append(f"{index}. {escape(option_text)}{marker}")
         text = text + "\n" + "\n".join(lines)
-        options = [PromptOption("yes", f"Confirm {suggested}", primary=True)] + [
+        options = [PromptOption("yes", t("button_confirm_pick", locale, n=suggested), primary=True)] + [
             PromptOption(str(index), str(index)) for index in range(1, len(picks) + 1) if index != suggested
         ]
     elif step.kind is StepKind.RANK:
@@ -385,11 +388,18 @@ def _reject(
     )
 
 
-def apply_reply(template: Template, answers: Mapping[str, Answer], text: str, ctx: ReplyContext) -> Outcome:
-    """Interpret one reply (already decoded from Slack's entity encoding) against the session."""
+def apply_reply(
+    template: Template,
+    answers: Mapping[str, Answer],
+    text: str,
+    ctx: ReplyContext,
+    progress: Walk | None = None,
+) -> Outcome:
+    """Interpret one reply (already decoded from Slack's entity encoding) against the session.
+    ``progress`` is :func:`walk` of these answers when the caller has already derived it."""
     locale = ctx.locale
     command = normalise_command(text)
-    progress = walk(template, answers)
+    progress = progress if progress is not None else walk(template, answers)
     position = progress.current
 
     if command in ("help", "?"):
@@ -593,7 +603,8 @@ def answer_values(answers: Mapping[str, Answer]) -> dict[str, Any]:
 
 def _as_int(text: str) -> int | None:
     stripped = text.strip().lstrip("#")
-    return int(stripped) if stripped.isdigit() and len(stripped) < 6 else None
+    # isascii: ``str.isdigit`` is also true of "²" and other digits ``int`` can't read.
+    return int(stripped) if stripped.isascii() and stripped.isdigit() and len(stripped) < 6 else None
 
 
 def display_value(value: Any) -> str:

@@ -7,7 +7,7 @@ fall back to it, so a new locale can be added one string at a time without code 
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -63,6 +63,13 @@ def _catalogue() -> dict[str, LocalText]:
 def t(key: str, locale: str = DEFAULT_LOCALE, **values: Any) -> str:
     """A message from ``flows/templates/_messages.yaml``."""
     return _catalogue()[key].get(locale, **values)
+
+
+def join_and(items: Sequence[str], locale: str = DEFAULT_LOCALE) -> str:
+    """``a``, ``a and b``, ``a, b and c``, with the locale's word for "and"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + t("list_and", locale) + items[-1]
 
 
 def message_keys() -> frozenset[str]:

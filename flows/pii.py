@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flows.i18n import DEFAULT_LOCALE, join_and, t
+
 
 class PersonalDataKind(StrEnum):
     EMAIL = "email"
@@ -59,12 +61,15 @@ _POSTCODE = re.compile(
     re.IGNORECASE,
 )
 
-LABELS: dict[PersonalDataKind, str] = {
-    PersonalDataKind.EMAIL: "email address",
-    PersonalDataKind.PHONE: "phone number",
-    PersonalDataKind.NI_NUMBER: "National Insurance number",
-    PersonalDataKind.POSTCODE: "postcode",
-}
+
+def label(kind: PersonalDataKind, locale: str = DEFAULT_LOCALE) -> str:
+    """What a kind of personal data is called (``phone number``), from the message catalogue."""
+    return t(f"pii_kind_{kind.value}", locale)
+
+
+def describe(findings: tuple[Finding, ...], locale: str = DEFAULT_LOCALE) -> str:
+    """``phone number and postcode``: the kinds found, for telling the person what we saw."""
+    return join_and([label(kind, locale) for kind in kinds(findings)], locale)
 
 
 def _phone_digits_ok(match: str) -> bool:
@@ -110,13 +115,13 @@ def kinds(findings: tuple[Finding, ...]) -> list[PersonalDataKind]:
     return list(dict.fromkeys(f.kind for f in findings))
 
 
-def redact(text: str) -> str:
+def redact(text: str, locale: str = DEFAULT_LOCALE) -> str:
     """``text`` with each finding replaced by a label such as ``[phone number]``."""
     parts: list[str] = []
     last = 0
     for finding in find_personal_data(text):
         parts.append(text[last : finding.start])
-        parts.append(f"[{LABELS[finding.kind]}]")
+        parts.append(f"[{label(finding.kind, locale)}]")
         last = finding.end
     parts.append(text[last:])
     return "".join(parts)

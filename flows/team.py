@@ -32,6 +32,7 @@ from flows.engine import (
     PromptOption,
     Rejection,
     ReplyContext,
+    Walk,
     build_prompt,
     current_prompt,
     display_value,
@@ -60,9 +61,12 @@ class TeamReply:
     expected_key: str | None = None
 
 
-def collecting(template: Template, answers: Mapping[str, Answer]) -> Repeat | None:
-    """The collaborative list the session is gathering, while it is open."""
-    position = walk(template, answers).current
+def collecting(
+    template: Template, answers: Mapping[str, Answer], progress: Walk | None = None
+) -> Repeat | None:
+    """The collaborative list the session is gathering, while it is open (``progress``: :func:`walk`
+    of these answers, when the caller has it)."""
+    position = (progress if progress is not None else walk(template, answers)).current
     if position is None or position.repeat is None or not position.repeat.collaborative:
         return None
     return None if done_key(position.repeat) in answers else position.repeat
@@ -147,10 +151,14 @@ def _refuse(message: str, examples: tuple[str, ...] = (), prompt: Prompt | None 
 
 
 def apply_team_reply(
-    template: Template, answers: Mapping[str, Answer], reply: TeamReply, ctx: ReplyContext
+    template: Template,
+    answers: Mapping[str, Answer],
+    reply: TeamReply,
+    ctx: ReplyContext,
+    progress: Walk | None = None,
 ) -> Outcome:
     """Apply one reply while a collaborative list is open (see the module's rule)."""
-    repeat = collecting(template, answers)
+    repeat = collecting(template, answers, progress)
     if repeat is None:
         raise ValueError("no collaborative list is open")
     locale = ctx.locale
@@ -211,11 +219,16 @@ def _back(
 
 
 def back_refusal(
-    template: Template, answers: Mapping[str, Answer], author: str, may_steer: bool, locale: str
+    template: Template,
+    answers: Mapping[str, Answer],
+    author: str,
+    may_steer: bool,
+    locale: str,
+    progress: Walk | None = None,
 ) -> str | None:
     """Outside an open collaborative list, ``back`` in a team thread takes back the last answer: allowed
     for the facilitator or a lead, or for the person who gave that answer. Returns why not, or None."""
-    answered = walk(template, answers).answered
+    answered = (progress if progress is not None else walk(template, answers)).answered
     if may_steer or not answered:
         return None
     last = answers[answered[-1]]

@@ -2,39 +2,26 @@
 recorded here, in the same transaction as the change itself (so an entry exists exactly when the
 change was committed).
 
-Call ``record(uow, workspace_id, actor, action, detail)`` from any handler; ``actor`` is a Slack user
-id, or :data:`SYSTEM` for scheduled jobs.
+Services call ``uow.audit.add(workspace_id, actor, action, detail)``; ``actor`` is a Slack user id, or
+:data:`SYSTEM` for scheduled jobs. ``action`` is a short dotted name (``classification.override``,
+``settings.retention``, ``privacy.forget_me``); ``detail`` is JSON (ids and before/after values, never
+free text a person wrote).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from storage.models import Base, utcnow
+from storage.models import AuditEntry, utcnow
 
-if TYPE_CHECKING:
-    from storage.uow import UnitOfWork
+__all__ = ["SYSTEM", "AuditEntry", "AuditRepository"]
 
 SYSTEM = "system"
-
-
-class AuditEntry(Base):
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_workspace", "workspace_id", "created_at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # No foreign key: the log outlives what it describes (a purged session, an uninstalled workspace).
-    workspace_id: Mapped[str] = mapped_column(String(32))
-    actor: Mapped[str] = mapped_column(String(32), index=True)
-    action: Mapped[str] = mapped_column(String(64))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditRepository:
@@ -76,20 +63,3 @@ class AuditRepository:
             .order_by(AuditEntry.created_at, AuditEntry.id)
         )
         return self._orm.scalars(query).all()
-
-
-def record(
-    uow: UnitOfWork,
-    workspace_id: str,
-    actor: str,
-    action: str,
-    detail: dict[str, Any] | None = None,
-    *,
-    at: datetime | None = None,
-) -> AuditEntry:
-    """Add an audit entry to ``uow``'s transaction; it is written when the caller commits.
-
-    ``action`` is a short dotted name (``session.confirm``, ``classification.override``,
-    ``settings.retention``, ``privacy.forget_me``); ``detail`` is JSON (ids and before/after values,
-    never free text a person wrote)."""
-    return AuditRepository(uow.orm).add(workspace_id, actor, action, detail, at=at)

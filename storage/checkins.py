@@ -29,31 +29,36 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import (
-    BigInteger,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    and_,
-    case,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Table, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.models import Base, Session, Workspace, utcnow
+from storage.models import (
+    CheckIn,
+    CheckInResponse,
+    CheckInStatus,
+    Intervention,
+    InterventionStatus,
+    ResponseKind,
+)
+
+__all__ = [
+    "CATCH_UP_AFTER",
+    "SENDING_TIMEOUT",
+    "CheckIn",
+    "CheckInRepository",
+    "CheckInResponse",
+    "CheckInStatus",
+    "Claimed",
+    "Intervention",
+    "InterventionStatus",
+    "OpenIntervention",
+    "OwnerIntervention",
+    "ResponseKind",
+]
 
 # A claim older than this is taken to belong to a dispatcher that died between claiming and marking the
 # row sent. The row is then sent again: if that dispatcher died *after* Slack accepted the message but
@@ -70,122 +75,6 @@ CATCH_UP_AFTER = timedelta(days=7)
 
 # Failed sends are retried after 2, 4, 8 … minutes, at most an hour apart, indefinitely.
 MAX_RETRY_DELAY = timedelta(hours=1)
-
-
-class InterventionStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    NOT_DOING = "not_doing"
-    # Closed by /playbook forget-me: the owner asked to be forgotten (storage/checkins_privacy.py).
-    OWNER_LEFT = "owner_left"
-
-
-class CheckInStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    CANCELLED = "cancelled"
-
-
-class ResponseKind(StrEnum):
-    ON_TRACK = "on_track"
-    BLOCKED = "blocked"
-    DONE = "done"
-    NOT_DOING = "not_doing"
-    SNOOZE_DAY = "snooze_day"
-    SNOOZE_WEEK = "snooze_week"
-
-    @property
-    def closes(self) -> bool:
-        return self in (ResponseKind.DONE, ResponseKind.NOT_DOING)
-
-    @property
-    def snoozes(self) -> bool:
-        return self in (ResponseKind.SNOOZE_DAY, ResponseKind.SNOOZE_WEEK)
-
-
-class Intervention(Base):
-    """Something the team agreed to do about a problem, owned by one person."""
-
-    __tablename__ = "interventions"
-    __table_args__ = (
-        # A session's answers are turned into interventions once: item n of its list is one row.
-        UniqueConstraint("session_id", "source_item", name="uq_intervention_source"),
-        Index("ix_interventions_owner", "workspace_id", "owner_id", "status"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
-    # The item number in the session's ``interventions`` list; None when added later (modal, button).
-    source_item: Mapped[int | None] = mapped_column(Integer)
-    what: Mapped[str] = mapped_column(Text)
-    owner_id: Mapped[str] = mapped_column(String(32))
-    # The owner's Slack time zone (users.info ``tz``), looked up once by the dispatcher; None until then.
-    owner_tz: Mapped[str | None] = mapped_column(String(64))
-    created_by: Mapped[str] = mapped_column(String(32))
-    cadence: Mapped[str] = mapped_column(String(16))
-    first_due: Mapped[date] = mapped_column(Date)
-    # Monthly check-ins keep this day of the month (clamped to short months without drifting).
-    day_of_month: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default=InterventionStatus.OPEN)
-    # The latest reported progress (a ResponseKind other than a snooze) and its reason, for summaries.
-    progress: Mapped[str | None] = mapped_column(String(16))
-    progress_reason: Mapped[str | None] = mapped_column(Text)
-    escalated_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column()
-
-    session: Mapped[Session] = relationship(lazy="joined")
-
-
-class CheckIn(Base):
-    """One scheduled check-in message to an intervention's owner."""
-
-    __tablename__ = "checkins"
-    __table_args__ = (Index("ix_checkins_due", "status", "due_at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    intervention_id: Mapped[int] = mapped_column(
-        ForeignKey("interventions.id", ondelete="CASCADE"), index=True
-    )
-    workspace_id: Mapped[str] = mapped_column(String(32))
-    # The nominal date in the cadence (before moving off weekends and bank holidays).
-    due_on: Mapped[date] = mapped_column(Date)
-    # When to send it: 10:00 in the owner's time zone on the first working day on or after ``due_on``.
-    due_at: Mapped[datetime] = mapped_column()
-    status: Mapped[str] = mapped_column(String(16), default=CheckInStatus.PENDING)
-    snoozed: Mapped[bool] = mapped_column(default=False)
-    claim_token: Mapped[str | None] = mapped_column(String(36))
-    claimed_at: Mapped[datetime | None] = mapped_column()
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    retry_at: Mapped[datetime | None] = mapped_column()
-    sent_at: Mapped[datetime | None] = mapped_column()
-    catch_up: Mapped[bool] = mapped_column(default=False)
-    channel_id: Mapped[str | None] = mapped_column(String(32))
-    message_ts: Mapped[str | None] = mapped_column(String(32))
-    answered_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    intervention: Mapped[Intervention] = relationship(lazy="joined")
-
-
-class CheckInResponse(Base):
-    """What an owner said to a check-in (append-only)."""
-
-    __tablename__ = "checkin_responses"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), index=True)
-    intervention_id: Mapped[int] = mapped_column(
-        ForeignKey("interventions.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(Text)
-    raw_text: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 @dataclass(frozen=True)
@@ -209,6 +98,16 @@ class OwnerIntervention:
     next_checkin_at: datetime | None
     # The owner's Slack time zone, None until the dispatcher has looked it up (10:00 London till then).
     owner_tz: str | None
+
+
+@dataclass(frozen=True)
+class OpenIntervention:
+    """One row of :meth:`CheckInRepository.open_in_workspace`: an open intervention, its next check-in
+    and how many check-ins it has had."""
+
+    intervention: Intervention
+    next_checkin_at: datetime | None
+    checkins_sent: int
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -291,6 +190,37 @@ class CheckInRepository:
         ]
         return sorted(found, key=lambda item: (item.next_checkin_at is None, item.next_checkin_at or 0))
 
+    def open_in_workspace(self, workspace_id: str, limit: int) -> list[OpenIntervention]:
+        """The workspace's open interventions with their next check-in and how many were sent,
+        soonest check-in first."""
+        waiting = (
+            select(CheckIn.intervention_id, func.min(CheckIn.due_at).label("due_at"))
+            .where(CheckIn.workspace_id == workspace_id, CheckIn.status == CheckInStatus.PENDING)
+            .group_by(CheckIn.intervention_id)
+            .subquery()
+        )
+        sent = (
+            select(CheckIn.intervention_id, func.count().label("sent"))
+            .where(CheckIn.workspace_id == workspace_id, CheckIn.status == CheckInStatus.SENT)
+            .group_by(CheckIn.intervention_id)
+            .subquery()
+        )
+        rows = self._orm.execute(
+            select(Intervention, waiting.c.due_at, sent.c.sent)
+            .outerjoin(waiting, waiting.c.intervention_id == Intervention.id)
+            .outerjoin(sent, sent.c.intervention_id == Intervention.id)
+            .where(Intervention.workspace_id == workspace_id, Intervention.status == InterventionStatus.OPEN)
+            .order_by(waiting.c.due_at.is_(None), waiting.c.due_at, Intervention.id)
+            .limit(limit)
+        ).all()
+        return [OpenIntervention(row[0], row[1], int(row[2] or 0)) for row in rows]
+
+    def get_intervention(self, intervention_id: int, *, for_update: bool = False) -> Intervention | None:
+        query = select(Intervention).where(Intervention.id == intervention_id)
+        if for_update:
+            query = query.with_for_update(of=Intervention)
+        return self._orm.scalar(query)
+
     def open_without_timezone(self, limit: int = 50) -> Sequence[Intervention]:
         """Open interventions whose owner's time zone has not been looked up yet."""
         return self._orm.scalars(
@@ -367,6 +297,11 @@ class CheckInRepository:
             .values(status=CheckInStatus.CANCELLED, claim_token=None)
             .execution_options(synchronize_session="fetch")
         )
+
+    def add_checkin(self, checkin: CheckIn) -> CheckIn:
+        self._orm.add(checkin)
+        self._orm.flush()
+        return checkin
 
     def add_response(self, response: CheckInResponse) -> CheckInResponse:
         self._orm.add(response)
@@ -457,14 +392,3 @@ class CheckInRepository:
         checkin.last_error = error[:2000]
         checkin.retry_at = now + retry_delay(checkin.attempts)
         return True
-
-
-def workspace_nation(workspace: Workspace | None, default: str = "england-and-wales") -> str:
-    """The UK nation whose bank holidays the workspace keeps (``settings["nation"]``)."""
-    settings = (workspace.settings or {}) if workspace is not None else {}
-    return str(settings.get("nation") or default)
-
-
-# Registers interventions and check-ins with /playbook my-data and forget-me (imported last: it uses
-# the models above).
-from storage import checkins_privacy as _privacy  # noqa: E402, F401

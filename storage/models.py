@@ -1,14 +1,35 @@
-"""SQLAlchemy 2 typed models. Answers are append-only: an edit or ``back`` adds a version."""
+"""Every table, as SQLAlchemy 2 typed models (one module, so the metadata is complete wherever it is
+imported and nothing here imports a repository).
+
+Answers are append-only: an edit or ``back`` adds a version. Interventions own a chain of scheduled
+check-ins (``storage/checkins.py`` explains their states). Identity markers used after
+``/playbook forget-me`` live here too, because every table that names a person may hold them.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+# Who a person becomes after ``/playbook forget-me``, and what replaces words they typed.
+FORMER_PARTICIPANT = "former-participant"
+REMOVED_TEXT = "[removed at the participant's request]"
 
 
 def utcnow() -> datetime:
@@ -148,8 +169,145 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-# Interventions and check-ins (issue 5) live in their own module; imported here so the metadata has them.
-# So do the audit log and answers pending a redact-or-keep choice (issue 8).
-from storage import audit as _audit  # noqa: E402, F401
-from storage import checkins as _checkins  # noqa: E402, F401
-from storage import privacy as _privacy  # noqa: E402, F401
+class InterventionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    NOT_DOING = "not_doing"
+    # Closed by /playbook forget-me: the owner asked to be forgotten (storage/privacy.py).
+    OWNER_LEFT = "owner_left"
+
+
+class CheckInStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class ResponseKind(StrEnum):
+    ON_TRACK = "on_track"
+    BLOCKED = "blocked"
+    DONE = "done"
+    NOT_DOING = "not_doing"
+    SNOOZE_DAY = "snooze_day"
+    SNOOZE_WEEK = "snooze_week"
+
+    @property
+    def closes(self) -> bool:
+        return self in (ResponseKind.DONE, ResponseKind.NOT_DOING)
+
+    @property
+    def snoozes(self) -> bool:
+        return self in (ResponseKind.SNOOZE_DAY, ResponseKind.SNOOZE_WEEK)
+
+
+class Intervention(Base):
+    """Something the team agreed to do about a problem, owned by one person."""
+
+    __tablename__ = "interventions"
+    __table_args__ = (
+        # A session's answers are turned into interventions once: item n of its list is one row.
+        UniqueConstraint("session_id", "source_item", name="uq_intervention_source"),
+        Index("ix_interventions_owner", "workspace_id", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    # The item number in the session's ``interventions`` list; None when added later (modal, button).
+    source_item: Mapped[int | None] = mapped_column(Integer)
+    what: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[str] = mapped_column(String(32))
+    # The owner's Slack time zone (users.info ``tz``), looked up once by the dispatcher; None until then.
+    owner_tz: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(32))
+    cadence: Mapped[str] = mapped_column(String(16))
+    first_due: Mapped[date] = mapped_column(Date)
+    # Monthly check-ins keep this day of the month (clamped to short months without drifting).
+    day_of_month: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=InterventionStatus.OPEN)
+    # The latest reported progress (a ResponseKind other than a snooze) and its reason, for summaries.
+    progress: Mapped[str | None] = mapped_column(String(16))
+    progress_reason: Mapped[str | None] = mapped_column(Text)
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+    session: Mapped[Session] = relationship(lazy="joined")
+
+
+class CheckIn(Base):
+    """One scheduled check-in message to an intervention's owner."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(
+        ForeignKey("interventions.id", ondelete="CASCADE"), index=True
+    )
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    # The nominal date in the cadence (before moving off weekends and bank holidays).
+    due_on: Mapped[date] = mapped_column(Date)
+    # When to send it: 10:00 in the owner's time zone on the first working day on or after ``due_on``.
+    due_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default=CheckInStatus.PENDING)
+    snoozed: Mapped[bool] = mapped_column(default=False)
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    retry_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    catch_up: Mapped[bool] = mapped_column(default=False)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    answered_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    intervention: Mapped[Intervention] = relationship(lazy="joined")
+
+
+class CheckInResponse(Base):
+    """What an owner said to a check-in (append-only)."""
+
+    __tablename__ = "checkin_responses"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), index=True)
+    intervention_id: Mapped[int] = mapped_column(
+        ForeignKey("interventions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PendingAnswer(Base):
+    """A typed answer that looked like personal data, waiting for ``keep`` or a redacted version."""
+
+    __tablename__ = "pending_answers"
+    __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_pending_answer"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    # The prompt it answers: if the session has moved on since, the pending answer is dropped.
+    prompt_key: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_workspace", "workspace_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No foreign key: the log outlives what it describes (a purged session, an uninstalled workspace).
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,62 +6,63 @@ still make sense) but removes the person: their user id becomes :data:`FORMER_PA
 what they typed (``raw_text``) is dropped, and their free-text answers are replaced by
 :data:`REMOVED_TEXT`. Structured answers (a cost, a yes/no, a score) stay: they say nothing about anyone.
 
-Other features that store user ids register an exporter and an eraser with :func:`register`, so both
-commands cover them too.
+Interventions and check-ins follow the same rule. Who a person was becomes the marker, and words they
+typed are removed, while the structured facts (an intervention's cadence and status, what kind of answer
+a check-in got) stay:
+
+* interventions they own get the marker as owner, their progress reason is removed, and an open one is
+  closed as ``owner_left`` with its waiting check-ins cancelled: there is nobody left to ask, and the
+  dispatcher must never post to the marker;
+* interventions they created get the marker as creator and their description (typed by them, like the
+  ``interventions.N.what`` answer, which the session eraser blanks) is removed;
+* their check-in responses keep the kind (on track, blocked…) but lose the reason and typed text;
+* session answers naming them as an intervention's owner (``interventions.N.owner``) name the marker,
+  and the mention typed for them is dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
-from storage import audit
-from storage.models import AnswerVersion, Base, Participant, Problem, Session, utcnow
+from storage.checkins import CheckInRepository
+from storage.models import (
+    FORMER_PARTICIPANT,
+    REMOVED_TEXT,
+    AnswerVersion,
+    AuditEntry,
+    CheckIn,
+    CheckInResponse,
+    Intervention,
+    InterventionStatus,
+    Participant,
+    PendingAnswer,
+    Problem,
+    Session,
+    utcnow,
+)
 
-FORMER_PARTICIPANT = "former-participant"
-REMOVED_TEXT = "[removed at the participant's request]"
+__all__ = [
+    "FORMER_PARTICIPANT",
+    "REMOVED_TEXT",
+    "ErasureReport",
+    "OwnerLeft",
+    "PendingAnswer",
+    "PendingAnswerRepository",
+    "PrivacyRepository",
+]
 
-# (orm, workspace_id, user_id) -> JSON-ready data about that person
-Exporter = Callable[[OrmSession, str, str], Any]
-# (orm, workspace_id, user_id) -> number of rows changed or deleted
-Eraser = Callable[[OrmSession, str, str], int]
 # (template_id, answer key) -> is the answer free text a person wrote?
 FreeTextTest = Callable[[str, str], bool]
 
-
-@dataclass(frozen=True)
-class _Extension:
-    export: Exporter
-    erase: Eraser
-
-
-_EXTENSIONS: dict[str, _Extension] = {}
-
-
-def register(name: str, export: Exporter, erase: Eraser) -> None:
-    """Include another feature's tables in ``my-data`` (under ``name``) and in ``forget-me``."""
-    _EXTENSIONS[name] = _Extension(export, erase)
-
-
-class PendingAnswer(Base):
-    """A typed answer that looked like personal data, waiting for ``keep`` or a redacted version."""
-
-    __tablename__ = "pending_answers"
-    __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_pending_answer"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
-    user_id: Mapped[str] = mapped_column(String(32))
-    # The prompt it answers: if the session has moved on since, the pending answer is dropped.
-    prompt_key: Mapped[str] = mapped_column(String(200))
-    text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+# The five-whys template's list of interventions and its owner step (flows/templates/five-whys.yaml).
+OWNER_ANSWER_PREFIX = "interventions."
+OWNER_ANSWER_SUFFIX = ".owner"
 
 
 class PendingAnswerRepository:
@@ -94,7 +95,18 @@ class PendingAnswerRepository:
 # --- export ----------------------------------------------------------------------------------------------
 
 
-def _when(value: datetime | None) -> str | None:
+@dataclass(frozen=True)
+class OwnerLeft:
+    """An intervention closed because its owner was forgotten: where to say so, and what it was."""
+
+    intervention_id: int
+    session_id: int
+    channel_id: str
+    thread_ts: str | None
+    what: str
+
+
+def _when(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
@@ -131,9 +143,9 @@ def export_person(orm: OrmSession, workspace_id: str, user_id: str, now: datetim
         )
     ).all()
     audit_entries = orm.scalars(
-        select(audit.AuditEntry)
-        .where(audit.AuditEntry.workspace_id == workspace_id, audit.AuditEntry.actor == user_id)
-        .order_by(audit.AuditEntry.created_at, audit.AuditEntry.id)
+        select(AuditEntry)
+        .where(AuditEntry.workspace_id == workspace_id, AuditEntry.actor == user_id)
+        .order_by(AuditEntry.created_at, AuditEntry.id)
     ).all()
     data: dict[str, Any] = {
         "about": "Everything Playbook bot stores about you in this workspace.",
@@ -185,8 +197,7 @@ def export_person(orm: OrmSession, workspace_id: str, user_id: str, now: datetim
             {"action": e.action, "detail": e.detail, "at": _when(e.created_at)} for e in audit_entries
         ],
     }
-    for name, extension in sorted(_EXTENSIONS.items()):
-        data[name] = extension.export(orm, workspace_id, user_id)
+    data["interventions"] = _export_checkins(orm, workspace_id, user_id)
     return data
 
 
@@ -274,13 +285,192 @@ def erase_person(
     ).all()
     report.pending = len(deleted)
     for entry in orm.scalars(
-        select(audit.AuditEntry).where(
-            audit.AuditEntry.workspace_id == workspace_id, audit.AuditEntry.actor == user_id
-        )
+        select(AuditEntry).where(AuditEntry.workspace_id == workspace_id, AuditEntry.actor == user_id)
     ).all():
         entry.actor = FORMER_PARTICIPANT
         report.audit_entries += 1
-    for name, extension in sorted(_EXTENSIONS.items()):
-        report.other[name] = extension.erase(orm, workspace_id, user_id)
+    report.other["interventions"] = _erase_checkins(orm, workspace_id, user_id)
     orm.flush()
     return report
+
+
+# --- interventions and check-ins --------------------------------------------------------------------
+
+
+def _owner_answers(orm: OrmSession, workspace_id: str, user_id: str) -> Sequence[AnswerVersion]:
+    """Every version of an ``interventions.N.owner`` answer that names ``user_id``."""
+    rows = orm.scalars(
+        select(AnswerVersion)
+        .join(Session, Session.id == AnswerVersion.session_id)
+        .where(
+            Session.workspace_id == workspace_id,
+            AnswerVersion.key.startswith(OWNER_ANSWER_PREFIX),
+            AnswerVersion.key.endswith(OWNER_ANSWER_SUFFIX),
+        )
+        .order_by(AnswerVersion.session_id, AnswerVersion.key, AnswerVersion.version)
+    ).all()
+    # The value is JSON: compared here rather than in SQL, where JSON equality differs by backend.
+    return [row for row in rows if row.value == user_id]
+
+
+def open_owned(orm: OrmSession, workspace_id: str, user_id: str) -> list[int]:
+    """The open interventions ``user_id`` owns (those forgetting them will close), by id."""
+    return list(
+        orm.scalars(
+            select(Intervention.id)
+            .where(
+                Intervention.workspace_id == workspace_id,
+                Intervention.owner_id == user_id,
+                Intervention.status == InterventionStatus.OPEN,
+            )
+            .order_by(Intervention.id)
+        )
+    )
+
+
+def owner_left(orm: OrmSession, workspace_id: str, intervention_ids: Sequence[int]) -> list[OwnerLeft]:
+    """Where to tell each session that these interventions lost their owner (read after erasure, so
+    ``what`` is already removed if the forgotten person wrote it)."""
+    found = orm.scalars(
+        select(Intervention)
+        .where(Intervention.workspace_id == workspace_id, Intervention.id.in_(list(intervention_ids)))
+        .order_by(Intervention.id)
+    ).all()
+    return [
+        OwnerLeft(
+            intervention_id=i.id,
+            session_id=i.session_id,
+            channel_id=i.session.channel_id,
+            thread_ts=None if i.session.is_dm else i.session.thread_ts,
+            what=i.what,
+        )
+        for i in found
+    ]
+
+
+def _export_checkins(orm: OrmSession, workspace_id: str, user_id: str) -> dict[str, Any]:
+    """The interventions ``user_id`` owns or created, the check-ins sent to them, their responses, and
+    the session answers that name them as an owner. Other people's ids are left out."""
+    interventions = orm.scalars(
+        select(Intervention)
+        .where(
+            Intervention.workspace_id == workspace_id,
+            or_(Intervention.owner_id == user_id, Intervention.created_by == user_id),
+        )
+        .order_by(Intervention.id)
+    ).all()
+    owned = [i.id for i in interventions if i.owner_id == user_id]
+    checkins = orm.scalars(
+        select(CheckIn)
+        .where(CheckIn.workspace_id == workspace_id, CheckIn.intervention_id.in_(owned))
+        .order_by(CheckIn.intervention_id, CheckIn.due_at, CheckIn.id)
+    ).all()
+    responses = orm.scalars(
+        select(CheckInResponse)
+        .join(Intervention, Intervention.id == CheckInResponse.intervention_id)
+        .where(Intervention.workspace_id == workspace_id, CheckInResponse.user_id == user_id)
+        .order_by(CheckInResponse.created_at, CheckInResponse.id)
+    ).all()
+    return {
+        "interventions": [
+            {
+                "intervention": i.id,
+                "session": i.session_id,
+                "what": i.what,
+                "you_own_it": i.owner_id == user_id,
+                "you_added_it": i.created_by == user_id,
+                "your_time_zone": i.owner_tz if i.owner_id == user_id else None,
+                "cadence": i.cadence,
+                "status": i.status,
+                "progress": i.progress if i.owner_id == user_id else None,
+                "progress_reason": i.progress_reason if i.owner_id == user_id else None,
+                "created_at": _when(i.created_at),
+                "closed_at": _when(i.closed_at),
+            }
+            for i in interventions
+        ],
+        "checkins_to_you": [
+            {
+                "intervention": c.intervention_id,
+                "due_on": _when(c.due_on),
+                "status": c.status,
+                "sent_at": _when(c.sent_at),
+                "answered_at": _when(c.answered_at),
+            }
+            for c in checkins
+        ],
+        "checkin_responses": [
+            {
+                "intervention": r.intervention_id,
+                "answer": r.kind,
+                "reason": r.reason,
+                "typed_text": r.raw_text,
+                "at": _when(r.created_at),
+            }
+            for r in responses
+        ],
+        "named_as_owner_in_answers": [
+            {"session": a.session_id, "question": a.key, "version": a.version}
+            for a in _owner_answers(orm, workspace_id, user_id)
+        ],
+    }
+
+
+def _erase_checkins(orm: OrmSession, workspace_id: str, user_id: str) -> int:
+    """Forget ``user_id`` in these tables (see the module docstring). Returns the rows changed."""
+    changed = 0
+    repository = CheckInRepository(orm)
+    for intervention in orm.scalars(
+        select(Intervention).where(
+            Intervention.workspace_id == workspace_id,
+            or_(Intervention.owner_id == user_id, Intervention.created_by == user_id),
+        )
+    ).all():
+        if intervention.created_by == user_id:
+            intervention.created_by = FORMER_PARTICIPANT
+            intervention.what = REMOVED_TEXT
+        if intervention.owner_id == user_id:
+            intervention.owner_id = FORMER_PARTICIPANT
+            intervention.owner_tz = None
+            if intervention.progress_reason is not None:
+                intervention.progress_reason = REMOVED_TEXT
+            if intervention.status == InterventionStatus.OPEN:
+                intervention.status = InterventionStatus.OWNER_LEFT
+                intervention.closed_at = utcnow()
+                intervention.escalated_at = None
+                repository.cancel_waiting(intervention.id)
+        changed += 1
+    for response in orm.scalars(
+        select(CheckInResponse)
+        .join(Intervention, Intervention.id == CheckInResponse.intervention_id)
+        .where(Intervention.workspace_id == workspace_id, CheckInResponse.user_id == user_id)
+    ).all():
+        response.user_id = FORMER_PARTICIPANT
+        response.reason = REMOVED_TEXT if response.reason is not None else None
+        response.raw_text = None
+        changed += 1
+    for answer in _owner_answers(orm, workspace_id, user_id):
+        answer.value = FORMER_PARTICIPANT
+        answer.raw_text = None  # the mention typed for them, ``<@U…>``
+        changed += 1
+    orm.flush()
+    return changed
+
+
+class PrivacyRepository:
+    """One person's data across every table: export, erasure, and the interventions erasure closes."""
+
+    def __init__(self, orm: OrmSession) -> None:
+        self._orm = orm
+
+    def export_person(self, workspace_id: str, user_id: str, now: datetime) -> dict[str, Any]:
+        return export_person(self._orm, workspace_id, user_id, now)
+
+    def erase_person(self, workspace_id: str, user_id: str, *, is_free_text: FreeTextTest) -> ErasureReport:
+        return erase_person(self._orm, workspace_id, user_id, is_free_text=is_free_text)
+
+    def open_owned(self, workspace_id: str, user_id: str) -> list[int]:
+        return open_owned(self._orm, workspace_id, user_id)
+
+    def owner_left(self, workspace_id: str, intervention_ids: Sequence[int]) -> list[OwnerLeft]:
+        return owner_left(self._orm, workspace_id, intervention_ids)

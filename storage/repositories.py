@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
@@ -25,6 +25,18 @@ from storage.models import (
     Workspace,
     utcnow,
 )
+from storage.settings import WorkspaceSettings, read_settings, write_settings
+
+
+def insert_ignoring_conflicts(orm: OrmSession, table: Any, values: dict[str, Any]) -> bool:
+    """``INSERT … ON CONFLICT DO NOTHING``; True if the row was inserted (False: it was there)."""
+    if orm.get_bind().dialect.name == "postgresql":
+        statement: Any = pg_insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing()
+    primary = next(iter(table.__table__.primary_key.columns))
+    # RETURNING, not rowcount: an ORM-executed INSERT reports rowcount -1 on psycopg.
+    return orm.execute(statement.returning(primary)).first() is not None
 
 
 class WorkspaceRepository:
@@ -35,12 +47,39 @@ class WorkspaceRepository:
         return self._orm.get(Workspace, workspace_id)
 
     def get_or_create(self, workspace_id: str, name: str | None = None) -> Workspace:
+        """The workspace's row, created if this is its first request. An upsert, so many first
+        requests at once (a new workspace trying the bot) all succeed instead of racing."""
         workspace = self._orm.get(Workspace, workspace_id)
         if workspace is None:
-            workspace = Workspace(id=workspace_id, name=name, settings={})
-            self._orm.add(workspace)
-            self._orm.flush()
+            insert_ignoring_conflicts(
+                self._orm,
+                Workspace,
+                {"id": workspace_id, "name": name, "settings": {}, "created_at": utcnow()},
+            )
+            workspace = self._orm.get(Workspace, workspace_id)
+            assert workspace is not None  # inserted now, or by a concurrent first request
         return workspace
+
+    def ids(self) -> list[str]:
+        return list(self._orm.scalars(select(Workspace.id).order_by(Workspace.id)))
+
+    def settings(self, workspace_id: str) -> WorkspaceSettings:
+        """The workspace's own settings (all unset for a workspace we have never seen)."""
+        workspace = self._orm.get(Workspace, workspace_id)
+        if workspace is None:
+            return WorkspaceSettings()
+        return read_settings(workspace.settings, workspace.leads_channel)
+
+    def change_settings(
+        self, workspace_id: str, **changes: Any
+    ) -> tuple[WorkspaceSettings, WorkspaceSettings]:
+        """Write some settings (``leads_channel=…``, ``nation=…``); returns (before, after)."""
+        workspace = self.get_or_create(workspace_id)
+        before = read_settings(workspace.settings, workspace.leads_channel)
+        after = before.model_copy(update=changes)
+        workspace.settings = write_settings(workspace.settings, after)
+        workspace.leads_channel = after.leads_channel
+        return before, after
 
 
 class ProblemRepository:
@@ -104,6 +143,61 @@ class SessionRepository:
         if for_update:
             query = query.with_for_update()
         return self._orm.scalar(query)
+
+    def on_problem(
+        self, workspace_id: str, problem_id: int, *, newest_first: bool = False, with_cancelled: bool = True
+    ) -> Sequence[Session]:
+        """Every session on one problem (oldest first, or most recently active first)."""
+        query = select(Session).where(Session.workspace_id == workspace_id, Session.problem_id == problem_id)
+        if not with_cancelled:
+            query = query.where(Session.status != SessionStatus.CANCELLED)
+        order = (Session.updated_at.desc(), Session.id.desc()) if newest_first else (Session.id,)
+        return self._orm.scalars(query.order_by(*order)).all()
+
+    def recently_completed(self, workspace_id: str, limit: int) -> Sequence[Session]:
+        return self._orm.scalars(
+            select(Session)
+            .where(Session.workspace_id == workspace_id, Session.status == SessionStatus.COMPLETED)
+            .order_by(Session.completed_at.desc(), Session.id.desc())
+            .limit(limit)
+        ).all()
+
+    def idle_candidates(self, quiet_since: datetime, limit: int) -> list[tuple[int, str, datetime]]:
+        """Active sessions untouched since ``quiet_since`` and not nudged in this quiet spell:
+        (id, workspace id, last activity), the quietest first."""
+        rows = self._orm.execute(
+            select(Session.id, Session.workspace_id, Session.updated_at)
+            .where(
+                Session.status == SessionStatus.ACTIVE,
+                Session.updated_at <= quiet_since,
+                or_(Session.idle_nudged_at.is_(None), Session.idle_nudged_at < Session.updated_at),
+            )
+            .order_by(Session.updated_at)
+            .limit(limit)
+        ).all()
+        return [(int(r[0]), str(r[1]), r[2]) for r in rows]
+
+    def claim_idle_nudge(self, session_id: int, now: datetime) -> tuple[str, str, str | None, bool] | None:
+        """Mark an idle session nudged, if it still is idle and un-nudged (so only one process nudges
+        it); returns (workspace id, channel, thread ts, is DM), or None if another got there first."""
+        table = cast(Table, Session.__table__)
+        won = (
+            self._orm.connection()
+            .execute(
+                update(table)
+                .where(
+                    table.c.id == session_id,
+                    table.c.status == SessionStatus.ACTIVE,
+                    or_(table.c.idle_nudged_at.is_(None), table.c.idle_nudged_at < table.c.updated_at),
+                )
+                .values(idle_nudged_at=now)
+                .returning(table.c.workspace_id, table.c.channel_id, table.c.thread_ts, table.c.is_dm)
+            )
+            .first()
+        )
+        if won is None:
+            return None
+        return str(won[0]), str(won[1]), won[2], bool(won[3])
 
     def for_user(self, workspace_id: str, user_id: str, limit: int = 20) -> Sequence[Session]:
         query = (
@@ -208,11 +302,14 @@ class EventRepository:
 
     def claim(self, event_id: str, workspace_id: str) -> bool:
         """Record ``event_id``; False if it was already recorded (a retried delivery)."""
-        dialect = self._orm.get_bind().dialect.name
         values = {"event_id": event_id, "workspace_id": workspace_id, "received_at": utcnow()}
-        if dialect == "postgresql":
-            statement: Any = pg_insert(ProcessedEvent).values(**values).on_conflict_do_nothing()
-        else:
-            statement = sqlite_insert(ProcessedEvent).values(**values).on_conflict_do_nothing()
-        # RETURNING, not rowcount: an ORM-executed INSERT reports rowcount -1 on psycopg.
-        return self._orm.execute(statement.returning(ProcessedEvent.event_id)).first() is not None
+        return insert_ignoring_conflicts(self._orm, ProcessedEvent, values)
+
+    def purge_before(self, cutoff: datetime) -> int:
+        """Forget event ids received before ``cutoff`` (Slack stops retrying long before)."""
+        deleted = self._orm.execute(
+            delete(ProcessedEvent)
+            .where(ProcessedEvent.received_at < cutoff)
+            .returning(ProcessedEvent.event_id)
+        ).all()
+        return len(deleted)

@@ -1,5 +1,5 @@
-"""Retention: each workspace keeps sessions for a set period (``Workspace.settings["retention_days"]``,
-two years unless changed); a daily job deletes sessions whose last activity is older than that.
+"""Retention: each workspace keeps sessions for a set period (its ``retention_days`` setting, two years
+unless changed); a daily job deletes sessions whose last activity is older than that.
 
 "Last activity" is ``updated_at``: a session completed, cancelled or abandoned (nobody has answered)
 before the cutoff goes, with its answers and participants (and, through their foreign keys, anything
@@ -17,24 +17,8 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session as OrmSession
 
 from storage.audit import SYSTEM, AuditRepository
-from storage.models import AnswerVersion, Participant, Problem, Session, Workspace
-from storage.privacy import PendingAnswer
-
-RETENTION_SETTING = "retention_days"
-DEFAULT_RETENTION_DAYS = 730
-MIN_RETENTION_DAYS = 30
-MAX_RETENTION_DAYS = 3650
-
-
-def retention_days(workspace: Workspace | None) -> int:
-    """The workspace's retention period in days (the default if unset or unreadable)."""
-    settings: dict[str, Any] = (workspace.settings or {}) if workspace is not None else {}
-    raw: Any = settings.get(RETENTION_SETTING)
-    try:
-        days = int(raw)
-    except (TypeError, ValueError):
-        return DEFAULT_RETENTION_DAYS
-    return min(max(days, MIN_RETENTION_DAYS), MAX_RETENTION_DAYS)
+from storage.models import AnswerVersion, Participant, PendingAnswer, Problem, Session, Workspace
+from storage.settings import read_settings
 
 
 @dataclass(frozen=True)
@@ -51,8 +35,12 @@ def _count(orm: OrmSession, statement: Any) -> int:
     return len(orm.execute(statement).all())
 
 
+def _retention_days(workspace: Workspace) -> int:
+    return read_settings(workspace.settings, workspace.leads_channel).effective_retention_days
+
+
 def purge_workspace(orm: OrmSession, workspace: Workspace, now: datetime) -> PurgeResult:
-    cutoff = now - timedelta(days=retention_days(workspace))
+    cutoff = now - timedelta(days=_retention_days(workspace))
     expired = select(Session.id).where(Session.workspace_id == workspace.id, Session.updated_at < cutoff)
     answers = _count(
         orm, delete(AnswerVersion).where(AnswerVersion.session_id.in_(expired)).returning(AnswerVersion.id)
@@ -92,7 +80,7 @@ def purge_expired(orm: OrmSession, now: datetime) -> list[PurgeResult]:
                 "retention.purge",
                 {
                     "cutoff": result.cutoff.isoformat(),
-                    "retention_days": retention_days(workspace),
+                    "retention_days": _retention_days(workspace),
                     "sessions": result.sessions,
                     "answers": result.answers,
                     "problems": result.problems,
@@ -101,3 +89,11 @@ def purge_expired(orm: OrmSession, now: datetime) -> list[PurgeResult]:
             )
         results.append(result)
     return results
+
+
+class RetentionRepository:
+    def __init__(self, orm: OrmSession) -> None:
+        self._orm = orm
+
+    def purge_expired(self, now: datetime) -> list[PurgeResult]:
+        return purge_expired(self._orm, now)

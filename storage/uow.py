@@ -1,4 +1,8 @@
-"""The unit of work: one database transaction per Slack request; it alone commits."""
+"""The unit of work: one database transaction per Slack request or scheduled job; it alone commits.
+
+Every repository is reached through it, and the ORM session stays private to it: code outside
+``storage/`` never writes SQL, and never commits half a change.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from types import TracebackType
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from storage.audit import AuditRepository
+from storage.checkins import CheckInRepository
+from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AnswerRepository,
     EventRepository,
@@ -14,6 +21,7 @@ from storage.repositories import (
     SessionRepository,
     WorkspaceRepository,
 )
+from storage.retention import RetentionRepository
 
 
 class UnitOfWork:
@@ -23,12 +31,17 @@ class UnitOfWork:
         self._factory = session_factory
 
     def __enter__(self) -> UnitOfWork:
-        self.orm = self._factory()
-        self.workspaces = WorkspaceRepository(self.orm)
-        self.problems = ProblemRepository(self.orm)
-        self.sessions = SessionRepository(self.orm)
-        self.answers = AnswerRepository(self.orm)
-        self.events = EventRepository(self.orm)
+        self._orm = orm = self._factory()
+        self.workspaces = WorkspaceRepository(orm)
+        self.problems = ProblemRepository(orm)
+        self.sessions = SessionRepository(orm)
+        self.answers = AnswerRepository(orm)
+        self.events = EventRepository(orm)
+        self.checkins = CheckInRepository(orm)
+        self.pending = PendingAnswerRepository(orm)
+        self.privacy = PrivacyRepository(orm)
+        self.audit = AuditRepository(orm)
+        self.retention = RetentionRepository(orm)
         return self
 
     def __exit__(
@@ -39,10 +52,19 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed and detaches objects without expiring them,
         # so values read inside the unit of work stay readable after it.
-        self.orm.close()
+        self._orm.close()
+
+    @property
+    def orm(self) -> OrmSession:
+        """TRANSITIONAL: features not yet moved to repositories still reach the session here."""
+        return self._orm
+
+    def flush(self) -> None:
+        """Send pending changes (ids for new rows) without committing."""
+        self._orm.flush()
 
     def commit(self) -> None:
-        self.orm.commit()
+        self._orm.commit()
 
     def rollback(self) -> None:
-        self.orm.rollback()
+        self._orm.rollback()

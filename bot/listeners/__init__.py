@@ -1,23 +1,25 @@
-"""Listeners grouped by surface; :func:`register_listeners` wires them all."""
+"""Listeners grouped by surface; :func:`register_listeners` wires them all.
+
+Each listener turns a Slack request into a typed call to a service (``bot/services/``) and hands what
+the service returns to :mod:`bot.delivery`. Bolt runs the first listener whose matchers pass, so the
+order below matters only where two listeners share an event type.
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot import errors
-from bot.listeners import actions, checkins, classification, commands, edit, home, journey, messages, privacy
+from bot.listeners import actions, checkins, commands, home, messages, modals, privacy
 
 
 def register_listeners(app: App) -> None:
-    # First: its matchers take only check-in replies and `/playbook intervene|nation` (first match wins).
+    # First: its command matcher takes only `/playbook intervene|nation` (first match wins).
     checkins.register(app)
     commands.register(app)
-    # Before messages: typed `edit` and `start <template>` in a thread (their matchers take only those).
-    edit.register(app)
-    journey.register(app)
     messages.register(app)
     actions.register(app)
-    classification.register(app)
+    modals.register(app)
     home.register(app)
     privacy.register(app)
     errors.register(app)

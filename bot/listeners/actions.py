@@ -1,57 +1,60 @@
-"""Buttons: each one is a shortcut for typing its reply in the thread."""
+"""Buttons and menus in session messages: each is a shortcut for typing its reply in the thread."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks, conversation
+from bot import delivery
+from bot.codec import AnswerValue, decode, session_of_button
 from bot.deps import Deps
-from bot.errors import PlaybookError
-from bot.ids import ActionId, matching
+from bot.ids import ActionId, ClassificationActionId, EditActionId, matching
+from bot.request import Caller
+from bot.services import classification, conversation, edit
 
 
 def handle_answer_button(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    deps: Deps = context["deps"]
-    try:
-        value = json.loads(action.get("value") or "{}")
-        session_id = int(value["s"])
-        key = str(value["k"])
-        reply_text = str(value["r"])
-    except (ValueError, KeyError, TypeError):
+    value = decode(AnswerValue, action.get("value"))
+    if value is None:
         ack()
         return
-    team_id = str((body.get("team") or {}).get("id") or "")
-    user_id = str((body.get("user") or {}).get("id") or "")
-    channel_id = str((body.get("channel") or {}).get("id") or "")
-    member = conversation.channel_member_check(client, channel_id, user_id) if channel_id else None
-    reply = conversation.Reply(team_id, user_id, reply_text, expected_key=key, channel_member=member)
-    with deps.uow() as uow:
-        session = conversation.load_session(uow, team_id, session_id)
-        conversation.ensure_same_place(session, channel_id, user_id)
-        result = conversation.apply(deps, uow, session, reply)
-        uow.commit()
+    shown = conversation.on_button(
+        context["deps"], client, context["caller"], value, body.get("message") or {}
+    )
     ack()
-    if result.notice and result.outcome is None:
-        raise PlaybookError(result.notice)
-    message = body.get("message") or {}
-    channel = (body.get("channel") or {}).get("id")
-    if result.outcome is not None and not result.outcome.rejected and channel and message.get("ts"):
-        client.chat_update(
-            channel=channel,
-            ts=message["ts"],
-            text=str(message.get("text") or f"Answered: {reply_text}"),
-            blocks=blocks.replace_actions(
-                message.get("blocks") or [], blocks.answered_context(user_id, reply_text)
-            ),
-        )
-    conversation.deliver_committed(deps, client, result, team_id)
+    delivery.deliver(client, shown)
+
+
+def handle_classification_menu(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    value = decode(AnswerValue, (action.get("selected_option") or {}).get("value"))
+    if value is None:
+        ack()
+        return
+    shown = classification.choose(
+        context["deps"], client, context["caller"], value, body.get("message") or {}
+    )
+    ack()
+    delivery.deliver(client, shown)
+
+
+def handle_edit_button(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    deps: Deps = context["deps"]
+    caller: Caller = context["caller"]
+    session_id = session_of_button(action.get("value"))
+    if session_id is None:
+        return
+    delivery.deliver(client, edit.open_modal(deps, caller, session_id))
 
 
 def register(app: App) -> None:
     app.action(matching(ActionId.ANSWER))(handle_answer_button)
+    app.action(ClassificationActionId.SCOPE)(handle_classification_menu)
+    app.action(ClassificationActionId.CATEGORY)(handle_classification_menu)
+    app.action(EditActionId.OPEN)(handle_edit_button)

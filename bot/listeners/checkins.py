@@ -35,18 +35,20 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import blocks, checkins
+from bot import checkins
+from bot.delivery import Shown
 from bot.deps import Deps
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.ids import CheckInActionId, CheckInBlockId, CheckInCallbackId
-from bot.listeners.commands import COMMAND
 from bot.mrkdwn import escape, mention, unescape
 from bot.roles import can_steer, is_lead, is_participant, lead_ids
+from bot.views import common as blocks
 from flows import parsing
 from flows.calendar import Cadence, Nation, local_today
 from flows.i18n import t
-from storage.checkins import CheckIn, CheckInRepository, ResponseKind, workspace_nation
+from storage.checkins import CheckIn, CheckInRepository, ResponseKind
 from storage.models import SessionStatus
+from storage.settings import read_settings
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.checkins")
@@ -108,6 +110,17 @@ def is_checkin_reply(body: dict[str, Any], event: dict[str, Any], context: BoltC
     team_id = str(body.get("team_id") or event.get("team") or "")
     with deps.uow() as uow:
         return _checkin_for_message(uow, team_id, event) is not None
+
+
+def answer_in_dm(
+    deps: Deps, client: WebClient, caller: Any, event: dict[str, Any], text: str
+) -> Shown | None:
+    """A DM message that answers one of the person's check-ins (None: it isn't one)."""
+    body = {"team_id": caller.team_id, "event_id": caller.event_id}
+    if not is_checkin_reply(body, event, {"deps": deps}):  # type: ignore[arg-type]
+        return None
+    handle_checkin_reply(body, event, client, {"deps": deps})  # type: ignore[arg-type]
+    return Shown()
 
 
 def handle_checkin_reply(
@@ -444,7 +457,7 @@ def handle_command(ack: Ack, command: dict[str, Any], client: WebClient, context
 def _nation(deps: Deps, team_id: str, user_id: str, wanted: str) -> str:
     with deps.uow() as uow:
         workspace = uow.workspaces.get_or_create(team_id)
-        current = workspace_nation(workspace, checkins.DEFAULT_NATION)
+        current = read_settings(workspace.settings, workspace.leads_channel).nation or checkins.DEFAULT_NATION
         if not wanted:
             return t("nation_usage", nation=t(f"nation_{current}"))
         nation = _NATION_ALIASES.get(re.sub(r"\s+", " ", wanted))
@@ -458,8 +471,7 @@ def _nation(deps: Deps, team_id: str, user_id: str, wanted: str) -> str:
 
 
 def register(app: App) -> None:
-    app.command(COMMAND, matchers=[is_checkin_command])(handle_command)
-    app.event("message", matchers=[is_checkin_reply])(handle_checkin_reply)
+    app.command("/playbook", matchers=[is_checkin_command])(handle_command)
     app.action(_RESPOND)(handle_checkin_button)
     app.action(CheckInActionId.ADD_INTERVENTION.value)(handle_add_button)
     app.view(CheckInCallbackId.REASON.value)(handle_reason_submission)

@@ -31,13 +31,15 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 from sqlalchemy import func, select
 
-from bot import blocks, conversation, roles
+from bot import delivery, roles
 from bot.checkins import human_date
 from bot.deps import Deps
-from bot.errors import NotAllowed
 from bot.ids import ActionId
-from bot.leads import latest_answers, local_time
 from bot.mrkdwn import escape
+from bot.services import conversation
+from bot.services.leads import latest_answers
+from bot.services.workspace import local_time, settings_for
+from bot.views import common as blocks
 from bot.views.leads import classification_line, mention
 from flows import engine
 from flows.i18n import t
@@ -273,7 +275,10 @@ def leads_recent_summaries(context: HomeContext) -> list[Block]:
                 title=escape(_template_title(session.template_id, locale)),
                 problem=escape(blocks.clip(problem_text, 200)),
                 classification=f" · {classification_line(view, locale)}" if view is not None else "",
-                when=local_time(context.deps, session.completed_at or session.updated_at),
+                when=local_time(
+                    settings_for(context.deps, context.uow, context.team_id),
+                    session.completed_at or session.updated_at,
+                ),
             )
         )
     return out + _section("\n".join(lines))
@@ -373,38 +378,16 @@ def handle_resume(
 ) -> None:
     """Resume from Home: a paused session carries on; an active one gets its question posted again."""
     deps: Deps = context["deps"]
-    team_id = str((body.get("team") or {}).get("id") or "")
-    user_id = str((body.get("user") or {}).get("id") or "")
+    caller = context["caller"]
     try:
         session_id = int(action.get("value") or "")
     except ValueError:
         ack()
         return
-    result = None
-    prompt = None
-    with deps.uow() as uow:
-        session = conversation.load_session(uow, team_id, session_id)
-        if not roles.is_participant(session, user_id):
-            raise NotAllowed(t("only_participants", session.locale))
-        place = conversation.Place.of(session)
-        if session.status == SessionStatus.PAUSED:
-            result = conversation.apply(deps, uow, session, conversation.Reply(team_id, user_id, "resume"))
-            uow.commit()
-        elif session.status == SessionStatus.ACTIVE:
-            template = get_template(session.template_id)
-            answers = latest_answers(uow, session.id)
-            prompt = engine.current_prompt(template, answers, session.locale, escape)
+    shown = conversation.show_current(deps, client, caller, session_id)
     ack()
-    if result is not None:
-        conversation.deliver(client, result)
-        prompt = result.outcome.next_prompt if result.outcome else None
-    elif prompt is not None:
-        conversation.post(
-            client, place, blocks.prompt_fallback_text(prompt), blocks.prompt_blocks(prompt, session_id)
-        )
-    if result is not None or prompt is not None:
-        conversation.mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
-    publish_home(deps, client, team_id, user_id)
+    delivery.deliver(client, shown)
+    publish_home(deps, client, caller.team_id, caller.user_id)
 
 
 def register(app: App) -> None:

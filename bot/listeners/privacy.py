@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -22,23 +21,21 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
-from bot import blocks, roles
+from bot import roles
 from bot.deps import Deps
 from bot.errors import NotAllowed
+from bot.ids import PrivacyActionId
 from bot.mrkdwn import escape
+from bot.views import common as blocks
 from flows.i18n import t
 from flows.schema import Repeat, Step, StepKind, TemplateNotFound, get_template
-from storage import checkins_privacy, privacy, retention
-from storage.audit import record
+from storage import privacy
+from storage import settings as workspace_settings
 
 log = logging.getLogger("playbook.privacy")
 
 SUBCOMMANDS = frozenset({"forget-me", "my-data", "retention"})
 CONFIRM = "confirm"
-
-
-class PrivacyActionId(StrEnum):
-    FORGET_ME = "privacy.forget_me"
 
 
 def is_free_text(template_id: str, key: str) -> bool:
@@ -85,13 +82,12 @@ def forget(deps: Deps, client: WebClient, team_id: str, user_id: str) -> str:
     """Erase the caller (see storage/privacy.py); then tell each session thread whose intervention
     lost its owner that its check-ins have stopped."""
     with deps.uow() as uow:
-        closing = checkins_privacy.open_owned(uow.orm, team_id, user_id)
-        report = privacy.erase_person(uow.orm, team_id, user_id, is_free_text=is_free_text)
+        closing = uow.privacy.open_owned(team_id, user_id)
+        report = uow.privacy.erase_person(team_id, user_id, is_free_text=is_free_text)
         if not report.erased_anything:
             return t("forget_me_nothing")
-        left = checkins_privacy.owner_left(uow.orm, team_id, closing)
-        record(
-            uow,
+        left = uow.privacy.owner_left(team_id, closing)
+        uow.audit.add(
             team_id,
             privacy.FORMER_PARTICIPANT,
             "privacy.forget_me",
@@ -111,7 +107,7 @@ def forget(deps: Deps, client: WebClient, team_id: str, user_id: str) -> str:
     )
 
 
-def _tell_owner_left(client: WebClient, intervention: checkins_privacy.OwnerLeft) -> None:
+def _tell_owner_left(client: WebClient, intervention: privacy.OwnerLeft) -> None:
     """After the erasure is committed: a failed post is logged, never undoes it."""
     text = t("intervention_owner_left", what=escape(blocks.clip(intervention.what, 500)))
     try:
@@ -149,8 +145,8 @@ def handle_forget_me_button(ack: Ack, body: dict[str, Any], client: WebClient, c
 def send_my_data(deps: Deps, client: WebClient, team_id: str, user_id: str) -> str:
     now = deps.clock.now()
     with deps.uow() as uow:
-        data = privacy.export_person(uow.orm, team_id, user_id, now)
-        record(uow, team_id, user_id, "privacy.my_data", {"answers": len(data["answers"])}, at=now)
+        data = uow.privacy.export_person(team_id, user_id, now)
+        uow.audit.add(team_id, user_id, "privacy.my_data", {"answers": len(data["answers"])}, at=now)
         uow.commit()
     opened = client.conversations_open(users=user_id)
     client.files_upload_v2(
@@ -164,10 +160,13 @@ def send_my_data(deps: Deps, client: WebClient, team_id: str, user_id: str) -> s
 
 
 def _retention(deps: Deps, client: WebClient, team_id: str, user_id: str, rest: str) -> str:
-    limits: dict[str, Any] = {"min": retention.MIN_RETENTION_DAYS, "max": retention.MAX_RETENTION_DAYS}
+    limits: dict[str, Any] = {
+        "min": workspace_settings.MIN_RETENTION_DAYS,
+        "max": workspace_settings.MAX_RETENTION_DAYS,
+    }
     with deps.uow() as uow:
         workspace = uow.workspaces.get_or_create(team_id)
-        before = retention.retention_days(workspace)
+        before = uow.workspaces.settings(team_id).effective_retention_days
         if not rest:
             return t("retention_show", days=before, **limits)
         if not rest.isdigit() or not limits["min"] <= int(rest) <= limits["max"]:
@@ -176,9 +175,8 @@ def _retention(deps: Deps, client: WebClient, team_id: str, user_id: str, rest: 
             log.warning("refused retention change by %s in %s", user_id, team_id)
             raise NotAllowed(t("retention_not_allowed"))
         days = int(rest)
-        workspace.settings = {**(workspace.settings or {}), retention.RETENTION_SETTING: days}
-        record(
-            uow,
+        uow.workspaces.change_settings(team_id, retention_days=days)
+        uow.audit.add(
             team_id,
             user_id,
             "settings.retention",

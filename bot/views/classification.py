@@ -6,9 +6,6 @@ menus are shortcuts for typing, like every other button. Pure: the prompt in, bl
 
 from __future__ import annotations
 
-import json
-from enum import StrEnum
-
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -19,24 +16,11 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.codec import answer_value
+from bot.ids import ClassificationActionId, ClassificationBlockId
 from bot.mrkdwn import mention
 from flows.classification import CATEGORIES, SCOPES
 from flows.i18n import t
-
-
-class ClassificationActionId(StrEnum):
-    SCOPE = "classification.scope"
-    CATEGORY = "classification.category"
-
-
-class ClassificationBlockId(StrEnum):
-    MENUS = "classification.menus"
-    DECISION = "classification.decision"
-
-
-def option_value(session_id: int, key: str, reply: str) -> str:
-    """The same ``{"s", "k", "r"}`` shape as a prompt button's value (at most 150 characters)."""
-    return json.dumps({"s": session_id, "k": key, "r": reply}, separators=(",", ":"))
 
 
 def menus(session_id: int, key: str, locale: str = "en") -> list[Block]:
@@ -44,7 +28,7 @@ def menus(session_id: int, key: str, locale: str = "en") -> list[Block]:
         action_id=ClassificationActionId.SCOPE,
         placeholder=PlainTextObject(text=t("classification_change_scope", locale)),
         options=[
-            Option(text=PlainTextObject(text=s), value=option_value(session_id, key, f"scope {s}"))
+            Option(text=PlainTextObject(text=s), value=answer_value(session_id, key, f"scope {s}"))
             for s in SCOPES
         ],
     )
@@ -52,7 +36,7 @@ def menus(session_id: int, key: str, locale: str = "en") -> list[Block]:
         action_id=ClassificationActionId.CATEGORY,
         placeholder=PlainTextObject(text=t("classification_change_category", locale)),
         options=[
-            Option(text=PlainTextObject(text=c), value=option_value(session_id, key, f"category {c}"))
+            Option(text=PlainTextObject(text=c), value=answer_value(session_id, key, f"category {c}"))
             for c in CATEGORIES
         ],
     )
@@ -70,3 +54,6 @@ def decision_context(scope: str, category: str, status: str, who: str, locale: s
         who=mention(who, locale),
     )
     return ContextBlock(block_id=ClassificationBlockId.DECISION, elements=[MarkdownTextObject(text=text)])
+
+
+__all__ = ["ClassificationActionId", "ClassificationBlockId", "decision_context", "menus"]

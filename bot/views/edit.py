@@ -21,9 +21,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks import clip, sections
 from bot.ids import EditActionId, EditBlockId, EditCallbackId, answer_key_of_block, edit_answer_block
 from bot.mrkdwn import escape
+from bot.views.common import clip, sections
 from flows.editing import Editable
 from flows.i18n import t
 

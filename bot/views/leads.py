@@ -18,8 +18,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import mrkdwn
-from bot.blocks import HEADER_LIMIT, MESSAGE_BLOCK_LIMIT, add_intervention_actions, clip, sections
 from bot.mrkdwn import escape
+from bot.views.common import HEADER_LIMIT, MESSAGE_BLOCK_LIMIT, clip, sections
+from bot.views.summary import add_intervention_actions
 from flows.costs import format_pounds
 from flows.i18n import t
 from flows.leads_summary import ClassificationView, InterventionView, LeadsSummary

@@ -19,8 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import MetaData, select
 
-from bot.ids import ActionId, CheckInActionId, CheckInCallbackId, EditActionId, EditCallbackId
-from bot.listeners.privacy import PrivacyActionId
+from bot.ids import (
+    ActionId,
+    CheckInActionId,
+    CheckInCallbackId,
+    EditActionId,
+    EditCallbackId,
+    PrivacyActionId,
+)
 from bot.localslack.requests import FORM, JSON
 from bot.views.classification import ClassificationActionId
 from bot.web import MAX_BODY_BYTES

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import checkins
-from bot.leads import latest_answers
+from bot.services.leads import latest_answers
 from storage.models import Session, SessionStatus, Workspace
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
 from tests.bot.test_classification_e2e import finish, reach_classification

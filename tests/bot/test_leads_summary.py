@@ -10,7 +10,7 @@ import pytest
 from slack_sdk.models.blocks import SectionBlock
 
 import flows.schema
-from bot.blocks import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT, sections
+from bot.views.common import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT, sections
 from bot.views.leads import split_for_leads
 from flows.schema import Template
 from storage.models import Problem, Session, SessionStatus, Workspace

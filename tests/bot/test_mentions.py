@@ -8,10 +8,10 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.blocks import summary_blocks
 from bot.mrkdwn import mention
 from bot.views.classification import decision_context
 from bot.views.leads import mention as leads_mention
+from bot.views.summary import summary_blocks
 from flows.summary import SessionSummary, SummaryItem, SummarySection
 from storage.privacy import FORMER_PARTICIPANT
 from tests.bot.conftest import CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bot.listeners.privacy import PrivacyActionId
+from bot.ids import PrivacyActionId
 from bot.scheduler import purge_expired_data
 from storage.audit import AuditEntry
 from storage.models import AnswerVersion, Participant, Problem, Session, Workspace

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.conversation import to_engine_answers
+from bot.services.conversation import to_engine_answers
 from flows import engine
 from flows.schema import get_template, load_templates
 from storage.models import Problem, Session, SessionStatus

@@ -17,9 +17,16 @@ from typing import Any
 import pytest
 from sqlalchemy import MetaData, select
 
-from bot.ids import ActionId, CheckInActionId, CheckInBlockId, CheckInCallbackId, EditActionId, EditCallbackId
+from bot.ids import (
+    ActionId,
+    CheckInActionId,
+    CheckInBlockId,
+    CheckInCallbackId,
+    EditActionId,
+    EditCallbackId,
+    PrivacyActionId,
+)
 from bot.ids import indexed as numbered
-from bot.listeners.privacy import PrivacyActionId
 from bot.views.classification import ClassificationActionId
 from storage.checkins import CheckIn, Intervention
 from storage.db import make_engine

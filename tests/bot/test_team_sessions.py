@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.blocks import MESSAGE_BLOCK_LIMIT
+from bot.views.common import MESSAGE_BLOCK_LIMIT
 from storage.models import AnswerVersion, Participant, Session, SessionStatus
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness, rendered
 

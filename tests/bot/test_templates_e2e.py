@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.blocks import MESSAGE_BLOCK_LIMIT
-from bot.conversation import to_engine_answers
+from bot.services.conversation import to_engine_answers
+from bot.views.common import MESSAGE_BLOCK_LIMIT
 from flows import engine
 from flows.schema import StepKind, get_template
 from storage.models import AnswerVersion, Session, SessionStatus

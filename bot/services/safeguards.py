@@ -31,11 +31,10 @@ from bot.deps import Deps
 from bot.mrkdwn import escape
 from bot.ratelimit import Verdict, limiter_for
 from flows import engine, pii
-from flows.engine import Answer
+from flows.engine import Position
 from flows.i18n import t
 from flows.schema import Template
 from storage.models import Session
-from storage.privacy import PendingAnswerRepository
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.safeguards")
@@ -51,12 +50,15 @@ class Screened:
     message: str | None = None
 
 
+def looks_personal(statement: str | None) -> bool:
+    return pii.looks_personal(statement or "")
+
+
 def screen(
     deps: Deps,
     uow: UnitOfWork,
     session: Session,
-    template: Template,
-    answers: Mapping[str, Answer],
+    position: Position | None,
     *,
     team_id: str,
     user_id: str,
@@ -75,8 +77,7 @@ def screen(
         return Screened(None, t("rate_limited", locale, limit=deps.settings.playbook_answers_per_minute))
     if not typed:
         return Screened(text)
-    position = engine.walk(template, answers).current
-    held = PendingAnswerRepository(uow.orm)
+    held = uow.pending
     pending = held.get(session.id, user_id)
     if pending is not None:
         held.discard(pending)
@@ -91,12 +92,8 @@ def screen(
     if not findings:
         return Screened(text)
     held.put(session.id, user_id, position.key, text, now)
-    what = " and ".join(pii.LABELS[kind] for kind in pii.kinds(findings))
-    return Screened(None, t("pii_found", locale, what=what, redacted=escape(pii.redact(text))))
-
-
-def _found(findings: tuple[pii.Finding, ...]) -> str:
-    return " and ".join(pii.LABELS[kind] for kind in pii.kinds(findings))
+    what = pii.describe(findings, locale)
+    return Screened(None, t("pii_found", locale, what=what, redacted=escape(pii.redact(text, locale))))
 
 
 def hold_statement(
@@ -109,9 +106,12 @@ def hold_statement(
     position = engine.walk(template, {}).current
     if not findings or position is None:
         return None
-    PendingAnswerRepository(uow.orm).put(session.id, user_id, position.key, statement, now)
+    uow.pending.put(session.id, user_id, position.key, statement, now)
     return t(
-        "pii_found_statement", session.locale, what=_found(findings), redacted=escape(pii.redact(statement))
+        "pii_found_statement",
+        session.locale,
+        what=pii.describe(findings, session.locale),
+        redacted=escape(pii.redact(statement, session.locale)),
     )
 
 
@@ -121,5 +121,10 @@ def edit_errors(texts: Mapping[str, str], changed: Iterable[str], locale: str) -
     for key in changed:
         findings = pii.find_personal_data(texts.get(key, ""))
         if findings:
-            errors[key] = t("pii_found_edit", locale, what=_found(findings), redacted=pii.redact(texts[key]))
+            errors[key] = t(
+                "pii_found_edit",
+                locale,
+                what=pii.describe(findings, locale),
+                redacted=pii.redact(texts[key], locale),
+            )
     return errors

@@ -1,0 +1,56 @@
+"""What the bot asks Slack (reads only): channel membership, whether someone is a workspace admin,
+a person's time zone, a message's permalink.
+
+Services call these before or after a database transaction, never while one is open: a slow Slack
+must not hold a row lock or SQLite's writer lock.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger("playbook.directory")
+
+
+class Directory:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def in_channel(self, channel_id: str, user_id: str) -> bool:
+        """Whether ``user_id`` is a member of ``channel_id`` (``conversations.members``, every page).
+        A failing call raises: an event is then not acknowledged and Slack retries it."""
+        cursor = None
+        while True:
+            page = self.client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
+            if user_id in (page.get("members") or []):
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+
+    def is_workspace_admin(self, user_id: str) -> bool:
+        """A Slack workspace admin or owner (``users.info``; needs ``users:read``). A failed lookup is
+        a no."""
+        try:
+            user = self.client.users_info(user=user_id).get("user") or {}
+        except SlackApiError as error:
+            log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+            return False
+        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+    def timezone(self, user_id: str) -> str | None:
+        """The person's IANA time zone (``users.info`` ``tz``); None if Slack doesn't say. A transport
+        failure raises (the caller decides whether to try again later)."""
+        info = self.client.users_info(user=user_id)
+        return str((info.get("user") or {}).get("tz") or "") or None
+
+    def permalink(self, channel_id: str, message_ts: str) -> str | None:
+        try:
+            link = self.client.chat_getPermalink(channel=channel_id, message_ts=message_ts).get("permalink")
+        except SlackApiError as error:
+            log.warning("no permalink for %s/%s: %s", channel_id, message_ts, error.response.get("error"))
+            return None
+        return str(link) if link else None

@@ -1,0 +1,626 @@
+"""Running a session: starting it, applying each reply (typed or clicked), pausing and resuming.
+
+One unit of work per reply: load the session, derive its position once, apply the reply through the
+flow engine, store the answer, commit; then what comes next (a notice, the next question, or the
+completion and summary) is returned to be posted. Nothing is posted before the commit, and Slack is
+never called while the transaction is open: whether someone new is in the channel is asked first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+
+from bot import delivery
+from bot.codec import AnswerValue
+from bot.delivery import Outgoing, Post, Shown, Update
+from bot.deps import Deps
+from bot.directory import Directory
+from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
+from bot.mrkdwn import mention
+from bot.request import Caller
+from bot.services import checkins, leads, safeguards
+from bot.services.workspace import EffectiveSettings, local_time, reply_context, settings_for
+from bot.views.common import notice_blocks, split_messages
+from bot.views.prompt import (
+    answered_context,
+    answered_fallback,
+    prompt_blocks,
+    prompt_fallback_text,
+    replace_actions,
+)
+from bot.views.summary import summary_blocks
+from flows import engine, policy, team
+from flows.engine import Answer, Outcome, Prompt, ReplyContext
+from flows.i18n import t
+from flows.schema import Template, get_template
+from flows.summary import build_summary
+from storage.models import AnswerVersion, Role, Session, SessionStatus
+from storage.uow import UnitOfWork
+
+log = logging.getLogger("playbook.conversation")
+
+RESUME_WORDS = frozenset({"resume", "continue", "carry on"})
+NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+
+
+def to_engine_answers(rows: Mapping[str, AnswerVersion]) -> dict[str, Answer]:
+    return {key: Answer(row.value, row.skipped, row.author_id) for key, row in rows.items()}
+
+
+def people_of(session: Session) -> policy.SessionPeople:
+    return policy.SessionPeople(
+        facilitator_id=session.facilitator_id,
+        facilitators=frozenset(p.user_id for p in session.participants if p.role == Role.FACILITATOR),
+        participants=frozenset(p.user_id for p in session.participants),
+        is_dm=session.is_dm,
+    )
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a session's messages go."""
+
+    channel: str
+    thread_ts: str | None
+
+    @classmethod
+    def of(cls, session: Session) -> Place:
+        return cls(session.channel_id, None if session.is_dm else session.thread_ts)
+
+    def post(self, text: str, blocks: list[Block] | None = None, *, best_effort: bool = False) -> Post:
+        return delivery.post(self.channel, text, blocks, thread_ts=self.thread_ts, best_effort=best_effort)
+
+
+def load_session(uow: UnitOfWork, team_id: str, session_id: int, *, for_update: bool = True) -> Session:
+    session = uow.sessions.get(team_id, session_id, for_update=for_update)
+    if session is None:
+        log.warning("refused: session %s is not in workspace %s", session_id, team_id)
+        raise SessionNotFound(t("unknown_session", session=session_id))
+    return session
+
+
+def next_prompt_for(
+    session: Session, template: Template, answers: Mapping[str, Answer], user_id: str, ctx: ReplyContext
+) -> Prompt | None:
+    """The next question: in a team thread with a collaborative list open, what ``user_id`` is asked
+    (their own item, or the invitation to add one; see flows/team.py), else the session's next one."""
+    if not session.is_dm:
+        return team.prompt_for(template, answers, user_id, session.facilitator_id, ctx)
+    return engine.current_prompt(template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values())
+
+
+def summary_for(
+    session: Session,
+    template: Template,
+    answers: Mapping[str, Answer],
+    now: datetime,
+    ctx: ReplyContext,
+    settings: EffectiveSettings,
+) -> list[Block]:
+    summary = build_summary(template, answers, session.locale, context=ctx)
+    return summary_blocks(
+        summary,
+        session_id=session.id,
+        facilitator=session.facilitator_id,
+        when=local_time(settings, now),
+        locale=session.locale,
+    )
+
+
+def mark_prompted(deps: Deps, team_id: str, session_id: int, key: str | None) -> None:
+    with deps.uow() as uow:
+        uow.sessions.set_last_prompted(team_id, session_id, key)
+        uow.commit()
+
+
+def _forget_prompt_on_failure(deps: Deps, team_id: str, session_id: int) -> Any:
+    """If posting fails after a reply was committed with its prompt recorded as posted, clear the
+    record (an event is then retried by Slack, and the retry posts the prompt)."""
+    return lambda: mark_prompted(deps, team_id, session_id, None)
+
+
+# --- starting ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    session_id: int
+    template: Template
+    place: Place
+
+
+def start_session(
+    deps: Deps,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    in_dm: bool,
+    template_id: str,
+    problem_statement: str | None,
+    problem_id: int | None = None,
+) -> Started:
+    """Create the session (anchor message first in a channel, since its ts names the thread), commit,
+    then post the introduction and the first question. With ``problem_id`` the session joins that
+    problem and its statement answers the template's problem question."""
+    template = get_template(template_id)
+    if problem_id is not None:
+        problem_statement = problem_statement_of(deps, team_id, problem_id)
+    # A typed statement that looks like personal data is held for keep-or-redact (services/safeguards.py).
+    held = problem_statement if problem_id is None and safeguards.looks_personal(problem_statement) else None
+    if held is not None:
+        problem_statement = None
+    locale = "en"
+    if in_dm:
+        channel = delivery.open_dm(client, user_id)
+        thread_ts: str | None = None
+    else:
+        channel = channel_id
+        anchor_text = t(
+            "anchor", locale, title=template.title.get(locale), session="…", facilitator=mention(user_id)
+        )
+        try:
+            [anchor_ts] = delivery.send(client, [Post(channel=channel, text=anchor_text)])
+        except SlackApiError as error:
+            if error.response.get("error") in NOT_THERE:
+                raise BotNotInChannel(t("bot_not_in_channel", locale)) from error
+            raise
+        thread_ts = anchor_ts
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        uow.workspaces.get_or_create(team_id)
+        session = uow.sessions.add(
+            Session(
+                workspace_id=team_id,
+                template_id=template.id,
+                status=SessionStatus.ACTIVE,
+                facilitator_id=user_id,
+                channel_id=channel,
+                thread_ts=thread_ts,
+                is_dm=in_dm,
+                locale=locale,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        uow.sessions.add_participant(session, user_id, Role.FACILITATOR)
+        notice = None
+        if held is not None:
+            notice = safeguards.hold_statement(
+                uow, session, template, user_id=user_id, statement=held, now=now
+            )
+        if problem_id is not None:
+            session.problem_id = problem_id
+        elif problem_statement:
+            problem = uow.problems.add(team_id, problem_statement.strip()[:3000], user_id)
+            session.problem_id = problem.id
+        for change in engine.prefill_changes(template, problem_statement):
+            uow.answers.add_version(
+                session.id, change.key, value=change.value, author_id=user_id, raw_text=str(change.value)
+            )
+        answers = to_engine_answers(uow.answers.latest(session.id)) if problem_statement else {}
+        ctx = reply_context(deps, settings_for(deps, uow, team_id), locale)
+        prompt = next_prompt_for(session, template, answers, user_id, ctx)
+        uow.commit()
+        session_id = session.id
+    place = Place(channel, thread_ts)
+    messages: list[Outgoing] = []
+    if not in_dm and thread_ts is not None:
+        anchor_text = t(
+            "anchor",
+            locale,
+            title=template.title.get(locale),
+            session=session_id,
+            facilitator=mention(user_id),
+        )
+        messages.append(Update(channel=channel, ts=thread_ts, text=anchor_text))
+    intro = template.intro.get(locale)
+    content: list[Block] = notice_blocks(intro) + notice_blocks(t("privacy_reminder", locale))
+    if notice is not None:
+        content += notice_blocks(notice)
+    if prompt is not None:
+        content += prompt_blocks(prompt, session_id, locale=locale)
+    messages.append(place.post(intro, content))
+    delivery.send(client, messages)
+    mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
+    return Started(session_id, template, place)
+
+
+def problem_statement_of(deps: Deps, team_id: str, problem_id: int) -> str:
+    with deps.uow() as uow:
+        problem = uow.problems.get(team_id, problem_id)
+        if problem is None:
+            raise SessionNotFound(t("problem_not_found", problem=problem_id))
+        return problem.statement
+
+
+def problem_exists(deps: Deps, team_id: str, problem_id: int) -> bool:
+    with deps.uow() as uow:
+        return uow.problems.get(team_id, problem_id) is not None
+
+
+# --- replies -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something a person said to a session: typed in the thread/DM or clicked as a button."""
+
+    team_id: str
+    user_id: str
+    text: str
+    # For a button: the prompt it belonged to; a stale click (already answered) changes nothing.
+    expected_key: str | None = None
+    # In a channel thread: whether someone not yet taking part is in the channel (None: not asked).
+    in_channel: bool | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    session_id: int
+    place: Place
+    outcome: Outcome | None
+    notice: str | None = None
+    summary: list[Block] | None = None
+    completion_text: str | None = None
+    locale: str = "en"
+    # Set when a session completes and the workspace has a leads channel.
+    leads_post: leads.LeadsPost | None = None
+
+
+class _MembershipNeeded(Exception):
+    """Raised (before anything is written) when a reply comes from someone new in a channel thread:
+    the caller asks Slack, outside the transaction, and tries again."""
+
+
+def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result:
+    """Apply a reply inside the caller's unit of work; the caller commits and then posts
+    :func:`outgoing` of the result."""
+    place = Place.of(session)
+    locale = session.locale
+    if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
+        return Result(
+            session.id, place, None, notice=t("already_complete", locale) if reply.expected_key else None
+        )
+    people = people_of(session)
+    if policy.needs_membership_check(people, reply.user_id) and reply.in_channel is None:
+        raise _MembershipNeeded
+    if not policy.may_join(people, reply.user_id, reply.in_channel):
+        raise NotAllowed(t("only_participants", locale))
+    if not session.is_dm:
+        uow.sessions.add_participant(session, reply.user_id)
+    template = get_template(session.template_id)
+    rows = uow.answers.latest(session.id)
+    answers = to_engine_answers(rows)
+    now = deps.clock.now()
+    settings = settings_for(deps, uow, session.workspace_id)
+    ctx = reply_context(deps, settings, locale)
+    if session.status == SessionStatus.PAUSED:
+        if engine.normalise_command(reply.text) not in RESUME_WORDS:
+            return Result(session.id, place, None)
+        session.status = SessionStatus.ACTIVE
+        uow.sessions.touch(session, now)
+        prompt = next_prompt_for(session, template, answers, reply.user_id, ctx)
+        session.last_prompted_key = prompt.key if prompt else None
+        return Result(session.id, place, Outcome(message=t("resumed", locale), next_prompt=prompt))
+    # Where the session stands, derived once from its answers and passed to everything below.
+    progress = engine.walk(template, answers)
+    screened = safeguards.screen(
+        deps, uow, session, progress.current, team_id=reply.team_id, user_id=reply.user_id,
+        text=reply.text, typed=reply.expected_key is None,
+    )  # fmt: skip
+    if screened.text is None:
+        outcome = Outcome(message=screened.message, rejected=True) if screened.message else None
+        return Result(session.id, place, outcome, locale=locale)
+    reply = replace(reply, text=screened.text)
+    command = engine.normalise_command(reply.text)
+    steers = policy.may_steer(people, settings.lead_ids, reply.user_id)
+    collaborative = None if session.is_dm else team.collecting(template, answers, progress)
+    if collaborative is not None and command != "pause":
+        team_reply = team.TeamReply(
+            reply.text, reply.user_id, steers, session.facilitator_id, reply.expected_key
+        )
+        outcome = team.apply_team_reply(template, answers, team_reply, ctx, progress)
+        return _store(deps, uow, session, template, answers, rows, reply, outcome, ctx, settings)
+    if command == "back" and not session.is_dm:
+        refused = team.back_refusal(template, answers, reply.user_id, steers, locale, progress)
+        if refused is not None:
+            return Result(session.id, place, Outcome(message=refused, rejected=True), locale=locale)
+    position = progress.current
+    if reply.expected_key is not None and (position is None or position.key != reply.expected_key):
+        return Result(session.id, place, None, notice=t("already_answered", locale))
+    if policy.refuses_facilitator_step(position, reply.text, steers):
+        refusal = t("classification_only_steer", locale)
+        if reply.expected_key is not None:
+            raise NotAllowed(refusal)
+        return Result(session.id, place, Outcome(message=refusal, rejected=True), locale=locale)
+    outcome = engine.apply_reply(template, answers, reply.text, ctx, progress)
+    if not session.is_dm and outcome.next_prompt is not None and outcome.control is None:
+        after = engine.with_changes(answers, outcome.changes, reply.user_id)
+        if team.collecting(template, after) is not None:
+            prompt = next_prompt_for(session, template, after, reply.user_id, ctx)
+            outcome = replace(outcome, next_prompt=prompt)
+    return _store(deps, uow, session, template, answers, rows, reply, outcome, ctx, settings)
+
+
+def _store(
+    deps: Deps,
+    uow: UnitOfWork,
+    session: Session,
+    template: Template,
+    answers: Mapping[str, Answer],
+    rows: Mapping[str, AnswerVersion],
+    reply: Reply,
+    outcome: Outcome,
+    ctx: ReplyContext,
+    settings: EffectiveSettings,
+) -> Result:
+    """Store an outcome's changes as new versions by the reply's author, and settle the session."""
+    place = Place.of(session)
+    locale = session.locale
+    now = deps.clock.now()
+    versions = {key: row.version for key, row in rows.items()}
+    for change in outcome.changes:
+        uow.answers.add_version(
+            session.id,
+            change.key,
+            value=None if change.retract else change.value,
+            author_id=reply.user_id,
+            raw_text=None if change.retract else reply.text,
+            skipped=change.skipped,
+            retracted=change.retract,
+            current_versions=versions,
+        )
+    if outcome.control == "pause":
+        session.status = SessionStatus.PAUSED
+    summary = None
+    leads_post = None
+    if outcome.completed and outcome.changes:
+        session.status = SessionStatus.COMPLETED
+        session.completed_at = now
+        final = engine.with_changes(answers, outcome.changes, reply.user_id)
+        checkins.materialise_interventions(uow, session, final, now, settings)
+        summary = summary_for(session, template, final, now, ctx, settings)
+        leads_post = leads.prepare(uow, session, final, now, settings)
+    # Recorded as posted in this same transaction (one transaction per answer, not two); if posting
+    # fails, the record is cleared so that Slack's retry re-posts the prompt.
+    session.last_prompted_key = outcome.next_prompt.key if outcome.next_prompt else None
+    uow.sessions.touch(session, now)
+    completion = template.completion.get(locale) if summary is not None else None
+    return Result(
+        session.id,
+        place,
+        outcome,
+        summary=summary,
+        completion_text=completion,
+        locale=locale,
+        leads_post=leads_post,
+    )
+
+
+def outgoing(directory: Directory, result: Result) -> list[Outgoing]:
+    """What a committed reply produced: a notice, the next prompt, or the completion and summary (and
+    the leads post)."""
+    outcome = result.outcome
+    locale = result.locale
+    if outcome is None:
+        return []
+    content: list[Block] = []
+    text_parts: list[str] = []
+    if outcome.message:
+        content += notice_blocks(outcome.message)
+        text_parts.append(outcome.message)
+    if outcome.control == "pause":
+        paused = t("paused", locale, session=result.session_id)
+        content += notice_blocks(paused)
+        return [result.place.post(paused, content)]
+    if outcome.completed and result.summary is not None:
+        if result.completion_text:
+            content += notice_blocks(result.completion_text)
+            text_parts.append(result.completion_text)
+        posts: list[Outgoing] = [
+            result.place.post(
+                (" ".join(text_parts) if number == 0 else "") or t("summary_fallback", locale),
+                message,
+            )
+            for number, message in enumerate(split_messages(content + result.summary))
+        ]
+        if result.leads_post is not None:
+            posts += leads.messages(directory, result.leads_post)
+        return posts
+    prompt: Prompt | None = outcome.next_prompt
+    if prompt is not None:
+        content += prompt_blocks(prompt, result.session_id, locale=locale)
+        text_parts.append(prompt_fallback_text(prompt))
+    if content:
+        return [result.place.post("\n".join(text_parts), content)]
+    return []
+
+
+def _committed(deps: Deps, directory: Directory, result: Result, team_id: str) -> Shown:
+    return Shown(
+        messages=outgoing(directory, result),
+        on_failure=_forget_prompt_on_failure(deps, team_id, result.session_id),
+    )
+
+
+def _find_session_for_message(uow: UnitOfWork, caller: Caller) -> Session | None:
+    if caller.is_dm:
+        return uow.sessions.open_dm_session(caller.team_id, caller.channel_id, for_update=True)
+    if caller.thread_ts is None:
+        return None
+    return uow.sessions.by_thread(caller.team_id, caller.channel_id, caller.thread_ts, for_update=True)
+
+
+def on_message(deps: Deps, client: WebClient, caller: Caller, text: str) -> Shown:
+    """A person's message in a session's thread (or in the app's DM): their answer to its question."""
+    directory = Directory(client)
+    event_id = caller.event_id or f"{caller.channel_id}:{caller.message_ts}"
+    in_channel: bool | None = None
+    for _attempt in range(2):
+        try:
+            return _on_message(deps, directory, caller, text, event_id, in_channel)
+        except _MembershipNeeded:
+            in_channel = directory.in_channel(caller.channel_id, caller.user_id)
+    raise AssertionError("membership was looked up")  # pragma: no cover
+
+
+def _on_message(
+    deps: Deps, directory: Directory, caller: Caller, text: str, event_id: str, in_channel: bool | None
+) -> Shown:
+    with deps.uow() as uow:
+        session = _find_session_for_message(uow, caller)
+        if session is None:
+            # Someone writing to the app's DM with nothing running would otherwise hear nothing back.
+            hint = caller.is_dm and uow.events.claim(event_id, caller.team_id)
+            uow.commit()
+            if hint:
+                return Shown(messages=[delivery.post(caller.channel_id, t("start_hint"), best_effort=True)])
+            return Shown()
+        session_id = session.id
+        # The claim and the answer commit together: a crash before the commit leaves neither, so
+        # Slack's retry is processed in full; a retry after the commit is recognised here.
+        if not uow.events.claim(event_id, caller.team_id):
+            uow.rollback()
+            log.info("retried delivery of %s ignored", event_id)
+            return repost_lost_prompt(deps, caller.team_id, session_id)
+        reply = Reply(caller.team_id, caller.user_id, text, in_channel=in_channel)
+        try:
+            result = apply(deps, uow, session, reply)
+        except NotAllowed:
+            uow.commit()
+            return Shown()
+        uow.commit()
+    return _committed(deps, directory, result, caller.team_id)
+
+
+def on_button(
+    deps: Deps, client: WebClient, caller: Caller, value: AnswerValue, message: dict[str, Any]
+) -> Shown:
+    """A prompt's shortcut button: the same as typing its reply. Once it counts, the buttons on that
+    message are replaced by who answered what."""
+    directory = Directory(client)
+    in_channel: bool | None = None
+    for _attempt in range(2):
+        try:
+            result = _on_button(deps, caller, value, in_channel)
+            break
+        except _MembershipNeeded:
+            in_channel = directory.in_channel(caller.channel_id, caller.user_id)
+    else:  # pragma: no cover
+        raise AssertionError("membership was looked up")
+    if result.notice and result.outcome is None:
+        raise PlaybookError(result.notice)
+    messages: list[Outgoing] = []
+    if result.outcome is not None and not result.outcome.rejected and caller.channel_id and caller.message_ts:
+        messages.append(
+            Update(
+                channel=caller.channel_id,
+                ts=caller.message_ts,
+                text=str(message.get("text") or answered_fallback(value.r, result.locale)),
+                blocks=replace_actions(
+                    message.get("blocks") or [], answered_context(caller.user_id, value.r, result.locale)
+                ),
+            )
+        )
+    committed = _committed(deps, directory, result, caller.team_id)
+    return committed.model_copy(update={"messages": messages + committed.messages})
+
+
+def _on_button(deps: Deps, caller: Caller, value: AnswerValue, in_channel: bool | None) -> Result:
+    reply = Reply(caller.team_id, caller.user_id, value.r, expected_key=value.k, in_channel=in_channel)
+    with deps.uow() as uow:
+        session = load_session(uow, caller.team_id, value.s)
+        ensure_same_place(session, caller.channel_id, caller.user_id)
+        result = apply(deps, uow, session, reply)
+        uow.commit()
+    return result
+
+
+def ensure_same_place(session: Session, channel_id: str | None, user_id: str) -> None:
+    """A button must come from the session's own channel or DM: one carrying another session's id
+    (crafted, or pasted elsewhere) is refused and logged."""
+    if channel_id and channel_id != session.channel_id:
+        log.warning("refused: %s clicked for session %s from channel %s", user_id, session.id, channel_id)
+        raise NotAllowed(t("not_this_session", session.locale))
+
+
+def repost_lost_prompt(deps: Deps, team_id: str, session_id: int) -> Shown:
+    """On a retried delivery of an event we already stored: if the prompt that follows it was never
+    posted (the process died, or Slack failed, between the commit and the post), post it now."""
+    with deps.uow() as uow:
+        session = uow.sessions.get(team_id, session_id)
+        if session is None or session.status != SessionStatus.ACTIVE:
+            return Shown()
+        template = get_template(session.template_id)
+        answers = to_engine_answers(uow.answers.latest(session.id))
+        ctx = reply_context(deps, settings_for(deps, uow, team_id), session.locale)
+        prompt = next_prompt_for(session, template, answers, session.facilitator_id, ctx)
+        if prompt is None or prompt.key == session.last_prompted_key:
+            return Shown()
+        place = Place.of(session)
+        locale = session.locale
+    mark_prompted(deps, team_id, session_id, prompt.key)
+    return Shown(
+        messages=[place.post(prompt_fallback_text(prompt), prompt_blocks(prompt, session_id, locale=locale))],
+        on_failure=_forget_prompt_on_failure(deps, team_id, session_id),
+    )
+
+
+def resume(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Shown:
+    """``/playbook resume <session>``: a paused session carries on where it stopped."""
+    with deps.uow() as uow:
+        session = load_session(uow, caller.team_id, session_id)
+        if session.status != SessionStatus.PAUSED:
+            return Shown(ack=t("not_paused", session=session_id))
+        if not people_of(session).is_participant(caller.user_id):
+            raise PlaybookError(t("only_participants"))
+        result = apply(deps, uow, session, Reply(caller.team_id, caller.user_id, "resume"))
+        uow.commit()
+    committed = _committed(deps, Directory(client), result, caller.team_id)
+    return committed.model_copy(update={"ack": t("resumed")})
+
+
+def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Shown:
+    """Resume from Home: a paused session carries on; an active one gets its question posted again."""
+    with deps.uow() as uow:
+        session = load_session(uow, caller.team_id, session_id)
+        if not people_of(session).is_participant(caller.user_id):
+            raise NotAllowed(t("only_participants", session.locale))
+        if session.status == SessionStatus.PAUSED:
+            result = apply(deps, uow, session, Reply(caller.team_id, caller.user_id, "resume"))
+            uow.commit()
+            prompt = result.outcome.next_prompt if result.outcome else None
+            messages = outgoing(Directory(client), result)
+        elif session.status == SessionStatus.ACTIVE:
+            template = get_template(session.template_id)
+            answers = to_engine_answers(uow.answers.latest(session.id))
+            ctx = reply_context(deps, settings_for(deps, uow, caller.team_id), session.locale)
+            prompt = engine.current_prompt(
+                template, answers, session.locale, ctx.escape, values=ctx.prompt_values()
+            )
+            place = Place.of(session)
+            messages = (
+                [
+                    place.post(
+                        prompt_fallback_text(prompt), prompt_blocks(prompt, session_id, locale=session.locale)
+                    )
+                ]
+                if prompt is not None
+                else []
+            )
+        else:
+            return Shown()
+    if not messages:
+        return Shown()
+    mark_prompted(deps, caller.team_id, session_id, prompt.key if prompt else None)
+    return Shown(messages=messages, on_failure=_forget_prompt_on_failure(deps, caller.team_id, session_id))

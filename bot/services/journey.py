@@ -1,0 +1,188 @@
+"""The problem journey: several sessions, of any template, on one problem.
+
+- ``/playbook start <template> --problem <id>`` attaches the new session to a problem and answers its
+  problem question with the problem's statement.
+- Typing ``start <template>`` in a session's thread starts that template on the same problem, in a new
+  thread of the same channel (a slash command cannot be run inside a thread).
+- ``/playbook status`` lists each problem with all its sessions and where each stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk import WebClient
+
+from bot.delivery import Shown
+from bot.deps import Deps
+from bot.directory import Directory
+from bot.mrkdwn import escape, mention
+from bot.request import Caller
+from bot.services import conversation
+from bot.services.conversation import Place, people_of, to_engine_answers
+from bot.views.common import notice_blocks
+from bot.views.help import templates_inline
+from bot.views.status import session_line, status_problem_line
+from flows import commands, engine
+from flows.commands import problem_flag, session_ref
+from flows.i18n import t
+from flows.schema import TemplateNotFound, get_template, load_templates
+from storage.models import Session
+from storage.uow import UnitOfWork
+
+
+def template_named_in_thread(normalised_text: str) -> str | None:
+    """The template in ``start <template>`` typed in a thread, if it is one we have."""
+    template_id = commands.start_in_thread(normalised_text)
+    return template_id if template_id is not None and template_id in load_templates() else None
+
+
+def _problem_for(uow: UnitOfWork, session: Session, user_id: str) -> int | None:
+    """The session's problem, recorded from its problem answer if it has none yet."""
+    if session.problem_id is not None:
+        return session.problem_id
+    answer = uow.answers.latest(session.id).get("problem")
+    if answer is None or not isinstance(answer.value, str) or not answer.value.strip():
+        return None
+    problem = uow.problems.add(session.workspace_id, answer.value.strip()[:3000], user_id)
+    session.problem_id = problem.id
+    return problem.id
+
+
+def start_in_thread(deps: Deps, client: WebClient, caller: Caller, template_id: str) -> Shown:
+    """``start <template>`` typed in a session's thread: the same problem, in a new thread."""
+    if caller.thread_ts is None:
+        return Shown()
+    event_id = caller.event_id or f"{caller.channel_id}:{caller.message_ts}"
+    directory = Directory(client)
+    in_channel: bool | None = None
+    while True:
+        with deps.uow() as uow:
+            session = uow.sessions.by_thread(
+                caller.team_id, caller.channel_id, caller.thread_ts, for_update=True
+            )
+            if session is None:
+                return Shown()
+            taking_part = people_of(session).is_participant(caller.user_id)
+            if not taking_part and in_channel is None:
+                uow.rollback()
+                in_channel = directory.in_channel(caller.channel_id, caller.user_id)
+                continue
+            if not uow.events.claim(event_id, caller.team_id):
+                return Shown()
+            if not (taking_part or in_channel):
+                uow.commit()
+                return Shown()
+            problem_id = _problem_for(uow, session, caller.user_id)
+            place = Place.of(session)
+            uow.commit()
+            break
+    started = conversation.start_session(
+        deps,
+        client,
+        team_id=caller.team_id,
+        user_id=caller.user_id,
+        channel_id=caller.channel_id,
+        in_dm=False,
+        template_id=template_id,
+        problem_statement=None,
+        problem_id=problem_id,
+    )
+    notice = t(
+        "journey_started_here",
+        user=mention(caller.user_id),
+        title=started.template.title.get("en"),
+        session=started.session_id,
+    )
+    return Shown(messages=[place.post(notice, notice_blocks(notice))])
+
+
+# --- /playbook start --------------------------------------------------------------------------------
+
+
+def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> Shown:
+    """``/playbook start <template> [problem statement] [--problem <id>]``."""
+    flag = problem_flag(rest)
+    template_id, _, statement = flag.rest.partition(" ")
+    if not template_id:
+        return Shown(ack=t("start_needs_template", templates=templates_inline()))
+    if flag.present and flag.problem_id is None:
+        return Shown(ack=t("problem_flag_needs_id"))
+    if flag.problem_id is not None and not conversation.problem_exists(deps, caller.team_id, flag.problem_id):
+        return Shown(ack=t("problem_not_found", problem=flag.problem_id))
+    try:
+        template = get_template(template_id.lower())
+    except TemplateNotFound as missing:
+        return Shown(
+            ack=t(
+                "unknown_template",
+                name=escape(missing.template_id[:60]),
+                templates=", ".join(f"`{name}`" for name in missing.available),
+            )
+        )
+    if len(statement) > 3000:
+        return Shown(ack=t("too_long", length=f"{len(statement):,}", limit="3,000"))
+    started = conversation.start_session(
+        deps,
+        client,
+        team_id=caller.team_id,
+        user_id=caller.user_id,
+        channel_id=caller.channel_id,
+        in_dm=caller.is_dm,
+        template_id=template.id,
+        problem_statement=statement or None,
+        problem_id=flag.problem_id,
+    )
+    if flag.problem_id is not None:
+        return Shown(
+            ack=t(
+                "session_started_on_problem",
+                title=template.title.get("en"),
+                session=started.session_id,
+                problem=flag.problem_id,
+            )
+        )
+    return Shown(ack=t("session_started", title=template.title.get("en"), session=started.session_id))
+
+
+def resume_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> Shown:
+    session_id = session_ref(rest)
+    if session_id is None:
+        return Shown(ack=t("resume_needs_session"))
+    return conversation.resume(deps, client, caller, session_id)
+
+
+# --- /playbook status -----------------------------------------------------------------------------
+
+
+def _step_title(session: Session, uow: UnitOfWork) -> str:
+    template = get_template(session.template_id)
+    answers = to_engine_answers(uow.answers.latest(session.id))
+    position = engine.walk(template, answers).current
+    return position.step.title(session.locale, position.item) if position else ""
+
+
+def status(deps: Deps, caller: Caller) -> Shown:
+    """The caller's sessions, grouped by problem: each problem shows every session on it (whoever ran
+    them) and where each stands; sessions on no problem come last."""
+    with deps.uow() as uow:
+        mine: Sequence[Session] = uow.sessions.for_user(caller.team_id, caller.user_id)
+        if not mine:
+            return Shown(ack=t("no_sessions"))
+        problem_ids = list(dict.fromkeys(s.problem_id for s in mine if s.problem_id is not None))
+        lines = [t("status_heading")]
+        for problem_id in problem_ids:
+            problem = uow.problems.get(caller.team_id, problem_id)
+            if problem is None:
+                continue
+            lines.append(status_problem_line(problem.id, problem.statement))
+            lines += [
+                session_line(s, _step_title(s, uow))
+                for s in uow.sessions.on_problem(caller.team_id, problem.id)
+            ]
+        others = [s for s in mine if s.problem_id is None]
+        if others:
+            if problem_ids:
+                lines.append(t("status_other_sessions"))
+            lines += [session_line(s, _step_title(s, uow)) for s in others]
+    return Shown(ack="\n".join(lines))

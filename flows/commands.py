@@ -1,0 +1,92 @@
+"""Reading what people type after ``/playbook``: the subcommand, session and problem references,
+channel references, the ``--problem`` flag and the names of the UK nations. Pure: text in, values out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flows.calendar import Nation
+
+_SESSION_REF = re.compile(r"^#?(\d{1,9})$")
+_CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{4,})$")
+_USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{4,})$")
+_PROBLEM_FLAG = re.compile(r"(?:^|\s)--problem(?:\s+#?(\d{1,9}))?(?=\s|$)")
+_START_IN_THREAD = re.compile(r"^start\s+([a-z][a-z0-9-]*)$")
+_SPACE = re.compile(r"\s+")
+
+NATION_ALIASES: dict[str, Nation] = {
+    "england-and-wales": "england-and-wales",
+    "england and wales": "england-and-wales",
+    "england": "england-and-wales",
+    "wales": "england-and-wales",
+    "cymru": "england-and-wales",
+    "scotland": "scotland",
+    "northern-ireland": "northern-ireland",
+    "northern ireland": "northern-ireland",
+    "ni": "northern-ireland",
+}
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """``/playbook <name> <rest>``: the name lower-cased, the rest as typed (trimmed)."""
+
+    name: str
+    rest: str
+
+
+def split_subcommand(text: str) -> Subcommand:
+    name, _, rest = text.strip().partition(" ")
+    return Subcommand(name.lower(), rest.strip())
+
+
+def session_ref(text: str) -> int | None:
+    """``12`` or ``#12`` → 12; anything else → None."""
+    match = _SESSION_REF.match(text.strip())
+    return int(match.group(1)) if match else None
+
+
+def channel_ref(text: str) -> str | None:
+    """A channel as Slack sends it in a command (``<#C123|name>``) or a bare id → the id."""
+    match = _CHANNEL_REF.match(text.strip())
+    if match is None:
+        return None
+    return match.group(1) or match.group(2)
+
+
+def user_ref(text: str) -> str | None:
+    """A person as Slack sends a mention (``<@U123|name>``) or a bare id → the id."""
+    match = _USER_REF.match(text.strip())
+    if match is None:
+        return None
+    return match.group(1) or match.group(2)
+
+
+@dataclass(frozen=True)
+class ProblemFlag:
+    """``rest`` without ``--problem N``, the problem id, and whether the flag was there at all."""
+
+    rest: str
+    problem_id: int | None
+    present: bool
+
+
+def problem_flag(rest: str) -> ProblemFlag:
+    match = _PROBLEM_FLAG.search(rest)
+    if match is None:
+        return ProblemFlag(rest, None, False)
+    remaining = (rest[: match.start()] + " " + rest[match.end() :]).strip()
+    return ProblemFlag(remaining, int(match.group(1)) if match.group(1) else None, True)
+
+
+def nation(text: str) -> Nation | None:
+    """A UK nation by any of its usual names (``wales``, ``Northern Ireland``, ``ni``), else None."""
+    return NATION_ALIASES.get(_SPACE.sub(" ", text.strip().lower()))
+
+
+def start_in_thread(normalised_text: str) -> str | None:
+    """The template named by ``start <template>`` typed in a thread (already normalised), else None."""
+    match = _START_IN_THREAD.match(normalised_text)
+    return match.group(1) if match else None
