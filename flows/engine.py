@@ -21,6 +21,8 @@ from flows.i18n import DEFAULT_LOCALE, t
 from flows.schema import Condition, Repeat, Step, StepKind, Template
 
 CONTROL_WORDS = frozenset({"back", "skip", "done", "pause", "help", "?"})
+# What carries on with a paused session.
+RESUME_WORDS = frozenset({"resume", "continue", "carry on"})
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _SPACE = re.compile(r"\s+")
 

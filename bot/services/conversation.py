@@ -47,7 +47,6 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.conversation")
 
-RESUME_WORDS = frozenset({"resume", "continue", "carry on"})
 NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 
@@ -305,7 +304,7 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     settings = settings_for(deps, uow, session.workspace_id)
     ctx = reply_context(deps, settings, locale)
     if session.status == SessionStatus.PAUSED:
-        if engine.normalise_command(reply.text) not in RESUME_WORDS:
+        if engine.normalise_command(reply.text) not in engine.RESUME_WORDS:
             return Result(session.id, place, None)
         session.status = SessionStatus.ACTIVE
         uow.sessions.touch(session, now)
