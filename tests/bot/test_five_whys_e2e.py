@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from bot.app import build_deps, create_app
 from bot.blocks import MESSAGE_BLOCK_LIMIT
-from bot.localslack.requests import SignedSlackClient
 from bot.web import make_wsgi_app
+from localslack.requests import SignedSlackClient
 from storage.models import AnswerVersion, Participant, ProcessedEvent, Session, SessionStatus
 from tests.bot.conftest import (
     ALEX,

@@ -21,9 +21,9 @@ from sqlalchemy import MetaData, select
 
 from bot.ids import ActionId, CheckInActionId, CheckInCallbackId, EditActionId, EditCallbackId
 from bot.listeners.privacy import PrivacyActionId
-from bot.localslack.requests import FORM, JSON
 from bot.views.classification import ClassificationActionId
 from bot.web import MAX_BODY_BYTES
+from localslack.requests import FORM, JSON
 from storage.db import make_engine
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, OTHER_TEAM, TEAM, Harness
 

@@ -39,7 +39,7 @@ from typing import IO, Any
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from bot.localslack.webapi import ApiCall, SlackWebApiStandIn
+from localslack.webapi import ApiCall, SlackWebApiStandIn
 from storage.checkins import CheckIn, CheckInRepository, CheckInStatus, Intervention
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Session, Workspace
