@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from flows.classification_labels import Category, Scope
-from flows.text_similarity import SparseVector, Vectoriser, WeightedText, cosine
+from flows.text_similarity import SparseVector, Vectoriser, WeightedText
 
 Source = Literal["shipped", "workspace"]
 
@@ -36,6 +36,7 @@ ROOT_CAUSE_WEIGHT = 1.0
 WHY_BEFORE_ROOT_WEIGHT = 0.35
 OTHER_WHY_WEIGHT = 0.1
 PROBLEM_WEIGHT = 0.25
+MIN_SHARED_TERMS = 2
 
 
 class ExamplesError(ValueError):
@@ -133,7 +134,11 @@ def _prefix(name: str) -> str:
 def _packaged_examples() -> tuple[LabelledExample, ...]:
     folder = resources.files("flows").joinpath(EXAMPLE_FILES)
     files = sorted(
-        (item for item in folder.iterdir() if item.name.startswith("examples-") and item.name.endswith(".yaml")),
+        (
+            item
+            for item in folder.iterdir()
+            if item.name.startswith("examples-") and item.name.endswith(".yaml")
+        ),
         key=lambda item: item.name,
     )
     return tuple(
@@ -179,6 +184,7 @@ class ExampleIndex:
         self.examples = tuple(examples)
         self.vectoriser = vectoriser or Vectoriser(example_parts(example) for example in self.examples)
         self._vectors = [self.vectoriser.vector(example_parts(example)) for example in self.examples]
+        self._postings = _postings(self._vectors)
 
     def with_examples(self, extra: Iterable[LabelledExample]) -> ExampleIndex:
         """This index plus ``extra`` examples, compared with the same term weights."""
@@ -189,20 +195,37 @@ class ExampleIndex:
         index.examples = self.examples + added
         index.vectoriser = self.vectoriser
         index._vectors = self._vectors + [self.vectoriser.vector(example_parts(e)) for e in added]
+        index._postings = _postings(index._vectors)
         return index
 
     def vector(self, problem: str, whys: Sequence[str], root_cause: str) -> dict[str, float]:
         return self.vectoriser.vector(analysis_parts(problem, whys, root_cause))
 
     def nearest(self, query: SparseVector, k: int) -> list[Neighbour]:
-        """The ``k`` most similar examples, most similar first; examples sharing no term are left out."""
-        scored = [
-            Neighbour(example, similarity)
-            for example, vector in zip(self.examples, self._vectors, strict=True)
-            if (similarity := cosine(query, vector)) > 0
+        """The ``k`` most similar examples, most similar first. An example must share at least
+        ``MIN_SHARED_TERMS`` terms with the query: one word in common ("reasons") is chance."""
+        totals: dict[int, float] = {}
+        shared: dict[int, int] = {}
+        for term, value in query.items():
+            for position, other in self._postings.get(term, ()):
+                totals[position] = totals.get(position, 0.0) + value * other
+                shared[position] = shared.get(position, 0) + 1
+        candidates = [
+            (position, similarity)
+            for position, similarity in totals.items()
+            if similarity > 0 and shared[position] >= MIN_SHARED_TERMS
         ]
-        scored.sort(key=lambda neighbour: -neighbour.similarity)
-        return scored[:k]
+        best = sorted(candidates, key=lambda item: (-item[1], item[0]))[:k]
+        return [Neighbour(self.examples[position], similarity) for position, similarity in best]
+
+
+def _postings(vectors: Sequence[SparseVector]) -> dict[str, list[tuple[int, float]]]:
+    """For each term, the examples that have it and its weight there (an inverted index)."""
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for position, vector in enumerate(vectors):
+        for term, value in vector.items():
+            postings.setdefault(term, []).append((position, value))
+    return postings
 
 
 @cache

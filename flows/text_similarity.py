@@ -13,6 +13,7 @@ examples, or a workspace's root causes.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -24,17 +25,185 @@ SparseVector = Mapping[str, float]
 # Words too common to tell two root causes apart. "no", "not", "never" and "nobody" are kept: "no
 # budget" and "no training" are the point of many root causes.
 STOPWORDS = frozenset(
-    """
-    a about above after again against all also am an and any are aren as at be because been before
-    being below between both but by can cannot could couldn d did didn do does doesn doing don down
-    during each etc few for from further get gets got had hadn has hasn have haven having he her here
-    hers herself him himself his how i if in into is isn it its itself just ll m ma me might more most
-    must mustn my myself now o of off on once only or other our ours ourselves out over own re s same
-    shan she should shouldn so some such t than that the their theirs them themselves then there these
-    they this those through to too under until up us ve very was wasn we were weren what when where
-    which while who whom why will with won would wouldn y you your yours yourself yourselves one two
-    three its it's we've they're tbh eg ie lot lots really still even way ways thing things
-    """.split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "cannot",
+        "could",
+        "couldn",
+        "d",
+        "did",
+        "didn",
+        "do",
+        "does",
+        "doesn",
+        "doing",
+        "don",
+        "down",
+        "during",
+        "each",
+        "etc",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "gets",
+        "got",
+        "had",
+        "hadn",
+        "has",
+        "hasn",
+        "have",
+        "haven",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "isn",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "ll",
+        "m",
+        "ma",
+        "me",
+        "might",
+        "more",
+        "most",
+        "must",
+        "mustn",
+        "my",
+        "myself",
+        "now",
+        "o",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "re",
+        "s",
+        "same",
+        "shan",
+        "she",
+        "should",
+        "shouldn",
+        "so",
+        "some",
+        "such",
+        "t",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "us",
+        "ve",
+        "very",
+        "was",
+        "wasn",
+        "we",
+        "were",
+        "weren",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "won",
+        "would",
+        "wouldn",
+        "y",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "one",
+        "two",
+        "three",
+        "its",
+        "it's",
+        "we've",
+        "they're",
+        "tbh",
+        "eg",
+        "ie",
+        "lot",
+        "lots",
+        "really",
+        "still",
+        "even",
+        "way",
+        "ways",
+        "thing",
+        "things",
+    ]
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -77,7 +246,7 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Word stems and adjacent pairs of them (``capital programme``), in order; repeats kept."""
     stems = words(text)
-    return stems + [f"{first} {second}" for first, second in zip(stems, stems[1:], strict=False)]
+    return stems + [f"{first} {second}" for first, second in itertools.pairwise(stems)]
 
 
 @dataclass(frozen=True)
@@ -111,7 +280,8 @@ class Vectoriser:
         self.documents = total
         # Smoothed so a term in every document still counts a little; an unseen term counts most.
         self._idf = {
-            term: math.log((1 + total) / (1 + frequency)) + 1.0 for term, frequency in document_frequency.items()
+            term: math.log((1 + total) / (1 + frequency)) + 1.0
+            for term, frequency in document_frequency.items()
         }
         self._unseen_idf = math.log(1 + total) + 1.0
 
