@@ -432,6 +432,8 @@ def _decide(
         + (settings.weight * votes[label] / vote_total if vote_total else 0.0)
         for label in hits
     }
+    # The default held for want of words is an assumption, not evidence: it adds nothing to the margin.
+    assumed = (1 - settings.weight) * NO_WORDS_SHARE if total_points == 0 else 0.0
     # Highest wins; on a tie the default, then the order of the rules file.
     order = {label: position for position, label in enumerate(hits)}
     ranked = sorted(combined, key=lambda label: (-combined[label], label != default, order[label]))
@@ -439,7 +441,7 @@ def _decide(
     return _Decision(
         label=best,
         runner_up=runner_up,
-        margin=min(1.0, max(0.0, combined[best] - combined[runner_up])),
+        margin=min(1.0, max(0.0, combined[best] - combined[runner_up] - assumed)),
         hits=tuple(hits[best]),
         supporters=tuple(n for n in neighbours if label_of(n.example) == best),
         consulted=len(neighbours),
