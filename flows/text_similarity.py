@@ -237,10 +237,29 @@ def stem(word: str) -> str:
     return word
 
 
+def _content_words(text: str) -> list[str]:
+    folded = text.casefold().replace("&", " and ").replace("'", "").replace("’", "")
+    return [word for word in _WORD.findall(folded) if word not in STOPWORDS]
+
+
 def words(text: str) -> list[str]:
     """The stems of the words of ``text`` that are not stop words, in order."""
-    folded = text.casefold().replace("&", " and ").replace("'", "")
-    return [stem(word) for word in _WORD.findall(folded) if word not in STOPWORDS]
+    return [stem(word) for word in _content_words(text)]
+
+
+def surface_forms(text: str) -> dict[str, str]:
+    """Each term of ``text`` (a stem or a pair of stems) and the words it was made from, as first
+    written there: ``{"tend": "tender", "full tend": "full tender"}``; for showing terms to people."""
+    plain = _content_words(text)
+    stems = [stem(word) for word in plain]
+    forms: dict[str, str] = {}
+    for position, term in enumerate(stems):
+        forms.setdefault(term, plain[position])
+    for position in range(len(stems) - 1):
+        forms.setdefault(
+            f"{stems[position]} {stems[position + 1]}", f"{plain[position]} {plain[position + 1]}"
+        )
+    return forms
 
 
 def terms(text: str) -> list[str]:
@@ -305,7 +324,15 @@ def cosine(first: SparseVector, second: SparseVector) -> float:
 
 
 def shared_terms(first: SparseVector, second: SparseVector, limit: int = 4) -> list[str]:
-    """The terms that contribute most to the similarity of two vectors, strongest first."""
+    """The terms that contribute most to the similarity of two vectors, strongest first. A single
+    word that is already part of a pair shown is left out ("full tender" hides "tender")."""
     products = [(value * second[term], term) for term, value in first.items() if term in second]
-    products.sort(reverse=True)
-    return [term for _product, term in products[:limit]]
+    products.sort(key=lambda item: (-item[0], item[1]))
+    chosen: list[str] = []
+    for _product, term in products:
+        if " " not in term and any(term in pair.split(" ") for pair in chosen if " " in pair):
+            continue
+        chosen.append(term)
+        if len(chosen) == limit:
+            break
+    return chosen
