@@ -2,7 +2,10 @@
 1,000 root causes, "seen elsewhere" against 1,000 root causes, and themes over 1,000, with the
 process's resident memory before and after the model is loaded.
 
-    .venv/bin/python -m bench.classification [--count 1000]
+    .venv/bin/python -m bench.classification [--count 1000] [--app]
+
+``--app`` imports the Slack app (``bot.app``) first, so the memory figures are the app's own with the
+classifier loaded on top.
 
 Each run starts in a fresh process (``python -m``), so the start-up figure includes importing the
 modules. The analyses are built from the shipped examples with a running number and a service name
@@ -27,7 +30,10 @@ def rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.classification")
     parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--app", action="store_true", help="import the Slack app first")
     args = parser.parse_args()
+    if args.app:
+        import bot.app  # noqa: F401  (the app's own memory, before the classifier)
     before = rss_mb()
     started = time.perf_counter()
     from flows.classification import classify, load_rules
