@@ -1,21 +1,19 @@
-"""The throughput baseline: a Bolt app whose listeners only ack, served by gunicorn with the same
-configuration as ``playbook-bot serve`` (gthread, ``WEB_CONCURRENCY`` workers, the listener-thread count
-from the settings, ``process_before_response=True``). Run as ``python -m bench.bare_bolt --port P``."""
+"""The throughput baseline: a Bolt app whose listeners only ack, served with the server configuration
+``playbook-bot serve`` uses (``bot.server``: the same server, worker class and listener-thread count,
+``process_before_response=True``). Run as ``python -m bench.bare_bolt --port P``."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.cli import default_workers
+from bot.server import run_server, server_config
 from bot.settings import Settings
 
 
@@ -50,25 +48,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     port = parser.parse_args().port
     settings = Settings()
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        # Mirrors bot.cli.cmd_serve's configuration line for line, with as many workers as our server
-        # gets on PostgreSQL (one per core): the strongest baseline.
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"127.0.0.1:{port}")
-            self.cfg.set(
-                "workers", int(os.environ.get("WEB_CONCURRENCY", str(default_workers("postgresql"))))
-            )
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", settings.playbook_listener_threads)
-            self.cfg.set("timeout", 30)
-            self.cfg.set("graceful_timeout", 10)
-            self.cfg.set("accesslog", None)
-
-        def load(self) -> Any:
-            return make_app(settings)
-
-    Server().run()
+    # As many processes as our server gets on PostgreSQL (one per core): the strongest baseline.
+    config = server_config(
+        "127.0.0.1", port, database_url="postgresql", threads=settings.playbook_listener_threads
+    )
+    run_server(config, lambda: make_app(settings))
 
 
 if __name__ == "__main__":

@@ -1,18 +1,15 @@
-"""Signed Slack requests over kept-alive connections: ``SignedSlackClient`` builds the payloads exactly as
-Slack does; this subclass only swaps its transport (one persistent HTTP/1.1 connection per thread), so the
-load generator spends its time on the app rather than on TCP handshakes."""
+"""Signed Slack requests over kept-alive connections: ``localslack.SignedSlackClient`` builds and signs
+the payloads exactly as Slack does; this subclass only swaps its transport (one persistent HTTP/1.1
+connection per thread), so the load generator spends its time on the app rather than on TCP handshakes."""
 
 from __future__ import annotations
 
 import http.client
 import threading
-import time
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from slack_sdk.signature import SignatureVerifier
-
-from bot.localslack.requests import SignedSlackClient, SlackResponse
+from localslack.requests import SignedSlackClient, SlackResponse
 
 
 class KeepAliveSlackClient(SignedSlackClient):
@@ -22,7 +19,6 @@ class KeepAliveSlackClient(SignedSlackClient):
         self._host = parts.hostname or "127.0.0.1"
         self._port = parts.port or 80
         self._path = parts.path or "/"
-        self._signer = SignatureVerifier(signing_secret)
         self._local = threading.local()
 
     def _connection(self, fresh: bool = False) -> http.client.HTTPConnection:
@@ -34,29 +30,11 @@ class KeepAliveSlackClient(SignedSlackClient):
             self._local.connection = connection
         return connection
 
-    def raw(
-        self,
-        body: bytes,
-        content_type: str,
-        *,
-        timestamp: int | str | None = None,
-        signature: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> SlackResponse:
-        stamp = str(int(time.time())) if timestamp is None else str(timestamp)
-        sent = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": signature
-            or self._signer.generate_signature(timestamp=stamp, body=body)
-            or "",
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-            **(headers or {}),
-        }
+    def send(self, body: bytes, headers: Mapping[str, str]) -> SlackResponse:
         for attempt in range(2):
             connection = self._connection(fresh=attempt > 0)
             try:
-                connection.request("POST", self._path, body=body, headers=sent)
+                connection.request("POST", self._path, body=body, headers=dict(headers))
                 response = connection.getresponse()
                 data = response.read()
             except (ConnectionError, http.client.RemoteDisconnected, http.client.CannotSendRequest):

@@ -21,7 +21,7 @@ from typing import Any
 from bench import checkins, data, drive, server
 from bench.client import KeepAliveSlackClient
 from bench.standin import BenchSlack
-from bot.cli import default_workers
+from bot.server import default_workers
 
 TEAM_COUNTS = (1, 8, 32)
 TARGET_P95_MS = 300.0

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from bot.localslack.webapi import SlackWebApiStandIn
+from localslack.webapi import SlackWebApiStandIn
 
 JsonDict = dict[str, Any]
 

@@ -35,51 +35,31 @@ def _configure_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def default_workers(database_url: str) -> int:
-    """On PostgreSQL, one server process per core (at most four): an answer is CPU-bound Python between
-    database and Slack calls, and a second process uses the core the GIL keeps one process from using.
-    On SQLite, one: writes are serialised by the file lock anyway, and processes waiting on it back off
-    by sleeping, which costs more latency than the second core gains."""
-    if database_url.startswith("sqlite"):
-        return 1
-    return max(1, min(4, os.cpu_count() or 1))
-
-
 def cmd_serve(settings: Settings, host: str, port: int, scheduler: bool) -> int:
     missing = settings.missing_for_http()
     if missing:
         print(f"Missing: {', '.join(missing)}\n\n{SETUP_HELP}", file=sys.stderr)
         return 2
-    from gunicorn.app.base import BaseApplication
-
     from bot.app import build_deps, create_app
+    from bot.server import run_server, server_config
     from bot.web import make_wsgi_app
 
     # Migrate once before workers start, so two workers never race to create tables.
     build_deps(settings)
 
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set(
-                "workers", int(os.environ.get("WEB_CONCURRENCY", str(default_workers(settings.database_url))))
-            )
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", settings.playbook_listener_threads)
-            self.cfg.set("timeout", 30)
-            self.cfg.set("graceful_timeout", 10)
-            self.cfg.set("accesslog", None)
+    def load() -> Any:
+        deps = build_deps(settings)
+        if scheduler:
+            from bot.scheduler import start_background_scheduler
 
-        def load(self) -> Any:
-            deps = build_deps(settings)
-            if scheduler:
-                from bot.scheduler import start_background_scheduler
+            start_background_scheduler(deps)
+        return make_wsgi_app(create_app(settings, deps))
 
-                start_background_scheduler(deps)
-            return make_wsgi_app(create_app(settings, deps))
-
+    config = server_config(
+        host, port, database_url=settings.database_url, threads=settings.playbook_listener_threads
+    )
     print(f"Playbook bot listening on http://{host}:{port}/slack/events", file=sys.stderr)
-    Server().run()
+    run_server(config, load)
     return 0
 
 
@@ -109,7 +89,7 @@ def cmd_worker(settings: Settings) -> int:
 
 def cmd_sandbox(settings: Settings, port: int) -> int:
     try:
-        from bot.sandbox.server import run_sandbox
+        from sandbox.server import run_sandbox
     except ImportError:
         print(
             "The local sandbox is not available in this version.\n"

@@ -1,6 +1,7 @@
 """Measure the classifier against labelled five-whys analyses.
 
     python -m flows.classification_eval PATH.jsonl [--held-out]
+    python -m flows.classification_eval --cv [PATH.jsonl ...] [--folds 5]
 
 prints scope and category accuracy, both confusion tables (rows = expected, columns = predicted), how
 accuracy varies with the confidence, and the misclassified ids. Each line of the file has ``id``,
@@ -11,11 +12,25 @@ read the labelled examples, so accuracy on them flatters the rules. To see how m
 classified again with every term that occurs in none of the *other* examples removed (leave one out),
 and each half of the file is classified with only the terms that occur in the other half (two folds):
 a term only one example could have suggested gets no credit for that example.
+
+``--cv`` is the protocol to trust: the labelled files (by default the two development files in
+``shared/eval/`` beside the checkout) are split into stratified folds and used **only as test data**:
+nothing in them is ever a known case of the classifier. Each fold is scored with
+
+* the classifier as shipped (words + our own known cases);
+* words only, and known cases only, to show what each part adds;
+* the words limited to terms that occur in our own examples (``flows/data/examples-*.yaml``), so
+  that no credit goes to a term someone could only have taken from the evaluation files;
+* learning from overrides: the other folds given as a workspace's confirmed classifications, as a
+  team's own history would be (this one does learn from the evaluation files, by design).
+
+It prints accuracy per fold, overall, and the mean and standard deviation across folds.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,11 +45,17 @@ from flows.classification import (
     Category,
     Classification,
     ClassificationRules,
+    LabelledExample,
     Scope,
     classify,
     load_rules,
     terms_found,
 )
+from flows.classification_examples import ExampleIndex, packaged_index
+
+DEV_FILES = ("classification-dev.jsonl", "classification-dev-2.jsonl")
+# The evaluation files live in shared/eval/ in the folder that holds the checkout.
+DEV_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "eval"
 
 LabelT = TypeVar("LabelT", bound=str)
 
@@ -88,8 +109,15 @@ class EvalReport:
         return self.category_correct / self.total if self.total else 0.0
 
 
-def _classify_record(record: LabelledAnalysis, rules: ClassificationRules | None) -> Classification:
-    return classify(record.problem, record.whys, record.root_cause, rules=rules)
+def _classify_record(
+    record: LabelledAnalysis,
+    rules: ClassificationRules | None,
+    examples: ExampleIndex | None = None,
+    extra: Sequence[LabelledExample] = (),
+) -> Classification:
+    return classify(
+        record.problem, record.whys, record.root_cause, rules=rules, examples=examples, extra_examples=extra
+    )
 
 
 def _report(records: Sequence[LabelledAnalysis], predictions: Sequence[Classification]) -> EvalReport:
@@ -243,18 +271,208 @@ def read_records(path: Path) -> list[LabelledAnalysis]:
         return [LabelledAnalysis.model_validate_json(line) for line in handle if line.strip()]
 
 
+def stratified_folds(records: Sequence[LabelledAnalysis], folds: int) -> list[list[LabelledAnalysis]]:
+    """``folds`` test folds with the scopes (then categories) spread evenly: records are sorted by
+    scope, category and id and dealt out in turn. Deterministic, so every run scores the same folds."""
+    if folds < 2 or folds > len(records):
+        raise ValueError(f"folds must be between 2 and the number of records ({len(records)})")
+    ordered = sorted(records, key=lambda record: (record.scope, record.category, record.id))
+    dealt: list[list[LabelledAnalysis]] = [[] for _ in range(folds)]
+    for position, record in enumerate(ordered):
+        dealt[position % folds].append(record)
+    return dealt
+
+
+def as_example(record: LabelledAnalysis) -> LabelledExample:
+    """A labelled record as a workspace's confirmed classification (a known case at run time)."""
+    answered = [why for why in record.whys if why.strip()]
+    return LabelledExample(
+        id=record.id,
+        problem=record.problem,
+        whys=tuple(record.whys),
+        root_cause=record.root_cause or answered[-1],
+        scope=record.scope,
+        category=record.category,
+        source="workspace",
+    )
+
+
+def with_example_weight(rules: ClassificationRules, weight: float) -> ClassificationRules:
+    """The rules with the known cases given ``weight`` (0: words only; 1: known cases only)."""
+    data = rules.model_dump()
+    data["examples"]["weight"] = weight
+    return ClassificationRules.model_validate(data)
+
+
+@dataclass(frozen=True)
+class FoldScore:
+    fold: int
+    total: int
+    scope_correct: int
+    category_correct: int
+
+    @property
+    def scope_accuracy(self) -> float:
+        return self.scope_correct / self.total
+
+    @property
+    def category_accuracy(self) -> float:
+        return self.category_correct / self.total
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """One protocol's scores over every fold."""
+
+    name: str
+    folds: tuple[FoldScore, ...]
+    by_file: dict[str, tuple[int, int, int]]  # file -> (total, scope right, category right)
+
+    @property
+    def total(self) -> int:
+        return sum(fold.total for fold in self.folds)
+
+    @property
+    def scope_accuracy(self) -> float:
+        return sum(fold.scope_correct for fold in self.folds) / self.total
+
+    @property
+    def category_accuracy(self) -> float:
+        return sum(fold.category_correct for fold in self.folds) / self.total
+
+    def spread(self, attribute: str) -> tuple[float, float, float, float]:
+        """(mean, standard deviation, lowest, highest) of a per-fold accuracy."""
+        values = [float(getattr(fold, attribute)) for fold in self.folds]
+        return statistics.mean(values), statistics.pstdev(values), min(values), max(values)
+
+
+PROTOCOLS = (
+    "shipped",
+    "words only",
+    "known cases only",
+    "words from our examples only",
+    "learning from overrides",
+)
+
+
+def cross_validate(
+    records: Sequence[LabelledAnalysis],
+    files: Mapping[str, str],
+    folds: int = 5,
+    rules: ClassificationRules | None = None,
+    examples: ExampleIndex | None = None,
+) -> list[CrossValidation]:
+    """Every protocol of ``PROTOCOLS`` over the same stratified folds. ``files`` maps a record id to
+    the file it came from, for the per-file lines. The records are test data only, except in
+    "learning from overrides", where the other folds are the workspace's confirmed classifications."""
+    rules = rules or load_rules()
+    examples = examples or packaged_index()
+    dealt = stratified_folds(records, folds)
+    own_terms = set().union(*(terms_found("\n".join([e.problem, *e.whys]), rules) for e in examples.examples))
+    variants: dict[str, ClassificationRules] = {
+        "shipped": rules,
+        "words only": with_example_weight(rules, 0.0),
+        "known cases only": with_example_weight(rules, 1.0),
+        "words from our examples only": restrict_rules(rules, own_terms),
+        "learning from overrides": rules,
+    }
+    results = []
+    for name in PROTOCOLS:
+        scores = []
+        by_file: dict[str, list[int]] = {}
+        for number, fold in enumerate(dealt, start=1):
+            extra: list[LabelledExample] = []
+            if name == "learning from overrides":
+                extra = [as_example(r) for other, rs in enumerate(dealt, 1) if other != number for r in rs]
+            scope_right = category_right = 0
+            for record in fold:
+                result = _classify_record(record, variants[name], examples, extra)
+                scope_ok, category_ok = result.scope == record.scope, result.category == record.category
+                scope_right += scope_ok
+                category_right += category_ok
+                tally = by_file.setdefault(files.get(record.id, "?"), [0, 0, 0])
+                tally[0] += 1
+                tally[1] += scope_ok
+                tally[2] += category_ok
+            scores.append(FoldScore(number, len(fold), scope_right, category_right))
+        results.append(
+            CrossValidation(name, tuple(scores), {file: (t[0], t[1], t[2]) for file, t in by_file.items()})
+        )
+    return results
+
+
+def format_cross_validation(results: Sequence[CrossValidation]) -> str:
+    lines: list[str] = []
+    for result in results:
+        lines.append(f"{result.name}: {result.total} analyses in {len(result.folds)} folds")
+        for fold in result.folds:
+            lines.append(
+                f"  fold {fold.fold} ({fold.total}): scope {fold.scope_correct}/{fold.total} = "
+                f"{fold.scope_accuracy:.1%}, category {fold.category_correct}/{fold.total} = "
+                f"{fold.category_accuracy:.1%}"
+            )
+        for label, attribute, overall in (
+            ("scope", "scope_accuracy", result.scope_accuracy),
+            ("category", "category_accuracy", result.category_accuracy),
+        ):
+            mean, spread, low, high = result.spread(attribute)
+            lines.append(
+                f"  overall {label}: {overall:.1%} (per fold mean {mean:.1%}, sd {spread:.1%}, "
+                f"range {low:.1%} to {high:.1%})"
+            )
+        for file, (total, scope_right, category_right) in sorted(result.by_file.items()):
+            lines.append(
+                f"  {file}: scope {scope_right}/{total} = {scope_right / total:.1%}, "
+                f"category {category_right}/{total} = {category_right / total:.1%}"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def read_labelled_files(paths: Sequence[Path]) -> tuple[list[LabelledAnalysis], dict[str, str]]:
+    """Records of several files, and which file each record id came from (ids must be unique)."""
+    records: list[LabelledAnalysis] = []
+    files: dict[str, str] = {}
+    for path in paths:
+        for record in read_records(path):
+            if record.id in files:
+                raise ValueError(f"{path}: id {record.id!r} is also in {files[record.id]}")
+            files[record.id] = path.name
+            records.append(record)
+    return records, files
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m flows.classification_eval", description="Measure the classifier."
     )
-    parser.add_argument("path", type=Path, help="labelled JSONL file")
+    parser.add_argument(
+        "paths",
+        type=Path,
+        nargs="*",
+        help="labelled JSONL file(s); with --cv the default is the development files in shared/eval/",
+    )
     parser.add_argument(
         "--held-out", action="store_true", help="also run the leave-one-out and two-fold checks"
     )
+    parser.add_argument(
+        "--cv", action="store_true", help="cross-validate over stratified folds (the files as test data only)"
+    )
+    parser.add_argument("--folds", type=int, default=5, help="number of folds for --cv (default 5)")
     parser.add_argument("--rules", type=Path, default=None, help="a rules file other than the packaged one")
     args = parser.parse_args(argv)
-    records = read_records(args.path)
     rules = load_rules(args.rules)
+    if args.cv:
+        paths = args.paths or [DEV_FOLDER / name for name in DEV_FILES]
+        missing = [str(path) for path in paths if not path.exists()]
+        if missing:
+            parser.error(f"not found: {', '.join(missing)}")
+        records, files = read_labelled_files(paths)
+        print(format_cross_validation(cross_validate(records, files, args.folds, rules)), end="")
+        return 0
+    if len(args.paths) != 1:
+        parser.error("give one labelled JSONL file (or --cv)")
+    records = read_records(args.paths[0])
     print(format_report(evaluate(records, rules), "All terms"))
     if args.held_out:
         print()

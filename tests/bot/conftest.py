@@ -16,11 +16,11 @@ from pydantic import SecretStr
 
 from bot.app import build_deps, create_app
 from bot.deps import Deps
-from bot.localslack.requests import SignedSlackClient
-from bot.localslack.webapi import Message, SlackWebApiStandIn
 from bot.settings import Settings
 from bot.web import make_wsgi_app
 from flows.clock import FixedClock
+from localslack.requests import SignedSlackClient
+from localslack.webapi import Message, SlackWebApiStandIn
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T0COUNCIL"

@@ -17,11 +17,11 @@ from pydantic import SecretStr
 from bot.app import build_deps, create_app
 from bot.crypto import generate_key
 from bot.deps import Deps
-from bot.localslack.requests import SignedSlackClient
-from bot.localslack.webapi import SlackWebApiStandIn
 from bot.settings import Settings
 from bot.web import make_wsgi_app
 from flows.clock import FixedClock
+from localslack.requests import SignedSlackClient
+from localslack.webapi import SlackWebApiStandIn
 from tests.bot.conftest import SIGNING_SECRET, serve
 
 TEAM_A, TEAM_B = "T0ANYTOWN", "T0OTHERSHIRE"

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from bot import checkins
 from bot.app import make_web_client
 from bot.ids import CheckInActionId, CheckInBlockId, CheckInCallbackId
-from bot.localslack.webapi import Message
 from flows.calendar import Cadence
+from localslack.webapi import Message
 from storage.checkins import (
     CheckIn,
     CheckInRepository,

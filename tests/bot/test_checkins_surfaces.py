@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from bot.ids import CheckInActionId, CheckInCallbackId
-from bot.localslack.webapi import Message
+from localslack.webapi import Message
 from storage.models import Problem, Session, Workspace
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness
 from tests.bot.test_checkins_e2e import at, dispatch, reply_in_dm

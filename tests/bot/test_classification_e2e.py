@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.localslack.webapi import Message
+from localslack.webapi import Message
 from storage.models import AnswerVersion, Workspace
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness, rendered
 from tests.bot.test_five_whys_e2e import say, start

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from bot import checkins
 from bot.app import make_web_client
 from bot.deps import Deps
-from bot.localslack.webapi import SlackWebApiStandIn
 from bot.settings import Settings
 from flows.clock import FixedClock
+from localslack.webapi import SlackWebApiStandIn
 from storage.checkins import SENDING_TIMEOUT, CheckIn, CheckInRepository, CheckInStatus, Intervention
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Session, Workspace

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from bot.app import build_deps, create_app
-from bot.localslack.requests import SignedSlackClient
 from bot.views.common import MESSAGE_BLOCK_LIMIT
 from bot.web import make_wsgi_app
+from localslack.requests import SignedSlackClient
 from storage.models import AnswerVersion, Participant, ProcessedEvent, Session, SessionStatus
 from tests.bot.conftest import (
     ALEX,

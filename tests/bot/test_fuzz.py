@@ -27,9 +27,9 @@ from bot.ids import (
     EditCallbackId,
     PrivacyActionId,
 )
-from bot.localslack.requests import FORM, JSON
 from bot.views.classification import ClassificationActionId
 from bot.web import MAX_BODY_BYTES
+from localslack.requests import FORM, JSON
 from storage.db import make_engine
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, OTHER_TEAM, TEAM, Harness
 

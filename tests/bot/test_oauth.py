@@ -16,8 +16,8 @@ from sqlalchemy import text
 from bot.app import build_deps, create_app
 from bot.crypto import EncryptionKeyError, generate_key, redact_tokens
 from bot.ids import ActionId, indexed
-from bot.localslack.webapi import SlackWebApiStandIn
 from bot.oauth import BOT_SCOPES
+from localslack.webapi import SlackWebApiStandIn
 from storage.audit import AuditEntry
 from storage.db import make_engine
 from storage.models import Session

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.localslack.requests import SignedSlackClient
-from bot.localslack.webapi import SlackWebApiStandIn
+from localslack.requests import SignedSlackClient
+from localslack.webapi import SlackWebApiStandIn
 from storage.db import make_engine, make_session_factory
 from storage.uow import UnitOfWork
 from tests.bot.conftest import CHANNEL, FACILITATOR, SIGNING_SECRET, TEAM, rendered

@@ -16,9 +16,9 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.app import build_deps, create_app
 from bot.deps import Deps
-from bot.localslack.webapi import SlackWebApiStandIn
 from bot.settings import Settings
 from flows.clock import FixedClock
+from localslack.webapi import SlackWebApiStandIn
 from tests.bot.conftest import CHANNEL, FACILITATOR, TEAM, rendered
 
 

@@ -15,8 +15,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 
 from bot.crypto import TokenCipher
-from bot.localslack.webapi import SlackWebApiStandIn
 from bot.oauth import EncryptedInstallationStore
+from localslack.webapi import SlackWebApiStandIn
 from storage.db import make_engine
 from tests.bot.oauth_harness import (
     CHANNEL,

@@ -11,8 +11,8 @@ from typing import Literal
 
 import pytest
 
-from bot.sandbox import Sandbox
 from bot.settings import Settings
+from sandbox import Sandbox
 
 PROBLEM = "Residents ring us because the moving-home form rejects their postcode"
 WHYS = (

@@ -19,10 +19,10 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.localslack.requests import SignedSlackClient
-from bot.localslack.webapi import SlackWebApiStandIn
-from bot.sandbox import Sandbox, SandboxRequestError, SandboxWorkspace
-from bot.sandbox.workspace import LEADS_CHANNEL, TEAM_CHANNEL, populate, state_values
+from localslack.requests import SignedSlackClient
+from localslack.webapi import SlackWebApiStandIn
+from sandbox import Sandbox, SandboxRequestError, SandboxWorkspace
+from sandbox.workspace import LEADS_CHANNEL, TEAM_CHANNEL, populate, state_values
 from storage.models import AnswerVersion, Session, SessionStatus
 from tests.sandbox.conftest import PROBLEM, ROOT_CAUSE, WHYS, FiveWhysDriver
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
-from bot.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.sandbox.conftest import PROBLEM, ROOT_CAUSE, WHYS, FiveWhysDriver
 
 CHROMIUM = "/usr/bin/chromium"

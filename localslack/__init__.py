@@ -2,8 +2,8 @@
 (``SlackWebApiStandIn``) and a client that sends our app signed requests as Slack does
 (``SignedSlackClient``). Standard-library HTTP only; no request ever leaves the machine."""
 
-from bot.localslack.requests import SignedSlackClient, SlackResponse
-from bot.localslack.webapi import ApiCall, Message, SlackWebApiStandIn, UploadedFile, View
+from localslack.requests import SignedSlackClient, SlackResponse
+from localslack.webapi import ApiCall, Message, SlackWebApiStandIn, UploadedFile, View
 
 __all__ = [
     "ApiCall",

@@ -5,7 +5,7 @@ Web API stand-in the app's ``WebClient`` talks to, and signed requests into the 
 sends them); ``server`` serves the page and its JSON API on the loopback interface.
 """
 
-from bot.sandbox.server import Sandbox, run_sandbox
-from bot.sandbox.workspace import SAMPLE_USERS, SandboxRequestError, SandboxWorkspace
+from sandbox.server import Sandbox, run_sandbox
+from sandbox.workspace import SAMPLE_USERS, SandboxRequestError, SandboxWorkspace
 
 __all__ = ["SAMPLE_USERS", "Sandbox", "SandboxRequestError", "SandboxWorkspace", "run_sandbox"]

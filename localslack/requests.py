@@ -105,6 +105,28 @@ class SignedSlackClient:
 
     # ----------------------------------------------------------------------------------- sending
 
+    def signed_headers(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | str | None = None,
+        signature: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        """Slack's headers for ``body``: signed properly unless ``signature`` (or a stale ``timestamp``)
+        is given; ``headers`` are added last."""
+        stamp = str(int(self.clock())) if timestamp is None else str(timestamp)
+        return {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature
+            or self._verifier.generate_signature(timestamp=stamp, body=body)
+            or "",
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+            **(headers or {}),
+        }
+
     def raw(
         self,
         body: bytes,
@@ -115,17 +137,15 @@ class SignedSlackClient:
         headers: Mapping[str, str] | None = None,
     ) -> SlackResponse:
         """POST ``body``; signed properly unless ``signature`` (or a stale ``timestamp``) is given."""
-        stamp = str(int(self.clock())) if timestamp is None else str(timestamp)
-        sent = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": signature
-            or self._verifier.generate_signature(timestamp=stamp, body=body)
-            or "",
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-            **(headers or {}),
-        }
-        request = urllib.request.Request(self.url, data=body, headers=sent, method="POST")  # noqa: S310 - http(s) checked in __init__
+        sent = self.signed_headers(
+            body, content_type, timestamp=timestamp, signature=signature, headers=headers
+        )
+        return self.send(body, sent)
+
+    def send(self, body: bytes, headers: Mapping[str, str]) -> SlackResponse:
+        """The transport: POST ``body`` with ``headers`` as they are (a new connection each time; a
+        subclass may keep connections alive)."""
+        request = urllib.request.Request(self.url, data=body, headers=dict(headers), method="POST")  # noqa: S310 - http(s) checked in __init__
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return SlackResponse(response.status, response.read().decode("utf-8"), dict(response.headers))

@@ -20,8 +20,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.localslack import SignedSlackClient, SlackWebApiStandIn
-from bot.localslack.webapi import validate_blocks, validate_view
+from localslack import SignedSlackClient, SlackWebApiStandIn
+from localslack.webapi import validate_blocks, validate_view
 
 TEAM_A, TEAM_B = "T0AAA", "T0BBB"
 TOKEN_A, TOKEN_B = "xoxb-test-T0AAA", "xoxb-test-T0BBB"

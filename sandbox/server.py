@@ -3,7 +3,7 @@ page with its JSON API, all on 127.0.0.1.
 
 Three loopback servers: the Web API stand-in (the app's ``SLACK_API_URL``), the app itself
 (``/slack/events``, exactly as ``playbook-bot serve`` runs it) and the page. The page's API turns what
-a person does into the signed requests Slack would send (see :mod:`bot.sandbox.workspace`).
+a person does into the signed requests Slack would send (see :mod:`sandbox.workspace`).
 """
 
 from __future__ import annotations
@@ -30,17 +30,17 @@ from sqlalchemy.engine import make_url
 
 from bot.app import build_deps, create_app
 from bot.deps import Deps
-from bot.localslack.requests import SignedSlackClient
-from bot.localslack.webapi import SlackWebApiStandIn
-from bot.sandbox.workspace import (
+from bot.settings import Settings
+from bot.web import make_wsgi_app
+from localslack.requests import SignedSlackClient
+from localslack.webapi import SlackWebApiStandIn
+from sandbox.workspace import (
     BOT_USER_ID,
     LEADS_CHANNEL,
     SandboxRequestError,
     SandboxWorkspace,
     populate,
 )
-from bot.settings import Settings
-from bot.web import make_wsgi_app
 
 log = logging.getLogger("playbook.sandbox")
 
@@ -212,7 +212,7 @@ class _PageHandler(BaseHTTPRequestHandler):
         if name not in STATIC_FILES:
             self._error(404, "Not found.")
             return
-        data = resources.files("bot.sandbox").joinpath("static", name).read_bytes()
+        data = resources.files("sandbox").joinpath("static", name).read_bytes()
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         self._send(200, data, f"{kind}; charset=utf-8")
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.localslack.requests import SignedSlackClient, SlackResponse, slack_encode
-from bot.localslack.webapi import Message, SlackWebApiStandIn, UploadedFile, View
+from localslack.requests import SignedSlackClient, SlackResponse, slack_encode
+from localslack.webapi import Message, SlackWebApiStandIn, UploadedFile, View
 
 JsonDict = dict[str, Any]
 

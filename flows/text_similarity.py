@@ -1,0 +1,333 @@
+"""How alike two pieces of text are, by the words they share: TF-IDF vectors and cosine similarity.
+
+Pure Python and small on purpose. Words are normalised (lower case, punctuation removed), common
+words dropped and endings trimmed (``recruiting`` and ``recruitment`` both become ``recruit``), and
+each text becomes the set of those word stems plus adjacent pairs of them (``capital programme``).
+A term that occurs in few documents of the reference collection counts more than one that occurs in
+many (inverse document frequency), so "MTFS" says more than "system". Two texts are alike by the
+cosine of their vectors: 0 when they share no term, 1 when they use the same terms equally.
+
+The reference collection is whatever the caller fits the vectoriser on: the classifier's labelled
+examples, or a workspace's root causes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+SparseVector = Mapping[str, float]
+
+# Words too common to tell two root causes apart. "no", "not", "never" and "nobody" are kept: "no
+# budget" and "no training" are the point of many root causes.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "cannot",
+        "could",
+        "couldn",
+        "d",
+        "did",
+        "didn",
+        "do",
+        "does",
+        "doesn",
+        "doing",
+        "don",
+        "down",
+        "during",
+        "each",
+        "etc",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "gets",
+        "got",
+        "had",
+        "hadn",
+        "has",
+        "hasn",
+        "have",
+        "haven",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "isn",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "ll",
+        "m",
+        "ma",
+        "me",
+        "might",
+        "more",
+        "most",
+        "must",
+        "mustn",
+        "my",
+        "myself",
+        "now",
+        "o",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "re",
+        "s",
+        "same",
+        "shan",
+        "she",
+        "should",
+        "shouldn",
+        "so",
+        "some",
+        "such",
+        "t",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "us",
+        "ve",
+        "very",
+        "was",
+        "wasn",
+        "we",
+        "were",
+        "weren",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "won",
+        "would",
+        "wouldn",
+        "y",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "one",
+        "two",
+        "three",
+        "its",
+        "it's",
+        "we've",
+        "they're",
+        "tbh",
+        "eg",
+        "ie",
+        "lot",
+        "lots",
+        "really",
+        "still",
+        "even",
+        "way",
+        "ways",
+        "thing",
+        "things",
+    ]
+)
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Endings trimmed from words of five letters or more, longest first; what is left keeps at least three.
+_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("isations", "is"),
+    ("isation", "is"),
+    ("ations", "at"),
+    ("ation", "at"),
+    ("ments", ""),
+    ("ment", ""),
+    ("ings", ""),
+    ("ing", ""),
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ers", ""),
+    ("er", ""),
+    ("ed", ""),
+    ("es", ""),
+    ("s", ""),
+)
+
+
+def stem(word: str) -> str:
+    """A crude but consistent stem: ``recruiting``/``recruitment``/``recruited`` → ``recruit``."""
+    if len(word) < 5 or word.isdigit():
+        return word
+    for ending, replacement in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: len(word) - len(ending)] + replacement
+    return word
+
+
+def _content_words(text: str) -> list[str]:
+    folded = text.casefold().replace("&", " and ").replace("'", "").replace("’", "")
+    return [word for word in _WORD.findall(folded) if word not in STOPWORDS]
+
+
+def words(text: str) -> list[str]:
+    """The stems of the words of ``text`` that are not stop words, in order."""
+    return [stem(word) for word in _content_words(text)]
+
+
+def surface_forms(text: str) -> dict[str, str]:
+    """Each term of ``text`` (a stem or a pair of stems) and the words it was made from, as first
+    written there: ``{"tend": "tender", "full tend": "full tender"}``; for showing terms to people."""
+    plain = _content_words(text)
+    stems = [stem(word) for word in plain]
+    forms: dict[str, str] = {}
+    for position, term in enumerate(stems):
+        forms.setdefault(term, plain[position])
+    for position in range(len(stems) - 1):
+        forms.setdefault(
+            f"{stems[position]} {stems[position + 1]}", f"{plain[position]} {plain[position + 1]}"
+        )
+    return forms
+
+
+def terms(text: str) -> list[str]:
+    """Word stems and adjacent pairs of them (``capital programme``), in order; repeats kept."""
+    stems = words(text)
+    return stems + [f"{first} {second}" for first, second in itertools.pairwise(stems)]
+
+
+@dataclass(frozen=True)
+class WeightedText:
+    """A piece of text and how much its terms count in the whole (the root cause more than the problem)."""
+
+    text: str
+    weight: float = 1.0
+
+
+def _counts(parts: Iterable[WeightedText]) -> dict[str, float]:
+    counts: dict[str, float] = {}
+    for part in parts:
+        if part.weight <= 0:
+            continue
+        for term, count in Counter(terms(part.text)).items():
+            # Sub-linear: a word said three times is not three times the evidence.
+            counts[term] = counts.get(term, 0.0) + part.weight * (1.0 + math.log(count))
+    return counts
+
+
+class Vectoriser:
+    """TF-IDF over a reference collection of documents (each one or more weighted texts)."""
+
+    def __init__(self, documents: Iterable[Sequence[WeightedText]]) -> None:
+        document_frequency: Counter[str] = Counter()
+        total = 0
+        for document in documents:
+            total += 1
+            document_frequency.update(set(_counts(document)))
+        self.documents = total
+        # Smoothed so a term in every document still counts a little; an unseen term counts most.
+        self._idf = {
+            term: math.log((1 + total) / (1 + frequency)) + 1.0
+            for term, frequency in document_frequency.items()
+        }
+        self._unseen_idf = math.log(1 + total) + 1.0
+
+    def idf(self, term: str) -> float:
+        return self._idf.get(term, self._unseen_idf)
+
+    def vector(self, parts: Iterable[WeightedText]) -> dict[str, float]:
+        """The unit-length TF-IDF vector of the weighted texts (empty if they have no terms)."""
+        weighted = {term: count * self.idf(term) for term, count in _counts(parts).items()}
+        norm = math.sqrt(sum(value * value for value in weighted.values()))
+        if norm == 0:
+            return {}
+        return {term: value / norm for term, value in weighted.items()}
+
+
+def cosine(first: SparseVector, second: SparseVector) -> float:
+    """The cosine of two unit-length vectors: 0 (nothing shared) to 1 (the same terms, equally)."""
+    if len(first) > len(second):
+        first, second = second, first
+    return sum(value * second.get(term, 0.0) for term, value in first.items())
+
+
+def shared_terms(first: SparseVector, second: SparseVector, limit: int = 4) -> list[str]:
+    """The terms that contribute most to the similarity of two vectors, strongest first. A single
+    word that is already part of a pair shown is left out ("full tender" hides "tender")."""
+    products = [(value * second[term], term) for term, value in first.items() if term in second]
+    products.sort(key=lambda item: (-item[0], item[1]))
+    pairs = {word for _product, term in products if " " in term for word in term.split(" ")}
+    chosen = [term for _product, term in products if " " in term or term not in pairs]
+    return chosen[:limit]

@@ -1,0 +1,156 @@
+"""Root causes seen elsewhere in the council, and themes across many analyses (pure, no Slack)."""
+
+from __future__ import annotations
+
+import itertools
+
+from flows.related import (
+    RELATED_THRESHOLD,
+    RootCauseRecord,
+    find_themes,
+    seen_elsewhere,
+    similar_root_causes,
+)
+
+# The same cause told by different services in their own words (written for these tests). The
+# related threshold is chosen so that pairs within a group score above it and pairs across groups
+# below it.
+SAME_CAUSE_GROUPS: dict[str, list[tuple[str, str]]] = {
+    "no-invest-to-save": [
+        (
+            "waste",
+            "There's no invest to save fund, so the route software has to come out of this year's budget.",
+        ),
+        (
+            "libraries",
+            "Without an invest to save fund the new kiosks would have to be paid from our own budget.",
+        ),
+        (
+            "highways",
+            "No invest-to-save budget exists, so the upfront cost of LED lighting falls on the service.",
+        ),
+    ],
+    "procurement-rules": [
+        ("planning", "Procurement rules force a full tender for any software, even small tools."),
+        ("housing", "The contract procedure rules mean even a small software purchase needs a full tender."),
+        ("libraries", "Buying a small piece of software means a full tender under the procurement rules."),
+    ],
+    "pay-grades": [
+        ("planning", "We can't recruit planners at our pay grades; neighbouring councils pay more."),
+        (
+            "building control",
+            "Surveyor posts stay vacant because our pay grades are below neighbouring councils.",
+        ),
+        ("children's services", "Social worker vacancies can't be filled at our pay grades."),
+    ],
+    "no-data-standard": [
+        ("housing repairs", "Addresses are typed as free text with no UPRN, so records can't be matched."),
+        ("waste", "Our records hold addresses without UPRNs so reports can't be matched to properties."),
+    ],
+    "blame-culture": [
+        ("customer services", "Staff fear being blamed so problems are hidden from senior managers."),
+        ("adult social care", "People hide problems because of a blame culture from senior managers."),
+    ],
+}
+UNRELATED = [
+    ("parking", "The permit system only stores one vehicle per permit."),
+    ("registrars", "Death registrations are only offered at one office."),
+    ("environmental health", "The sampling qualification is held by one officer."),
+]
+
+
+def _records() -> list[RootCauseRecord]:
+    records = []
+    for name, members in SAME_CAUSE_GROUPS.items():
+        for number, (service, text) in enumerate(members, start=1):
+            records.append(RootCauseRecord(f"{name}-{number}", text, service))
+    for number, (service, text) in enumerate(UNRELATED, start=1):
+        records.append(RootCauseRecord(f"unrelated-{number}", text, service))
+    return records
+
+
+def _group(record: RootCauseRecord) -> str:
+    return record.id.rsplit("-", 1)[0]
+
+
+def test_the_threshold_separates_the_same_cause_from_different_causes() -> None:
+    records = _records()
+    same, different = [], []
+    for first, second in itertools.combinations(records, 2):
+        found = similar_root_causes(first.text, [second])
+        score = found[0].score if found else 0.0
+        paired = _group(first) == _group(second) and not first.id.startswith("unrelated")
+        (same if paired else different).append(score)
+    assert min(same) >= RELATED_THRESHOLD > max(different)
+
+
+def test_similar_root_causes_ranks_and_marks_related() -> None:
+    records = _records()
+    query = "The procurement rules make us run a full tender for a small bit of software."
+    found = similar_root_causes(query, records, k=3)
+    assert [_group(item.record) for item in found] == ["procurement-rules"] * 3
+    assert all(item.related for item in found)
+    assert found[0].score >= found[1].score >= found[2].score
+    assert "full tender" in found[0].shared_words
+
+
+def test_seen_elsewhere_counts_distinct_services_including_the_asking_one() -> None:
+    candidates = [r for r in _records() if _group(r) == "pay-grades"][:2] + _records()[-3:]
+    result = seen_elsewhere(
+        "Nobody applies for our environmental health officer posts at our pay grades.",
+        "environmental health",
+        candidates,
+    )
+    assert result.services[0] == "environmental health"
+    assert set(result.services) == {"environmental health", "planning", "building control"}
+    assert result.council_wide_candidate
+    assert {item.record.id for item in result.related} == {"pay-grades-1", "pay-grades-2"}
+
+
+def test_the_same_service_twice_is_not_council_wide() -> None:
+    candidates = [
+        RootCauseRecord("a", "We can't recruit planners at our pay grades.", "Planning"),
+        RootCauseRecord("b", "Planner posts stay empty at our pay grades.", " planning "),
+    ]
+    result = seen_elsewhere("Our pay grades are too low to recruit planners.", "planning", candidates)
+    assert len(result.related) == 2
+    assert result.services == ("planning",)
+    assert not result.council_wide_candidate
+
+
+def test_nothing_in_common_gives_nothing() -> None:
+    result = seen_elsewhere("Zorblats misfire.", "waste", _records())
+    assert result.similar == ()
+    assert result.services == ("waste",)
+    assert not result.council_wide_candidate
+
+
+def test_themes_group_by_similarity_and_flag_three_services() -> None:
+    themes = find_themes(_records())
+    grouped = {frozenset(_group(member) for member in theme.members) for theme in themes}
+    assert grouped == {frozenset({name}) for name in SAME_CAUSE_GROUPS}
+    first = themes[0]
+    assert len(first.services) == 3 and first.council_wide_candidate
+    two_services = [theme for theme in themes if len(theme.services) == 2]
+    assert two_services and not any(theme.council_wide_candidate for theme in two_services)
+    assert all(theme.key_words for theme in themes)
+
+
+def test_themes_keep_categories_apart() -> None:
+    records = [
+        RootCauseRecord(
+            "1", "There's no invest to save fund for new software.", "waste", "funding-investment"
+        ),
+        RootCauseRecord(
+            "2", "There's no invest to save fund for new software.", "libraries", "funding-investment"
+        ),
+        RootCauseRecord(
+            "3", "There's no invest to save fund for new software.", "parking", "governance-policy"
+        ),
+    ]
+    themes = find_themes(records)
+    assert [(theme.category, len(theme.members)) for theme in themes] == [("funding-investment", 2)]
+
+
+def test_themes_are_repeatable() -> None:
+    assert find_themes(_records()) == find_themes(_records())
