@@ -67,3 +67,13 @@ def session_button(session_id: int) -> str:
 
 def session_of_button(raw: str | None) -> int | None:
     return session_ref(raw or "")
+
+
+def workspace_button(team_id: str) -> str:
+    """A button that names the workspace it was shown in (forget-me's confirmation): the service
+    refuses it when clicked in any other."""
+    return team_id
+
+
+def workspace_of_button(raw: str | None) -> str | None:
+    return raw or None

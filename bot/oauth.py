@@ -1,10 +1,9 @@
 """Installing the app in many workspaces: slack_sdk's SQLAlchemy installation and OAuth state stores on
-our database, with every token encrypted at rest.
+our database, with every token encrypted at rest, and Bolt's OAuth wiring.
 
-Encryption is done by the tables' column types, so every path through slack_sdk's store (``save``,
-``save_bot``, ``find_bot``, ``find_installation``, the token rotator's re-save) encrypts on the way in and
-decrypts on the way out; nothing can write a plain token by taking a route we forgot to wrap.
-The tables themselves are created by migration 0005.
+Encryption is done by the tables' column types (``storage/installations.py``), so every path through
+slack_sdk's store (``save``, ``save_bot``, ``find_bot``, ``find_installation``, the token rotator's
+re-save) encrypts on the way in and decrypts on the way out.
 """
 
 from __future__ import annotations
@@ -16,13 +15,13 @@ from slack_bolt import App, BoltContext
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, MetaData, String, Table
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Engine
 
 from bot.crypto import TokenCipher, install_log_redaction
 from bot.deps import Deps
+from bot.services import installations
 from bot.settings import Settings
+from storage.installations import encrypting_copies
 
 log = logging.getLogger("playbook.oauth")
 
@@ -40,36 +39,7 @@ BOT_SCOPES = (
     "users:read",
     "files:write",
 )
-TOKEN_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 STATE_EXPIRATION_SECONDS = 600
-
-
-class EncryptedToken(TypeDecorator[str]):
-    """A token column: Fernet ciphertext in the database, the token in Python."""
-
-    impl = String(1000)
-    cache_ok = True
-
-    def __init__(self, cipher: TokenCipher) -> None:
-        super().__init__()
-        self.cipher = cipher
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else self.cipher.encrypt(value)
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else self.cipher.decrypt(value)
-
-
-def _encrypting(table: Table, metadata: MetaData, cipher: TokenCipher) -> Table:
-    """A copy of one of slack_sdk's tables whose token columns encrypt."""
-    columns = []
-    for column in table.columns:
-        copy = column._copy()
-        if column.name in TOKEN_COLUMNS:
-            copy.type = EncryptedToken(cipher)
-        columns.append(copy)
-    return Table(table.name, metadata, *columns)
 
 
 class EncryptedInstallationStore(SQLAlchemyInstallationStore):
@@ -77,10 +47,9 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
 
     def __init__(self, client_id: str, engine: Engine, cipher: TokenCipher) -> None:
         super().__init__(client_id=client_id, engine=engine, logger=log)
-        metadata = MetaData()
-        self.bots = _encrypting(self.bots, metadata, cipher)
-        self.installations = _encrypting(self.installations, metadata, cipher)
-        self.metadata = metadata
+        self.metadata, (self.bots, self.installations) = encrypting_copies(
+            (self.bots, self.installations), cipher
+        )
 
 
 def engine_of(deps: Deps) -> Engine:
@@ -126,38 +95,21 @@ def register(app: App, store: SQLAlchemyInstallationStore) -> None:
     Both are recorded in the audit log."""
 
     def on_uninstalled(body: dict[str, Any], context: BoltContext) -> None:
-        team_id = context.team_id
-        if not team_id:
-            return
-        store.delete_all(enterprise_id=_enterprise_id(body, context), team_id=team_id)
-        deps: Deps = context["deps"]
-        with deps.uow() as uow:
-            uow.audit.add(team_id, "slack", "app.uninstalled", {}, at=deps.clock.now())
-            uow.commit()
-        log.info("app uninstalled from %s: its tokens were deleted", team_id)
+        if context.team_id:
+            installations.uninstalled(context["deps"], store, context.team_id, _enterprise_id(body, context))
 
     def on_tokens_revoked(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        team_id = context.team_id
-        tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
-        if not team_id or not isinstance(tokens, dict):
+        tokens: dict[str, Any] = event["tokens"] if isinstance(event.get("tokens"), dict) else {}
+        if not context.team_id:
             return
-        enterprise_id = _enterprise_id(body, context)
-        users = [str(u) for u in tokens.get("oauth") or [] if isinstance(u, str)]
-        for user_id in users:
-            store.delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
-        bots = bool(tokens.get("bot"))
-        if bots:
-            store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
-        deps: Deps = context["deps"]
-        with deps.uow() as uow:
-            uow.audit.add(
-                team_id,
-                "slack",
-                "tokens.revoked",
-                {"users": len(users), "bot": bots},
-                at=deps.clock.now(),
-            )
-            uow.commit()
+        installations.tokens_revoked(
+            context["deps"],
+            store,
+            context.team_id,
+            _enterprise_id(body, context),
+            user_ids=[u for u in tokens.get("oauth") or [] if isinstance(u, str)],
+            bot=bool(tokens.get("bot")),
+        )
 
     app.event("app_uninstalled")(on_uninstalled)
     app.event("tokens_revoked")(on_tokens_revoked)

@@ -8,12 +8,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import delivery, exports
+from bot import delivery
 from bot.deps import Deps
-from bot.listeners import privacy
 from bot.mrkdwn import escape, unescape
 from bot.request import Caller
-from bot.services import journey, leads
+from bot.services import exports, journey, leads, privacy
 from bot.views.help import help_text, templates_list
 from flows.commands import split_subcommand
 from flows.i18n import t
@@ -32,12 +31,6 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     if sub.name == "list":
         ack(text=templates_list())
         return
-    if sub.name in privacy.SUBCOMMANDS:  # forget-me, my-data, retention
-        privacy.handle(ack, deps, client, command, sub.name, rest)
-        return
-    if sub.name == "export":
-        ack(text=exports.export_session(deps, client, caller.team_id, caller.user_id, rest))
-        return
     if sub.name == "start":
         shown = journey.start_command(deps, client, caller, rest)
     elif sub.name == "status":
@@ -46,6 +39,14 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = journey.resume_command(deps, client, caller, rest)
     elif sub.name == "leads":
         shown = leads.leads_command(deps, client, caller, rest)
+    elif sub.name == "export":
+        shown = exports.export(deps, client, caller, rest)
+    elif sub.name == "forget-me":
+        shown = privacy.forget_me(deps, client, caller, rest)
+    elif sub.name == "my-data":
+        shown = privacy.my_data(deps, client, caller)
+    elif sub.name == "retention":
+        shown = privacy.retention(deps, client, caller, rest)
     else:
         ack(text=t("cmd_unknown", command=escape(sub.name[:40]), hint=help_text()))
         return

@@ -6,8 +6,6 @@ splits the blocks into messages of at most 50 (:func:`split_for_leads`), so no s
 
 from __future__ import annotations
 
-from datetime import date
-
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -22,6 +20,7 @@ from bot.mrkdwn import escape
 from bot.views.common import HEADER_LIMIT, MESSAGE_BLOCK_LIMIT, clip, sections
 from bot.views.summary import add_intervention_actions
 from flows.costs import format_pounds
+from flows.dates import readable_date
 from flows.i18n import t
 from flows.leads_summary import ClassificationView, InterventionView, LeadsSummary
 
@@ -34,15 +33,6 @@ SHOWN_INTERVENTIONS = 25
 def mention(user_id: str | None) -> str:
     """A stored user id (see :func:`bot.mrkdwn.mention`), or a dash when there is none."""
     return "—" if user_id is None else mrkdwn.mention(user_id)
-
-
-def readable_date(value: str | None) -> str:
-    if not value:
-        return "—"
-    try:
-        return date.fromisoformat(value).strftime("%-d %B %Y")
-    except ValueError:
-        return value
 
 
 def classification_line(view: ClassificationView, locale: str = "en") -> str:

@@ -37,8 +37,8 @@ def test_export_uploads_summary_answers_and_costs(harness: Harness, extra_templa
     say(h, thread, "no")
     say(h, thread, "scope service", user=FACILITATOR)
     finish(h, thread)
-    with h.deps.uow() as uow:
-        problem_id = uow.orm.get(Session, 1).problem_id  # type: ignore[union-attr]
+    with h.deps.session_factory() as orm:
+        problem_id = orm.get(Session, 1).problem_id  # type: ignore[union-attr]
         assert problem_id is not None
     add_session(
         h,
@@ -65,11 +65,9 @@ def test_export_uploads_summary_answers_and_costs(harness: Harness, extra_templa
     assert "Scope **service**, category **procurement-market**: changed by U0FAC" in markdown
     assert "## Annual cost: £7,800" in markdown  # 0.5 h × 520 × £30
 
-    with h.deps.uow() as uow:
+    with h.deps.session_factory() as orm:
         stored = list(
-            uow.orm.scalars(
-                select(AnswerVersion).where(AnswerVersion.session_id == 1).order_by(AnswerVersion.id)
-            )
+            orm.scalars(select(AnswerVersion).where(AnswerVersion.session_id == 1).order_by(AnswerVersion.id))
         )
     rows = list(csv.DictReader(io.StringIO(files["answers.csv"].content.decode())))
     assert len(rows) == len(stored) > 8

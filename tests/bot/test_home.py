@@ -44,8 +44,7 @@ def record_interventions(h: Harness, session_id: int) -> None:
 
 def make_lead(h: Harness, user: str) -> None:
     with h.deps.uow() as uow:
-        workspace = uow.workspaces.get_or_create(TEAM)
-        workspace.settings = {"lead_user_ids": [user]}
+        uow.workspaces.change_settings(TEAM, lead_user_ids=(user,))
         uow.commit()
 
 
@@ -63,8 +62,8 @@ def test_a_person_sees_their_active_sessions_with_resume(harness: Harness) -> No
     assert "Recent summaries" not in text  # not a lead
     # Resume from Home: the session carries on in its thread.
     h.client.block_action(team_id=TEAM, user_id=FACILITATOR, action_id="session.resume", value="1")
-    with h.deps.uow() as uow:
-        assert uow.orm.get(Session, 1).status == SessionStatus.ACTIVE  # type: ignore[union-attr]
+    with h.deps.session_factory() as orm:
+        assert orm.get(Session, 1).status == SessionStatus.ACTIVE  # type: ignore[union-attr]
     assert "Why 1" in h.last_text(CHANNEL, thread)
     assert "in progress: Why 1" in text_of(h.slack.home_view(TEAM, FACILITATOR).blocks)  # type: ignore[union-attr]
 
@@ -76,8 +75,8 @@ def test_owners_see_their_interventions_and_leads_see_summaries_and_open_interve
     thread = reach_classification(h, "Residents can't report <!here> potholes")
     say(h, thread, "scope service")
     finish(h, thread)
-    with h.deps.uow() as uow:
-        problem_id = uow.orm.get(Session, 1).problem_id  # type: ignore[union-attr]
+    with h.deps.session_factory() as orm:
+        problem_id = orm.get(Session, 1).problem_id  # type: ignore[union-attr]
         assert problem_id is not None
     session_id = add_session(
         h,
@@ -122,9 +121,9 @@ def test_the_home_tab_stays_within_100_blocks(harness: Harness) -> None:
     h = harness
     make_lead(h, FACILITATOR)
     start(h, "start five-whys The anchor session")
-    with h.deps.uow() as uow:
-        problem_id = uow.orm.get(Session, 1).problem_id  # type: ignore[union-attr]
-        assert uow.orm.get(Workspace, TEAM) is not None
+    with h.deps.session_factory() as orm:
+        problem_id = orm.get(Session, 1).problem_id  # type: ignore[union-attr]
+        assert orm.get(Workspace, TEAM) is not None
     for n in range(40):
         session_id = add_session(
             h,

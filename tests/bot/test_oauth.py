@@ -127,8 +127,8 @@ def test_app_uninstalled_removes_only_that_workspaces_tokens(two_councils: OAuth
         }
     engine.dispose()
     assert teams == {"slack_bots": [TEAM_B], "slack_installations": [TEAM_B]}
-    with h.deps.uow() as uow:
-        entries = uow.orm.query(AuditEntry).filter_by(workspace_id=TEAM_A).all()
+    with h.deps.session_factory() as orm:
+        entries = orm.query(AuditEntry).filter_by(workspace_id=TEAM_A).all()
         assert [(e.actor, e.action) for e in entries] == [("slack", "app.uninstalled")]
     # Othershire carries on; Anytown's requests are no longer authorised.
     assert (
@@ -151,8 +151,8 @@ def test_tokens_revoked_deletes_the_bot_token(two_councils: OAuthHarness) -> Non
         bots = sorted(r[0] for r in connection.execute(text("SELECT team_id FROM slack_bots")))
     engine.dispose()
     assert bots == [TEAM_A]
-    with h.deps.uow() as uow:
-        actions = [e.action for e in uow.orm.query(AuditEntry).filter_by(workspace_id=TEAM_B)]
+    with h.deps.session_factory() as orm:
+        actions = [e.action for e in orm.query(AuditEntry).filter_by(workspace_id=TEAM_B)]
     assert actions == ["tokens.revoked"]
 
 
@@ -250,8 +250,8 @@ def test_sessions_are_invisible_and_unchangeable_across_workspaces(two_councils:
         assert reply.status == 200
         assert "Bins are missed" not in reply.body
     assert answers_of(h, a_id) == before
-    with h.deps.uow() as uow:
-        session = uow.orm.get(Session, a_id)
+    with h.deps.session_factory() as orm:
+        session = orm.get(Session, a_id)
         assert session is not None and session.workspace_id == TEAM_A
         assert {p.user_id for p in session.participants} == {FAC}
     assert all("crafted" not in rendered(m) for m in h.slack.messages(team_id=TEAM_A))

@@ -33,9 +33,10 @@ def say(h: Harness, thread: str, text: str, user: str = FACILITATOR) -> None:
 
 def current(h: Harness) -> dict[str, tuple[object, str | None, str]]:
     """The latest version of every answer: key -> (value, typed text, author)."""
+    with h.deps.session_factory() as orm:
+        session_id = orm.scalar(select(func.max(Session.id)))
+    assert session_id is not None
     with h.deps.uow() as uow:
-        session_id = uow.orm.scalar(select(func.max(Session.id)))
-        assert session_id is not None
         return {k: (r.value, r.raw_text, r.author_id) for k, r in uow.answers.latest(session_id).items()}
 
 
@@ -60,12 +61,12 @@ def test_an_answer_that_looks_personal_is_held_until_keep(harness: Harness) -> N
     asked = h.last_text(CHANNEL, thread)
     assert "personal data (phone number)" in asked and "Mrs Smith rings [phone number] because" in asked
     assert "whys.1.answer" not in current(h)
-    with h.deps.uow() as uow:
-        assert [(p.user_id, p.text) for p in uow.orm.scalars(select(PendingAnswer))] == [(ALEX, PHONE_ANSWER)]
+    with h.deps.session_factory() as orm:
+        assert [(p.user_id, p.text) for p in orm.scalars(select(PendingAnswer))] == [(ALEX, PHONE_ANSWER)]
     say(h, thread, "keep", user=ALEX)
     assert current(h)["whys.1.answer"] == (PHONE_ANSWER, PHONE_ANSWER, ALEX)
-    with h.deps.uow() as uow:
-        assert uow.orm.scalar(select(func.count()).select_from(PendingAnswer)) == 0
+    with h.deps.session_factory() as orm:
+        assert orm.scalar(select(func.count()).select_from(PendingAnswer)) == 0
     assert "Why 2" in h.last_text(CHANNEL, thread)
 
 
@@ -135,19 +136,17 @@ def _assert_alex_forgotten(h: Harness) -> None:
     assert answers["problem"] == (REMOVED_TEXT, None, FORMER_PARTICIPANT)
     assert answers["whys.1.answer"] == (REMOVED_TEXT, None, FORMER_PARTICIPANT)
     assert answers["whys.2.answer"] == ("Two drivers were off sick",) * 2 + (FACILITATOR,)
-    with h.deps.uow() as uow:
+    with h.deps.session_factory() as orm:
         everything = " ".join(
-            f"{r.author_id} {r.raw_text} {r.value}" for r in uow.orm.scalars(select(AnswerVersion))
+            f"{r.author_id} {r.raw_text} {r.value}" for r in orm.scalars(select(AnswerVersion))
         )
         assert ALEX not in everything and "crew was short" not in everything
-        assert sorted(uow.orm.scalars(select(Participant.user_id))) == sorted(
-            [FORMER_PARTICIPANT, FACILITATOR]
-        )
-        assert list(uow.orm.scalars(select(Session.facilitator_id))) == [FORMER_PARTICIPANT]
-        assert [(p.created_by, p.statement) for p in uow.orm.scalars(select(Problem))] == [
+        assert sorted(orm.scalars(select(Participant.user_id))) == sorted([FORMER_PARTICIPANT, FACILITATOR])
+        assert list(orm.scalars(select(Session.facilitator_id))) == [FORMER_PARTICIPANT]
+        assert [(p.created_by, p.statement) for p in orm.scalars(select(Problem))] == [
             (FORMER_PARTICIPANT, REMOVED_TEXT)
         ]
-        entries = uow.orm.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.forget_me")).all()
+        entries = orm.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.forget_me")).all()
         assert [(e.workspace_id, e.actor, e.detail["answers"]) for e in entries] == [
             (TEAM, FORMER_PARTICIPANT, 2)
         ]
@@ -181,8 +180,8 @@ def test_a_forget_me_button_from_another_workspace_is_refused(harness: Harness) 
         team_id=OTHER_TEAM, user_id=ALEX, action_id=PrivacyActionId.FORGET_ME, value=TEAM, channel_id=CHANNEL
     )
     assert current(h) == before
-    with h.deps.uow() as uow:
-        assert uow.orm.scalar(select(func.count()).select_from(AuditEntry)) == 0
+    with h.deps.session_factory() as orm:
+        assert orm.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
 def test_forget_me_in_another_workspace_leaves_this_one_alone(harness: Harness) -> None:
@@ -213,8 +212,8 @@ def test_my_data_sends_everything_stored_about_the_caller_as_json(harness: Harne
     assert [s["template"] for s in data["sessions_facilitated"]] == ["five-whys"]
     assert [p["statement"] for p in data["problems_written"]] == ["Missed bins"]
     assert b"Two drivers were off sick" not in upload.content  # the facilitator's answer, not Alex's
-    with h.deps.uow() as uow:
-        actions = [(e.actor, e.action) for e in uow.orm.scalars(select(AuditEntry))]
+    with h.deps.session_factory() as orm:
+        actions = [(e.actor, e.action) for e in orm.scalars(select(AuditEntry))]
     assert actions == [(ALEX, "privacy.my_data")]
 
 
@@ -236,18 +235,18 @@ def test_the_daily_purge_deletes_sessions_idle_beyond_the_retention_period(harne
     say(h, old_thread, "An old answer")
     h.clock.advance(timedelta(days=700))
     start(h, "A recent problem")
-    with h.deps.uow() as uow:
-        old_id, new_id = uow.orm.scalars(select(Session.id).order_by(Session.id)).all()
+    with h.deps.session_factory() as orm:
+        old_id, new_id = orm.scalars(select(Session.id).order_by(Session.id)).all()
     h.clock.advance(timedelta(days=40))  # the old session is now 740 days idle; the new one 40
-    with h.deps.uow() as uow:  # updated_at is set from the injected clock when answers arrive
-        assert uow.orm.get(Session, old_id) is not None
+    with h.deps.session_factory() as orm:  # updated_at is set from the injected clock when answers arrive
+        assert orm.get(Session, old_id) is not None
     [result] = purge_expired_data(h.deps)
     assert (result.sessions, result.answers, result.problems) == (1, 2, 1)
-    with h.deps.uow() as uow:
-        assert list(uow.orm.scalars(select(Session.id))) == [new_id]
-        assert set(uow.orm.scalars(select(AnswerVersion.session_id))) == {new_id}
-        assert list(uow.orm.scalars(select(Problem.statement))) == ["A recent problem"]
-        [entry] = uow.orm.scalars(select(AuditEntry)).all()
+    with h.deps.session_factory() as orm:
+        assert list(orm.scalars(select(Session.id))) == [new_id]
+        assert set(orm.scalars(select(AnswerVersion.session_id))) == {new_id}
+        assert list(orm.scalars(select(Problem.statement))) == ["A recent problem"]
+        [entry] = orm.scalars(select(AuditEntry)).all()
         assert (entry.actor, entry.action, entry.detail["sessions"]) == ("system", "retention.purge", 1)
     assert purge_expired_data(h.deps)[0].sessions == 0  # idempotent
 
@@ -255,9 +254,9 @@ def test_the_daily_purge_deletes_sessions_idle_beyond_the_retention_period(harne
 def test_a_shorter_retention_setting_purges_sooner(harness: Harness) -> None:
     h = harness
     start(h)
-    with h.deps.uow() as uow:
-        uow.orm.execute(update(Workspace).values(settings={"retention_days": 90}))
-        uow.commit()
+    with h.deps.session_factory() as orm:
+        orm.execute(update(Workspace).values(settings={"retention_days": 90}))
+        orm.commit()
     h.clock.advance(timedelta(days=89))
     assert purge_expired_data(h.deps)[0].sessions == 0
     h.clock.advance(timedelta(days=2))
@@ -272,6 +271,17 @@ def test_only_leads_and_admins_change_retention_and_it_is_audited(harness: Harne
     h.slack.add_user(TEAM, "U0ADMIN", "Ada", is_admin=True)
     assert "365 days" in command(h, "retention 365", user="U0ADMIN")
     assert "365 days" in command(h, "retention")
-    with h.deps.uow() as uow:
-        entries = [(e.actor, e.action, e.detail) for e in uow.orm.scalars(select(AuditEntry))]
+    with h.deps.session_factory() as orm:
+        entries = [(e.actor, e.action, e.detail) for e in orm.scalars(select(AuditEntry))]
     assert entries == [("U0ADMIN", "settings.retention", {"before": 730, "after": 365})]
+
+
+def test_retention_refuses_anything_but_a_plain_number_without_failing(harness: Harness) -> None:
+    """``²`` is a digit to ``str.isdigit`` but not a number ``int`` reads: it once failed the command."""
+    h = harness
+    h.slack.add_user(TEAM, "U0ADMIN", "Ada", is_admin=True)
+    for text in ("retention ²", "retention ٣٠٠", "retention 1e3", "retention 99999999999999999999"):
+        assert "from 30 to 3650" in command(h, text, user="U0ADMIN")
+    assert "730 days" in command(h, "retention")
+    with h.deps.session_factory() as orm:
+        assert orm.scalar(select(func.count()).select_from(AuditEntry)) == 0

@@ -26,14 +26,14 @@ def command(h: Harness, text: str, user: str) -> str:
 
 
 def interventions(h: Harness) -> dict[int, Intervention]:
-    with h.deps.uow() as uow:
-        return {i.id: i for i in uow.orm.scalars(select(Intervention))}
+    with h.deps.session_factory() as orm:
+        return {i.id: i for i in orm.scalars(select(Intervention))}
 
 
 def checkin_rows(h: Harness, intervention_id: int) -> list[CheckIn]:
-    with h.deps.uow() as uow:
+    with h.deps.session_factory() as orm:
         return list(
-            uow.orm.scalars(
+            orm.scalars(
                 select(CheckIn).where(CheckIn.intervention_id == intervention_id).order_by(CheckIn.id)
             )
         )
@@ -68,8 +68,8 @@ def test_forget_me_closes_the_owners_interventions_and_removes_their_reasons(har
     assert sam_row.closed_at is not None and sam_row.owner_tz is None
     assert sam_row.what == "Fix the postcode lookup"  # the facilitator wrote it, not Sam
     assert [c.status for c in checkin_rows(h, sams)] == [CheckInStatus.SENT, CheckInStatus.CANCELLED]
-    with h.deps.uow() as uow:
-        [response] = uow.orm.scalars(select(CheckInResponse)).all()
+    with h.deps.session_factory() as orm:
+        [response] = orm.scalars(select(CheckInResponse)).all()
         assert (response.user_id, response.kind, response.reason, response.raw_text) == (
             FORMER_PARTICIPANT,
             "blocked",
@@ -108,8 +108,8 @@ def test_a_forgotten_owner_cannot_answer_a_checkin_any_more(harness: Harness) ->
     after = h.slack.messages(channel=h.slack.dm_channel(TEAM, SAM))
     assert not any("won't check in on it again" in rendered(m) for m in after[len(before) :])
     assert interventions(h)[sams].status == InterventionStatus.OWNER_LEFT
-    with h.deps.uow() as uow:
-        assert len(uow.orm.scalars(select(CheckInResponse)).all()) == 1
+    with h.deps.session_factory() as orm:
+        assert len(orm.scalars(select(CheckInResponse)).all()) == 1
 
 
 def test_forgetting_the_creator_removes_their_wording_but_keeps_the_owners_checkins(
@@ -161,10 +161,10 @@ def test_answers_naming_them_as_owner_name_the_marker(harness: Harness) -> None:
     ]
 
     command(h, "forget-me confirm", SAM)
-    with h.deps.uow() as uow:
+    with h.deps.session_factory() as orm:
         rows = [
             (r.key, r.version, r.value, r.raw_text)
-            for r in uow.orm.scalars(
+            for r in orm.scalars(
                 select(AnswerVersion)
                 .where(AnswerVersion.key.endswith(".owner"))
                 .order_by(AnswerVersion.key, AnswerVersion.version)
@@ -221,6 +221,6 @@ def test_the_erasure_reports_the_rows_it_changed(harness: Harness) -> None:
     h = harness
     _sam_blocked(h)
     command(h, "forget-me confirm", SAM)
-    with h.deps.uow() as uow:
-        [entry] = uow.orm.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.forget_me")).all()
+    with h.deps.session_factory() as orm:
+        [entry] = orm.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.forget_me")).all()
     assert entry.detail["other.interventions"] == 2  # the intervention and the response

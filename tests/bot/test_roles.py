@@ -75,8 +75,8 @@ def victim(two_councils: OAuthHarness) -> tuple[OAuthHarness, dict[str, int]]:
     )
     h.slack.add_channel(TEAM_A, OTHER_CHANNEL, "elsewhere", members=[FAC, ALEX, SAM])
     h.slack.add_channel(TEAM_B, OTHER_CHANNEL, "elsewhere", members=[FAC, ALEX, SAM])
-    with h.deps.uow() as uow:
-        session = uow.orm.scalars(select(Session)).one()
+    with h.deps.session_factory() as orm:
+        session = orm.scalars(select(Session)).one()
         intervention = Intervention(
             workspace_id=TEAM_A,
             session_id=session.id,
@@ -87,8 +87,8 @@ def victim(two_councils: OAuthHarness) -> tuple[OAuthHarness, dict[str, int]]:
             first_due=date(2026, 12, 1),
             day_of_month=1,
         )
-        uow.orm.add(intervention)
-        uow.orm.flush()
+        orm.add(intervention)
+        orm.flush()
         now = h.clock.now()
         checkin = CheckIn(
             intervention_id=intervention.id,
@@ -100,8 +100,8 @@ def victim(two_councils: OAuthHarness) -> tuple[OAuthHarness, dict[str, int]]:
             channel_id=CHANNEL,
             message_ts="1.000001",
         )
-        uow.orm.add(checkin)
-        uow.commit()
+        orm.add(checkin)
+        orm.commit()
         ids = {"session": session.id, "intervention": intervention.id, "checkin": checkin.id}
     return h, ids
 

@@ -1,0 +1,74 @@
+"""``/playbook export <session>``: a Markdown summary, a CSV of every answer version (with who and
+when) and, when the problem has cost lines, an ``.xlsx`` of the cost impacts, uploaded in one
+``files_upload_v2`` to the session's conversation (its thread, or the DM it ran in).
+
+Who may: the people who took part in the session, and leads. The files are rendered by
+:mod:`flows.exports` from the same leads summary model as every other place a figure is shown.
+"""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot.delivery import FileUpload, Shown, Upload
+from bot.deps import Deps
+from bot.errors import NotAllowed, SessionNotFound
+from bot.request import Caller
+from bot.services.conversation import people_of
+from bot.services.leads import summary_for_session
+from bot.services.workspace import local_time, settings_for
+from bot.views.status import where
+from flows import policy
+from flows.commands import session_ref
+from flows.exports import AnswerRow, session_files
+from flows.i18n import t
+from storage.models import AnswerVersion
+
+
+def _row(version: AnswerVersion) -> AnswerRow:
+    return AnswerRow(
+        session_id=version.session_id,
+        key=version.key,
+        version=version.version,
+        value=version.value,
+        typed=version.raw_text,
+        skipped=version.skipped,
+        retracted=version.retracted,
+        author_id=version.author_id,
+        answered_at=version.created_at,
+    )
+
+
+def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
+    """Upload the session's files to its conversation; the reply tells the person where they went."""
+    session_id = session_ref(argument)
+    if session_id is None:
+        return Shown(ack=t("export_needs_session"))
+    with deps.uow() as uow:
+        session = uow.sessions.get(caller.team_id, session_id)
+        if session is None:
+            raise SessionNotFound(t("unknown_session", session=session_id))
+        settings = settings_for(deps, uow, caller.team_id)
+        if not policy.may_export(people_of(session), settings.lead_ids, caller.user_id):
+            raise NotAllowed(t("export_not_allowed", session.locale))
+        summary = summary_for_session(uow, session, settings)
+        rows = [_row(version) for version in uow.answers.history(session.id)]
+        locale, facilitator = session.locale, session.facilitator_id
+        channel, thread_ts = session.channel_id, None if session.is_dm else session.thread_ts
+        shown_where = where(session, locale)
+    # Rendered after the transaction: building a workbook holds no database connection.
+    files = session_files(
+        summary, rows, facilitator=facilitator, when=local_time(settings, deps.clock.now()), locale=locale
+    )
+    upload = Upload(
+        channel=channel,
+        thread_ts=thread_ts,
+        files=[FileUpload(filename=f.filename, title=f.title, content=f.content) for f in files],
+        comment=t(
+            "export_comment",
+            locale,
+            session=session_id,
+            xlsx=t("export_comment_xlsx", locale) if summary.costs is not None else "",
+        ),
+    )
+    return Shown(ack=t("export_done", locale, session=session_id, where=shown_where), messages=[upload])
