@@ -1,6 +1,6 @@
 """The servers under test, as subprocesses: the bot exactly as the Procfile runs it
-(``playbook-bot serve --no-scheduler``: gunicorn, gthread) and a bare Bolt app with the same gunicorn
-configuration; plus their resident memory read from /proc."""
+(``playbook-bot serve --no-scheduler``) and the bare Bolt baselines under the same server configuration
+(``bot.server``); plus their resident memory read from /proc."""
 
 from __future__ import annotations
 
@@ -166,8 +166,11 @@ def start_bot(api_url: str, database_url: str) -> Server:
     return _launch(command, _environment(api_url, database_url), port)
 
 
-def start_bare_bolt(api_url: str) -> Server:
-    """The baseline: a Bolt app whose only listener acks, under the same gunicorn configuration."""
+def start_bare_bolt(api_url: str, database_url: str = "sqlite://", *, same_io: bool = False) -> Server:
+    """A baseline (``bench.bare_bolt``) under the same server configuration: a Bolt app whose message
+    listener only acks, or (``same_io``) does one answer's I/O on ``database_url``."""
     port = free_port()
     command = [sys.executable, "-m", "bench.bare_bolt", "--port", str(port)]
-    return _launch(command, _environment(api_url, "sqlite://"), port)
+    if same_io:
+        command.append("--same-io")
+    return _launch(command, _environment(api_url, database_url), port)

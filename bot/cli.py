@@ -27,12 +27,9 @@ install it to your workspace, then put these in the environment or a .env file. 
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # APScheduler logs every run of every job at INFO (once a minute); our jobs log what they did.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from bot.logs import configure_logging
+
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
 
 
 def cmd_serve(settings: Settings, host: str, port: int, scheduler: bool) -> int:

@@ -39,6 +39,10 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert [run["database"] for run in report["databases"]] == databases.split(",")
     for run in report["databases"]:
         assert run["server_version"]
+        # The same-I/O anchor did the I/O: one row and one message per acknowledged request.
+        same = run["same_io"]
+        assert same["failed"] == 0 and same["requests_per_second"] > 0
+        assert same["rows_written"] == same["acked"] == same["messages_posted"], same
         for rows in (run["latency"], run["growth"]["latency"]):
             assert [row["teams"] for row in rows] == [1, 8, 32]
             for row in rows:
