@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from flows import classification_step, parsing, words
+from flows.formatting import format_money
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.schema import Condition, Repeat, Step, StepKind, Template
 from flows.words import Command
@@ -65,9 +66,7 @@ class ReplyContext:
 
     def prompt_values(self) -> dict[str, str]:
         """Settings a prompt may quote: ``{hourly_rate}`` (e.g. ``£30`` or ``£32.50``)."""
-        pence = self.hourly_rate.quantize(Decimal("0.01"))
-        rate = f"£{int(pence):,}" if pence == pence.to_integral_value() else f"£{pence:,}"
-        return {"hourly_rate": rate}
+        return {"hourly_rate": format_money(self.hourly_rate, self.locale)}
 
 
 @dataclass(frozen=True)
