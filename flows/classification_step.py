@@ -17,20 +17,26 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from flows import words
 from flows.classification import CATEGORIES, SCOPES, Category, Classification, Scope, classify
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.parsing import ParseFailure
 
 Status = Literal["confirmed", "changed"]
 
-CONFIRM_WORDS = frozenset({"confirm", "confirmed", "yes", "y", "ok", "okay", "agree", "agreed", "correct"})
-
-# Other ways to type a scope or category; the label itself (with or without its hyphen) always works.
+# Other ways to type a scope or category, English then Welsh (any works in every session); the label
+# itself (with or without its hyphen) always works. Accepting the proposal is ``flows.words`` "confirm".
 SCOPE_ALIASES: Mapping[str, Scope] = {
     "council wide": "council-wide",
     "councilwide": "council-wide",
     "council": "council-wide",
     "whole council": "council-wide",
+    "cynnyrch": "product",
+    "gwasanaeth": "service",
+    "cyngor cyfan": "council-wide",
+    "y cyngor cyfan": "council-wide",
+    "ar draws y cyngor": "council-wide",
+    "cyngor": "council-wide",
 }
 CATEGORY_ALIASES: Mapping[str, Category] = {
     "people": "people-skills",
@@ -46,14 +52,39 @@ CATEGORY_ALIASES: Mapping[str, Category] = {
     "external": "external-statutory",
     "statutory": "external-statutory",
     "tech": "technology",
+    "pobl": "people-skills",
+    "sgiliau": "people-skills",
+    "pobl a sgiliau": "people-skills",
+    "proses": "process",
+    "prosesau": "process",
+    "technoleg": "technology",
+    "llywodraethu": "governance-policy",
+    "polisi": "governance-policy",
+    "llywodraethu a pholisi": "governance-policy",
+    "cyllid": "funding-investment",
+    "buddsoddi": "funding-investment",
+    "cyllid a buddsoddi": "funding-investment",
+    "caffael": "procurement-market",
+    "marchnad": "procurement-market",
+    "caffael a marchnad": "procurement-market",
+    "diwylliant": "culture-leadership",
+    "arweinyddiaeth": "culture-leadership",
+    "diwylliant ac arweinyddiaeth": "culture-leadership",
+    "allanol": "external-statutory",
+    "statudol": "external-statutory",
+    "allanol a statudol": "external-statutory",
 }
+# "scope service category data" also reads in Welsh: "cwmpas gwasanaeth categori data".
+_SCOPE_WORD = r"(?:scope|cwmpas)"
+_CATEGORY_WORD = r"(?:category|categori)"
+_JOINERS = frozenset({"", "and", "a", "ac"})
 
 _SPACE = re.compile(r"\s+")
-_TRAILING_AND = re.compile(r"\s*(\band)?\s*$")
+_TRAILING_AND = re.compile(r"\s*(\b(?:and|ac|a))?\s*$")
 
 
 def _words(text: str) -> str:
-    return _SPACE.sub(" ", re.sub(r"[-,;:]", " ", text.strip().lower())).strip(" .!")
+    return _SPACE.sub(" ", re.sub(r"[-,;:]", " ", words.fold(text))).strip(" .!")
 
 
 def _lookup(names: Sequence[str], aliases: Mapping[str, str], wanted: str) -> str | None:
@@ -114,24 +145,24 @@ def parse_reply(
     locale: str = DEFAULT_LOCALE,
 ) -> dict[str, Any] | ParseFailure:
     """Read ``confirm``, ``scope service``, ``category data``, both together, or a bare scope or
-    category (``council-wide``). Changes apply to ``current`` (an earlier decision) if given, else
-    to the proposal."""
+    category (``council-wide``), in English or Welsh (``cadarnhau``, ``cwmpas gwasanaeth``). Changes
+    apply to ``current`` (an earlier decision) if given, else to the proposal."""
     base = current if current is not None else proposed
     scope = str(base.get("scope"))
     category = str(base.get("category"))
     wanted = _words(text)
-    if wanted in CONFIRM_WORDS:
+    if words.is_confirmation(wanted):
         return make_value(scope, category, proposed, locale)
     found = False
     rest = wanted
-    match = re.search(r"\bscope (?:is |to |= )?([a-z ]+?)(?= category\b|$)", rest)
+    match = re.search(rf"\b{_SCOPE_WORD} (?:is |to |= |yw )?([a-z ]+?)(?= {_CATEGORY_WORD}\b|$)", rest)
     if match:
         named = _lookup(SCOPES, SCOPE_ALIASES, _TRAILING_AND.sub("", match.group(1)))
         if named is None:
             return _failure(locale)
         scope, found = named, True
         rest = (rest[: match.start()] + rest[match.end() :]).strip()
-    match = re.search(r"\bcategory (?:is |to |= )?([a-z ]+?)(?= scope\b|$)", rest)
+    match = re.search(rf"\b{_CATEGORY_WORD} (?:is |to |= |yw )?([a-z ]+?)(?= {_SCOPE_WORD}\b|$)", rest)
     if match:
         named = _lookup(CATEGORIES, CATEGORY_ALIASES, _TRAILING_AND.sub("", match.group(1)))
         if named is None:
@@ -145,7 +176,7 @@ def parse_reply(
             scope, found, rest = bare_scope, True, ""
         elif bare_category is not None:
             category, found, rest = bare_category, True, ""
-    if not found or rest not in ("", "and"):
+    if not found or rest not in _JOINERS:
         return _failure(locale)
     return make_value(scope, category, proposed, locale)
 

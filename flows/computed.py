@@ -132,15 +132,15 @@ def cost_totals(
     repeat = cost_repeat(template)
     bearer_step = _step_of_kind(repeat, StepKind.CHOICE) if repeat is not None else None
     labels = {c.value: c.label.get(locale) for c in bearer_step.choices} if bearer_step is not None else {}
-    rows = [ComputedRow(t("cost_total_label", locale), format_pounds(summary.total))]
+    rows = [ComputedRow(t("cost_total_label", locale), format_pounds(summary.total, locale))]
     rows += [
-        ComputedRow(labels.get(bearer, bearer.capitalize()), format_pounds(summary.by_bearer[bearer]))
+        ComputedRow(labels.get(bearer, bearer.capitalize()), format_pounds(summary.by_bearer[bearer], locale))
         for bearer in BEARERS
     ]
     per_line = tuple(
         ComputedRow(
             cost.line.what,
-            t("cost_line_annual", locale, amount=format_pounds(cost.annual)),
+            t("cost_line_annual", locale, amount=format_pounds(cost.annual, locale)),
             (labels.get(cost.line.bearer, cost.line.bearer),),
         )
         for cost in summary.lines

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Final, Literal, get_args
 
+from flows.formatting import format_money
 from flows.parsing import DirectCost
 
 Bearer = Literal["residents", "staff", "council services"]
@@ -186,11 +187,9 @@ def _number(value: Decimal) -> str:
 
 def _format_rate(rate: Decimal) -> str:
     """An hourly rate: ``£30``, or ``£32.50`` when it has pence."""
-    pence = rate.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return format_pounds(pence) if pence == pence.to_integral_value() else f"£{pence:,}"
+    return format_money(rate)
 
 
-def format_pounds(amount: Decimal) -> str:
+def format_pounds(amount: Decimal, locale: str = "en") -> str:
     """Whole pounds with thousands separators, rounded half up: ``£12,345``, ``-£5``."""
-    pounds = int(amount.quantize(_POUND, rounding=ROUND_HALF_UP))
-    return f"{'-' if pounds < 0 else ''}£{abs(pounds):,}"
+    return format_money(amount, locale, whole_pounds=True)

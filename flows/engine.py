@@ -16,13 +16,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from flows import classification_step, parsing
+from flows import classification_step, parsing, words
+from flows.formatting import format_money
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.schema import Condition, Repeat, Step, StepKind, Template
+from flows.words import Command
 
-CONTROL_WORDS = frozenset({"back", "skip", "done", "pause", "help", "?"})
-# What carries on with a paused session.
-RESUME_WORDS = frozenset({"resume", "continue", "carry on"})
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _SPACE = re.compile(r"\s+")
 
@@ -67,9 +66,7 @@ class ReplyContext:
 
     def prompt_values(self) -> dict[str, str]:
         """Settings a prompt may quote: ``{hourly_rate}`` (e.g. ``£30`` or ``£32.50``)."""
-        pence = self.hourly_rate.quantize(Decimal("0.01"))
-        rate = f"£{int(pence):,}" if pence == pence.to_integral_value() else f"£{pence:,}"
-        return {"hourly_rate": rate}
+        return {"hourly_rate": format_money(self.hourly_rate, self.locale)}
 
 
 @dataclass(frozen=True)
@@ -347,6 +344,12 @@ def prefill_changes(template: Template, problem_statement: str | None) -> tuple[
 
 
 def normalise_command(text: str) -> str:
+    """A reply as a command: the command's key when ``text`` is a steering word in any language (``nôl``,
+    ``yn ol`` and ``back`` are all ``back``; see :mod:`flows.words`), otherwise the reply in lower case
+    with single spaces and without a full stop or ``!`` at the end."""
+    command = words.command_of(text)
+    if command is not None:
+        return command.value
     return _SPACE.sub(" ", text.strip().lower()).strip(" .!")
 
 
@@ -404,7 +407,7 @@ def apply_reply(
     progress = progress if progress is not None else walk(template, answers)
     position = progress.current
 
-    if command in ("help", "?"):
+    if command == Command.HELP:
         prompt = (
             None
             if position is None
@@ -412,12 +415,12 @@ def apply_reply(
         )
         parts = [p for p in (prompt.help if prompt else None, t("help_words", locale)) if p]
         return Outcome(control="help", message="\n".join(parts), next_prompt=prompt)
-    if command == "pause":
+    if command == Command.PAUSE:
         return Outcome(
             control="pause",
             next_prompt=current_prompt(template, answers, locale, ctx.escape, values=ctx.prompt_values()),
         )
-    if command == "back":
+    if command == Command.BACK:
         if not progress.answered:
             return _reject(template, answers, ctx, t("nothing_to_go_back_to", locale))
         last = progress.answered[-1]
@@ -428,13 +431,13 @@ def apply_reply(
         )
     if position is None:
         return Outcome(message=t("already_complete", locale), rejected=True, completed=True)
-    if command == "skip":
+    if command == Command.SKIP:
         if not position.step.optional:
             return _reject(template, answers, ctx, t("not_optional", locale))
         return _finish(template, answers, (Change(position.key, None, skipped=True),), ctx)
-    if command == "none" and _none_ends_list(position):
-        command = "done"
-    if command == "done":
+    if command == Command.NONE and _none_ends_list(position):
+        command = Command.DONE
+    if command == Command.DONE:
         repeat = position.repeat
         if repeat is None or not position.first_in_item or not repeat.done_ends:
             return _reject(template, answers, ctx, t("done_not_here", locale))
@@ -523,10 +526,12 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
         yes_no = parsing.parse_yes_no(text)
         return yes_no
     if kind is StepKind.CHOICE:
-        wanted = normalise_command(text)
+        # A choice's label in any language works in every session, as do its aliases.
+        wanted = words.fold(text)
         for number, choice in enumerate(step.choices, start=1):
-            names = {choice.value.lower(), choice.label.get(locale).lower(), str(number)}
-            names.update(a.lower() for a in choice.aliases)
+            names = {words.fold(choice.value), str(number)}
+            names.update(words.fold(label) for label in choice.label.root.values())
+            names.update(words.fold(alias) for alias in choice.aliases)
             if wanted in names:
                 return choice.value
         labels = ", ".join(f"`{c.label.get(locale)}`" for c in step.choices)
@@ -571,7 +576,7 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
         options, suggested = _pick_options(step, answers)
         if not options:
             return _failure(t("pick_from", locale, count=0))
-        picked = suggested if normalise_command(text) in ("yes", "y", "confirm", "ok") else _as_int(text)
+        picked = suggested if words.is_confirmation(text) else _as_int(text)
         if picked is None or not 1 <= picked <= len(options):
             return _failure(t("pick_from", locale, count=len(options)), "yes", "2")
         item, option_text = options[picked - 1]

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from dateutil.relativedelta import relativedelta
 
+from flows import welsh, words
+
 if TYPE_CHECKING:
     from flows.calendar import Cadence
 
@@ -184,15 +186,17 @@ _NUMBER_ONLY = re.compile(_NUMBER)
 
 
 def _clean(text: str) -> str:
-    """The reply in one canonical form: NFKC, lower case, plain dashes and quotes, single spaces, without
-    Slack's formatting marks or trailing punctuation, and with emoji shortcodes read as words."""
+    """The reply in one canonical form: NFKC, lower case, no accents, plain dashes and quotes, single
+    spaces, without Slack's formatting marks or trailing punctuation, with emoji shortcodes read as words
+    and Welsh numbers, units and dates in the English forms the parsers read (:mod:`flows.welsh`)."""
     for symbol, decimals in _FRACTIONS.items():
         text = _FRACTION_AFTER_DIGIT[symbol].sub(decimals, text).replace(symbol, "0" + decimals)
     text = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION).casefold()
     text = _INVISIBLE.sub("", text)
     for code, word in _EMOJI.items():
         text = text.replace(code, f" {word} ")
-    return _SPACES.sub(" ", text).lstrip(_LEADING).rstrip(_TRAILING)
+    text = _SPACES.sub(" ", words.strip_accents(text)).lstrip(_LEADING).rstrip(_TRAILING)
+    return welsh.to_english(text)
 
 
 def _word_run_value(run: str) -> int | None:
@@ -975,57 +979,17 @@ def parse_scale(text: str, low: int = 1, high: int = 5) -> int | ParseFailure:
 
 
 YES_NO_EXAMPLES: Final = ("yes", "no")
-_YES = frozenset(
-    [
-        "yes",
-        "y",
-        "yeah",
-        "yea",
-        "yep",
-        "yup",
-        "ye",
-        "aye",
-        "sure",
-        "ok",
-        "okay",
-        "correct",
-        "right",
-        "true",
-        "definitely",
-        "absolutely",
-        "certainly",
-        "indeed",
-    ]
-) | frozenset({"of course", "yes please", "i think so", "it is", "that's right", "that's it"})
-_NO = frozenset(["no", "n", "nope", "nah", "false", "never", "negative"]) | frozenset(
-    {
-        "not yet",
-        "not really",
-        "no thanks",
-        "no thank you",
-        "i don't think so",
-        "not quite",
-        "it isn't",
-        "it's not",
-    }
-)
-_LEADING_ANSWER = re.compile(r"(?P<word>yes|yeah|yep|no|nope|nah)\s*[,.;:!-]+\s*\S.*")
 
 
 def parse_yes_no(text: str) -> bool | ParseFailure:
-    """Yes or no: ``yes``, ``y``, ``yeah``, ``yep``, ``no``, ``n``, ``nope``, ``not yet``, or one of
-    those followed by punctuation and a reason ("Yes, it affects every service")."""
+    """Yes or no, in any language (the words are in ``flows/data/words.yaml``): ``yes``, ``y``, ``yep``,
+    ``no``, ``not yet``, ``ie``, ``ydy``, ``nac oes``, ``naddo``, or one of the short ones followed by
+    punctuation and a reason ("Yes, it affects every service", "Nac ydy, dim ond y gwasanaeth hwn")."""
     failure = ParseFailure("Please answer yes or no.", YES_NO_EXAMPLES)
     if len(text) > MAX_REPLY_CHARS * 10:  # a yes or no may come with a reason
         return failure
-    cleaned = _clean(text)
-    if cleaned in _YES:
-        return True
-    if cleaned in _NO:
-        return False
-    if match := _LEADING_ANSWER.fullmatch(cleaned):
-        return match["word"] in _YES
-    return failure
+    answer = words.yes_or_no(_clean(text))
+    return failure if answer is None else answer
 
 
 COUNT_EXAMPLES: Final = ("3", "twelve", "a dozen")

@@ -45,8 +45,9 @@ from flows.engine import (
 )
 from flows.i18n import t
 from flows.schema import Repeat, Template
+from flows.words import Command
 
-STEER_WORDS = frozenset({"next", "done"})
+STEER_WORDS = frozenset({Command.NEXT, Command.DONE})
 
 
 @dataclass(frozen=True)
@@ -177,13 +178,13 @@ def apply_team_reply(
         if reply.expected_key != expected:
             return _refuse(t("team_not_your_question", locale))
     own_prompt = prompt_for(template, answers, reply.author, reply.facilitator, ctx)
-    if command in ("help", "?"):
+    if command == Command.HELP:
         help_text = own_prompt.help if own_prompt is not None else None
         parts = [p for p in (help_text, t("help_words", locale)) if p]
         return Outcome(control="help", message="\n".join(parts), next_prompt=own_prompt)
-    if command == "back":
+    if command == Command.BACK:
         return _back(template, answers, repeat, reply, ctx)
-    if command == "skip":
+    if command == Command.SKIP:
         if mine is None or not mine.step.optional:
             return _refuse(t("not_optional", locale), prompt=own_prompt)
         return _outcome(template, answers, (Change(mine.key, None, skipped=True),), reply, ctx)

@@ -42,6 +42,7 @@ from flows.engine import Answer, Outcome, Prompt, ReplyContext
 from flows.i18n import t
 from flows.schema import Template, get_template
 from flows.summary import build_summary
+from flows.words import Command
 from storage.models import AnswerVersion, Role, Session, SessionStatus
 from storage.uow import UnitOfWork
 
@@ -304,7 +305,7 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     settings = settings_for(deps, uow, session.workspace_id)
     ctx = reply_context(deps, settings, locale)
     if session.status == SessionStatus.PAUSED:
-        if engine.normalise_command(reply.text) not in engine.RESUME_WORDS:
+        if engine.normalise_command(reply.text) != Command.RESUME:
             return Result(session.id, place, None)
         session.status = SessionStatus.ACTIVE
         uow.sessions.touch(session, now)
