@@ -1,7 +1,7 @@
 """Check-in dispatch under Slack's rate limits: due check-ins (seeded with SQL) sent by the real
-dispatcher (``bot.checkins.dispatch_due``) through the stand-in, with ``chat.postMessage`` limited per
-workspace (over the limit: HTTP 429 + ``Retry-After``), timed against the minimum the limit allows, and
-every check-in's messages counted: none may be lost or sent twice."""
+dispatcher (``bot.services.checkins.dispatch_due``) through the stand-in, with ``chat.postMessage``
+limited per workspace (over the limit: HTTP 429 + ``Retry-After``), timed against the minimum the limit
+allows, and every check-in's messages counted: none may be lost or sent twice."""
 
 from __future__ import annotations
 
@@ -70,7 +70,8 @@ def _seed(url: str, count: int) -> None:
 def run_dispatch(database: Database, slack: BenchSlack, count: int, *, quick: bool) -> dict[str, Any]:
     try:
         from bot.app import build_deps, make_web_client
-        from bot.checkins import dispatch_due, one_client
+        from bot.delivery import one_client
+        from bot.services.checkins import dispatch_due
         from bot.settings import Settings
     except ImportError as error:
         return {"status": "pending", "checkins": count, "needs": f"the check-in dispatcher: {error}"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -116,6 +117,23 @@ class PublishHome(_Out):
 Outgoing = Post | Ephemeral | Update | Upload | OpenView | PublishHome
 
 
+@dataclass(frozen=True)
+class Sent:
+    """Where a message landed: its conversation and its ts (None where Slack gives none)."""
+
+    channel: str | None
+    ts: str | None
+
+
+# How a scheduled job (no request, so no Bolt client) gets the Web API client of a workspace.
+ClientFor = Callable[[str], WebClient]
+
+
+def one_client(client: WebClient) -> ClientFor:
+    """A client factory for a single-workspace install (the same client for every workspace)."""
+    return lambda _workspace_id: client
+
+
 class Shown(BaseModel):
     """What a service wants shown: the ephemeral reply to a command or button (``ack``) and messages."""
 
@@ -165,7 +183,7 @@ def _error_code(error: SlackApiError) -> str:
     return str(code or error)
 
 
-def _send_one(client: WebClient, message: Outgoing, previous_ts: str | None) -> str | None:
+def _send_one(client: WebClient, message: Outgoing, previous_ts: str | None) -> Sent:
     if isinstance(message, Post):
         thread_ts = previous_ts if message.reply_to_previous and previous_ts else message.thread_ts
         response = client.chat_postMessage(
@@ -176,8 +194,8 @@ def _send_one(client: WebClient, message: Outgoing, previous_ts: str | None) -> 
             unfurl_links=False,
             unfurl_media=False,
         )
-        ts = response.get("ts")
-        return str(ts) if ts else None
+        ts, channel = response.get("ts"), response.get("channel")
+        return Sent(str(channel) if channel else None, str(ts) if ts else None)
     if isinstance(message, Ephemeral):
         client.chat_postEphemeral(
             channel=message.channel,
@@ -186,7 +204,7 @@ def _send_one(client: WebClient, message: Outgoing, previous_ts: str | None) -> 
             text=clip(message.text, FALLBACK_LIMIT),
             blocks=message.blocks,
         )
-        return None
+        return Sent(message.channel, None)
     if isinstance(message, Update):
         client.chat_update(
             channel=message.channel,
@@ -194,7 +212,7 @@ def _send_one(client: WebClient, message: Outgoing, previous_ts: str | None) -> 
             text=clip(message.text, FALLBACK_LIMIT),
             blocks=message.blocks,
         )
-        return message.ts
+        return Sent(message.channel, message.ts)
     if isinstance(message, Upload):
         channel = message.channel
         if message.to_user_dm:
@@ -207,41 +225,48 @@ def _send_one(client: WebClient, message: Outgoing, previous_ts: str | None) -> 
             thread_ts=message.thread_ts,
             initial_comment=message.comment,
         )
-        return None
+        return Sent(channel, None)
     if isinstance(message, OpenView):
         client.views_open(trigger_id=message.trigger_id, view=message.view)
-        return None
+        return Sent(None, None)
     client.views_publish(user_id=message.user, view=message.view)
-    return None
+    return Sent(None, None)
 
 
 def send(client: WebClient, messages: Iterable[Outgoing]) -> list[str | None]:
     """Send in order; returns each message's ts (None where Slack gives none). A message Slack refuses
     raises :class:`SlackApiError`, unless it is ``best_effort`` (logged) or has ``if_not_there`` and
     the bot isn't in that channel (the alternative is sent instead)."""
-    sent: list[str | None] = []
+    return [sent.ts for sent in send_located(client, messages)]
+
+
+def send_located(client: WebClient, messages: Iterable[Outgoing]) -> list[Sent]:
+    """:func:`send`, saying where each message landed as well (channel and ts, None where there is
+    none): a post to a user id lands in the app's DM with them, a channel id of its own, which a
+    later ``chat.update`` of that message needs."""
+    sent: list[Sent] = []
     previous: str | None = None
     for message in messages:
         try:
-            ts = _send_one(client, message, previous)
+            landed = _send_one(client, message, previous)
         except SlackApiError as error:
             code = _error_code(error)
             if isinstance(message, Post) and message.if_not_there is not None and code in NOT_THERE:
                 send(client, [message.if_not_there])
-                ts = None
+                landed = Sent(None, None)
             elif message.best_effort:
                 log.warning("%s to %s not sent: %s", message.kind, _where(message), code)
-                ts = None
+                landed = Sent(None, None)
             else:
                 raise
         except (SlackClientError, OSError):
             if not message.best_effort:
                 raise
             log.warning("%s to %s not sent: Slack unreachable", message.kind, _where(message))
-            ts = None
-        sent.append(ts)
-        if isinstance(message, Post) and ts is not None and not message.reply_to_previous:
-            previous = ts
+            landed = Sent(None, None)
+        sent.append(landed)
+        if isinstance(message, Post) and landed.ts is not None and not message.reply_to_previous:
+            previous = landed.ts
     return sent
 
 

@@ -17,11 +17,11 @@ class BlockId(StrEnum):
     PROMPT_ACTIONS = "prompt.actions"
 
 
-def indexed(action: ActionId, index: int) -> str:
+def indexed(action: StrEnum, index: int) -> str:
     return f"{action}:{index}"
 
 
-def matching(action: ActionId) -> re.Pattern[str]:
+def matching(action: StrEnum) -> re.Pattern[str]:
     """A pattern that matches ``action`` with or without an index suffix."""
     return re.compile(rf"^{re.escape(action.value)}(:\d+)?$")
 
@@ -83,6 +83,8 @@ class CheckInActionId(StrEnum):
 
 
 class CheckInBlockId(StrEnum):
+    # A check-in message's buttons are in block ``checkin.<check-in id>``.
+    ANSWERS = "checkin"
     REASON = "checkin.reason"
     WHAT = "intervention.what"
     OWNER = "intervention.owner"
@@ -93,3 +95,7 @@ class CheckInBlockId(StrEnum):
 class CheckInCallbackId(StrEnum):
     REASON = "checkin.reason"
     ADD_INTERVENTION = "intervention.add"
+
+
+def checkin_answers_block(checkin_id: int) -> str:
+    return f"{CheckInBlockId.ANSWERS}.{checkin_id}"

@@ -4,7 +4,6 @@ wakes the jobs that read it (its own job store is never shared between processes
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -12,26 +11,16 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot import checkins
 from bot.app import make_web_client
+from bot.delivery import ClientFor, one_client
 from bot.deps import Deps
-from storage.retention import PurgeResult
+from bot.services import checkins, nudges
+from bot.services.maintenance import purge_expired_data, purge_processed_events
 
 log = logging.getLogger("playbook.scheduler")
 
-# Slack retries an event for about five minutes; a day of ids is plenty to recognise retries.
-EVENT_ID_RETENTION = timedelta(days=1)
 
-
-def purge_processed_events(deps: Deps) -> int:
-    cutoff = deps.clock.now() - EVENT_ID_RETENTION
-    with deps.uow() as uow:
-        purged = uow.events.purge_before(cutoff)
-        uow.commit()
-    return purged
-
-
-def _clients(deps: Deps) -> checkins.ClientFor | None:
+def _clients(deps: Deps) -> ClientFor | None:
     """How the scheduled jobs get a Web API client for a workspace: its installation's bot token in
     OAuth mode, else ``SLACK_BOT_TOKEN`` (None, and check-ins stay pending, when there is neither)."""
     settings = deps.settings
@@ -52,7 +41,7 @@ def _clients(deps: Deps) -> checkins.ClientFor | None:
     if token is None:
         log.error("SLACK_BOT_TOKEN is not set: check-ins stay pending until it is")
         return None
-    return checkins.one_client(make_web_client(settings, token.get_secret_value()))
+    return one_client(make_web_client(settings, token.get_secret_value()))
 
 
 def dispatch_checkins(deps: Deps) -> None:
@@ -66,18 +55,7 @@ def dispatch_checkins(deps: Deps) -> None:
 def nudge_idle(deps: Deps) -> None:
     clients = _clients(deps)
     if clients is not None:
-        checkins.nudge_idle_sessions(deps, clients)
-
-
-def purge_expired_data(deps: Deps) -> list[PurgeResult]:
-    """Delete sessions past their workspace's retention period (storage/retention.py)."""
-    with deps.uow() as uow:
-        results = uow.retention.purge_expired(deps.clock.now())
-        uow.commit()
-    for result in results:
-        if result.sessions or result.problems:
-            log.info("retention: %s", result)
-    return results
+        nudges.nudge_idle_sessions(deps, clients)
 
 
 def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
@@ -88,9 +66,9 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     # Retention (issue 8): daily, at 02:30 UTC; idempotent, so two workers running it is harmless.
     scheduler.add_job(purge_expired_data, "cron", hour=2, minute=30, args=[deps], id="retention", **common)
     # Check-ins: the rows in the database are the schedule; this only wakes the dispatcher, which claims
-    # due rows with row locks, so any number of processes can run it (bot/checkins.py). It first runs at
-    # start-up, not a minute later: a restarted worker catches up at once on what came due while it was
-    # down (and each run works through batches until nothing is due).
+    # due rows with row locks, so any number of processes can run it (bot/services/checkins.py). It
+    # first runs at start-up, not a minute later: a restarted worker catches up at once on what came due
+    # while it was down (and each run works through batches until nothing is due).
     scheduler.add_job(
         dispatch_checkins,
         "interval",

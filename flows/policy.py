@@ -83,3 +83,8 @@ def may_change_settings(lead_ids: Collection[str], user_id: str, is_workspace_ad
     """Settings that decide where data goes or how long it is kept: a Slack workspace admin or owner,
     or a named lead."""
     return is_workspace_admin or user_id in lead_ids
+
+
+def may_set_nation(lead_ids: Collection[str], user_id: str) -> bool:
+    """Whose bank holidays check-ins skip: anyone until the workspace names leads, then only a lead."""
+    return not lead_ids or user_id in lead_ids

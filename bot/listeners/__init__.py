@@ -14,12 +14,11 @@ from bot.listeners import actions, checkins, commands, home, messages, modals, p
 
 
 def register_listeners(app: App) -> None:
-    # First: its command matcher takes only `/playbook intervene|nation` (first match wins).
-    checkins.register(app)
     commands.register(app)
     messages.register(app)
     actions.register(app)
     modals.register(app)
+    checkins.register(app)
     home.register(app)
     privacy.register(app)
     errors.register(app)

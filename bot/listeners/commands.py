@@ -12,7 +12,7 @@ from bot import delivery
 from bot.deps import Deps
 from bot.mrkdwn import escape, unescape
 from bot.request import Caller
-from bot.services import exports, journey, leads, privacy
+from bot.services import checkins, exports, journey, leads, privacy
 from bot.views.help import help_text, templates_list
 from flows.commands import split_subcommand
 from flows.i18n import t
@@ -39,6 +39,10 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = journey.resume_command(deps, client, caller, rest)
     elif sub.name == "leads":
         shown = leads.leads_command(deps, client, caller, rest)
+    elif sub.name == "intervene":
+        shown = checkins.intervene_command(deps, caller, rest)
+    elif sub.name == "nation":
+        shown = checkins.nation_command(deps, caller, rest)
     elif sub.name == "export":
         shown = exports.export(deps, client, caller, rest)
     elif sub.name == "forget-me":

@@ -12,10 +12,9 @@ from slack_sdk import WebClient
 
 from bot import delivery
 from bot.deps import Deps
-from bot.listeners import checkins as checkin_listeners
 from bot.mrkdwn import unescape
 from bot.request import Caller
-from bot.services import conversation, edit, journey
+from bot.services import checkins, conversation, edit, journey
 from flows import engine
 from flows.i18n import t
 
@@ -36,8 +35,9 @@ def handle_message(event: dict[str, Any], client: WebClient, context: BoltContex
     text = unescape(str(event.get("text") or ""))
     command = engine.normalise_command(text)
     typed = event.get("subtype") is None
-    # In the DM, an owner's reply to their latest check-in answers it (see the check-ins listener).
-    answered = checkin_listeners.answer_in_dm(deps, client, caller, event, text) if caller.is_dm else None
+    # In the DM, an owner's reply to their latest check-in answers it (the rule is in the check-ins
+    # service); anything else goes on to the session.
+    answered = checkins.answer_typed(deps, client, caller, text) if caller.is_dm else None
     if answered is not None:
         shown = answered
     elif command == EDIT_WORD and typed:

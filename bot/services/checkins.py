@@ -1,20 +1,125 @@
-"""Interventions and their check-ins: creating them, sending due check-ins exactly once, recording
-the owners' answers, escalating silence.
+"""Interventions and their check-ins: creating them (from a completed session, or with the intervention
+form), sending due check-ins exactly once, recording the owners' answers (buttons, the reason modal, or
+typed in the DM), escalating silence, and the workspace's nation (whose bank holidays check-ins skip).
 
-(Being moved here from ``bot/checkins.py`` and ``bot/listeners/checkins.py``.)
+The schedule lives in the ``checkins`` table (``storage/checkins.py``); APScheduler calls
+:func:`dispatch_due` every minute (``bot/scheduler.py``), and it can run in any number of processes at
+once. Rules worth knowing:
+
+* **Exactly once, with one stated exception.** Due rows are claimed with row locks (PostgreSQL) or a
+  conditional update (SQLite) before anything is posted, so two dispatchers never send the same
+  check-in. ``chat.postMessage`` has no idempotency key: if a process dies after Slack accepted a
+  check-in but before the one-row UPDATE that marks it sent is committed, the row stays ``sending``
+  and is sent again once its claim is older than ``PLAYBOOK_SENDING_TIMEOUT_SECONDS`` (default ten
+  minutes, ``storage.checkins.SENDING_TIMEOUT``); a process killed *before* Slack accepted the message
+  (the usual case: most of a send is spent waiting for Slack) loses nothing and doubles nothing, its
+  claims are simply retried after that timeout. The double window is one small UPDATE long; we accept
+  a rare double rather than a lost check-in.
+* **Missed while down.** A check-in whose time passed while nothing was running is sent once on
+  recovery. Each open intervention has one waiting row, so however long the outage, the owner gets one
+  message, not a backlog; a message more than ``CATCH_UP_AFTER`` (seven days) late says it is a
+  catch-up and when it was due, and the cadence then resumes at its first date still in the future.
+* **Failures.** Slack 429s and 5xx are retried inside the WebClient (its retry handlers honour
+  ``Retry-After``); a send that still fails goes back to ``pending`` with ``attempts`` and
+  ``last_error`` and is retried with back-off (2, 4, 8 … minutes, at most hourly), never dropped.
+* **Escalation.** When a check-in is sent and the two before it both went unanswered, the facilitator
+  (by DM) and the leads channel are told, once per silent spell.
+* **Time zones.** A check-in goes at 10:00 in its owner's Slack time zone, looked up (``users.info``,
+  outside any transaction) before the dispatcher sends; until then, and for a person Slack gives no
+  zone, the workspace's zone (``PLAYBOOK_TIMEZONE``).
+
+Which check-in a DM reply answers (:func:`answer_typed`): a reply in a check-in's thread answers that
+check-in; any other DM reply answers the owner's most recent unanswered check-in, unless the person has
+a session running in the DM that they touched more recently than that check-in was sent, in which case
+only a reply that reads as a check-in answer (``done``, ``snooze`` …) is taken here and everything else
+goes to the session.
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, cast
 
-from bot.services.workspace import EffectiveSettings
-from flows.calendar import checkin_moment
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot import delivery
+from bot.codec import CheckInValue
+from bot.delivery import ClientFor, Outgoing, Post, Shown, Update
+from bot.deps import Deps
+from bot.directory import Directory
+from bot.errors import NotAllowed, PlaybookError, SessionNotFound
+from bot.ids import CheckInBlockId
+from bot.mrkdwn import escape, mention
+from bot.request import Caller
+from bot.services import conversation
+from bot.services.workspace import EffectiveSettings, settings_for
+from bot.views.checkins import (
+    CheckInCard,
+    InterventionSubmission,
+    ReasonSubmission,
+    answered_blocks,
+    answered_label,
+    checkin_message,
+    intervention_modal,
+    reason_label,
+    reason_modal,
+)
+from bot.views.common import clip
+from flows import commands, parsing, policy
+from flows.calendar import Cadence, WorkingCalendar, checkin_moment, local_today, next_due_date, snooze_moment
+from flows.dates import human_date
 from flows.engine import Answer
-from flows.interventions import INTERVENTIONS_REPEAT, NewIntervention, interventions_from_answers
-from storage.models import CheckIn, CheckInStatus, Intervention, InterventionStatus, Session
+from flows.i18n import t
+from flows.interventions import (
+    INTERVENTIONS_REPEAT,
+    MAX_REASON,
+    CheckInAnswer,
+    NewIntervention,
+    ParsedCheckInReply,
+    interventions_from_answers,
+    parse_checkin_reply,
+)
+from storage.checkins import CATCH_UP_AFTER, Claimed
+from storage.models import (
+    FORMER_PARTICIPANT,
+    CheckIn,
+    CheckInResponse,
+    CheckInStatus,
+    Intervention,
+    InterventionStatus,
+    Session,
+    SessionStatus,
+)
 from storage.uow import UnitOfWork
+
+log = logging.getLogger("playbook.checkins")
+
+CLAIM_BATCH = 25
+# Check-ins sent at once within a batch: one send waiting out a 429's Retry-After (the retry handler
+# sleeps in its thread) no longer stalls every send behind it.
+SENDS_IN_FLIGHT = 4
+# One dispatcher run stops after this many batches, so a wake-up never outlives the next one by much.
+MAX_BATCHES = 200
+# How much of an intervention's wording replies, thread updates and escalations quote.
+WHAT_QUOTE_LIMIT = 500
+
+
+def _zone(intervention: Intervention, settings: EffectiveSettings) -> str:
+    """The owner's time zone; the workspace's until Slack has told us theirs."""
+    return intervention.owner_tz or settings.timezone
+
+
+def _locale(intervention: Intervention) -> str:
+    return intervention.session.locale or "en"
+
+
+# --- creating interventions ----------------------------------------------------------------------------
 
 
 def add_intervention(
@@ -31,7 +136,7 @@ def add_intervention(
     """Store an intervention and its first check-in (inside the caller's unit of work).
 
     Until the owner's Slack time zone is known (the dispatcher looks it up before sending), the first
-    check-in is timed for 10:00 in Europe/London."""
+    check-in is timed for 10:00 in the workspace's zone."""
     uow.workspaces.get_or_create(session.workspace_id)
     intervention = Intervention(
         workspace_id=session.workspace_id,
@@ -49,7 +154,7 @@ def add_intervention(
     )
     first = CheckIn(
         due_on=new.first_due,
-        due_at=checkin_moment(new.first_due, tz=owner_tz, calendar=settings.calendar),
+        due_at=checkin_moment(new.first_due, tz=owner_tz or settings.timezone, calendar=settings.calendar),
         status=CheckInStatus.PENDING,
         snoozed=False,
         attempts=0,
@@ -77,3 +182,577 @@ def materialise_interventions(
         add_intervention(uow, session, new, settings, created_by=author, now=now, source_item=item)
         created += 1
     return created
+
+
+# --- the intervention form (/playbook intervene, the Add intervention button) ---------------------------
+
+
+def _session_to_add_to(uow: UnitOfWork, deps: Deps, caller: Caller, session_id: int) -> Session:
+    """The session, if the caller may add interventions to it: people taking part, the facilitator and
+    leads."""
+    session = uow.sessions.get(caller.team_id, session_id)
+    if session is None:
+        raise SessionNotFound(t("unknown_session", session=session_id))
+    settings = settings_for(deps, uow, caller.team_id)
+    if not policy.may_add_intervention(conversation.people_of(session), settings.lead_ids, caller.user_id):
+        raise NotAllowed(t("intervene_not_allowed", session.locale, session=session_id))
+    return session
+
+
+def open_intervention_form(deps: Deps, caller: Caller, session_id: int) -> Shown:
+    """The Add intervention button (and ``/playbook intervene``): the form, for those who may add."""
+    with deps.uow() as uow:
+        session = _session_to_add_to(uow, deps, caller, session_id)
+        settings = settings_for(deps, uow, caller.team_id)
+        locale = session.locale
+    if caller.trigger_id is None:
+        return Shown()
+    form = intervention_modal(session_id, settings.today(deps.clock.now()), locale)
+    return Shown(messages=[delivery.open_view(caller.trigger_id, form)])
+
+
+def intervene_command(deps: Deps, caller: Caller, argument: str) -> Shown:
+    """``/playbook intervene <session>``: open the intervention form for that session."""
+    session_id = commands.session_ref(argument)
+    if session_id is None:
+        return Shown(ack=t("intervene_needs_session"))
+    shown = open_intervention_form(deps, caller, session_id)
+    return shown.model_copy(update={"ack": t("intervene_opened", session=session_id)})
+
+
+def add_from_form(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
+    """The submitted intervention form: anything missing or unreadable keeps the form open with the
+    reason under it; otherwise the intervention and its first check-in are stored and the session's
+    thread is told."""
+    form = InterventionSubmission.from_view(view)
+    if form is None:
+        return Shown()
+    now = deps.clock.now()
+    errors: dict[str, str] = {}
+    if not form.what:
+        errors[CheckInBlockId.WHAT.value] = t("intervene_what")
+    if not form.owner:
+        errors[CheckInBlockId.OWNER.value] = t("intervene_owner")
+    with deps.uow() as uow:
+        today = settings_for(deps, uow, caller.team_id).today(now)
+    first = parsing.parse_date(form.picked_date, today=today)
+    if isinstance(first, parsing.ParseFailure):
+        errors[CheckInBlockId.FIRST_CHECKIN.value] = first.message
+    cadence = form.chosen_cadence
+    if cadence is None:
+        errors[CheckInBlockId.CADENCE.value] = t("intervene_cadence")
+    if errors or isinstance(first, parsing.ParseFailure) or cadence is None:
+        return Shown(view_errors=errors)
+    new = NewIntervention(form.what, form.owner, first, cadence)
+    with deps.uow() as uow:
+        session = _session_to_add_to(uow, deps, caller, form.session_id)
+        settings = settings_for(deps, uow, caller.team_id)
+        add_intervention(uow, session, new, settings, created_by=caller.user_id, now=now)
+        place, locale = conversation.Place.of(session), session.locale
+        uow.commit()
+    first_at = checkin_moment(first, tz=settings.timezone, calendar=settings.calendar)
+    added = t(
+        "intervention_added",
+        locale,
+        owner=mention(form.owner, locale),
+        what=escape(clip(form.what, WHAT_QUOTE_LIMIT)),
+        first=human_date(first_at, settings.timezone, locale),
+        cadence=t(f"cadence_{cadence}", locale),
+    )
+    # The intervention is stored: telling the thread is a courtesy that must not fail the form.
+    return Shown(messages=[place.post(added, best_effort=True)])
+
+
+# --- the owners' answers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Responded:
+    """What an answer did, for the caller to tell the owner (and the session's thread) after commit."""
+
+    reply: str
+    # The status change, posted in the session's thread for the facilitator and leads.
+    thread_update: Post | None = None
+    # False when someone other than the owner answered (nothing changed, the buttons stay).
+    by_owner: bool = True
+
+
+def _next_text(uow: UnitOfWork, intervention: Intervention, settings: EffectiveSettings) -> str:
+    waiting = uow.checkins.pending_for(intervention.id)
+    if waiting is None:
+        return "-"
+    return human_date(waiting.due_at, _zone(intervention, settings), _locale(intervention))
+
+
+def respond(
+    uow: UnitOfWork,
+    checkin: CheckIn,
+    settings: EffectiveSettings,
+    *,
+    user_id: str,
+    answer: ParsedCheckInReply,
+    raw_text: str | None,
+    now: datetime,
+) -> Responded:
+    """Record an owner's answer to ``checkin`` and apply it (inside the caller's unit of work).
+
+    On track and Blocked update the intervention's progress; Done and Not doing close it and cancel
+    its waiting check-ins; a snooze moves the waiting check-in to 10:00 local one working day (or a
+    week) from today, and the cadence continues from there."""
+    intervention = uow.checkins.get_intervention(checkin.intervention_id, for_update=True)
+    if intervention is None or intervention.status != InterventionStatus.OPEN:
+        return Responded(t("checkin_closed_already"))
+    locale = _locale(intervention)
+    if user_id != intervention.owner_id:
+        return Responded(t("checkin_not_owner", locale), by_owner=False)
+    what = escape(clip(intervention.what, WHAT_QUOTE_LIMIT))
+    kind = answer.kind
+    if kind.needs_reason and not answer.reason:
+        return Responded(t(f"checkin_need_reason_{kind.value}", locale))
+    uow.checkins.add_response(
+        CheckInResponse(
+            checkin_id=checkin.id,
+            intervention_id=intervention.id,
+            user_id=user_id,
+            kind=kind.value,
+            reason=answer.reason,
+            raw_text=raw_text,
+            created_at=now,
+        )
+    )
+    if checkin.answered_at is None:
+        checkin.answered_at = now
+    intervention.escalated_at = None
+    reason = escape(answer.reason or "")
+    zone = _zone(intervention, settings)
+    if kind.snoozes:
+        days = 1 if kind is CheckInAnswer.SNOOZE_DAY else 7
+        target = local_today(now, zone) + timedelta(days=days)
+        moment = snooze_moment(now, days=days, tz=zone, calendar=settings.calendar)
+        waiting = uow.checkins.pending_for(intervention.id)
+        if waiting is None:
+            uow.checkins.add_checkin(
+                CheckIn(
+                    intervention_id=intervention.id,
+                    workspace_id=intervention.workspace_id,
+                    due_on=target,
+                    due_at=moment,
+                    status=CheckInStatus.PENDING,
+                    snoozed=True,
+                    attempts=0,
+                    catch_up=False,
+                    created_at=now,
+                )
+            )
+        else:
+            waiting.due_on = target
+            waiting.due_at = moment
+            waiting.snoozed = True
+            waiting.retry_at = None
+        intervention.day_of_month = target.day
+        uow.flush()
+        return Responded(
+            t("checkin_recorded_snooze", locale, what=what, next=_next_text(uow, intervention, settings))
+        )
+    changed = (intervention.progress, intervention.progress_reason) != (kind.value, answer.reason)
+    intervention.progress = kind.value
+    intervention.progress_reason = answer.reason
+    if kind.closes:
+        intervention.status = (
+            InterventionStatus.DONE if kind is CheckInAnswer.DONE else InterventionStatus.NOT_DOING
+        )
+        intervention.closed_at = now
+        uow.checkins.cancel_waiting(intervention.id)
+        reply = t(f"checkin_recorded_{kind.value}", locale, what=what, reason=reason)
+    else:
+        reply = t(
+            f"checkin_recorded_{kind.value}",
+            locale,
+            what=what,
+            reason=reason,
+            next=_next_text(uow, intervention, settings),
+        )
+    thread_update = None
+    if changed:
+        status = t(f"checkin_status_{kind.value}", locale, reason=reason)
+        update = t(
+            "checkin_thread_update",
+            locale,
+            owner=mention(intervention.owner_id, locale),
+            what=what,
+            status=status,
+        )
+        # A courtesy for the facilitator and leads: its failure never undoes the answer.
+        thread_update = conversation.Place.of(intervention.session).post(update, best_effort=True)
+    return Responded(reply, thread_update)
+
+
+def _told(responded: Responded, channel: str, thread_ts: str | None = None) -> list[Outgoing]:
+    messages: list[Outgoing] = [delivery.post(channel, responded.reply, thread_ts=thread_ts)]
+    if responded.thread_update is not None:
+        messages.append(responded.thread_update)
+    return messages
+
+
+def _checkin_answered_by(uow: UnitOfWork, caller: Caller, reads_as_answer: bool) -> CheckIn | None:
+    """The check-in a DM message answers (the rule is in the module docstring), or None."""
+    if caller.thread_ts:
+        return uow.checkins.awaiting_answer(caller.team_id, caller.user_id, message_ts=caller.thread_ts)
+    checkin = uow.checkins.awaiting_answer(caller.team_id, caller.user_id)
+    if checkin is None or checkin.sent_at is None:
+        return None
+    session = uow.sessions.open_dm_session(caller.team_id, caller.channel_id)
+    if (
+        session is not None
+        and session.status == SessionStatus.ACTIVE
+        and session.updated_at > checkin.sent_at
+        and not reads_as_answer
+    ):
+        return None
+    return checkin
+
+
+def answer_typed(deps: Deps, client: WebClient, caller: Caller, text: str) -> Shown | None:
+    """A message in the app's DM that answers one of the person's check-ins (typed ``on track``,
+    ``blocked: supplier late`` …), recorded once however often Slack delivers it. None when the
+    message is not a check-in answer (see the module docstring): the conversation gets it."""
+    if not caller.is_dm or not caller.user_id:
+        return None
+    answer = parse_checkin_reply(text)
+    event_id = caller.event_id or f"{caller.channel_id}:{caller.message_ts}"
+    with deps.uow() as uow:
+        checkin = _checkin_answered_by(uow, caller, answer is not None)
+        if checkin is None:
+            return None
+        if not uow.events.claim(event_id, caller.team_id):
+            log.info("retried delivery of %s ignored", event_id)
+            return Shown()
+        if answer is None:
+            responded = Responded(t("checkin_not_understood", _locale(checkin.intervention)))
+        else:
+            settings = settings_for(deps, uow, caller.team_id)
+            responded = respond(
+                uow,
+                checkin,
+                settings,
+                user_id=caller.user_id,
+                answer=answer,
+                raw_text=text,
+                now=deps.clock.now(),
+            )
+        uow.commit()
+    return Shown(messages=_told(responded, caller.channel_id, caller.thread_ts))
+
+
+def _answer_by_click(deps: Deps, caller: Caller, checkin_id: int, answer: ParsedCheckInReply) -> Shown:
+    """Apply a button or reason-modal answer; then the check-in message shows who answered what (its
+    buttons gone), the owner is told, and so is the session's thread."""
+    with deps.uow() as uow:
+        checkin = uow.checkins.get(checkin_id)
+        if checkin is None or checkin.workspace_id != caller.team_id:
+            raise PlaybookError(t("checkin_closed_already"))
+        settings = settings_for(deps, uow, caller.team_id)
+        responded = respond(
+            uow, checkin, settings, user_id=caller.user_id, answer=answer, raw_text=None, now=deps.clock.now()
+        )
+        channel, message_ts = checkin.channel_id, checkin.message_ts
+        locale = _locale(checkin.intervention)
+        uow.commit()
+    messages: list[Outgoing] = []
+    if channel and message_ts and responded.by_owner:
+        label = answered_label(answer.kind, answer.reason, locale)
+        messages.append(
+            Update(
+                channel=channel,
+                ts=message_ts,
+                text=escape(label),
+                blocks=delivery.as_dicts(answered_blocks(caller.user_id, label, locale)),
+                best_effort=True,
+            )
+        )
+    return Shown(messages=messages + _told(responded, channel or caller.user_id))
+
+
+def _locale_of_checkin(deps: Deps, team_id: str, checkin_id: int) -> str:
+    with deps.uow() as uow:
+        checkin = uow.checkins.get(checkin_id)
+        if checkin is None or checkin.workspace_id != team_id:
+            return "en"
+        return _locale(checkin.intervention)
+
+
+def answer_button(deps: Deps, caller: Caller, value: CheckInValue) -> Shown:
+    """A check-in's button. Blocked and Not doing first ask for the reason in a modal."""
+    try:
+        kind = CheckInAnswer(value.r)
+    except ValueError:
+        return Shown()
+    if kind.needs_reason:
+        if caller.trigger_id is None:
+            return Shown()
+        form = reason_modal(value.c, kind, _locale_of_checkin(deps, caller.team_id, value.c))
+        return Shown(messages=[delivery.open_view(caller.trigger_id, form)])
+    return _answer_by_click(deps, caller, value.c, ParsedCheckInReply(kind))
+
+
+def answer_reason(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
+    """The submitted reason modal: an empty reason keeps it open; otherwise the answer is applied."""
+    submission = ReasonSubmission.from_view(view)
+    if submission is None:
+        return Shown()
+    if not submission.reason:
+        locale = _locale_of_checkin(deps, caller.team_id, submission.checkin_id)
+        return Shown(view_errors={CheckInBlockId.REASON.value: reason_label(submission.answer, locale)})
+    answer = ParsedCheckInReply(submission.answer, submission.reason[:MAX_REASON])
+    return _answer_by_click(deps, caller, submission.checkin_id, answer)
+
+
+# --- the workspace's nation ----------------------------------------------------------------------------
+
+
+def nation_command(deps: Deps, caller: Caller, argument: str) -> Shown:
+    """``/playbook nation [england-and-wales|scotland|northern-ireland]``: show or set whose bank
+    holidays check-ins skip, and re-time the workspace's waiting check-ins. Once leads are named, only
+    a lead may change it."""
+    with deps.uow() as uow:
+        settings = settings_for(deps, uow, caller.team_id)
+        usage = Shown(ack=t("nation_usage", nation=t(f"nation_{settings.nation}")))
+        nation = commands.nation(argument) if argument else None
+        if nation is None:
+            return usage
+        if not policy.may_set_nation(settings.lead_ids, caller.user_id):
+            raise NotAllowed(t("nation_not_allowed"))
+        uow.workspaces.change_settings(caller.team_id, nation=nation)
+        calendar = WorkingCalendar(nation)
+        for waiting in uow.checkins.pending_in_workspace(caller.team_id):
+            if waiting.snoozed:
+                continue
+            zone = _zone(waiting.intervention, settings)
+            waiting.due_at = checkin_moment(waiting.due_on, tz=zone, calendar=calendar)
+        uow.commit()
+    return Shown(ack=t("nation_set", nation=t(f"nation_{nation}")))
+
+
+# --- dispatching ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    escalated: int = 0
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    workspace_id: str
+    post: Post
+    catch_up: bool
+
+
+@dataclass(frozen=True)
+class _Escalation:
+    workspace_id: str
+    posts: list[Post]
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        response = getattr(error, "response", None)
+        code = response.get("error") if response is not None else None
+        return str(code or error)
+    return f"{type(error).__name__}: {error}"
+
+
+def resolve_owner_timezones(deps: Deps, clients: ClientFor) -> int:
+    """Look up the Slack time zone of owners not yet known (``users.info``, with no transaction open)
+    and re-time their waiting check-ins to 10:00 local. A user Slack cannot describe gets the
+    workspace's zone; a transport failure leaves the zone unknown for the next run (the check-in still
+    goes, at 10:00 in the workspace's zone)."""
+    with deps.uow() as uow:
+        todo = [(i.id, i.workspace_id, i.owner_id) for i in uow.checkins.open_without_timezone()]
+    resolved = 0
+    for intervention_id, workspace_id, owner_id in todo:
+        try:
+            tz = Directory(clients(workspace_id)).timezone(owner_id) or deps.settings.playbook_timezone
+        except SlackApiError as error:
+            log.warning("users.info for %s failed (%s); using the default zone", owner_id, _error_text(error))
+            tz = deps.settings.playbook_timezone
+        except (SlackClientError, OSError):  # a network failure must not stop the dispatcher
+            log.warning("users.info for %s could not be reached; will try again", owner_id, exc_info=True)
+            continue
+        with deps.uow() as uow:
+            intervention = uow.checkins.get_intervention(intervention_id)
+            if intervention is None or intervention.owner_tz is not None:
+                continue
+            intervention.owner_tz = tz
+            settings = settings_for(deps, uow, workspace_id)
+            waiting = uow.checkins.pending_for(intervention_id)
+            if waiting is not None:
+                waiting.due_at = checkin_moment(waiting.due_on, tz=tz, calendar=settings.calendar)
+            uow.commit()
+            resolved += 1
+    return resolved
+
+
+def dispatch_due(
+    deps: Deps, clients: ClientFor, *, batch: int = CLAIM_BATCH, max_batches: int = MAX_BATCHES
+) -> DispatchReport:
+    """Send every check-in that is due at ``deps.clock.now()``: claim a batch, send, mark, repeat.
+
+    Safe to run in several threads or processes against one database at once (see the module
+    docstring for the exact-once rule and its one exception)."""
+    resolve_owner_timezones(deps, clients)
+    report = DispatchReport()
+    sending_timeout = timedelta(seconds=deps.settings.playbook_sending_timeout_seconds)
+    with ThreadPoolExecutor(max_workers=SENDS_IN_FLIGHT, thread_name_prefix="checkin-send") as pool:
+        for _ in range(max_batches):
+            now = deps.clock.now()
+            token = str(uuid.uuid4())
+            with deps.uow() as uow:
+                claims = uow.checkins.claim_due(now, token, batch, sending_timeout=sending_timeout)
+                uow.commit()
+            if not claims:
+                break
+            report.claimed += len(claims)
+            for outcome in pool.map(lambda claim: _send_one(deps, clients, claim), claims):
+                report.sent += outcome in ("sent", "escalated")
+                report.failed += outcome == "failed"
+                report.escalated += outcome == "escalated"
+    return report
+
+
+def _prepare(deps: Deps, claim: Claimed) -> _Outgoing | None:
+    """What to send for a claimed check-in; None (and the row cancelled) if its intervention closed."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        checkin = uow.checkins.holding(claim)
+        if checkin is None:
+            return None
+        intervention = checkin.intervention
+        if intervention.status != InterventionStatus.OPEN:
+            checkin.status = CheckInStatus.CANCELLED
+            checkin.claim_token = None
+            uow.commit()
+            return None
+        late = now - checkin.due_at > CATCH_UP_AFTER
+        card = CheckInCard(
+            checkin.id,
+            intervention.what,
+            intervention.session_id,
+            catch_up_from=checkin.due_on if late else None,
+        )
+        text, content = checkin_message(card, _locale(intervention))
+        post = delivery.post(intervention.owner_id, text, content)
+        return _Outgoing(intervention.workspace_id, post, late)
+
+
+def _send_one(
+    deps: Deps, clients: ClientFor, claim: Claimed
+) -> Literal["cancelled", "failed", "sent", "escalated"]:
+    outgoing = _prepare(deps, claim)
+    if outgoing is None:
+        return "cancelled"
+    try:
+        [landed] = delivery.send_located(clients(outgoing.workspace_id), [outgoing.post])
+    except (SlackClientError, OSError) as error:  # the row must stay pending and visible
+        message = _error_text(error)
+        log.warning("check-in %s not sent: %s", claim.checkin_id, message)
+        with deps.uow() as uow:
+            uow.checkins.release_failed(claim, deps.clock.now(), message)
+            uow.commit()
+        return "failed"
+    escalation = _mark_sent(deps, claim, landed, outgoing.catch_up)
+    if escalation is None:
+        return "sent"
+    _post_escalation(clients, escalation)
+    return "escalated"
+
+
+def _mark_sent(deps: Deps, claim: Claimed, landed: delivery.Sent, catch_up: bool) -> _Escalation | None:
+    """Mark the row sent, queue the next one in the cadence, and decide whether to escalate."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        checkin = uow.checkins.holding(claim)
+        if checkin is None:
+            # The intervention was closed while we were sending (the row is cancelled): nothing to do.
+            log.info("check-in %s changed while it was being sent", claim.checkin_id)
+            return None
+        checkin.status = CheckInStatus.SENT
+        checkin.sent_at = now
+        checkin.channel_id = landed.channel
+        checkin.message_ts = landed.ts
+        checkin.catch_up = catch_up
+        checkin.claim_token = None
+        checkin.last_error = None
+        checkin.retry_at = None
+        intervention = checkin.intervention
+        settings = settings_for(deps, uow, intervention.workspace_id)
+        earlier = [c for c in uow.checkins.recent_sent(intervention.id, 3) if c.id != checkin.id][:2]
+        if uow.checkins.pending_for(intervention.id) is None:
+            _queue_next(uow, checkin, intervention, settings, now)
+        escalation = None
+        if (
+            len(earlier) == 2
+            and all(c.answered_at is None for c in earlier)
+            and intervention.escalated_at is None
+        ):
+            intervention.escalated_at = now
+            escalation = _escalation(intervention, settings)
+        uow.commit()
+    return escalation
+
+
+def _queue_next(
+    uow: UnitOfWork, sent: CheckIn, intervention: Intervention, settings: EffectiveSettings, now: datetime
+) -> None:
+    """The next check-in of the cadence: its first date whose 10:00 local is still ahead."""
+    due = sent.due_on
+    zone = _zone(intervention, settings)
+    while True:
+        due = next_due_date(due, cast(Cadence, intervention.cadence), day_of_month=intervention.day_of_month)
+        moment = checkin_moment(due, tz=zone, calendar=settings.calendar)
+        if moment > now:
+            break
+    uow.checkins.add_checkin(
+        CheckIn(
+            intervention_id=intervention.id,
+            workspace_id=intervention.workspace_id,
+            due_on=due,
+            due_at=moment,
+            status=CheckInStatus.PENDING,
+            snoozed=False,
+            attempts=0,
+            catch_up=False,
+            created_at=now,
+        )
+    )
+
+
+def _escalation(intervention: Intervention, settings: EffectiveSettings) -> _Escalation:
+    """Two check-ins in a row unanswered: tell the facilitator (by DM) and the leads channel."""
+    session = intervention.session
+    locale = _locale(intervention)
+    text = t(
+        "checkin_escalation",
+        locale,
+        owner=mention(intervention.owner_id, locale),
+        what=escape(clip(intervention.what, WHAT_QUOTE_LIMIT)),
+        session=session.id,
+        facilitator=mention(session.facilitator_id, locale),
+    )
+    posts = [
+        delivery.post(channel, text, best_effort=True)
+        for channel in (session.facilitator_id, settings.leads_channel)
+        # A facilitator who was forgotten has no DM.
+        if channel and channel != FORMER_PARTICIPANT
+    ]
+    return _Escalation(intervention.workspace_id, posts)
+
+
+def _post_escalation(clients: ClientFor, escalation: _Escalation) -> None:
+    try:
+        delivery.send(clients(escalation.workspace_id), escalation.posts)
+    except (SlackClientError, OSError) as error:
+        log.warning("escalation not posted: %s", error)

@@ -8,25 +8,25 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
-from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot import checkins
 from bot.app import make_web_client
+from bot.delivery import one_client
 from bot.ids import CheckInActionId, CheckInBlockId, CheckInCallbackId
+from bot.services import checkins, nudges
+from bot.services.workspace import settings_for
 from flows.calendar import Cadence
+from flows.interventions import NewIntervention
 from localslack.webapi import Message
 from storage.checkins import (
     CheckIn,
-    CheckInRepository,
     CheckInResponse,
     CheckInStatus,
     Intervention,
     InterventionStatus,
     ResponseKind,
 )
-from storage.models import Session, SessionStatus, Workspace
+from storage.models import SessionStatus, Workspace
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, rendered
 
 LONDON = ZoneInfo("Europe/London")
@@ -63,8 +63,11 @@ def add(
     with h.deps.uow() as uow:
         session = uow.sessions.get(TEAM, session_id)
         assert session is not None
-        new = checkins.NewIntervention(what, owner, first_due, cadence)
-        intervention = checkins.add_intervention(uow, session, new, created_by=FACILITATOR, now=h.clock.now())
+        new = NewIntervention(what, owner, first_due, cadence)
+        settings = settings_for(h.deps, uow, TEAM)
+        intervention = checkins.add_intervention(
+            uow, session, new, settings, created_by=FACILITATOR, now=h.clock.now()
+        )
         uow.commit()
         return intervention.id
 
@@ -73,7 +76,7 @@ def dispatch(h: Harness) -> checkins.DispatchReport:
     token = h.deps.settings.slack_bot_token
     assert token is not None
     client = make_web_client(h.deps.settings, token.get_secret_value())
-    return checkins.dispatch_due(h.deps, checkins.one_client(client))
+    return checkins.dispatch_due(h.deps, one_client(client))
 
 
 def dm(h: Harness, user: str = SAM) -> str:
@@ -85,17 +88,17 @@ def checkin_messages(h: Harness, user: str = SAM) -> list[Message]:
 
 
 def rows(h: Harness, intervention_id: int) -> list[CheckIn]:
-    with h.deps.uow() as uow:
+    with h.deps.session_factory() as orm:
         return list(
-            uow.orm.scalars(
+            orm.scalars(
                 select(CheckIn).where(CheckIn.intervention_id == intervention_id).order_by(CheckIn.id)
             )
         )
 
 
 def intervention(h: Harness, intervention_id: int) -> Intervention:
-    with h.deps.uow() as uow:
-        found = uow.orm.get(Intervention, intervention_id)
+    with h.deps.session_factory() as orm:
+        found = orm.get(Intervention, intervention_id)
         assert found is not None
         return found
 
@@ -109,8 +112,8 @@ def reply_in_dm(h: Harness, text: str, *, user: str = SAM, thread_ts: str | None
 
 def sent_local_time(h: Harness, message: Message) -> datetime:
     """The local time the check-in in ``message`` was sent (its row's ``sent_at``, from the clock)."""
-    with h.deps.uow() as uow:
-        row = uow.orm.scalar(select(CheckIn).where(CheckIn.message_ts == message.ts))
+    with h.deps.session_factory() as orm:
+        row = orm.scalar(select(CheckIn).where(CheckIn.message_ts == message.ts))
         assert row is not None and row.sent_at is not None
         return row.sent_at.astimezone(LONDON)
 
@@ -180,8 +183,8 @@ def test_scotland_keeps_st_andrews_day_and_the_nation_is_a_workspace_setting(har
         team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="nation scotland"
     )
     assert "Scotland" in response.body
-    with h.deps.uow() as uow:
-        workspace = uow.orm.get(Workspace, TEAM)
+    with h.deps.session_factory() as orm:
+        workspace = orm.get(Workspace, TEAM)
         assert workspace is not None and workspace.settings["nation"] == "scotland"
     assert rows(h, intervention_id)[0].due_at == at(2026, 12, 1, 10)
 
@@ -260,8 +263,8 @@ def test_snooze_moves_the_next_checkin(harness: Harness) -> None:
     assert [r.due_at for r in rows(h, intervention_id) if r.status == CheckInStatus.PENDING] == [
         at(2026, 12, 16, 10)
     ]
-    with h.deps.uow() as uow:
-        kinds = list(uow.orm.scalars(select(CheckInResponse.kind).order_by(CheckInResponse.id)))
+    with h.deps.session_factory() as orm:
+        kinds = list(orm.scalars(select(CheckInResponse.kind).order_by(CheckInResponse.id)))
     assert kinds == ["snooze_day", "snooze_week"]
 
 
@@ -321,6 +324,91 @@ def test_blocked_button_asks_for_the_reason_in_a_modal(harness: Harness) -> None
     assert response.status == 200, response.body
     assert intervention(h, intervention_id).progress_reason == "no access"
     assert "Blocked: no access" in h.last_text(CHANNEL, thread)
+
+
+def test_a_clicked_answer_replaces_the_buttons_with_who_answered_what(harness: Harness) -> None:
+    h = harness
+    _session, intervention_id, thread = _sent_checkin(h)
+    [sent] = checkin_messages(h)
+    _click(h, ResponseKind.ON_TRACK)
+    [message] = [m for m in h.slack.messages(channel=dm(h)) if m.ts == sent.ts]
+    assert rendered(message) == f"<@{SAM}> answered: On track"
+    assert not any(b.get("type") == "actions" for b in message.blocks or [])
+    assert intervention(h, intervention_id).progress == "on_track"
+    assert "is on track. I'll check in again on Tuesday 8 December at 10:00" in rendered(
+        h.slack.messages(channel=dm(h))[-1]
+    )
+    assert "*On track*" in h.last_text(CHANNEL, thread)
+
+
+def test_a_reason_left_empty_keeps_the_modal_open_with_its_question(harness: Harness) -> None:
+    h = harness
+    _session, intervention_id, _thread = _sent_checkin(h)
+    _click(h, ResponseKind.NOT_DOING)
+    modal = h.slack.views[-1]
+    response = h.client.view_submission(
+        team_id=TEAM,
+        user_id=SAM,
+        callback_id=CheckInCallbackId.REASON,
+        private_metadata=modal.private_metadata,
+        state_values={
+            CheckInBlockId.REASON: {CheckInActionId.REASON: {"type": "plain_text_input", "value": " "}}
+        },
+    )
+    assert response.json() == {  # type: ignore[attr-defined]
+        "response_action": "errors",
+        "errors": {CheckInBlockId.REASON: "Why isn't it going ahead?"},
+    }
+    stored = intervention(h, intervention_id)
+    assert stored.status == InterventionStatus.OPEN and stored.progress is None
+
+
+def test_in_the_dm_a_running_session_keeps_its_replies_and_checkin_words_answer_the_checkin(
+    harness: Harness,
+) -> None:
+    h = harness
+    _session, intervention_id, _thread = _sent_checkin(h)
+    reply_in_dm(h, "hello there")  # the latest check-in is newer than anything else in the DM
+    assert "didn't understand that as a check-in answer" in rendered(h.slack.messages(channel=dm(h))[-1])
+
+    h.clock.advance(timedelta(minutes=5))
+    started = h.client.slash_command(
+        team_id=TEAM, user_id=SAM, channel_id=dm(h), text="start five-whys Bins are missed"
+    )
+    assert started.status == 200, started.body
+    with h.deps.uow() as uow:
+        session = uow.sessions.open_dm_session(TEAM, dm(h))
+        assert session is not None
+        dm_session = session.id
+    reply_in_dm(h, "Crews can't see which streets were added")
+    with h.deps.uow() as uow:
+        answers = {row.value for row in uow.answers.latest(dm_session).values()}
+    assert "Crews can't see which streets were added" in answers
+    assert intervention(h, intervention_id).progress is None
+
+    reply_in_dm(h, "on track")
+    assert intervention(h, intervention_id).progress == "on_track"
+    with h.deps.uow() as uow:
+        assert "on track" not in {row.value for row in uow.answers.latest(dm_session).values()}
+
+
+def test_only_a_lead_changes_the_nation_once_leads_are_named(harness: Harness) -> None:
+    h = harness
+    usage = h.client.slash_command(team_id=TEAM, user_id=SAM, channel_id=CHANNEL, text="nation").body
+    assert "skip weekends and the bank holidays of England and Wales" in usage
+    with h.deps.uow() as uow:
+        uow.workspaces.change_settings(TEAM, lead_user_ids=(FACILITATOR,))
+        uow.commit()
+    refused = h.client.slash_command(team_id=TEAM, user_id=SAM, channel_id=CHANNEL, text="nation scotland")
+    assert "Only a lead can change" in refused.body
+    with h.deps.uow() as uow:
+        assert uow.workspaces.settings(TEAM).nation is None
+    done = h.client.slash_command(
+        team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="nation Northern  Ireland"
+    )
+    assert "now skip the bank holidays of Northern Ireland" in done.body
+    with h.deps.uow() as uow:
+        assert uow.workspaces.settings(TEAM).nation == "northern-ireland"
 
 
 def test_only_the_owner_answers_a_checkin(harness: Harness) -> None:
@@ -465,9 +553,9 @@ def test_interventions_from_a_completed_five_whys_get_checkins(harness: Harness)
         if text == "2026-11-01":
             assert "That date is in the past" in h.last_text(CHANNEL, thread)
     with h.deps.uow() as uow:
-        session = uow.orm.scalar(select(Session).where(Session.thread_ts == thread))
+        session = uow.sessions.by_thread(TEAM, CHANNEL, thread)
         assert session is not None and session.status == SessionStatus.COMPLETED
-        stored = CheckInRepository(uow.orm).for_session(TEAM, session.id)
+        stored = uow.checkins.for_session(TEAM, session.id)
         assert [(i.what, i.owner_id, i.cadence, i.first_due, i.source_item) for i in stored] == [
             (
                 "Ask the supplier to accept postcodes without a space",
@@ -478,12 +566,12 @@ def test_interventions_from_a_completed_five_whys_get_checkins(harness: Harness)
             ),
             ("Add a hint to the form", ALEX, "monthly", date(2026, 12, 9), 2),
         ]
-        first = list(uow.orm.scalars(select(CheckIn).order_by(CheckIn.id)))
-        assert [c.due_at for c in first] == [at(2026, 12, 1, 10), at(2026, 12, 9, 10)]
-        listing = CheckInRepository(uow.orm).for_owner(TEAM, ALEX)
+        listing = uow.checkins.for_owner(TEAM, ALEX)
         assert [(i.what, i.next_checkin_at) for i in listing] == [
             ("Add a hint to the form", at(2026, 12, 9, 10))
         ]
+    first = [rows(h, i.id)[0] for i in stored]
+    assert [c.due_at for c in first] == [at(2026, 12, 1, 10), at(2026, 12, 9, 10)]
     # The thread's summary names each owner as a mention, not as a raw user id.
     summary = "\n".join(
         rendered(m)
@@ -535,7 +623,7 @@ def test_playbook_intervene_opens_a_modal_that_adds_an_intervention(harness: Har
     )
     submit("2026-12-07")
     with h.deps.uow() as uow:
-        listing = CheckInRepository(uow.orm).for_owner(TEAM, ALEX)
+        listing = uow.checkins.for_owner(TEAM, ALEX)
     assert [(i.what, i.session_id, i.next_checkin_at) for i in listing] == [
         ("Publish a guide", session_id, at(2026, 12, 7, 10))
     ]
@@ -559,8 +647,8 @@ def test_playbook_intervene_opens_a_modal_that_adds_an_intervention(harness: Har
 def _nudge(h: Harness) -> int:
     token = h.deps.settings.slack_bot_token
     assert token is not None
-    return checkins.nudge_idle_sessions(
-        h.deps, checkins.one_client(make_web_client(h.deps.settings, token.get_secret_value()))
+    return nudges.nudge_idle_sessions(
+        h.deps, one_client(make_web_client(h.deps.settings, token.get_secret_value()))
     )
 
 
@@ -587,50 +675,3 @@ def test_an_idle_session_gets_one_nudge_and_pause_suppresses_it(harness: Harness
     )
     h.clock.set(at(2026, 12, 14, 14))  # Monday: three working days after Wednesday 9th
     assert _nudge(h) == 1
-
-
-# --- typed answers -------------------------------------------------------------------------------------
-
-
-def test_typed_answers_are_read() -> None:
-    parse = checkins.parse_checkin_reply
-    assert parse("on track") == checkins.ParsedReply(ResponseKind.ON_TRACK)
-    assert parse("On-track.") == checkins.ParsedReply(ResponseKind.ON_TRACK)
-    assert parse("blocked: supplier late") == checkins.ParsedReply(ResponseKind.BLOCKED, "supplier late")
-    assert parse("blocked because Supplier is late") == checkins.ParsedReply(
-        ResponseKind.BLOCKED, "Supplier is late"
-    )
-    assert parse("blocked") == checkins.ParsedReply(ResponseKind.BLOCKED, None)
-    assert parse("done") == checkins.ParsedReply(ResponseKind.DONE)
-    assert parse("not doing: no budget") == checkins.ParsedReply(ResponseKind.NOT_DOING, "no budget")
-    assert parse("snooze") == checkins.ParsedReply(ResponseKind.SNOOZE_DAY)
-    assert parse("snooze 1 day") == checkins.ParsedReply(ResponseKind.SNOOZE_DAY)
-    assert parse("snooze week") == checkins.ParsedReply(ResponseKind.SNOOZE_WEEK)
-    assert parse("Snooze for a week") == checkins.ParsedReply(ResponseKind.SNOOZE_WEEK)
-    assert parse("The validation pattern insists on a space") is None
-    assert parse("doneish") is None
-
-
-_REASON = (
-    st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=200)
-    .map(lambda s: " ".join(s.split()))
-    .filter(
-        lambda s: (
-            s.strip(" .!:-–—,") == s and s != "" and not s.lower().startswith(("because", "as ", "due to"))
-        )
-    )
-)
-
-
-@given(reason=_REASON, separator=st.sampled_from([": ", " - ", " — ", ", ", " "]))
-def test_a_blocked_reason_is_kept_as_typed(reason: str, separator: str) -> None:
-    parsed = checkins.parse_checkin_reply(f"Blocked{separator}{reason}")
-    assert parsed == checkins.ParsedReply(ResponseKind.BLOCKED, reason)
-
-
-@given(text=st.text(max_size=300))
-def test_any_text_is_an_answer_or_none_never_an_error(text: str) -> None:
-    parsed = checkins.parse_checkin_reply(text)
-    assert parsed is None or isinstance(parsed.kind, ResponseKind)
-    if parsed is not None and parsed.reason is not None:
-        assert parsed.reason.strip() and len(parsed.reason) <= checkins.MAX_REASON

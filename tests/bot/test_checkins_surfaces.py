@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.ids import CheckInActionId, CheckInCallbackId
 from localslack.webapi import Message
-from storage.models import Problem, Session, Workspace
+from storage.models import Session
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness
 from tests.bot.test_checkins_e2e import at, dispatch, reply_in_dm
 from tests.bot.test_classification_e2e import finish, reach_classification
@@ -34,10 +34,8 @@ def test_home_shows_progress_and_next_checkins_in_the_owners_time_and_leads_see_
     h.slack.add_user(TEAM, ALEX, "Alex", tz="America/New_York")
     h.clock.set(at(2026, 11, 25, 12))
     with h.deps.uow() as uow:
-        uow.orm.add(Workspace(id=TEAM, settings={}))
-        uow.orm.flush()
-        problem = Problem(workspace_id=TEAM, statement="Potholes go unreported", created_by=FACILITATOR)
-        uow.orm.add(problem)
+        uow.workspaces.get_or_create(TEAM)
+        problem = uow.problems.add(TEAM, "Potholes go unreported", FACILITATOR)
         uow.commit()
         problem_id = problem.id
     session_id = add_session(

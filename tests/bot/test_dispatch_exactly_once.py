@@ -13,15 +13,16 @@ from datetime import UTC, datetime, timedelta
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot import checkins
 from bot.app import make_web_client
+from bot.delivery import one_client
 from bot.deps import Deps
+from bot.services import checkins
 from bot.settings import Settings
 from flows.clock import FixedClock
 from localslack.webapi import SlackWebApiStandIn
-from storage.checkins import SENDING_TIMEOUT, CheckIn, CheckInRepository, CheckInStatus, Intervention
+from storage.checkins import SENDING_TIMEOUT, CheckIn, CheckInStatus, Intervention
 from storage.db import make_engine, make_session_factory, upgrade
-from storage.models import Session, Workspace
+from storage.models import Session
 from tests.bot.conftest import ALEX, FACILITATOR, SAM, TEAM
 
 NOW = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
@@ -47,17 +48,15 @@ def _deps(slack: SlackWebApiStandIn, database_url: str) -> Deps:
 def _seed(deps: Deps, count: int) -> None:
     owners = (SAM, ALEX, FACILITATOR)
     with deps.uow() as uow:
-        uow.orm.add(Workspace(id=TEAM, settings={}))
-        uow.orm.flush()
-        session = Session(
-            workspace_id=TEAM, template_id="five-whys", facilitator_id=FACILITATOR, channel_id="C0TEAM"
+        uow.workspaces.get_or_create(TEAM)
+        session = uow.sessions.add(
+            Session(
+                workspace_id=TEAM, template_id="five-whys", facilitator_id=FACILITATOR, channel_id="C0TEAM"
+            )
         )
-        uow.orm.add(session)
-        uow.orm.flush()
-        repository = CheckInRepository(uow.orm)
         for number in range(count):
             due = NOW - timedelta(minutes=number % 60)
-            repository.add_intervention(
+            uow.checkins.add_intervention(
                 Intervention(
                     workspace_id=TEAM,
                     session_id=session.id,
@@ -88,7 +87,7 @@ def _dispatch(deps: Deps) -> checkins.DispatchReport:
     token = deps.settings.slack_bot_token
     assert token is not None
     client = make_web_client(deps.settings, token.get_secret_value())
-    return checkins.dispatch_due(deps, checkins.one_client(client), batch=10)
+    return checkins.dispatch_due(deps, one_client(client), batch=10)
 
 
 def test_two_dispatchers_send_each_due_checkin_exactly_once(
@@ -119,8 +118,8 @@ def test_two_dispatchers_send_each_due_checkin_exactly_once(
     assert sum(r.sent for r in reports) == COUNT and all(r.failed == 0 for r in reports)
     # Both really worked: neither dispatcher did everything alone.
     assert all(r.sent > 0 for r in reports), reports
-    with workers[0].uow() as uow:
-        by_status = dict(uow.orm.execute(select(CheckIn.status, func.count()).group_by(CheckIn.status)).all())
+    with workers[0].session_factory() as orm:
+        by_status = dict(orm.execute(select(CheckIn.status, func.count()).group_by(CheckIn.status)).all())
     # Each sent check-in queued the next one in its cadence.
     assert by_status == {CheckInStatus.SENT: COUNT, CheckInStatus.PENDING: COUNT}
     assert _dispatch(workers[1]).claimed == 0
@@ -134,7 +133,7 @@ def test_a_dispatcher_that_dies_holding_claims_loses_nothing_and_doubles_nothing
     _seed(dead, 30)
     # The dead worker claimed 10 and was killed before sending any of them.
     with dead.uow() as uow:
-        held = CheckInRepository(uow.orm).claim_due(NOW, "killed-worker", 10)
+        held = uow.checkins.claim_due(NOW, "killed-worker", 10)
         uow.commit()
     assert len(held) == 10
     assert _dispatch(alive).sent == 20

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import checkins
+from bot.services import checkins
 from bot.services.leads import latest_answers
+from bot.services.workspace import settings_for
 from storage.models import Session, SessionStatus, Workspace
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
 from tests.bot.test_classification_e2e import finish, reach_classification
@@ -38,7 +39,8 @@ def record_interventions(h: Harness, session_id: int) -> None:
         session = uow.sessions.get(TEAM, session_id)
         assert session is not None
         answers = latest_answers(uow, session_id)
-        assert checkins.materialise_interventions(uow, session, answers, h.clock.now()) > 0
+        settings = settings_for(h.deps, uow, TEAM)
+        assert checkins.materialise_interventions(uow, session, answers, h.clock.now(), settings) > 0
         uow.commit()
 
 

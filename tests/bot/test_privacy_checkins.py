@@ -8,7 +8,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot import checkins
+from bot.services import checkins
+from bot.services.workspace import settings_for
+from flows.interventions import NewIntervention
 from storage.audit import AuditEntry
 from storage.checkins import CheckIn, CheckInResponse, CheckInStatus, Intervention, InterventionStatus
 from storage.models import AnswerVersion
@@ -121,8 +123,9 @@ def test_forgetting_the_creator_removes_their_wording_but_keeps_the_owners_check
     with h.deps.uow() as uow:
         session = uow.sessions.get(TEAM, session_id)
         assert session is not None
-        new = checkins.NewIntervention("Ring Alex's supplier", SAM, date(2026, 12, 1), "weekly")
-        created = checkins.add_intervention(uow, session, new, created_by=ALEX, now=h.clock.now())
+        new = NewIntervention("Ring Alex's supplier", SAM, date(2026, 12, 1), "weekly")
+        settings = settings_for(h.deps, uow, TEAM)
+        created = checkins.add_intervention(uow, session, new, settings, created_by=ALEX, now=h.clock.now())
         uow.commit()
         intervention_id = created.id
     command(h, "forget-me confirm", ALEX)

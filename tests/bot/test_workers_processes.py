@@ -13,8 +13,9 @@ neither lost nor sent by anyone else until the claim is older than ``PLAYBOOK_SE
 (default 600, ``storage.checkins.SENDING_TIMEOUT``); then any worker takes them over and sends them
 once. A check-in Slack had already accepted when the process died is marked ``sent`` in the same
 breath, so only a kill in the one-UPDATE window between Slack's reply and that commit could double a
-message (``bot/checkins.py`` says so); the test kills while the worker waits out a ``Retry-After``, and
-checks that every message Slack accepted was marked sent, so none can be doubled by the retry.
+message (``bot/services/checkins.py`` says so); the test kills while the worker waits out a
+``Retry-After``, and checks that every message Slack accepted was marked sent, so none can be doubled
+by the retry.
 
 Run with ``TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test`` (without it these tests are
 skipped, as every PostgreSQL test in the suite is).

@@ -13,7 +13,6 @@ from sqlalchemy.orm import sessionmaker
 from storage.checkins import (
     SENDING_TIMEOUT,
     CheckIn,
-    CheckInRepository,
     CheckInStatus,
     Claimed,
     Intervention,
@@ -21,7 +20,7 @@ from storage.checkins import (
     retry_delay,
 )
 from storage.db import make_engine, make_session_factory, upgrade
-from storage.models import Session, Workspace
+from storage.models import Session
 from storage.uow import UnitOfWork
 
 T0 = datetime(2026, 12, 1, 10, tzinfo=UTC)
@@ -40,15 +39,11 @@ def seed(factory: sessionmaker[OrmSession], due: list[datetime], owner: str = "U
     """One session with an intervention per due time, each with one pending check-in. Returns the
     check-in ids."""
     with UnitOfWork(factory) as uow:
-        if uow.orm.get(Workspace, TEAM) is None:
-            uow.orm.add(Workspace(id=TEAM, settings={}))
-            uow.orm.flush()
-        session = Session(
-            workspace_id=TEAM, template_id="five-whys", facilitator_id="U0FAC", channel_id="C0TEAM"
+        uow.workspaces.get_or_create(TEAM)
+        session = uow.sessions.add(
+            Session(workspace_id=TEAM, template_id="five-whys", facilitator_id="U0FAC", channel_id="C0TEAM")
         )
-        uow.orm.add(session)
-        uow.orm.flush()
-        repository = CheckInRepository(uow.orm)
+        repository = uow.checkins
         ids = []
         for number, moment in enumerate(due):
             intervention = Intervention(
@@ -70,14 +65,14 @@ def seed(factory: sessionmaker[OrmSession], due: list[datetime], owner: str = "U
 
 def claim(factory: sessionmaker[OrmSession], now: datetime, token: str, limit: int = 50) -> list[Claimed]:
     with UnitOfWork(factory) as uow:
-        claimed = CheckInRepository(uow.orm).claim_due(now, token, limit)
+        claimed = uow.checkins.claim_due(now, token, limit)
         uow.commit()
         return claimed
 
 
 def row(factory: sessionmaker[OrmSession], checkin_id: int) -> CheckIn:
     with UnitOfWork(factory) as uow:
-        found = CheckInRepository(uow.orm).get(checkin_id)
+        found = uow.checkins.get(checkin_id)
         assert found is not None
         return found
 
@@ -105,7 +100,7 @@ def test_a_stale_sending_claim_is_taken_over_and_the_old_holder_loses_it(
     [new] = claim(factory, T0 + SENDING_TIMEOUT + timedelta(seconds=1), "b")
     assert new.checkin_id == checkin_id and row(factory, checkin_id).attempts == 2
     with UnitOfWork(factory) as uow:
-        repository = CheckInRepository(uow.orm)
+        repository = uow.checkins
         assert repository.holding(old) is None
         assert repository.release_failed(old, T0, "late") is False
         assert repository.holding(new) is not None
@@ -117,7 +112,7 @@ def test_a_failed_send_goes_back_to_pending_with_its_error_and_a_retry_time(
     [checkin_id] = seed(factory, [T0])
     [held] = claim(factory, T0, "a")
     with UnitOfWork(factory) as uow:
-        assert CheckInRepository(uow.orm).release_failed(held, T0, "ratelimited") is True
+        assert uow.checkins.release_failed(held, T0, "ratelimited") is True
         uow.commit()
     failed = row(factory, checkin_id)
     assert failed.status == CheckInStatus.PENDING and failed.last_error == "ratelimited"
@@ -140,7 +135,7 @@ def test_for_owner_lists_open_interventions_with_their_next_checkin(
     seed(factory, [T0 + timedelta(days=7), T0 + timedelta(days=2)], owner="U0ALEX")
     seed(factory, [T0], owner="U0SAM")
     with UnitOfWork(factory) as uow:
-        repository = CheckInRepository(uow.orm)
+        repository = uow.checkins
         closed = repository.for_owner(TEAM, "U0ALEX")[0]
         intervention = repository.intervention(TEAM, closed.intervention_id)
         assert intervention is not None
@@ -148,8 +143,8 @@ def test_for_owner_lists_open_interventions_with_their_next_checkin(
         repository.cancel_waiting(intervention.id)
         uow.commit()
     with UnitOfWork(factory) as uow:
-        listing = CheckInRepository(uow.orm).for_owner(TEAM, "U0ALEX")
+        listing = uow.checkins.for_owner(TEAM, "U0ALEX")
         assert [(i.what, i.next_checkin_at, i.cadence) for i in listing] == [
             ("Intervention 0", T0 + timedelta(days=7), "weekly")
         ]
-        assert CheckInRepository(uow.orm).for_owner("T0OTHER", "U0ALEX") == []
+        assert uow.checkins.for_owner("T0OTHER", "U0ALEX") == []
