@@ -187,23 +187,24 @@ def materialise_interventions(
 # --- the intervention form (/playbook intervene, the Add intervention button) ---------------------------
 
 
-def _session_to_add_to(uow: UnitOfWork, deps: Deps, caller: Caller, session_id: int) -> Session:
-    """The session, if the caller may add interventions to it: people taking part, the facilitator and
-    leads."""
+def _session_to_add_to(
+    uow: UnitOfWork, deps: Deps, caller: Caller, session_id: int
+) -> tuple[Session, EffectiveSettings]:
+    """The session (and the workspace's settings), if the caller may add interventions to it: people
+    taking part, the facilitator and leads."""
     session = uow.sessions.get(caller.team_id, session_id)
     if session is None:
         raise SessionNotFound(t("unknown_session", session=session_id))
     settings = settings_for(deps, uow, caller.team_id)
     if not policy.may_add_intervention(conversation.people_of(session), settings.lead_ids, caller.user_id):
         raise NotAllowed(t("intervene_not_allowed", session.locale, session=session_id))
-    return session
+    return session, settings
 
 
 def open_intervention_form(deps: Deps, caller: Caller, session_id: int) -> Shown:
     """The Add intervention button (and ``/playbook intervene``): the form, for those who may add."""
     with deps.uow() as uow:
-        session = _session_to_add_to(uow, deps, caller, session_id)
-        settings = settings_for(deps, uow, caller.team_id)
+        session, settings = _session_to_add_to(uow, deps, caller, session_id)
         locale = session.locale
     if caller.trigger_id is None:
         return Shown()
@@ -245,8 +246,7 @@ def add_from_form(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
         return Shown(view_errors=errors)
     new = NewIntervention(form.what, form.owner, first, cadence)
     with deps.uow() as uow:
-        session = _session_to_add_to(uow, deps, caller, form.session_id)
-        settings = settings_for(deps, uow, caller.team_id)
+        session, settings = _session_to_add_to(uow, deps, caller, form.session_id)
         add_intervention(uow, session, new, settings, created_by=caller.user_id, now=now)
         place, locale = conversation.Place.of(session), session.locale
         uow.commit()
@@ -256,7 +256,7 @@ def add_from_form(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
         locale,
         owner=mention(form.owner, locale),
         what=escape(clip(form.what, WHAT_QUOTE_LIMIT)),
-        first=human_date(first_at, settings.timezone, locale),
+        first=human_date(first_at, None, locale, fallback=settings.timezone),
         cadence=t(f"cadence_{cadence}", locale),
     )
     # The intervention is stored: telling the thread is a courtesy that must not fail the form.
@@ -281,7 +281,9 @@ def _next_text(uow: UnitOfWork, intervention: Intervention, settings: EffectiveS
     waiting = uow.checkins.pending_for(intervention.id)
     if waiting is None:
         return "-"
-    return human_date(waiting.due_at, _zone(intervention, settings), _locale(intervention))
+    return human_date(
+        waiting.due_at, intervention.owner_tz, _locale(intervention), fallback=settings.timezone
+    )
 
 
 def respond(

@@ -26,9 +26,11 @@ def test_a_moment_late_in_the_day_falls_on_the_local_date() -> None:
     )
 
 
-def test_an_unknown_zone_is_read_as_the_calendars_default() -> None:
+def test_an_unknown_zone_is_read_in_the_fallback_zone() -> None:
     moment = datetime(2026, 7, 1, 9, tzinfo=UTC)
     assert human_date(moment, None) == human_date(moment, "Not/AZone") == "Wednesday 1 July at 10:00"
+    assert human_date(moment, None, fallback="Asia/Tokyo") == "Wednesday 1 July at 18:00"
+    assert human_date(moment, "Europe/London", fallback="Asia/Tokyo") == "Wednesday 1 July at 10:00"
 
 
 def test_a_day_has_its_weekday_and_year() -> None:
