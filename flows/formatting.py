@@ -66,6 +66,15 @@ def format_day(day: date, locale: str = "en", *, sentence_start: bool = False) -
     return _capitalised(text, sentence_start)
 
 
+def format_day_month(day: date, locale: str = "en", *, sentence_start: bool = False) -> str:
+    """The weekday and date without the year, for a day in the coming weeks: ``Tuesday 8 December``,
+    ``dydd Mawrth 8 Rhagfyr``."""
+    text = _babel_date(day, "EEEE d MMMM", locale=_locale(locale))
+    if _is_welsh(locale):
+        text = text[:1].lower() + text[1:]  # "Dydd Mawrth" → "dydd Mawrth"
+    return _capitalised(text, sentence_start)
+
+
 def format_date(day: date, locale: str = "en") -> str:
     """The date without its weekday: ``8 December 2026``, ``8 Rhagfyr 2026``."""
     return _babel_date(day, "d MMMM y", locale=_locale(locale))

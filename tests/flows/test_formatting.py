@@ -14,6 +14,7 @@ from flows.costs import format_pounds
 from flows.formatting import (
     format_date,
     format_day,
+    format_day_month,
     format_day_time,
     format_list,
     format_money,
@@ -146,3 +147,9 @@ def test_lists() -> None:
     assert format_list(["wythnosol", "misol"], "cy", style="or") == "wythnosol neu misol"
     assert format_list([], "cy") == ""
     assert format_list(["a(c)", "b"], "en") == "a(c) and b"
+
+
+def test_a_day_in_the_coming_weeks_has_no_year() -> None:
+    assert format_day_month(TUESDAY, "en") == "Tuesday 8 December"
+    assert format_day_month(TUESDAY, "cy") == "dydd Mawrth 8 Rhagfyr"
+    assert format_day_month(TUESDAY, "cy", sentence_start=True) == "Dydd Mawrth 8 Rhagfyr"
