@@ -14,8 +14,10 @@ from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
 PROSE = re.compile(r"[A-Za-z]{2,}[,.'!?:;]*\s+[A-Za-z]{2,}")
-# The command line speaks to operators, in English; everything else in bot/ speaks to council staff.
-OPERATOR_MODULES = frozenset({"cli.py", "__main__.py"})
+# The command line speaks to operators, in English; so do the HTTP front (its refusals of malformed or
+# slow requests go to whatever sent them, never to a person in Slack) and the log formatting. Everything
+# else in bot/ speaks to council staff.
+OPERATOR_MODULES = frozenset({"cli.py", "__main__.py", "asgi.py", "server.py", "logs.py"})
 LOGGING = frozenset({"debug", "info", "warning", "error", "exception", "critical"})
 # Messages for operators (printed to the terminal, raised into the log): English is fine there. Errors
 # a person sees are PlaybookError and its kin (NotAllowed, SessionNotFound…), which are not exempt.
