@@ -10,6 +10,8 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.delivery import Ephemeral, send
+from bot.request import caller_of
 from bot.views.errors import modal_notice
 from flows.i18n import t
 
@@ -76,13 +78,17 @@ def handle_error(
     if kind == "command":
         return _ephemeral(200, message)
     if kind in ("block_actions", "view_submission"):
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        user = (body.get("user") or {}).get("id")
-        if channel and user:
-            try:
-                client.chat_postEphemeral(channel=channel, user=user, text=message)
-            except SlackApiError as failure:  # the user can't be told; the log must say so
-                logger.warning("could not tell %s about an error: %s", user, failure.response.get("error"))
+        caller = caller_of(body)
+        if caller.channel_id and caller.user_id:
+            # Only the person who clicked sees it, in the thread where the button was.
+            notice = Ephemeral(
+                channel=caller.channel_id,
+                user=caller.user_id,
+                thread_ts=caller.thread_ts,
+                text=message,
+                best_effort=True,
+            )
+            send(client, [notice])
         # Slack never retries interactivity, so a 500 would only add its own warning to ours: a refused
         # or failed submission says why in the modal, and a button's ephemeral message was sent above.
         if kind == "view_submission":

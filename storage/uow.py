@@ -54,11 +54,6 @@ class UnitOfWork:
         # so values read inside the unit of work stay readable after it.
         self._orm.close()
 
-    @property
-    def orm(self) -> OrmSession:
-        """TRANSITIONAL: features not yet moved to repositories still reach the session here."""
-        return self._orm
-
     def flush(self) -> None:
         """Send pending changes (ids for new rows) without committing."""
         self._orm.flush()

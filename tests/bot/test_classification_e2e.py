@@ -33,9 +33,9 @@ def finish(h: Harness, thread: str) -> None:
 
 
 def classification_versions(h: Harness) -> list[AnswerVersion]:
-    with h.deps.uow() as uow:
+    with h.deps.session_factory() as orm:
         return list(
-            uow.orm.scalars(
+            orm.scalars(
                 select(AnswerVersion)
                 .where(AnswerVersion.key == "classification")
                 .order_by(AnswerVersion.version)
@@ -157,11 +157,11 @@ def test_anyone_else_is_refused_and_nothing_is_stored(harness: Harness) -> None:
 def test_a_lead_may_confirm(harness: Harness) -> None:
     h = harness
     thread = reach_classification(h)
-    with h.deps.uow() as uow:
-        workspace = uow.orm.get(Workspace, TEAM)
+    with h.deps.session_factory() as orm:
+        workspace = orm.get(Workspace, TEAM)
         assert workspace is not None
         workspace.settings = {"lead_user_ids": [SAM]}
-        uow.commit()
+        orm.commit()
     say(h, thread, "confirm", user=SAM)
     [version] = classification_versions(h)
     assert version.value["status"] == "confirmed" and version.author_id == SAM

@@ -80,11 +80,9 @@ def submit(h: Harness, view: dict[str, Any], user: str, changes: dict[str, str])
 
 
 def versions(h: Harness, key: str) -> list[AnswerVersion]:
-    with h.deps.uow() as uow:
+    with h.deps.session_factory() as orm:
         return list(
-            uow.orm.scalars(
-                select(AnswerVersion).where(AnswerVersion.key == key).order_by(AnswerVersion.version)
-            )
+            orm.scalars(select(AnswerVersion).where(AnswerVersion.key == key).order_by(AnswerVersion.version))
         )
 
 
@@ -172,5 +170,5 @@ def test_editing_a_cost_line_updates_the_yearly_total(harness: Harness) -> None:
     summary = "\n".join(rendered(m) for m in h.thread(CHANNEL, thread)[-2:])
     # 1 hour × 10 a year × 3 people × £30 = £900.
     assert "*Total a year:* £900" in summary
-    with h.deps.uow() as uow:
-        assert uow.orm.scalars(select(Session)).one().status == "completed"
+    with h.deps.session_factory() as orm:
+        assert orm.scalars(select(Session)).one().status == "completed"

@@ -44,8 +44,8 @@ def say(
 
 
 def stored(h: Harness) -> list[AnswerVersion]:
-    with h.deps.uow() as uow:
-        return list(uow.orm.scalars(select(AnswerVersion).order_by(AnswerVersion.id)))
+    with h.deps.session_factory() as orm:
+        return list(orm.scalars(select(AnswerVersion).order_by(AnswerVersion.id)))
 
 
 def test_a_whole_session_from_slash_command_to_summary(harness: Harness) -> None:
@@ -84,10 +84,10 @@ def test_a_whole_session_from_slash_command_to_summary(harness: Harness) -> None
         "text": "The platform's October release changed validation and we can't override it",
     }
     assert all(r.created_at is not None for r in rows)
-    with h.deps.uow() as uow:
-        session = uow.orm.scalars(select(Session)).one()
+    with h.deps.session_factory() as orm:
+        session = orm.scalars(select(Session)).one()
         assert session.status == SessionStatus.COMPLETED
-        people = {p.user_id for p in uow.orm.scalars(select(Participant))}
+        people = {p.user_id for p in orm.scalars(select(Participant))}
         assert people == {FACILITATOR, ALEX, SAM}
 
 
@@ -147,8 +147,8 @@ def test_retried_event_is_stored_once(harness: Harness) -> None:
     rows = [r for r in stored(h) if r.key.startswith("whys.")]
     assert len(rows) == 1
     assert len(h.thread(CHANNEL, thread)) == posted  # no second prompt either
-    with h.deps.uow() as uow:
-        assert uow.orm.get(ProcessedEvent, "Ev0RETRY1") is not None
+    with h.deps.session_factory() as orm:
+        assert orm.get(ProcessedEvent, "Ev0RETRY1") is not None
 
 
 def test_a_lost_prompt_is_posted_when_slack_retries(harness: Harness) -> None:
@@ -227,8 +227,8 @@ def test_bad_or_stale_signature_gets_401_and_changes_nothing(harness: Harness) -
     stale = h.client.raw(body, "application/x-www-form-urlencoded", timestamp=1_600_000_000)
     assert stale.status == 401
     assert h.slack.messages() == []
-    with h.deps.uow() as uow:
-        assert uow.orm.scalars(select(Session)).all() == []
+    with h.deps.session_factory() as orm:
+        assert orm.scalars(select(Session)).all() == []
 
 
 def test_two_threads_and_two_workspaces_never_mix(harness: Harness, database_url: str) -> None:
@@ -248,8 +248,8 @@ def test_two_threads_and_two_workspaces_never_mix(harness: Harness, database_url
     finally:
         server.shutdown()
         server.server_close()
-    with h.deps.uow() as uow:
-        sessions = {s.thread_ts: s for s in uow.orm.scalars(select(Session))}
+    with h.deps.uow() as uow, h.deps.session_factory() as orm:
+        sessions = {s.thread_ts: s for s in orm.scalars(select(Session))}
         assert sessions[other].workspace_id == OTHER_TEAM
         for thread, expected in (
             (first, "first thread answer"),
@@ -290,8 +290,8 @@ def test_pause_and_resume(harness: Harness) -> None:
     assert "Paused" in h.last_text(CHANNEL, thread)
     say(h, thread, "this is chat, not an answer")
     assert [r.key for r in stored(h)] == ["problem", "whys.1.answer"]
-    with h.deps.uow() as uow:
-        session_id = uow.orm.scalars(select(Session)).one().id
+    with h.deps.session_factory() as orm:
+        session_id = orm.scalars(select(Session)).one().id
     response = h.client.slash_command(
         team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text=f"resume {session_id}"
     )

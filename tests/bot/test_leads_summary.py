@@ -82,8 +82,8 @@ def add_session(
 def test_the_summary_reaches_the_leads_channel_escaped_with_a_permalink(harness: Harness) -> None:
     h = harness
     set_leads(h)
-    with h.deps.uow() as uow:
-        assert uow.orm.get(Workspace, TEAM).leads_channel == LEADS  # type: ignore[union-attr]
+    with h.deps.session_factory() as orm:
+        assert orm.get(Workspace, TEAM).leads_channel == LEADS  # type: ignore[union-attr]
     thread = reach_classification(h, "Residents <!channel> & staff can't pay <@U0SAM> online")
     say(h, thread, "confirm")
     finish(h, thread)
@@ -132,12 +132,13 @@ def test_seven_whys_twenty_pain_points_and_fifteen_cost_lines_still_post(
     h = harness
     set_leads(h)
     thread = start(h, "start five-whys Long analysis")
-    with h.deps.uow() as uow:
-        session = uow.orm.get(Session, 1)
+    with h.deps.session_factory() as orm:
+        session = orm.get(Session, 1)
         assert session is not None and session.thread_ts == thread
-        problem = uow.orm.get(Problem, session.problem_id)
+        problem = orm.get(Problem, session.problem_id)
         assert problem is not None
         problem_id = problem.id
+    with h.deps.uow() as uow:
         whys: dict[str, Any] = {}
         for n in range(1, 8):
             whys[f"whys.{n}.answer"] = f"Why {n}: {LONG}"
@@ -198,14 +199,14 @@ def test_a_summary_longer_than_one_message_continues_in_its_thread() -> None:
 def test_only_a_lead_may_move_the_leads_channel_once_leads_are_named(harness: Harness) -> None:
     h = harness
     set_leads(h)
-    with h.deps.uow() as uow:
-        workspace = uow.orm.get(Workspace, TEAM)
+    with h.deps.session_factory() as orm:
+        workspace = orm.get(Workspace, TEAM)
         assert workspace is not None
         workspace.settings = {"lead_user_ids": ["U0LEAD"]}
-        uow.commit()
+        orm.commit()
     response = h.client.slash_command(
         team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="leads <#C0OTHER|other>", encoded=True
     )
     assert "Only a lead" in response.body
-    with h.deps.uow() as uow:
-        assert uow.orm.get(Workspace, TEAM).leads_channel == LEADS  # type: ignore[union-attr]
+    with h.deps.session_factory() as orm:
+        assert orm.get(Workspace, TEAM).leads_channel == LEADS  # type: ignore[union-attr]

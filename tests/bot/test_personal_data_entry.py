@@ -28,9 +28,9 @@ def test_a_personal_statement_is_held_not_posted_or_stored(harness: Harness) -> 
     assert "Your problem statement looks like it contains personal data (phone number)" in posted
     assert REDACTED in posted and "07700 900123" not in posted
     assert "problem" not in current(h)  # the session waits at its problem question
-    with h.deps.uow() as uow:
-        assert uow.orm.scalar(select(func.count()).select_from(Problem)) == 0
-        held = [(p.user_id, p.prompt_key, p.text) for p in uow.orm.scalars(select(PendingAnswer))]
+    with h.deps.session_factory() as orm:
+        assert orm.scalar(select(func.count()).select_from(Problem)) == 0
+        held = [(p.user_id, p.prompt_key, p.text) for p in orm.scalars(select(PendingAnswer))]
     assert held == [(FACILITATOR, "problem", STATEMENT)]
 
 
@@ -48,8 +48,8 @@ def test_anything_else_is_the_redacted_statement(harness: Harness) -> None:
     say(h, thread, "A resident keeps reporting missed bins")
     value, _typed, author = current(h)["problem"]
     assert (value, author) == ("A resident keeps reporting missed bins", FACILITATOR)
-    with h.deps.uow() as uow:
-        assert uow.orm.scalar(select(func.count()).select_from(PendingAnswer)) == 0
+    with h.deps.session_factory() as orm:
+        assert orm.scalar(select(func.count()).select_from(PendingAnswer)) == 0
     assert "07700" not in thread_text(h, thread)
 
 

@@ -32,16 +32,16 @@ def say(h: Harness, thread: str, text: str, user: str = FACILITATOR) -> None:
 
 
 def sessions(h: Harness) -> list[Session]:
-    with h.deps.uow() as uow:
-        return list(uow.orm.scalars(select(Session).order_by(Session.id)))
+    with h.deps.session_factory() as orm:
+        return list(orm.scalars(select(Session).order_by(Session.id)))
 
 
 def test_sessions_attach_to_one_problem_and_status_shows_them_all(harness: Harness) -> None:
     h = harness
     command(h, "start problem-levels Residents can't renew parking permits online")
     levels_thread = newest_anchor(h)
-    with h.deps.uow() as uow:
-        problem = uow.orm.scalars(select(Problem)).one()
+    with h.deps.session_factory() as orm:
+        problem = orm.scalars(select(Problem)).one()
         problem_id = problem.id
 
     body = command(h, f"start pain-points --problem {problem_id}", ALEX)

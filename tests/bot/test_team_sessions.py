@@ -27,14 +27,14 @@ def say(h: Harness, thread: str, text: str, user: str = FACILITATOR) -> None:
 
 
 def latest(h: Harness) -> dict[str, AnswerVersion]:
-    with h.deps.uow() as uow:
-        session = uow.orm.scalars(select(Session)).one()
+    with h.deps.uow() as uow, h.deps.session_factory() as orm:
+        session = orm.scalars(select(Session)).one()
         return dict(uow.answers.latest(session.id))
 
 
 def all_versions(h: Harness) -> list[AnswerVersion]:
-    with h.deps.uow() as uow:
-        return list(uow.orm.scalars(select(AnswerVersion).order_by(AnswerVersion.id)))
+    with h.deps.session_factory() as orm:
+        return list(orm.scalars(select(AnswerVersion).order_by(AnswerVersion.id)))
 
 
 def test_three_people_add_pain_points_at_once_and_an_outsider_changes_nothing(harness: Harness) -> None:
@@ -92,10 +92,10 @@ def test_three_people_add_pain_points_at_once_and_an_outsider_changes_nothing(ha
     assert answers["pain_points.done"].value == 3
     assert all(v.author_id != OUTSIDER for v in all_versions(h))
 
-    with h.deps.uow() as uow:
-        session = uow.orm.scalars(select(Session)).one()
+    with h.deps.session_factory() as orm:
+        session = orm.scalars(select(Session)).one()
         assert session.status == SessionStatus.COMPLETED
-        people = {p.user_id for p in uow.orm.scalars(select(Participant))}
+        people = {p.user_id for p in orm.scalars(select(Participant))}
     assert people == {FACILITATOR, ALEX, SAM}
     messages = h.thread(CHANNEL, thread)
     assert all(len(m.blocks or []) <= MESSAGE_BLOCK_LIMIT for m in messages)

@@ -31,8 +31,8 @@ def say(h: Harness, thread: str, text: str, *, user: str = FACILITATOR, encoded:
 
 
 def session_of(h: Harness, thread: str) -> Session:
-    with h.deps.uow() as uow:
-        return uow.orm.scalars(select(Session).where(Session.thread_ts == thread)).one()
+    with h.deps.session_factory() as orm:
+        return orm.scalars(select(Session).where(Session.thread_ts == thread)).one()
 
 
 def latest(h: Harness, thread: str) -> dict[str, AnswerVersion]:

@@ -8,7 +8,6 @@ from datetime import date
 
 from sqlalchemy import select
 
-from storage.checkins import CheckInRepository
 from storage.models import AnswerVersion, Session, SessionStatus
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
 
@@ -21,10 +20,10 @@ def say(h: Harness, thread: str, text: str, *, user: str = FACILITATOR, encoded:
 
 
 def session_of(h: Harness, thread: str) -> Session:
-    with h.deps.uow() as uow:
-        session = uow.orm.scalar(select(Session).where(Session.thread_ts == thread))
+    with h.deps.session_factory() as orm:
+        session = orm.scalar(select(Session).where(Session.thread_ts == thread))
         assert session is not None
-        uow.orm.expunge(session)
+        orm.expunge(session)
         return session
 
 
@@ -54,9 +53,9 @@ def test_a_session_steered_in_welsh(harness: Harness) -> None:
 
     session = session_of(h, thread)
     assert session.status == SessionStatus.COMPLETED
-    with h.deps.uow() as uow:
+    with h.deps.uow() as uow, h.deps.session_factory() as orm:
         rows = list(
-            uow.orm.scalars(
+            orm.scalars(
                 select(AnswerVersion).where(AnswerVersion.session_id == session.id).order_by(AnswerVersion.id)
             )
         )
@@ -68,7 +67,7 @@ def test_a_session_steered_in_welsh(harness: Harness) -> None:
         assert latest["second_branch"].value is False
         assert latest["classification"].value["status"] == "confirmed"
         assert latest["interventions.done"].value == 1
-        interventions = CheckInRepository(uow.orm).for_session(TEAM, session.id)
+        interventions = uow.checkins.for_session(TEAM, session.id)
         # 25 November 2026 is a Wednesday: "dydd Mawrth nesaf" is Tuesday 1 December.
         assert [(i.what, i.owner_id, i.cadence, i.first_due) for i in interventions] == [
             ("Gofyn i'r cyflenwr", SAM, "fortnightly", date(2026, 12, 1))

@@ -137,10 +137,10 @@ def test_a_whole_five_whys_session_through_the_json_api(sandbox: Sandbox) -> Non
     assert replies[WHYS[0]] == "Alex" and replies[WHYS[1]] == "Sam"
     assert replies[WHYS[2].replace("&", "&amp;")] == "Fran"  # stored as Slack stores typed text
     assert sandbox.deps is not None
-    with sandbox.deps.uow() as uow:
-        session = uow.orm.scalars(select(Session)).one()
+    with sandbox.deps.session_factory() as orm:
+        session = orm.scalars(select(Session)).one()
         assert session.status == SessionStatus.COMPLETED
-        stored = {row.key: row for row in uow.orm.scalars(select(AnswerVersion))}
+        stored = {row.key: row for row in orm.scalars(select(AnswerVersion))}
         assert stored["whys.1.answer"].value == WHYS[0] and stored["whys.1.answer"].author_id == ALEX
         assert stored["whys.3.answer"].value == ROOT_CAUSE
 
