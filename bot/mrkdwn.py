@@ -1,4 +1,4 @@
-"""Slack's mrkdwn escaping: only ``&``, ``<`` and ``>`` are special (SLACK-NOTES.md).
+"""Slack's mrkdwn escaping: only ``&``, ``<`` and ``>`` are special.
 
 Incoming message text arrives entity-encoded: decode it once before storing; encode once when posting.
 """

@@ -63,7 +63,7 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     # (APScheduler 3's default grace is one second); coalesce: several missed runs run once.
     common = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1, "replace_existing": True}
     scheduler.add_job(purge_processed_events, "interval", hours=1, args=[deps], id="purge-events", **common)
-    # Retention (issue 8): daily, at 02:30 UTC; idempotent, so two workers running it is harmless.
+    # Retention: daily, at 02:30 UTC; idempotent, so two workers running it is harmless.
     scheduler.add_job(purge_expired_data, "cron", hour=2, minute=30, args=[deps], id="retention", **common)
     # Check-ins: the rows in the database are the schedule; this only wakes the dispatcher, which claims
     # due rows with row locks, so any number of processes can run it (bot/services/checkins.py). It

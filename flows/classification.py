@@ -1,5 +1,5 @@
 """Explainable classification of a five-whys analysis: where the root cause lies (scope) and what kind
-of cause it is (category), with a confidence and reasons a person can read (DESIGN.md §3).
+of cause it is (category), with a confidence and reasons a person can read.
 
 Two kinds of evidence, both shown in the reasons:
 

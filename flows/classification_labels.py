@@ -1,4 +1,4 @@
-"""The labels of a classification (DESIGN.md §3): where a root cause lies and what kind of cause it is."""
+"""The labels of a classification: where a root cause lies and what kind of cause it is."""
 
 from __future__ import annotations
 

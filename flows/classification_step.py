@@ -1,5 +1,5 @@
 """The classification step of a session: propose scope and category from the answers, show the
-proposal with its reasons, and read the facilitator's confirmation or override (DESIGN.md §3).
+proposal with its reasons, and read the facilitator's confirmation or override.
 
 The stored value of the step is a dict::
 

@@ -1,7 +1,6 @@
 """The summary leads act on: one problem with everything the team found out about it.
 
-Built from the latest answers of a completed session and of every other session on the same problem
-(DESIGN.md §2: "several sessions attach to one problem ... and the summary shows the whole picture").
+Built from the latest answers of a completed session and of every other session on the same problem.
 Each part is found by what the templates ask, not by template id, so a reworded or new template that
 asks the same kinds of question feeds the same summary:
 

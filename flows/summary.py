@@ -129,7 +129,7 @@ def build_summary(
 
 
 def default_root_cause(answers: Mapping[str, Answer]) -> str | None:
-    """The confirmed root cause, else the last why (DESIGN.md §3)."""
+    """The confirmed root cause, else the last why."""
     confirmed = answers.get("root_cause")
     if confirmed is not None and isinstance(confirmed.value, dict):
         return str(confirmed.value.get("text"))

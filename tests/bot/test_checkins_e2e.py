@@ -1,4 +1,4 @@
-"""Interventions and check-ins end to end (issue 5): the real app over signed HTTP, the Web API stand-in,
+"""Interventions and check-ins end to end: the real app over signed HTTP, the Web API stand-in,
 an injected clock, and the dispatcher called directly (no sleeping, no scheduler)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Check-ins on issue 4's surfaces (issue 5): the App Home shows owners their interventions and leads the
+"""Check-ins on the Home tab and summaries: the App Home shows owners their interventions and leads the
 open ones by where their check-ins stand, read from the check-ins tables; summaries carry an "Add
 intervention" button; ``/playbook help`` lists ``intervene`` and ``nation``. Time is the harness's
 injected clock; the dispatcher is called directly."""

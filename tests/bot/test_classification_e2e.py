@@ -1,5 +1,5 @@
 """The classification proposal in Slack: confirm, change with the menus or by typing, and only the
-facilitator or a lead may (issue 4)."""
+facilitator or a lead may."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def reach_classification(h: Harness, problem: str = "Residents can't pay council
 
 
 def finish(h: Harness, thread: str) -> None:
-    """Past the interventions list (issue 5) when the template has one."""
+    """Past the interventions list when the template has one."""
     if "Intervention 1" in h.last_text(CHANNEL, thread):
         say(h, thread, "done")
 

@@ -1,5 +1,5 @@
 """Exactly once: two dispatchers, each with its own engine and connections, racing over the same due
-check-ins, post each one once; a dispatcher that dies holding claims loses nothing (issue 5).
+check-ins, post each one once; a dispatcher that dies holding claims loses nothing.
 
 Run against PostgreSQL with ``TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test``."""
 

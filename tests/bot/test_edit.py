@@ -1,5 +1,5 @@
 """Editing answers through the modal: typed `edit` offers the button, the button opens the modal, a
-submission keeps history and the summary shows the new value (issue 3, item 5)."""
+submission keeps history and the summary shows the new value."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """``/playbook export <session>``: Markdown summary, CSV of every answer version, xlsx of cost impacts,
-uploaded with files_upload_v2 to the session's thread (issue 4)."""
+uploaded with files_upload_v2 to the session's thread."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A whole five-whys session through signed HTTP requests into the real app (issue: core)."""
+"""A whole five-whys session through signed HTTP requests into the real app."""
 
 from __future__ import annotations
 
@@ -61,9 +61,9 @@ def test_a_whole_session_from_slash_command_to_summary(harness: Harness) -> None
     assert "_(suggested)_" in h.last_text(CHANNEL, thread)
     say(h, thread, "yes")
     say(h, thread, "no")
-    assert "Scope:" in h.last_text(CHANNEL, thread)  # the classification proposal (issue 4)
+    assert "Scope:" in h.last_text(CHANNEL, thread)  # the classification proposal
     say(h, thread, "confirm")
-    if "Intervention 1" in h.last_text(CHANNEL, thread):  # the interventions list (issue 5), if present
+    if "Intervention 1" in h.last_text(CHANNEL, thread):  # the interventions list, if present
         say(h, thread, "done")
 
     messages = h.thread(CHANNEL, thread)
@@ -248,9 +248,10 @@ def test_two_threads_and_two_workspaces_never_mix(harness: Harness, database_url
     finally:
         server.shutdown()
         server.server_close()
-    with h.deps.uow() as uow, h.deps.session_factory() as orm:
+    with h.deps.session_factory() as orm:
         sessions = {s.thread_ts: s for s in orm.scalars(select(Session))}
-        assert sessions[other].workspace_id == OTHER_TEAM
+    assert sessions[other].workspace_id == OTHER_TEAM
+    with h.deps.uow() as uow:
         for thread, expected in (
             (first, "first thread answer"),
             (second, "second thread answer"),

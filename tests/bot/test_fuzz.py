@@ -1,4 +1,4 @@
-"""Hostile and broken input through the real WSGI app (issue 8): every entry point answers a 4xx or a
+"""Hostile and broken input through the real WSGI app: every entry point answers a 4xx or a
 quiet 200, never a 500, never a crash, and nothing is written when nothing valid was sent (every row of
 every table is compared before and after each example).
 

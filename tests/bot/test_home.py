@@ -1,5 +1,5 @@
 """The App Home tab: a person's active sessions (resume), their interventions; for leads, recent
-summaries and open interventions by status (issue 4)."""
+summaries and open interventions by status."""
 
 from __future__ import annotations
 

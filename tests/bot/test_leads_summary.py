@@ -1,5 +1,5 @@
 """Summaries for leads: a completed session's summary reaches the leads channel through the Web API
-stand-in as valid Block Kit with user text escaped, however long the session (issue 4)."""
+stand-in as valid Block Kit with user text escaped, however long the session."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A forgotten person is never a broken mention (issue 8): every stored user id the bot names goes
+"""A forgotten person is never a broken mention: every stored user id the bot names goes
 through :func:`bot.mrkdwn.mention`, which shows ``former-participant`` as plain "former participant"."""
 
 from __future__ import annotations

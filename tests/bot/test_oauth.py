@@ -1,4 +1,4 @@
-"""Multi-workspace install through OAuth (issue 8): tokens encrypted at rest, uninstall and revocation,
+"""Multi-workspace install through OAuth: tokens encrypted at rest, uninstall and revocation,
 and two councils that never see each other's sessions."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The personal-data check beyond typed answers (issue 8): the problem statement given with
+"""The personal-data check beyond typed answers: the problem statement given with
 ``/playbook start`` is held for keep-or-redact like an answer, and the edit modal refuses a changed
 answer that looks personal. Shown on what is posted and what is stored."""
 

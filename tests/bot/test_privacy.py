@@ -1,4 +1,4 @@
-"""People's own data (issue 8): the reminder, redact-or-keep, the answer rate limit, forget-me, my-data,
+"""People's own data: the reminder, redact-or-keep, the answer rate limit, forget-me, my-data,
 retention and the audit log; all shown on what the database holds afterwards."""
 
 from __future__ import annotations

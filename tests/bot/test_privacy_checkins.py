@@ -1,4 +1,4 @@
-"""``/playbook forget-me`` and ``/playbook my-data`` cover interventions and check-ins (issue 8): shown on
+"""``/playbook forget-me`` and ``/playbook my-data`` cover interventions and check-ins: shown on
 what the database holds afterwards, and on what the dispatcher then sends."""
 
 from __future__ import annotations

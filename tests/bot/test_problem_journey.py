@@ -1,5 +1,5 @@
 """The problem journey: several sessions on one problem, status by problem, pause and resume for every
-template (issue 3, item 6)."""
+template."""
 
 from __future__ import annotations
 

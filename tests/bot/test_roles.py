@@ -1,4 +1,4 @@
-"""Roles and scoping in every action and view handler (issue 8): a crafted ``block_actions`` or
+"""Roles and scoping in every action and view handler: a crafted ``block_actions`` or
 ``view_submission`` carrying another workspace's or another session's ids changes nothing there and
 posts nothing there. Both workspaces are installed through OAuth (tests/bot/oauth_harness.py).
 

@@ -1,5 +1,5 @@
 """Team sessions in a channel thread: several people at once, items attributed to their authors, only
-channel members taking part, and only the facilitator moving the session on (issue 3, item 4)."""
+channel members taking part, and only the facilitator moving the session on."""
 
 from __future__ import annotations
 
@@ -27,9 +27,10 @@ def say(h: Harness, thread: str, text: str, user: str = FACILITATOR) -> None:
 
 
 def latest(h: Harness) -> dict[str, AnswerVersion]:
-    with h.deps.uow() as uow, h.deps.session_factory() as orm:
-        session = orm.scalars(select(Session)).one()
-        return dict(uow.answers.latest(session.id))
+    with h.deps.session_factory() as orm:
+        session_id = orm.scalars(select(Session.id)).one()
+    with h.deps.uow() as uow:
+        return dict(uow.answers.latest(session_id))
 
 
 def all_versions(h: Harness) -> list[AnswerVersion]:

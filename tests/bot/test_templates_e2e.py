@@ -1,4 +1,4 @@
-"""Every playbook template, start to summary, through signed HTTP requests into the real app (issue 3)."""
+"""Every playbook template, start to summary, through signed HTTP requests into the real app."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Token rotation (issue 8): an installation whose bot token is about to expire is renewed through the
+"""Token rotation: an installation whose bot token is about to expire is renewed through the
 Slack stand-in's ``oauth.v2.access`` (``grant_type=refresh_token``), never slack.com, because the
 installation store is given to ``App`` itself; the new tokens are stored encrypted."""
 

@@ -53,7 +53,7 @@ def test_a_session_steered_in_welsh(harness: Harness) -> None:
 
     session = session_of(h, thread)
     assert session.status == SessionStatus.COMPLETED
-    with h.deps.uow() as uow, h.deps.session_factory() as orm:
+    with h.deps.session_factory() as orm:
         rows = list(
             orm.scalars(
                 select(AnswerVersion).where(AnswerVersion.session_id == session.id).order_by(AnswerVersion.id)
@@ -67,6 +67,7 @@ def test_a_session_steered_in_welsh(harness: Harness) -> None:
         assert latest["second_branch"].value is False
         assert latest["classification"].value["status"] == "confirmed"
         assert latest["interventions.done"].value == 1
+    with h.deps.uow() as uow:
         interventions = uow.checkins.for_session(TEAM, session.id)
         # 25 November 2026 is a Wednesday: "dydd Mawrth nesaf" is Tuesday 1 December.
         assert [(i.what, i.owner_id, i.cadence, i.first_due) for i in interventions] == [

@@ -1,4 +1,4 @@
-"""Issue 5's must-holds with real processes: ``python -m bot worker`` (what ``playbook-bot worker`` and the
+"""Check-ins exactly once with real processes: ``python -m bot worker`` (what ``playbook-bot worker`` and the
 Procfile's ``worker:`` run) as subprocesses against one PostgreSQL schema, posting to the Web API
 stand-in served by this test process.
 

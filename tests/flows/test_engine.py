@@ -54,7 +54,7 @@ def test_yes_to_root_cause_question_ends_the_whys_and_suggests_that_why() -> Non
     assert "3. why three _(suggested)_" in prompt.text
     state, _ = run(["yes", "no"], state)
     after = current_prompt(FIVE_WHYS, state)
-    assert after is not None and after.key == "classification"  # the proposal comes next (issue 4)
+    assert after is not None and after.key == "classification"  # the proposal comes next
     assert state["root_cause"].value == {"item": 3, "text": "why three"}
 
 
@@ -74,7 +74,7 @@ def test_picking_another_why_as_root_cause() -> None:
 def test_second_branch() -> None:
     state, _ = run(["Problem", "w1", "w2", "w3", "yes", "yes", "yes", "b1", "done", "yes"])
     after = current_prompt(FIVE_WHYS, state)
-    assert after is not None and after.key == "classification"  # the proposal comes next (issue 4)
+    assert after is not None and after.key == "classification"  # the proposal comes next
     assert state["branch_root_cause"].value == {"item": 1, "text": "b1"}
 
 

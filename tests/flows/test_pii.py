@@ -1,4 +1,4 @@
-"""Personal-data detectors (issue 8): property tests over generated emails, UK phone numbers, National
+"""Personal-data detectors: property tests over generated emails, UK phone numbers, National
 Insurance numbers and postcodes, embedded in text; and the figures the templates ask for are left alone."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The four new templates, the team rule, editing and the cost computation, without Slack (issue 3)."""
+"""The four new templates, the team rule, editing and the cost computation, without Slack."""
 
 from __future__ import annotations
 

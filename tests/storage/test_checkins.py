@@ -1,5 +1,5 @@
 """The check-in repository against SQLite and PostgreSQL: claims are exclusive, stale claims are
-retaken, failed sends stay visible, and the App Home listing (issue 5)."""
+retaken, failed sends stay visible, and the App Home listing."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from bot.views.checkins import (
 from bot.views.common import SECTION_LIMIT
 from flows.interventions import MAX_REASON, CheckInAnswer
 
-# Slack's limits (SLACK-NOTES): section text, modal title, private_metadata, button labels.
+# Slack's limits: section text, modal title, private_metadata, button labels.
 MODAL_TITLE_LIMIT = 24
 METADATA_LIMIT = 3000
 BUTTON_TEXT_LIMIT = 75
