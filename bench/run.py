@@ -67,6 +67,7 @@ def machine() -> dict[str, Any]:
         "slack-sdk": _version("slack-sdk"),
         "sqlalchemy": _version("sqlalchemy"),
         "gunicorn": _version("gunicorn"),
+        "uvicorn": _version("uvicorn"),
         "psycopg": _version("psycopg"),
         "web_concurrency": os.environ.get(
             "WEB_CONCURRENCY",
@@ -313,7 +314,7 @@ def table(report: dict[str, Any]) -> str:
         f"Playbook bot benchmark — {m['date']} — {'quick' if report['quick'] else 'full'} run",
         f"{m['cores']} cores · {m['platform']} · Python {m['python']} · slack-bolt {m['slack-bolt']} · "
         f"slack-sdk {m['slack-sdk']} · SQLAlchemy {m['sqlalchemy']} · gunicorn {m['gunicorn']} "
-        f"(gthread, {m['web_concurrency']} worker(s)) · "
+        f"+ uvicorn {m.get('uvicorn', '?')} ({m['web_concurrency']} process(es)) · "
         + " · ".join(f"{r['database']} {r['server_version']}" for r in report["databases"]),
         "",
         f"{'database':<11}{'stored':>8}{'teams':>6}{'answers':>8}{'ans/s':>8}"
