@@ -4,6 +4,7 @@ wakes the jobs that read it (its own job store is never shared between processes
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -83,7 +84,8 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         dispatch_checkins,
         "interval",
         minutes=1,
-        next_run_time=deps.clock.now(),
+        # The scheduler runs on this machine's real clock, whatever the app's clock says.
+        next_run_time=datetime.now(UTC),
         args=[deps],
         id="checkin-dispatch",
         **common,

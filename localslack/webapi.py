@@ -278,11 +278,13 @@ class Stall:
         when: Literal["before", "after"],
         team_id: str | None,
         match: Callable[[JsonDict], bool] | None,
+        token: str | None = None,
     ) -> None:
         self.method = method
         self.when = when
         self.team_id = team_id
         self.match = match
+        self.token = token
         self.reached = threading.Event()
         self.released = threading.Event()
         self.call: ApiCall | None = None  # the call, once it arrived
@@ -295,10 +297,11 @@ class Stall:
     def release(self) -> None:
         self.released.set()
 
-    def _applies(self, method: str, team_id: str | None, params: JsonDict) -> bool:
+    def _applies(self, method: str, team_id: str | None, token: str | None, params: JsonDict) -> bool:
         return (
             method == self.method
             and (self.team_id is None or self.team_id == team_id)
+            and (self.token is None or self.token == token)
             and (self.match is None or self.match(params))
         )
 
@@ -773,6 +776,13 @@ class SlackWebApiStandIn:
                 bot_user_id, team_id, "playbook", "Playbook", "Europe/London", is_bot=True, is_admin=False
             )
 
+    def add_token(self, team_id: str, bot_token: str) -> None:
+        """Another bot token for a workspace (each process of a test may have its own, so that
+        ``stall_next(token=...)`` can pick one process's calls)."""
+        with self._lock:
+            self._team(team_id)
+            self._tokens[bot_token] = team_id
+
     def add_user(
         self,
         team_id: str,
@@ -922,15 +932,17 @@ class SlackWebApiStandIn:
         when: Literal["before", "after"] = "before",
         *,
         team_id: str | None = None,
+        token: str | None = None,
         match: Callable[[JsonDict], bool] | None = None,
     ) -> Stall:
-        """Hold the next call of ``method`` (of ``team_id``, and whose parameters ``match``, when
-        given) until the returned :class:`Stall` is released: ``before`` Slack does anything, or
-        ``after`` Slack accepted it (a message is stored), the answer then being dropped. Wait for the
-        call with ``stall.wait(timeout)``; no sleeping needed. Other calls go on meanwhile."""
+        """Hold the next call of ``method`` (of ``team_id``, made with ``token``, and whose parameters
+        ``match``, when given; ``match`` is asked only once the rest fits) until the returned
+        :class:`Stall` is released: ``before`` Slack does anything, or ``after`` Slack accepted it (a
+        message is stored), the answer then being dropped. Wait for the call with
+        ``stall.wait(timeout)``; no sleeping needed. Other calls go on meanwhile."""
         if when not in ("before", "after"):
             raise ValueError("when must be 'before' or 'after'")
-        stall = Stall(method, when, team_id, match)
+        stall = Stall(method, when, team_id, match, token)
         with self._lock:
             self._stalls.append(stall)
         return stall
@@ -1244,7 +1256,7 @@ class SlackWebApiStandIn:
         recorded = {k: v for k, v in params.items() if k not in ("token", "client_secret")}
         with self._lock:
             team_id = self._tokens.get(token) if token else None
-            stall = self._take_stall(method, team_id, params)
+            stall = self._take_stall(method, team_id, token, params)
         if stall is not None and stall.when == "before":
             stall.call = ApiCall(method, recorded, team_id, self._clock())
             stall._hold()  # outside the lock: every other call goes on meanwhile
@@ -1261,9 +1273,11 @@ class SlackWebApiStandIn:
         stall._hold()
         return None
 
-    def _take_stall(self, method: str, team_id: str | None, params: JsonDict) -> Stall | None:
+    def _take_stall(
+        self, method: str, team_id: str | None, token: str | None, params: JsonDict
+    ) -> Stall | None:
         for stall in self._stalls:
-            if stall._applies(method, team_id, params):
+            if stall._applies(method, team_id, token, params):
                 self._stalls.remove(stall)
                 return stall
         return None
