@@ -267,10 +267,11 @@ class Stall:
 
     ``reached`` is set when the call arrives: with ``when="before"`` nothing has happened yet; with
     ``when="after"`` Slack has accepted the call (a posted message is stored) and the answer is being
-    held. A test waits on it (``stall.wait(timeout)``), does what it wants to do meanwhile (kill the
-    process that made the call, say), then ``release()``: a call held ``before`` then goes ahead as
-    usual; one held ``after`` has its connection closed without an answer, so the caller sees a
-    transport error although Slack did what it asked."""
+    held. A test waits on it (``stall.wait(timeout)``, or polls ``stall.is_set()``), does what it wants
+    meanwhile (kill the process that made the call, say), then ``release()``: either way the
+    connection is then closed without an answer, so the caller sees a transport error; a call held
+    ``before`` was never processed (Slack never got it), one held ``after`` was (Slack did what it
+    asked, the caller cannot know)."""
 
     def __init__(
         self,
@@ -293,6 +294,10 @@ class Stall:
     def wait(self, timeout: float) -> bool:
         """Block until the call arrives (True) or ``timeout`` seconds pass (False)."""
         return self.reached.wait(timeout)
+
+    def is_set(self) -> bool:
+        """Whether the call has arrived (so a stall reads like the event it waits on)."""
+        return self.reached.is_set()
 
     def release(self) -> None:
         self.released.set()
@@ -650,7 +655,8 @@ class SlackWebApiStandIn:
         self._limits: dict[str, _RateLimit] = {}
         self._buckets: dict[tuple[str, str, str | None], _Bucket] = {}
         self._used_triggers: set[str] = set()
-        self._stalls: list[Stall] = []
+        self._stalls: list[Stall] = []  # waiting for their call
+        self._every_stall: list[Stall] = []  # waiting or holding one, until released
         self._down = False
         self._last_ts = 0
         self._serial = 0
@@ -701,9 +707,7 @@ class SlackWebApiStandIn:
         with self._lock:
             server, thread = self._server, self._thread
             self._server = self._thread = None
-            stalls, self._stalls = self._stalls, []
-        for stall in stalls:
-            stall.release()
+        self.release_stalls()
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -937,15 +941,24 @@ class SlackWebApiStandIn:
     ) -> Stall:
         """Hold the next call of ``method`` (of ``team_id``, made with ``token``, and whose parameters
         ``match``, when given; ``match`` is asked only once the rest fits) until the returned
-        :class:`Stall` is released: ``before`` Slack does anything, or ``after`` Slack accepted it (a
-        message is stored), the answer then being dropped. Wait for the call with
-        ``stall.wait(timeout)``; no sleeping needed. Other calls go on meanwhile."""
+        :class:`Stall` (or :meth:`release_stalls`) releases it: ``before`` Slack does anything, or
+        ``after`` Slack accepted it (a message is stored); then the connection is closed unanswered.
+        Wait for the call with ``stall.wait(timeout)``; no sleeping needed. Other calls go on
+        meanwhile."""
         if when not in ("before", "after"):
             raise ValueError("when must be 'before' or 'after'")
         stall = Stall(method, when, team_id, match, token)
         with self._lock:
             self._stalls.append(stall)
+            self._every_stall.append(stall)
         return stall
+
+    def release_stalls(self) -> None:
+        """Release every stall, held or still waiting for its call (which then goes through)."""
+        with self._lock:
+            stalls, self._every_stall, self._stalls = self._every_stall, [], []
+        for stall in stalls:
+            stall.release()
 
     # --------------------------------------------------------------------------------- inspection
 
@@ -1004,9 +1017,7 @@ class SlackWebApiStandIn:
             self._every.clear()
             self._buckets.clear()
             self._used_triggers.clear()
-            stalls, self._stalls = self._stalls, []
-        for stall in stalls:
-            stall.release()
+        self.release_stalls()
 
     def post_as_user(
         self,
@@ -1258,15 +1269,18 @@ class SlackWebApiStandIn:
             team_id = self._tokens.get(token) if token else None
             stall = self._take_stall(method, team_id, token, params)
         if stall is not None and stall.when == "before":
-            stall.call = ApiCall(method, recorded, team_id, self._clock())
-            stall._hold()  # outside the lock: every other call goes on meanwhile
+            # Held outside the lock (every other call goes on meanwhile), then dropped unprocessed and
+            # unrecorded: Slack never got it.
+            stall.call = ApiCall(method, recorded, team_id, self._clock(), dropped=True)
+            stall._hold()
+            return None
         with self._lock:
             call = ApiCall(method, recorded, team_id, self._clock())
             reply = self._dispatch(method, params, token, team_id, headers)
             call.status = reply.status
             call.error = None if reply.body.get("ok") else str(reply.body.get("error"))
             self._calls.append(call)
-            if stall is None or stall.when == "before":
+            if stall is None:
                 return reply
             call.dropped = True
             stall.call, stall.reply = call, reply.body

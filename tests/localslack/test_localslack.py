@@ -495,20 +495,22 @@ def _call_in_thread(call: Any) -> tuple[threading.Thread, list[Any]]:
     return thread, outcome
 
 
-def test_a_call_stalled_before_slack_accepts_it_goes_ahead_when_released(
-    standin: SlackWebApiStandIn, client: WebClient
-) -> None:
+def test_a_call_stalled_before_slack_accepts_it_is_never_processed(standin: SlackWebApiStandIn) -> None:
+    bare = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=10, retry_handlers=[])
     stall = standin.stall_next("chat.postMessage", "before")
-    thread, outcome = _call_in_thread(lambda: client.chat_postMessage(channel=GENERAL, text="held"))
-    assert stall.wait(10)
+    thread, outcome = _call_in_thread(lambda: bare.chat_postMessage(channel=GENERAL, text="held"))
+    assert stall.wait(10) and stall.is_set()
     # Held before Slack did anything: nothing is stored, and other calls go on meanwhile.
     assert standin.messages(channel=GENERAL) == []
-    client.chat_postMessage(channel=GENERAL, text="meanwhile")
+    bare.chat_postMessage(channel=GENERAL, text="meanwhile")
     assert [m.text for m in standin.messages(channel=GENERAL)] == ["meanwhile"]
-    stall.release()
+    standin.release_stalls()
     thread.join(10)
-    assert outcome[0]["ok"] is True
-    assert [m.text for m in standin.messages(channel=GENERAL)] == ["meanwhile", "held"]
+    # Dropped unprocessed: the caller sees a transport error and Slack never had the message.
+    assert isinstance(outcome[0], OSError)
+    assert [m.text for m in standin.messages(channel=GENERAL)] == ["meanwhile"]
+    assert [c.params.get("text") for c in standin.calls_to("chat.postMessage")] == ["meanwhile"]
+    assert stall.call is not None and stall.call.dropped
 
 
 def test_a_call_stalled_after_slack_accepted_it_loses_its_answer(standin: SlackWebApiStandIn) -> None:
@@ -525,10 +527,27 @@ def test_a_call_stalled_after_slack_accepted_it_loses_its_answer(standin: SlackW
     assert thread.is_alive() and outcome == []
     assert matching.call is not None and matching.call.dropped
     assert matching.reply is not None and matching.reply["ok"] is True
+    assert matching.reply["message"]["text"] == "the one"
     matching.release()
     thread.join(10)
     assert isinstance(outcome[0], OSError)  # the connection closed without an answer
     assert [c.dropped for c in standin.calls_to("chat.postMessage")] == [False, True]
+
+
+def test_a_stall_can_pick_the_calls_made_with_one_token(standin: SlackWebApiStandIn) -> None:
+    standin.add_token(TEAM_A, "xoxb-second-process")
+    first = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=10, retry_handlers=[])
+    second = WebClient(base_url=standin.base_url, token="xoxb-second-process", timeout=10, retry_handlers=[])
+    assert second.auth_test()["team_id"] == TEAM_A
+    stall = standin.stall_next("chat.postMessage", "after", token="xoxb-second-process")
+    first.chat_postMessage(channel=GENERAL, text="from the first")
+    assert not stall.is_set()
+    thread, outcome = _call_in_thread(lambda: second.chat_postMessage(channel=GENERAL, text="second"))
+    assert stall.wait(10)
+    stall.release()
+    thread.join(10)
+    assert isinstance(outcome[0], OSError)
+    assert [m.text for m in standin.messages(channel=GENERAL)] == ["from the first", "second"]
 
 
 def test_down_refuses_connections_and_up_serves_the_same_workspace_again(
