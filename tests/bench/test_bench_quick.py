@@ -24,7 +24,9 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=240,
+        # Only a bound on a hang: on a 2-core machine loaded by other test runs the quick bench took
+        # over 240 s.
+        timeout=1200,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
