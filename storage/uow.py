@@ -17,6 +17,7 @@ from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AnswerRepository,
     EventRepository,
+    LeadsPostRepository,
     ProblemRepository,
     SessionRepository,
     WorkspaceRepository,
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(orm)
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
+        self.leads_posts = LeadsPostRepository(orm)
         return self
 
     def __exit__(

@@ -10,6 +10,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from flows.leads_summary import (
+    ClassificationView,
+    CostBreakdown,
+    CostLineView,
+    InterventionView,
+    LeadsSummary,
+    PainPoint,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -22,14 +30,6 @@ from flows.exports import (
     my_data_file,
     session_files,
     summary_markdown,
-)
-from flows.leads_summary import (
-    ClassificationView,
-    CostBreakdown,
-    CostLineView,
-    InterventionView,
-    LeadsSummary,
-    PainPoint,
 )
 
 WHEN = "25 November 2026, 10:00"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flows.leads_summary import CostSettings, SessionAnswers, build_leads_summary
 from hypothesis import given
 from hypothesis import strategies as st
 
 from flows import classification_step
 from flows.engine import Answer
-from flows.leads_summary import CostSettings, SessionAnswers, build_leads_summary
 from flows.parsing import ParseFailure
 from flows.schema import Template, get_template
 

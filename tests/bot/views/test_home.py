@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flows.leads_summary import ClassificationView
 from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.ids import ActionId
@@ -19,7 +20,6 @@ from flows.home import (
     SessionEntry,
     SummaryEntry,
 )
-from flows.leads_summary import ClassificationView
 
 DUE = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
