@@ -15,7 +15,7 @@ from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
 from tests.bot.test_classification_e2e import finish, reach_classification
 from tests.bot.test_five_whys_e2e import say
 from tests.bot.test_leads_summary import add_session, extra_templates
-from tests.flows.test_leads_summary import COSTS
+from tests.flows.test_report import COSTS
 
 __all__ = ["extra_templates"]  # the fixture, used by name below
 

@@ -17,7 +17,7 @@ from storage.models import Problem, Session, SessionStatus, Workspace
 from tests.bot.conftest import CHANNEL, FACILITATOR, LEADS, TEAM, Harness, rendered
 from tests.bot.test_classification_e2e import finish, reach_classification
 from tests.bot.test_five_whys_e2e import say, start
-from tests.flows.test_leads_summary import COSTS, PAIN_POINTS
+from tests.flows.test_report import COSTS, PAIN_POINTS
 
 
 @pytest.fixture

@@ -1,17 +1,17 @@
-"""The leads summary model and the classification step's typed replies (no Slack, no database)."""
+"""The problem report and the classification step's typed replies (no Slack, no database)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from flows.leads_summary import CostSettings, SessionAnswers, build_leads_summary
 from hypothesis import given
 from hypothesis import strategies as st
 
 from flows import classification_step
 from flows.engine import Answer
 from flows.parsing import ParseFailure
+from flows.report import CostSettings, ProblemReport, ReportInputs, SessionAnswers, build_report
 from flows.schema import Template, get_template
 
 # Stand-ins for the pain-points and cost-impacts templates: the summary finds its parts by the kinds of
@@ -79,6 +79,12 @@ COSTS = Template.model_validate(
 FIVE_WHYS = get_template("five-whys")
 
 
+def build_leads_summary(
+    main: SessionAnswers, related: list[SessionAnswers] | None = None, costs: CostSettings | None = None
+) -> ProblemReport:
+    return build_report(ReportInputs(sessions=[main, *(related or [])], costs=costs or CostSettings()))
+
+
 def answers(values: dict[str, Any], author: str = "U0FAC") -> dict[str, Answer]:
     return {key: Answer(value, author=author) for key, value in values.items()}
 
@@ -110,7 +116,8 @@ def test_the_summary_shows_chain_root_cause_and_a_change_with_who_made_it() -> N
     assert summary.root_cause == "Our contract gives us no say over the supplier's releases"
     view = summary.classification
     assert view is not None
-    assert (view.scope, view.status, view.by) == ("council-wide", "changed", "U0LEAD")
+    assert (view.scope, view.status) == ("council-wide", "changed")
+    assert view.by is not None and view.by.user_id == "U0LEAD"
     assert view.proposed_scope == proposed["scope"] != "council-wide"
     assert view.category == proposed["category"]
 
@@ -153,9 +160,15 @@ def test_pain_points_costs_and_interventions_come_from_every_session_on_the_prob
             "lines.2.people": 1,
             "lines.2.rate": "20",
             "lines.2.direct": {"amount": "2", "basis": "per_occurrence"},
-            # an unfinished line is left out
+            # an unfinished line (no frequency yet) is left out
             "lines.3.bearer": "staff",
             "lines.3.what": "Half-entered",
+            # a line with only a direct cost counts: £1,200 a month = £14,400 a year (council services)
+            "lines.4.bearer": "council services",
+            "lines.4.what": "Agency cover",
+            "lines.4.often": {"per_year": "12", "text": "monthly"},
+            "lines.4.people": 1,
+            "lines.4.direct": {"amount": "14400", "basis": "per_year"},
         }
     )
     main = SessionAnswers(
@@ -179,17 +192,23 @@ def test_pain_points_costs_and_interventions_come_from_every_session_on_the_prob
         costs=CostSettings(hourly_rate_default=Decimal(30)),
     )
     assert [p.text for p in summary.pain_points] == ["Re-keying forms", "Phone queues", "Lost letters"]
-    assert summary.pain_points[0].details == ("Severity: 5",)
+    assert [(p.rank, p.severity) for p in summary.pain_points] == [(1, 5), (2, 3), (3, 1)]
     assert summary.costs is not None
-    assert summary.costs.total == Decimal(30000)
-    assert dict(summary.costs.by_bearer) == {"residents": Decimal(12000), "staff": Decimal(18000)}
-    assert [(c.what, c.annual) for c in summary.costs.lines] == [
+    assert summary.costs.total == Decimal(44400)
+    assert {b.bearer: b.amount for b in summary.costs.by_bearer} == {
+        "residents": Decimal(12000),
+        "staff": Decimal(18000),
+        "council services": Decimal(14400),
+    }
+    assert [(c.what, c.annual) for c in summary.costs.costliest] == [
         ("Re-keying", Decimal(18000)),
+        ("Agency cover", Decimal(14400)),
         ("Waiting on the phone", Decimal(12000)),
     ]
-    assert [(i.what, i.owner, i.first_checkin, i.cadence) for i in summary.interventions] == [
-        ("Renegotiate release notice", "U0SAM", "2026-12-01", "weekly")
-    ]
+    assert [
+        (i.what, i.owner.user_id if i.owner else None, i.first_checkin, i.cadence)
+        for i in summary.interventions
+    ] == [("Renegotiate release notice", "U0SAM", "2026-12-01", "weekly")]
 
 
 def test_unranked_pain_points_are_listed_most_severe_first() -> None:
