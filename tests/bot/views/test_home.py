@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flows.leads_summary import ClassificationView
+from flows.report import ClassificationView, Person
 from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.ids import ActionId
@@ -136,7 +136,7 @@ def test_leads_see_summaries_and_open_interventions_grouped_in_order() -> None:
         scope="service",
         category="process",
         status="changed",
-        by="U0FAC",
+        by=Person(user_id="U0FAC", name="Fran"),
         proposed_scope="product",
         proposed_category="technology",
     )
