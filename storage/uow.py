@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from storage.audit import AuditRepository
+from storage.db import checkpoint
 from storage.checkins import CheckInRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
@@ -65,3 +67,9 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self._orm.rollback()
+
+    def checkpoint(self) -> None:
+        """After a commit that erased data: on SQLite, fold the write-ahead log into the file and
+        truncate it, so no old copy of the erased text stays in the WAL."""
+        bind = self._orm.get_bind()
+        checkpoint(bind if isinstance(bind, Engine) else bind.engine)

@@ -34,6 +34,7 @@ from flows.commands import channel_ref
 from flows.engine import Answer
 from flows.i18n import t
 from flows.report import (
+    FORMER_PARTICIPANT_ID,
     CostSettings,
     ProblemReport,
     ReportInputs,
@@ -125,7 +126,11 @@ def report_for_session(
 def display_names(directory: Directory, user_ids: Collection[str]) -> dict[str, str]:
     """Names for files (``users.info``), asked outside any transaction; someone Slack cannot name
     is left out (the report calls them someone no longer in the workspace)."""
-    return {user_id: name for user_id in sorted(user_ids) if (name := directory.display_name(user_id))}
+    return {
+        user_id: name
+        for user_id in sorted(user_ids)
+        if user_id != FORMER_PARTICIPANT_ID and (name := directory.display_name(user_id))
+    }
 
 
 @dataclass(frozen=True)

@@ -405,3 +405,64 @@ def test_a_formula_in_a_cost_line_is_a_string_cell(harness: Harness) -> None:
     cell = book["Cost lines"]["A2"]
     assert cell.value == formula and cell.data_type == "s"
     assert rendered(h.thread(CHANNEL, thread)[-1])  # the session completed and posted its summary
+
+
+DISTINCTIVE = "Zebra-striped parking permits confuse the Quillfeather depot"
+
+
+def _every_text_in_the_database(h: Harness) -> str:
+    """Every row of every table, as text."""
+    from sqlalchemy import inspect, text
+
+    engine = h.deps.session_factory.kw["bind"]
+    found = []
+    with engine.connect() as connection:
+        for table in inspect(engine).get_table_names():
+            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
+                found.append(repr(tuple(row)))
+    return "\n".join(found)
+
+
+def test_forget_me_reaches_copies_other_people_hold_and_leaves_nothing_in_the_file(harness: Harness) -> None:
+    h = harness
+    thread = start(h, "start five-whys Residents can't pay council tax online")
+    say(h, thread, "The payment form times out")
+    say(h, thread, "The supplier caps sessions", user=SAM)
+    say(h, thread, DISTINCTIVE, user=ALEX)
+    say(h, thread, "yes")  # fixing it would stop the problem
+    say(h, thread, "yes")  # the facilitator picks Alex's why as the root cause: a copy of Alex's words
+    say(h, thread, "no")
+    say(h, thread, "confirm")
+    say(h, thread, "done")
+    with h.deps.uow() as uow:
+        root = uow.answers.latest(1)["root_cause"]
+        assert root.author_id == FACILITATOR and DISTINCTIVE in str(root.value)
+    assert DISTINCTIVE in export_files(h, 1)["summary.md"].content.decode()
+
+    response = h.client.slash_command(
+        team_id=TEAM, user_id=ALEX, channel_id=CHANNEL, text="forget-me confirm"
+    )
+    assert response.status == 200
+    assert DISTINCTIVE not in _every_text_in_the_database(h)
+    files = export_files(h, 1)
+    assert all(
+        DISTINCTIVE not in (f.content.decode() if f.filename.endswith((".md", ".csv")) else "")
+        for f in files.values()
+    )
+    # Nor in another person's own data.
+    h.slack.files.clear()
+    assert (
+        h.client.slash_command(team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="my-data").status
+        == 200
+    )
+    [mine] = [f for f in h.slack.files if f.filename.endswith(".json")]
+    assert "root_cause" in mine.content.decode() and DISTINCTIVE not in mine.content.decode()
+    url = str(h.deps.settings.database_url)
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        import os
+
+        for name in (path, path + "-wal"):
+            if os.path.exists(name):
+                with open(name, "rb") as stored:
+                    assert DISTINCTIVE.encode() not in stored.read(), name
