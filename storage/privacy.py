@@ -259,7 +259,9 @@ def erase_person(
                 erased.add(answer.value.strip())
             answer.value = REMOVED_TEXT
             report.free_text_removed += 1
-    report.other["copies"] = _erase_copies(orm, workspace_id, {answer.session_id for answer, _t in rows}, erased)
+    report.other["copies"] = _erase_copies(
+        orm, workspace_id, {answer.session_id for answer, _t in rows}, erased
+    )
     for participant in orm.scalars(
         select(Participant)
         .join(Session, Session.id == Participant.session_id)

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from storage.audit import AuditRepository
-from storage.db import checkpoint
 from storage.checkins import CheckInRepository
+from storage.db import checkpoint
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AnswerRepository,

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import MetaData, select
 
 from bot.ids import CheckInActionId, CheckInBlockId, CheckInCallbackId
 from storage.models import LeadsPost, Session
@@ -412,14 +414,13 @@ DISTINCTIVE = "Zebra-striped parking permits confuse the Quillfeather depot"
 
 def _every_text_in_the_database(h: Harness) -> str:
     """Every row of every table, as text."""
-    from sqlalchemy import inspect, text
-
     engine = h.deps.session_factory.kw["bind"]
+    tables = MetaData()
+    tables.reflect(engine)
     found = []
     with engine.connect() as connection:
-        for table in inspect(engine).get_table_names():
-            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
-                found.append(repr(tuple(row)))
+        for table in tables.sorted_tables:
+            found += [repr(tuple(row)) for row in connection.execute(select(table))]
     return "\n".join(found)
 
 
@@ -460,8 +461,6 @@ def test_forget_me_reaches_copies_other_people_hold_and_leaves_nothing_in_the_fi
     url = str(h.deps.settings.database_url)
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
-        import os
-
         for name in (path, path + "-wal"):
             if os.path.exists(name):
                 with open(name, "rb") as stored:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flows.report import ClassificationView, Person
 from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.ids import ActionId
@@ -20,6 +19,7 @@ from flows.home import (
     SessionEntry,
     SummaryEntry,
 )
+from flows.report import ClassificationView, Person
 
 DUE = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
