@@ -79,7 +79,7 @@ COSTS = Template.model_validate(
 FIVE_WHYS = get_template("five-whys")
 
 
-def build_leads_summary(
+def report_of(
     main: SessionAnswers, related: list[SessionAnswers] | None = None, costs: CostSettings | None = None
 ) -> ProblemReport:
     return build_report(ReportInputs(sessions=[main, *(related or [])], costs=costs or CostSettings()))
@@ -107,7 +107,7 @@ def test_the_summary_shows_chain_root_cause_and_a_change_with_who_made_it() -> N
     changed = classification_step.parse_reply("scope council-wide", proposed)
     assert isinstance(changed, dict)
     main = SessionAnswers(1, FIVE_WHYS, answers(five_whys_values(classification=changed), author="U0LEAD"))
-    summary = build_leads_summary(main)
+    summary = report_of(main)
     assert summary.whys == (
         "The form rejects postcodes without a space",
         "The supplier's validation insists on a space",
@@ -123,7 +123,7 @@ def test_the_summary_shows_chain_root_cause_and_a_change_with_who_made_it() -> N
 
 
 def test_an_undecided_classification_is_shown_as_a_proposal() -> None:
-    summary = build_leads_summary(SessionAnswers(1, FIVE_WHYS, answers(five_whys_values())))
+    summary = report_of(SessionAnswers(1, FIVE_WHYS, answers(five_whys_values())))
     assert summary.classification is not None and summary.classification.status == "proposed"
 
 
@@ -186,7 +186,7 @@ def test_pain_points_costs_and_interventions_come_from_every_session_on_the_prob
             )
         ),
     )
-    summary = build_leads_summary(
+    summary = report_of(
         main,
         [SessionAnswers(2, COSTS, costs), SessionAnswers(1, PAIN_POINTS, pains)],
         costs=CostSettings(hourly_rate_default=Decimal(30)),
@@ -215,7 +215,7 @@ def test_unranked_pain_points_are_listed_most_severe_first() -> None:
     pains = answers(
         {"points.1.point": "Mild", "points.1.severity": 1, "points.2.point": "Severe", "points.2.severity": 5}
     )
-    summary = build_leads_summary(SessionAnswers(1, PAIN_POINTS, pains))
+    summary = report_of(SessionAnswers(1, PAIN_POINTS, pains))
     assert [p.text for p in summary.pain_points] == ["Severe", "Mild"]
 
 
