@@ -5,7 +5,7 @@
 - :func:`answers_csv`: every version of every answer, in the order the questions were asked, with the
   question beside its key and people named (never by Slack user id);
 - :func:`costs_xlsx`: the cost lines with each line's yearly cost and the totals, the totals by who
-  bears them, and the assumptions;
+  bears them, and the assumptions; :func:`costs_csv`: the same lines and totals as CSV;
 - :func:`session_files` and :func:`my_data_file`: those contents with their file names and titles.
 
 Every figure comes from the :class:`~flows.report.ProblemReport`. A cell a spreadsheet would read as a
@@ -313,8 +313,6 @@ def answers_csv(rows: Sequence[AnswerRow], template: Template, locale: str = DEF
     return out.getvalue()
 
 
-# --- Excel ---------------------------------------------------------------------------------------------
-
 _COST_LINE_COLUMNS = (
     "export_xlsx_what",
     "export_xlsx_bearer",
@@ -327,6 +325,49 @@ _COST_LINE_COLUMNS = (
     "export_xlsx_direct_basis",
     "export_xlsx_annual",
 )
+
+
+def _cost_rows(costs: CostReport, locale: str) -> list[list[Any]]:
+    """The cost lines with their inputs and yearly cost, a blank row, each bearer's total and the
+    total: the rows of the workbook's first sheet and of the costs CSV."""
+    rows: list[list[Any]] = [[t(key, locale) for key in _COST_LINE_COLUMNS]]
+    for c in costs.lines:
+        rows.append(
+            [
+                c.what,
+                c.bearer_label,
+                c.how_often,
+                float(c.staff_hours),
+                float(c.occurrences_per_year),
+                c.people,
+                float(c.hourly_rate),
+                float(c.direct_amount),
+                t(f"export_xlsx_basis_{c.direct_basis}", locale),
+                int(c.annual),
+            ]
+        )
+    blank = [""] * (len(_COST_LINE_COLUMNS) - 2)
+    rows.append([])
+    rows += [[share.label, *blank, int(share.amount)] for share in costs.by_bearer]
+    rows.append([t("export_xlsx_total", locale), *blank, int(costs.total)])
+    return rows
+
+
+def costs_csv(costs: CostReport, locale: str = DEFAULT_LOCALE) -> str:
+    """The cost lines, each bearer's total and the total, for those without a spreadsheet program."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in _cost_rows(costs, locale):
+        writer.writerow([as_text(cell) if isinstance(cell, str) else _plain(cell) for cell in row])
+    return out.getvalue()
+
+
+def _plain(number: float | int) -> str:
+    """``0.5``, ``520``: a number as a spreadsheet reads it, without a trailing ``.0``."""
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+# --- Excel ---------------------------------------------------------------------------------------------
 
 
 def _append(sheet: Worksheet, values: Sequence[Any]) -> None:
@@ -344,28 +385,8 @@ def costs_xlsx(costs: CostReport, locale: str = DEFAULT_LOCALE) -> bytes:
     sheet = book.active
     assert sheet is not None  # a new workbook always has one sheet
     sheet.title = t("export_xlsx_lines_sheet", locale)
-    _append(sheet, [t(key, locale) for key in _COST_LINE_COLUMNS])
-    for c in costs.lines:
-        _append(
-            sheet,
-            [
-                c.what,
-                c.bearer_label,
-                c.how_often,
-                float(c.staff_hours),
-                float(c.occurrences_per_year),
-                c.people,
-                float(c.hourly_rate),
-                float(c.direct_amount),
-                t(f"export_xlsx_basis_{c.direct_basis}", locale),
-                int(c.annual),
-            ],
-        )
-    blank = [""] * (len(_COST_LINE_COLUMNS) - 2)
-    _append(sheet, [])
-    for share in costs.by_bearer:
-        _append(sheet, [share.label, *blank, int(share.amount)])
-    _append(sheet, [t("export_xlsx_total", locale), *blank, int(costs.total)])
+    for row in _cost_rows(costs, locale):
+        _append(sheet, row)
     totals = book.create_sheet(t("export_xlsx_totals_sheet", locale))
     _append(totals, [t("export_xlsx_bearer", locale), t("export_xlsx_annual", locale)])
     for share in costs.by_bearer:
@@ -408,13 +429,18 @@ def session_files(
         ),
     ]
     if report.costs is not None:
-        files.append(
+        files += [
             ExportFile(
                 filename=f"{stem}-costs.xlsx",
                 title=t("export_title_costs", locale, session=session),
                 content=costs_xlsx(report.costs, locale),
-            )
-        )
+            ),
+            ExportFile(
+                filename=f"{stem}-costs.csv",
+                title=t("export_title_costs_csv", locale, session=session),
+                content=costs_csv(report.costs, locale),
+            ),
+        ]
     return files
 
 

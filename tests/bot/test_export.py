@@ -57,7 +57,7 @@ def test_export_uploads_summary_answers_and_costs(harness: Harness, extra_templa
     reply = export(h, "export 1")
     assert "Exported session 1" in reply
     files = files_by_name(h)
-    assert set(files) == {"summary.md", "answers.csv", "costs.xlsx"}
+    assert set(files) == {"summary.md", "answers.csv", "costs.xlsx", "costs.csv"}
     assert all(f.channel_id == CHANNEL and f.thread_ts == thread and f.completed for f in files.values())
 
     markdown = files["summary.md"].content.decode()

@@ -174,6 +174,10 @@ def test_the_same_cost_figures_reach_every_output(harness: Harness, story: CostS
     assert [row[0] for row in lines] == [line[1] for line in story.lines]
     assert sum(row[-1] for row in lines) == pounds(story.total)
 
+    cost_csv = list(csv.reader(io.StringIO(files["costs.csv"].content.decode())))
+    assert [(row[0], int(row[-1])) for row in cost_csv[-4:]] == expected
+    assert [row[0] for row in cost_csv[1 : 1 + len(story.lines)]] == [line[1] for line in story.lines]
+
     home_text = text_of(home(h, FACILITATOR))
     bearers = " · ".join(f"{label}: {amount}" for label, amount in shares.items())
     assert f"Cost a year: {story.total} ({bearers})" in home_text
@@ -465,3 +469,19 @@ def test_forget_me_reaches_copies_other_people_hold_and_leaves_nothing_in_the_fi
             if os.path.exists(name):
                 with open(name, "rb") as stored:
                     assert DISTINCTIVE.encode() not in stored.read(), name
+
+
+def test_an_answer_edited_after_completion_updates_the_posted_leads_message(harness: Harness) -> None:
+    from tests.bot.test_edit import completed_levels, open_modal, submit
+
+    h = harness
+    set_leads(h)
+    thread = completed_levels(h)
+    [posted] = leads_messages(h)
+    assert "They queue at the counter" in mrkdwn_text(posted)
+    view = open_modal(h, thread, FACILITATOR)
+    assert submit(h, view, FACILITATOR, {"residents": "They queue for an hour at the counter"}).status == 200
+    [updated] = leads_messages(h)
+    assert updated.ts == posted.ts and updated.edited
+    text = mrkdwn_text(updated)
+    assert "They queue for an hour at the counter" in text and "They queue at the counter" not in text

@@ -206,6 +206,7 @@ def test_a_session_export_has_the_spreadsheet_only_with_costs() -> None:
         ("playbook-session-7-summary.md", "Session 7 summary"),
         ("playbook-session-7-answers.csv", "Session 7 answers"),
         ("playbook-session-7-costs.xlsx", "Session 7 cost impacts"),
+        ("playbook-session-7-costs.csv", "Session 7 cost impacts (CSV)"),
     ]
     assert isinstance(files[2].content, bytes)
     without = session_files(
