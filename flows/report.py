@@ -596,13 +596,18 @@ def _interventions(inputs: ReportInputs, person: _People) -> list[InterventionVi
     """Stored interventions (every path), then any in a session's answers not stored yet."""
     found: list[InterventionView] = []
     stored_items: set[tuple[int, int]] = set()
+    answers = {session.session_id: session.answers for session in inputs.sessions}
     for item in inputs.interventions:
+        what = item.what
         if item.source_item is not None:
             stored_items.add((item.session_id, item.source_item))
+            # An answer edited since the intervention was stored: the report says what the answer says.
+            edited = _text(answers.get(item.session_id, {}), f"{INTERVENTIONS}.{item.source_item}.what")
+            what = edited if edited is not None else what
         found.append(
             InterventionView(
                 session_id=item.session_id,
-                what=item.what,
+                what=what,
                 owner=person(item.owner_id),
                 first_checkin=item.first_checkin.isoformat() if item.first_checkin else None,
                 cadence=item.cadence,

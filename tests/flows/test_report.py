@@ -262,3 +262,89 @@ def test_any_reply_gives_a_value_or_a_clear_failure(text: str) -> None:
     else:
         assert result["scope"] in ("product", "service", "council-wide")
         assert result["status"] in ("confirmed", "changed")
+
+
+def test_interventions_from_every_path_with_people_by_name() -> None:
+    from datetime import date
+
+    from flows.report import FORMER_PARTICIPANT_ID, StoredIntervention
+
+    values = five_whys_values(
+        **{
+            "interventions.1.what": "Renegotiate (edited since)",
+            "interventions.1.owner": "U0SAM",
+            "interventions.done": 1,
+        }
+    )
+    stored = [
+        # Materialised from the session's list when it completed, before the answer was edited.
+        StoredIntervention(1, "Renegotiate", "U0SAM", date(2026, 12, 1), "weekly", source_item=1),
+        # Added later with /playbook intervene (no item in the list).
+        StoredIntervention(1, "Publish a guide", "U0ALEX", date(2026, 12, 9), "fortnightly"),
+        StoredIntervention(1, "Call the supplier", FORMER_PARTICIPANT_ID, date(2026, 12, 10), "monthly"),
+        StoredIntervention(1, "Train the team", "U0GONE", None, None),
+    ]
+    report = build_report(
+        ReportInputs(
+            sessions=[SessionAnswers(1, FIVE_WHYS, answers(values))],
+            interventions=stored,
+            names={"U0SAM": "Sam", "U0ALEX": "Alex"},
+        )
+    )
+    assert [(i.what, i.owner.name if i.owner else None) for i in report.interventions] == [
+        ("Train the team", "someone no longer in the workspace"),
+        ("Renegotiate (edited since)", "Sam"),
+        ("Publish a guide", "Alex"),
+        ("Call the supplier", "former participant"),
+    ]
+
+
+def test_levels_and_cause_and_effect_are_read_by_what_the_templates_ask() -> None:
+    levels = get_template("problem-levels")
+    cpi = get_template("cause-problem-impact")
+    report = build_report(
+        ReportInputs(
+            sessions=[
+                SessionAnswers(
+                    2,
+                    cpi,
+                    answers(
+                        {
+                            "problem": "Repairs get lost",
+                            "causes.1.cause": "Two queues",
+                            "impacts.1.impact": "Residents ring again",
+                            "impacts.1.bearer": "residents",
+                            "impacts.1.severity": 4,
+                            "impacts.2.impact": "Overtime",
+                            "impacts.2.bearer": "staff",
+                            "impacts.2.severity": 2,
+                            "scope": "service",
+                        }
+                    ),
+                ),
+                SessionAnswers(
+                    1,
+                    levels,
+                    answers(
+                        {
+                            "problem": "Older wording",
+                            "residents": "They ring",
+                            "council_wide": False,
+                            "council_wide_why": "Only repairs",
+                        }
+                    ),
+                ),
+            ]
+        )
+    )
+    assert report.problem == "Repairs get lost"  # the session the report is for comes first
+    assert report.levels is not None and report.levels.chosen == "service or product level"
+    assert report.levels.evidence == "Only repairs"
+    assert [(lv.label, lv.text) for lv in report.levels.levels] == [("For residents", "They ring")]
+    effect = report.cause_effect
+    assert effect is not None and effect.causes == ("Two queues",)
+    assert [(i.text, i.bearer, i.severity) for i in effect.impacts] == [
+        ("Residents ring again", "Residents", 4),
+        ("Overtime", "Staff", 2),
+    ]
+    assert effect.affected == ("Residents", "Staff") and effect.scope == "Service"
