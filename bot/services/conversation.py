@@ -26,7 +26,7 @@ from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
 from bot.mrkdwn import mention
 from bot.request import Caller
-from bot.services import checkins, leads, learning, safeguards
+from bot.services import checkins, leads, learning, safeguards, similar
 from bot.services.workspace import EffectiveSettings, local_time, reply_context, settings_for
 from bot.views.common import notice_blocks, split_messages
 from bot.views.prompt import (
@@ -449,8 +449,11 @@ def outgoing(directory: Directory, result: Result) -> list[Outgoing]:
 
 
 def _committed(deps: Deps, directory: Directory, result: Result, team_id: str) -> Shown:
+    # A confirmed root cause is followed by the similar ones seen elsewhere in the council (before
+    # the next question, so that the question stays the last message in the thread).
+    elsewhere = similar.after_reply(deps, directory, team_id, result.session_id, result.outcome)
     return Shown(
-        messages=outgoing(directory, result),
+        messages=elsewhere + outgoing(directory, result),
         on_failure=_forget_prompt_on_failure(deps, team_id, result.session_id),
     )
 
