@@ -135,27 +135,38 @@ class RootCauseRepository:
         first_answer = self._orm.scalar(
             select(func.min(AnswerVersion.id)).where(AnswerVersion.session_id == session_id)
         )
-        newest = _latest_versions(workspace_id, first_answer).subquery()
-        latest = (
-            select(AnswerVersion)
-            .join(
-                newest,
-                (AnswerVersion.session_id == newest.c.session_id)
-                & (AnswerVersion.key == newest.c.key)
-                & (AnswerVersion.version == newest.c.version),
-            )
-            .where(AnswerVersion.retracted.is_(False), AnswerVersion.skipped.is_(False))
+        # First the decided sessions (their classification answers only), then those sessions' answers.
+        newest_decisions = (
+            _latest_versions(workspace_id, first_answer)
+            .where(AnswerVersion.key.in_(tuple(classification_keys)), AnswerVersion.session_id != session_id)
+            .subquery()
         )
-        latest = latest.where(AnswerVersion.session_id != session_id)
         decisions = self._orm.scalars(
-            latest.where(AnswerVersion.key.in_(tuple(classification_keys)))
+            _latest_rows(newest_decisions)
             .order_by(AnswerVersion.created_at.desc(), AnswerVersion.id.desc())
             .limit(limit)
         ).all()
         order = list(dict.fromkeys(row.session_id for row in decisions))
         if not order:
             return []
-        values: dict[int, dict[str, Any]] = {session_id: {} for session_id in order}
-        for row in self._orm.scalars(latest.where(AnswerVersion.session_id.in_(order))).all():
+        newest = (
+            _latest_versions(workspace_id, first_answer).where(AnswerVersion.session_id.in_(order)).subquery()
+        )
+        values: dict[int, dict[str, Any]] = {decided: {} for decided in order}
+        for row in self._orm.scalars(_latest_rows(newest)).all():
             values[row.session_id][row.key] = row.value
-        return [DecidedAnalysis(session_id, values[session_id]) for session_id in order]
+        return [DecidedAnalysis(decided, values[decided]) for decided in order]
+
+
+def _latest_rows(newest: Any) -> Any:
+    """The answer rows named by a ``_latest_versions`` subquery, without retractions and skips."""
+    return (
+        select(AnswerVersion)
+        .join(
+            newest,
+            (AnswerVersion.session_id == newest.c.session_id)
+            & (AnswerVersion.key == newest.c.key)
+            & (AnswerVersion.version == newest.c.version),
+        )
+        .where(AnswerVersion.retracted.is_(False), AnswerVersion.skipped.is_(False))
+    )
