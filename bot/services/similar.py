@@ -6,8 +6,9 @@ says when the same cause has come up in three or more services ("this may be cou
 Who may see what (``flows.related.may_show_elsewhere``): a root cause is shown only from a session
 held in a public channel, and only where everyone who will read it is a member of this workspace.
 Slack is asked (``conversations.info``, ``chat.getPermalink``) after the database has been read and
-its transaction closed, never while one is open; only the channels of root causes that share words
-with this one are asked about, at most :data:`MAX_CHANNEL_LOOKUPS` of them.
+its transaction closed, never while one is open; only the channels of related root causes are asked
+about, at most :data:`MAX_CHANNEL_LOOKUPS` of them. Nothing about a channel is remembered between
+requests: a channel made private is private from the next root cause on.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ from storage.root_causes import StoredRootCause
 
 log = logging.getLogger("playbook.similar")
 
-# Slack's conversations.info is rate-limited (Tier 3): a busy workspace's channels are not all asked.
-MAX_CHANNEL_LOOKUPS = 25
+# Slack is asked about this many channels at most (conversations.info, one call each, while the
+# person waits for the next question): the related root causes' channels, most similar first.
+MAX_CHANNEL_LOOKUPS = 10
 
 
 @dataclass(frozen=True)
@@ -197,13 +199,13 @@ def find(
         RootCauseRecord(str(position), stored.text, stored.channel_id)
         for position, stored in enumerate(candidates)
     ]
-    # Only the channels of root causes sharing words with this one are worth asking Slack about.
+    # Only the channels of related root causes are asked about, most similar first.
     facts: dict[str, ChannelFacts | None] = {asking.channel_id: own}
     for item in similar_root_causes(root_cause, records, k=len(records)):
         channel = item.record.service
+        if not item.related or len(facts) > MAX_CHANNEL_LOOKUPS:
+            break
         if channel not in facts:
-            if len(facts) > MAX_CHANNEL_LOOKUPS:
-                break
             facts[channel] = directory.channel_facts(channel)
     visible = [record for record in records if may_show_elsewhere(facts.get(record.service), audience)]
     result = seen_elsewhere(root_cause, asking.channel_id, visible, k=len(visible))
