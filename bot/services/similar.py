@@ -43,7 +43,9 @@ from flows.related import (
     seen_elsewhere,
     similar_root_causes,
 )
+from storage.models import Session
 from storage.root_causes import StoredRootCause
+from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.similar")
 
@@ -120,20 +122,21 @@ def similar_command(deps: Deps, client: WebClient, caller: Caller, rest: str) ->
         is_lead = settings_for(deps, uow, caller.team_id).is_lead(caller.user_id)
         latest = uow.answers.latest(session.id)
         texts = tuple(
-            str(row.value.get("text") or "").strip()
+            text
             for key in ROOT_CAUSE_KEYS
             if (row := latest.get(key)) is not None and isinstance(row.value, dict) and not row.skipped
+            if (text := str(row.value.get("text") or "").strip())
         )
+        asking = _asking(deps, uow, session, texts)
     if not (is_lead or people.is_participant(caller.user_id)):
         raise NotAllowed(t("similar_not_allowed", session=session_id))
-    if not _may_see_session(directory, session.channel_id, people, caller.user_id):
+    own = _own_channel(directory, asking)
+    if not _may_see_session(directory, own, people, caller.user_id):
         raise NotAllowed(t("similar_not_allowed", session=session_id))
-    asking = _read(deps, caller.team_id, session_id, tuple(text for text in texts if text))
-    if asking is None or not asking.root_causes:
+    if not asking.root_causes:
         return Shown(ack=t("similar_no_root_cause", session=session_id))
     # The answer is ephemeral: only the caller, a member of this workspace, reads it.
     audience = ChannelFacts(caller.channel_id or "", None, private=True, shared=False)
-    own = _own_channel(directory, asking)
     results = [find(directory, asking, text, audience=audience, own=own) for text in asking.root_causes]
     return Shown(
         ack=t("seen_elsewhere_fallback", asking.locale),
@@ -142,36 +145,37 @@ def similar_command(deps: Deps, client: WebClient, caller: Caller, rest: str) ->
 
 
 def _may_see_session(
-    directory: Directory, channel_id: str, people: policy.SessionPeople, user_id: str
+    directory: Directory, own: ChannelFacts | None, people: policy.SessionPeople, user_id: str
 ) -> bool:
-    """Whether ``user_id`` may see a session: someone taking part always; anyone else only a session
-    in a public channel, or in a private channel they are a member of; a DM session, nobody else."""
+    """Whether ``user_id`` may see a session held in ``own``: someone taking part always; anyone else
+    only a session in a public channel, or in a private channel they are a member of; a DM session,
+    nobody else. What Slack did not tell us is a no."""
     if people.is_participant(user_id):
         return True
-    if people.is_dm:
+    if people.is_dm or own is None:
         return False
-    facts = directory.channel_facts(channel_id)
-    if facts is None:
-        return False
-    return not facts.private or directory.in_channel(channel_id, user_id)
+    return not own.private or directory.in_channel(own.channel_id, user_id)
 
 
 def _read(deps: Deps, team_id: str, session_id: int, texts: tuple[str, ...]) -> _Asking | None:
     with deps.uow() as uow:
         session = uow.sessions.get(team_id, session_id)
-        if session is None:
-            return None
-        candidates = uow.root_causes.confirmed(team_id, ROOT_CAUSE_KEYS, except_session=session_id)
-        return _Asking(
-            session_id=session.id,
-            channel_id=session.channel_id,
-            thread_ts=session.thread_ts,
-            is_dm=session.is_dm,
-            locale=session.locale,
-            timezone=settings_for(deps, uow, team_id).timezone,
-            root_causes=texts,
-            candidates=tuple(candidates),
-        )
+        return None if session is None else _asking(deps, uow, session, texts)
+
+
+def _asking(deps: Deps, uow: UnitOfWork, session: Session, texts: tuple[str, ...]) -> _Asking:
+    """The session asked about and the root causes of the workspace's other sessions, read in ``uow``."""
+    candidates = uow.root_causes.confirmed(session.workspace_id, ROOT_CAUSE_KEYS, except_session=session.id)
+    return _Asking(
+        session_id=session.id,
+        channel_id=session.channel_id,
+        thread_ts=session.thread_ts,
+        is_dm=session.is_dm,
+        locale=session.locale,
+        timezone=settings_for(deps, uow, session.workspace_id).timezone,
+        root_causes=texts,
+        candidates=tuple(candidates),
+    )
 
 
 def _own_channel(directory: Directory, asking: _Asking) -> ChannelFacts | None:
