@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot import delivery
 from bot.delivery import Outgoing, Shown
@@ -92,8 +93,13 @@ def after_reply(
     asking = _read(deps, team_id, session_id, (text,))
     if asking is None:
         return []
-    own = _own_channel(directory, asking)
-    found = find(directory, asking, text, audience=own, own=own)
+    try:
+        own = _own_channel(directory, asking)
+        found = find(directory, asking, text, audience=own, own=own)
+    except (SlackClientError, OSError) as error:
+        # A courtesy: the answer is committed and its next question must still be posted.
+        log.warning("seen elsewhere skipped for session %s: Slack lookup failed: %r", session_id, error)
+        return []
     if not found.shown:
         return []
     return [

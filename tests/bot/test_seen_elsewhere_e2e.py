@@ -177,3 +177,15 @@ def test_a_lead_asks_for_similar_root_causes_privately(council: Harness) -> None
 
 def rendered_blocks(answer: dict[str, Any]) -> list[str]:
     return [str(block["text"]["text"]) for block in answer.get("blocks") or [] if block.get("text")]
+
+
+@pytest.mark.parametrize("failure", [{"error": "internal_error"}, {"status": 503}])
+def test_when_slack_cannot_say_nothing_is_shown_and_the_session_goes_on(
+    council: Harness, failure: dict[str, Any]
+) -> None:
+    h = council
+    confirm_root_cause(h, REVENUES, "Council tax queries pile up")
+    h.slack.fail_next("conversations.info", times=10, **failure)
+    housing = confirm_root_cause(h, HOUSING, "Repairs requests go missing")
+    assert elsewhere_messages(h, HOUSING, housing) == []
+    assert "second branch" in h.last_text(HOUSING, housing)
