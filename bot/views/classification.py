@@ -101,7 +101,10 @@ def _found_blocks(found: ElsewhereFound, heading: str, locale: str) -> list[Bloc
     lines = [heading, *(_item_line(item, locale) for item in found.shown)]
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
     if found.council_wide:
-        channels = format_list([_channel(name) for name in found.channels], locale)
+        named = [_channel(name) for name in found.channels]
+        # A DM session's own service has no channel name: it is "this session".
+        unnamed = [t("seen_elsewhere_this_session", locale)] if len(named) < found.service_count else []
+        channels = format_list(unnamed + named, locale)
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(

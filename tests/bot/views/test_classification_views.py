@@ -57,3 +57,9 @@ def test_the_similar_answer_says_when_there_is_nothing_to_show() -> None:
     assert "Root causes like session 7's* (“Crews not trained”)" in text
     assert "Root causes like session 7's* (“The budget was cut”)" in text
     assert "No similar root causes in other sessions you can see." in text
+
+
+def test_a_service_without_a_channel_name_is_this_session() -> None:
+    found = ElsewhereFound("Crews not trained", _found().shown, ("revenues", "housing"), 3, True)
+    text = _text(as_dicts(seen_elsewhere_blocks(found)))
+    assert "come up in 3 services (this session, #revenues and #housing)" in text
