@@ -25,6 +25,7 @@ from storage.repositories import (
     WorkspaceRepository,
 )
 from storage.retention import RetentionRepository
+from storage.root_causes import RootCauseRepository
 
 
 class UnitOfWork:
@@ -46,6 +47,7 @@ class UnitOfWork:
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
         self.leads_posts = LeadsPostRepository(orm)
+        self.root_causes = RootCauseRepository(orm)
         return self
 
     def __exit__(
