@@ -336,3 +336,39 @@ def test_the_manifest_declares_both_shortcuts_with_the_ids_the_app_listens_for()
     assert shortcuts[ShortcutCallbackId.ANALYSE_MESSAGE]["name"] == "Analyse this message"
     assert all(len(s["description"]) <= 150 for s in shortcuts.values())
     assert "commands" in manifest["oauth_config"]["scopes"]["bot"]
+
+
+def test_nothing_said_in_a_dm_session_mentions_a_thread(harness: Harness) -> None:
+    """A whole five-whys in the app's DM, with the steering words on the way: no message there, and
+    not the command's reply either, talks about a thread (a DM has none)."""
+    h = harness
+    dm = h.slack.dm_channel(TEAM, ALEX)
+    started = h.client.slash_command(
+        team_id=TEAM, user_id=ALEX, channel_id=dm, text="start five-whys FOI replies are late"
+    )
+    assert "here, in our DM" in started.body and "thread" not in started.body.lower()
+
+    def dm_says(text: str) -> None:
+        response = h.client.message(team_id=TEAM, user_id=ALEX, channel_id=dm, text=text, channel_type="im")
+        assert response.status == 200
+
+    for text in (
+        "help",
+        "Requests arrive by email",
+        "back",
+        "Requests arrive by email",
+        "pause",
+        "resume",
+        "Nobody owns the inbox",
+        "The team was reorganised",
+        "yes",
+        "yes",
+        "no",
+        "confirm",
+        "done",
+    ):
+        dm_says(text)
+    texts = [rendered(m) for m in h.slack.messages(channel=dm)]
+    assert any("summary" in text.lower() for text in texts), texts[-1]
+    offending = [text for text in texts if "thread" in text.lower()]
+    assert offending == []
