@@ -271,6 +271,8 @@ class Result:
     locale: str = "en"
     # Set when a session completes and the workspace has a leads channel.
     leads_post: leads.LeadsPost | None = None
+    # Set when the problem was answered in a channel thread: the anchor, updated to name it.
+    anchor: Update | None = None
 
 
 class _MembershipNeeded(Exception):
@@ -400,6 +402,23 @@ def _store(
         completion_text=completion,
         locale=locale,
         leads_post=leads_post,
+        anchor=_anchor_naming_problem(session, template, outcome),
+    )
+
+
+def _anchor_naming_problem(session: Session, template: Template, outcome: Outcome) -> Update | None:
+    """The anchor updated to name the problem, when this reply answered (or changed) it in a thread."""
+    problem = next((c.value for c in outcome.changes if c.key == "problem" and not c.retract), None)
+    if session.is_dm or session.thread_ts is None or not isinstance(problem, str) or not problem.strip():
+        return None
+    anchor = Anchor(template.title.get(session.locale), session.facilitator_id, problem, session.id)
+    text, blocks = anchor_message(anchor, session.locale)
+    return Update(
+        channel=session.channel_id,
+        ts=session.thread_ts,
+        text=text,
+        blocks=delivery.as_dicts(blocks),
+        best_effort=True,
     )
 
 
@@ -444,7 +463,7 @@ def outgoing(directory: Directory, result: Result) -> list[Outgoing]:
 
 def _committed(deps: Deps, directory: Directory, result: Result, team_id: str) -> Shown:
     return Shown(
-        messages=outgoing(directory, result),
+        messages=outgoing(directory, result) + ([result.anchor] if result.anchor is not None else []),
         on_failure=_forget_prompt_on_failure(deps, team_id, result.session_id),
     )
 

@@ -372,3 +372,17 @@ def test_nothing_said_in_a_dm_session_mentions_a_thread(harness: Harness) -> Non
     assert any("summary" in text.lower() for text in texts), texts[-1]
     offending = [text for text in texts if "thread" in text.lower()]
     assert offending == []
+
+
+def test_the_anchor_names_the_problem_once_it_is_answered_in_the_thread(harness: Harness) -> None:
+    h = harness
+    h.client.slash_command(team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="start five-whys")
+    [anchor] = _anchors(h)
+    assert "*Problem:* the first question in the thread" in rendered(anchor)
+    say(h, anchor.ts, "Parking <!channel> permits take weeks")
+    [anchor] = _anchors(h)
+    shown = rendered(anchor)
+    assert "*Problem:* Parking &lt;!channel&gt; permits take weeks" in shown
+    assert "Five whys" in shown and f"<@{FACILITATOR}>" in shown
+    assert "first question" not in shown
+    assert "Why 1" in h.last_text(CHANNEL, anchor.ts)
