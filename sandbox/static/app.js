@@ -226,14 +226,13 @@
       body.appendChild(link);
     });
     article.appendChild(body);
-    const foot = document.createElement("div");
-    foot.className = "message-foot";
     if (!message.ephemeral) {
       const more = moreActions(message, where);
-      if (more) foot.appendChild(more);
+      if (more) head.appendChild(more);
     }
-    if (foot.childNodes.length && inThread) article.appendChild(foot);
     if (!inThread && !message.ephemeral) {
+      const foot = document.createElement("div");
+      foot.className = "message-foot";
       const open = document.createElement("button");
       open.type = "button";
       open.className = "thread-button";
@@ -242,7 +241,7 @@
         : "Reply in thread";
       open.setAttribute("aria-label", `${open.textContent}, on ${message.author}'s message at ${timeOf(message.ts)}`);
       open.addEventListener("click", () => openThread(message.ts));
-      foot.prepend(open);
+      foot.appendChild(open);
       article.appendChild(foot);
     }
     return article;

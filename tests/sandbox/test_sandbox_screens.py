@@ -31,7 +31,6 @@ from tests.sandbox.test_sandbox_browser import last_prompt
 pytestmark = pytest.mark.slow
 
 FRAN = "U0FRAN"
-TALL = {"width": 1280, "height": 3200}
 WIDE = {"width": 1280, "height": 900}
 COST_PROBLEM = "Missed bin collections lead to repeat calls"
 MAX_COST_STEPS = 40
@@ -45,6 +44,18 @@ def shoot(target: Page | Locator, name: str) -> Path:
     else:
         target.screenshot(path=str(path))
     return path
+
+
+def shoot_whole(page: Page, pane: str, name: str, element: Locator | None = None) -> Path:
+    """A screenshot of the page (or of ``element``) with the window tall enough for all of ``pane``
+    (a scrolling list of messages) to show, so nothing is cut off by the pane's own scrolling; then
+    the window as it was."""
+    height = page.evaluate("(selector) => document.querySelector(selector).scrollHeight", pane)
+    page.set_viewport_size({"width": WIDE["width"], "height": min(int(height) + 480, 30_000)})
+    try:
+        return shoot(element if element is not None else page, name)
+    finally:
+        page.set_viewport_size(WIDE)
 
 
 def anchor_of(page: Page, text: str) -> Locator:
@@ -89,7 +100,7 @@ def test_a_five_whys_started_from_the_form_to_its_summary(sandbox: Sandbox, page
         before = prompt.get_attribute("data-ts")
         text = prompt.inner_text()
         if not classification_shot and re.search(r"\bscope\b", text, re.I) and "categor" in text.lower():
-            shoot(prompt, "classification.png")
+            shoot_whole(page, "#thread-messages", "classification.png", prompt)
             classification_shot = True
         labels = [b.inner_text().strip() for b in prompt.locator(".bk-actions button").all()]
         move = driver.next_move(text, labels)
@@ -102,9 +113,8 @@ def test_a_five_whys_started_from_the_form_to_its_summary(sandbox: Sandbox, page
     assert classification_shot, "no classification message was seen"
     expect(thread).to_contain_text(ROOT_CAUSE)
 
-    page.set_viewport_size(TALL)
-    shoot(page, "five-whys-thread.png")
-    page.set_viewport_size(WIDE)
+    expect(page.locator("#alert")).to_be_hidden(timeout=12_000)
+    shoot_whole(page, "#thread-messages", "five-whys-thread.png")
 
     # The export's files appear in the thread and download from the page.
     page.get_by_role("button", name="Close thread").click()
@@ -173,7 +183,9 @@ def test_a_cost_impacts_summary_and_the_home_tab_of_a_lead(sandbox: Sandbox, pag
     workspace = sandbox.workspace
     workspace.run_command(FRAN, TEAM_CHANNEL, f"/playbook start cost-impacts {COST_PROBLEM}", None)
     anchors = [
-        m for m in workspace.state(FRAN)["conversations"][TEAM_CHANNEL] if m["bot"] and not m["thread_ts"]
+        m
+        for m in workspace.state(FRAN)["conversations"][TEAM_CHANNEL]
+        if m["bot"] and not m["thread_ts"] and not m["ephemeral"]
     ]
     thread_ts = anchors[-1]["ts"]
     driver = CostDriver()
@@ -193,7 +205,7 @@ def test_a_cost_impacts_summary_and_the_home_tab_of_a_lead(sandbox: Sandbox, pag
     )
     expect(summary).to_contain_text("£")
     expect(summary).to_contain_text("Re-keying missed-bin reports")
-    shoot(summary, "cost-impacts-summary.png")
+    shoot_whole(page, "#thread-messages", "cost-impacts-summary.png", summary)
 
     # Fran is a lead: her Home tab shows what leads see.
     assert sandbox.deps is not None
@@ -203,6 +215,4 @@ def test_a_cost_impacts_summary_and_the_home_tab_of_a_lead(sandbox: Sandbox, pag
     page.get_by_role("button", name=re.compile(r"^Home")).click()
     home = page.locator("#home")
     expect(home).to_contain_text("Cost impacts")
-    page.set_viewport_size(TALL)
-    shoot(page, "home-lead.png")
-    page.set_viewport_size(WIDE)
+    shoot_whole(page, "#home", "home-lead.png")
