@@ -5,7 +5,8 @@ saved to ``test-artifacts/`` for a person to look at:
   its thread from the first question to the summary;
 - ``classification.png``: the classification message;
 - ``cost-impacts-summary.png``: a cost-impacts session's summary;
-- ``home-lead.png``: the Home tab of a lead.
+- ``home-lead.png``: the Home tab of a lead;
+- ``help-card.png`` and ``start-form.png``: ``/playbook help`` and the start form.
 
 On the way it checks what the sandbox owes to Slack's fidelity: a slash command typed in a thread
 is refused as Slack refuses it, emoji shortcodes are shown as emoji, and an export's files are
@@ -66,10 +67,18 @@ def test_a_five_whys_started_from_the_form_to_its_summary(sandbox: Sandbox, page
     page.goto(sandbox.url)
     expect(page.locator("#database")).to_have_text(sandbox.database)
     composer = page.get_by_role("textbox", name="Message #team")
+    composer.fill("/playbook help")
+    composer.press("Enter")
+    card = page.locator("#messages article.ephemeral").filter(has_text="Commands").last
+    expect(card.locator(".bk-header")).to_have_text("Playbook bot")
+    expect(card).to_contain_text("/playbook forget-me")
+    shoot_whole(page, "#messages", "help-card.png", card)
+
     composer.fill("/playbook")
     composer.press("Enter")
     dialog = page.get_by_role("dialog", name="Start a session")
     expect(dialog).to_be_visible()
+    shoot(dialog, "start-form.png")
     dialog.get_by_label("Template").select_option("five-whys")
     dialog.get_by_label("The problem").fill(PROBLEM)
     dialog.get_by_role("button", name="Start").click()

@@ -3,6 +3,8 @@ limits, and the submitted form read back."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from bot.codec import StartValue, decode
@@ -11,6 +13,7 @@ from bot.views.anchor import Anchor, anchor_message
 from bot.views.help import help_blocks, unknown_command, unknown_template
 from bot.views.start import ProblemChoice, StartForm, StartSubmission, start_modal
 from flows.commands import COMMAND_NAMES, near_miss
+from flows.i18n import message_keys
 from flows.schema import load_templates
 from localslack.webapi import validate_blocks, validate_view
 
@@ -122,3 +125,16 @@ def test_the_anchor_names_template_problem_and_facilitator_and_escapes_the_probl
 
     _, linked = anchor_message(Anchor("Five whys", "U0FAC", "Bins", 3, "https://t.slack.com/archives/C/p1"))
     assert "<https://t.slack.com/archives/C/p1|this message>" in _text([b.to_dict() for b in linked])
+
+
+def test_every_command_the_listener_answers_is_on_the_help_card_and_has_a_line() -> None:
+    """The help card reads flows.commands.COMMAND_NAMES; a subcommand the listener answers but the
+    list lacks would be a command nobody is told about."""
+    source = (Path(__file__).resolve().parents[3] / "bot" / "listeners" / "commands.py").read_text()
+    answered = set(re.findall(r'sub\.name == "([a-z-]+)"', source))
+    for names in re.findall(r"sub\.name in \(([^)]*)\)", source):
+        answered |= set(re.findall(r'"([a-z-]+)"', names))
+    assert answered, "the listener's subcommands were not found"
+    assert answered <= set(COMMAND_NAMES), answered - set(COMMAND_NAMES)
+    catalogue = message_keys()
+    assert [name for name in COMMAND_NAMES if f"help_command_{name}" not in catalogue] == []
