@@ -154,6 +154,11 @@
     return typeof obj === "string" ? obj : obj.text || "";
   }
 
+  /* A plain_text object as Slack shows it on buttons and in menus: its :shortcodes: as emoji. */
+  function shown(obj) {
+    return emojify(plain(obj));
+  }
+
   function el(tag, className, html) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -216,7 +221,7 @@
           const option = document.createElement("option");
           option.value = opt.value;
           // Slack shows an option's description under its text; a native list has one line.
-          option.textContent = opt.description ? `${plain(opt.text)} — ${plain(opt.description)}` : plain(opt.text);
+          option.textContent = opt.description ? `${shown(opt.text)} — ${shown(opt.description)}` : shown(opt.text);
           parent.appendChild(option);
         });
       });
@@ -273,12 +278,12 @@
         link.href = element.url;
         link.rel = "noopener noreferrer";
         link.target = "_blank";
-        link.textContent = plain(element.text);
+        link.textContent = shown(element.text);
         return link;
       }
       const button = el("button", `bk-button${element.style ? ` bk-${element.style}` : ""}`);
       button.type = "button";
-      button.textContent = plain(element.text);
+      button.textContent = shown(element.text);
       if (element.accessibility_label) button.setAttribute("aria-label", element.accessibility_label);
       button.addEventListener("click", () => runAction(button, ctx, element, blockId, element.value));
       return button;
