@@ -41,6 +41,7 @@ COMMAND_NAMES: tuple[str, ...] = (
     "resume",
     "intervene",
     "export",
+    "similar",
     "leads",
     "nation",
     "retention",

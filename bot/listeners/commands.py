@@ -13,7 +13,7 @@ from bot.delivery import as_dicts
 from bot.deps import Deps
 from bot.mrkdwn import unescape
 from bot.request import Caller
-from bot.services import checkins, exports, journey, leads, privacy, start_form
+from bot.services import checkins, exports, journey, leads, privacy, similar, start_form
 from bot.views.help import help_blocks, help_text, templates_list, unknown_command
 from flows.commands import split_subcommand
 
@@ -53,6 +53,8 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = privacy.my_data(deps, client, caller)
     elif sub.name == "retention":
         shown = privacy.retention(deps, client, caller, rest)
+    elif sub.name == "similar":
+        shown = similar.similar_command(deps, client, caller, rest)
     else:
         ack(text=unknown_command(sub.name))
         return
