@@ -125,7 +125,7 @@ def submit(deps: Deps, client: WebClient, caller: Caller, view: dict[str, Any]) 
         where = StartBlockId.CHANNEL if picked else StartBlockId.TEMPLATE
         if channel_id is None:
             return Shown(view_errors={where: t("start_channel_required")})
-        refused = _channel_refusal(Directory(client), channel_id, caller.user_id)
+        refused = _channel_refusal(Directory(client), channel_id, caller.user_id, picked=picked)
         if refused is not None:
             return Shown(view_errors={where: refused})
         channel = channel_id
@@ -143,19 +143,20 @@ def submit(deps: Deps, client: WebClient, caller: Caller, view: dict[str, Any]) 
             source_link=submission.source_link or None,
         )
     except BotNotInChannel:
-        where = StartBlockId.CHANNEL if submission.picked_channel else StartBlockId.TEMPLATE
-        return Shown(view_errors={where: t("start_bot_not_in_channel")})
+        if submission.picked_channel:
+            return Shown(view_errors={StartBlockId.CHANNEL: t("start_bot_not_in_channel")})
+        return Shown(view_errors={StartBlockId.TEMPLATE: t("start_bot_not_in_this_channel")})
     return Shown()
 
 
-def _channel_refusal(directory: Directory, channel_id: str, user_id: str) -> str | None:
+def _channel_refusal(directory: Directory, channel_id: str, user_id: str, *, picked: bool) -> str | None:
     """Why the person can't start a session in that channel (not a member; the bot can't see it),
-    or None."""
+    or None. ``picked``: the channel was chosen in the form (else it is the one the form came from)."""
     try:
         member = directory.in_channel(channel_id, user_id)
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
         if code in NOT_THERE:
-            return t("start_bot_not_in_channel")
+            return t("start_bot_not_in_channel" if picked else "start_bot_not_in_this_channel")
         raise
     return None if member else t("start_channel_not_member")

@@ -386,3 +386,23 @@ def test_the_anchor_names_the_problem_once_it_is_answered_in_the_thread(harness:
     assert "Five whys" in shown and f"<@{FACILITATOR}>" in shown
     assert "first question" not in shown
     assert "Why 1" in h.last_text(CHANNEL, anchor.ts)
+
+
+def test_a_channel_without_the_bot_is_refused_in_the_form_with_how_to_invite_it(harness: Harness) -> None:
+    h = harness
+    h.slack.add_channel(TEAM, "C0NOBOT", "nobot", members=[FACILITATOR], bot_is_member=False)
+    # From the command in that channel: no channel to choose, so the way out is to invite the bot.
+    form = _open_form_by_command(h, "start", channel="C0NOBOT")
+    refused = json.loads(_submit(h, form, problem="Potholes").body)
+    assert refused["errors"] == {
+        StartBlockId.TEMPLATE: "I'm not in this channel yet. "
+        "Invite me by typing `/invite @Playbook bot` here, then start again."
+    }
+    # From the shortcut: choose another channel, or invite the bot there.
+    h.client.global_shortcut(team_id=TEAM, user_id=FACILITATOR, callback_id=ShortcutCallbackId.START)
+    refused = json.loads(_submit(h, h.slack.views[-1], problem="Potholes", channel="C0NOBOT").body)
+    assert refused["errors"] == {
+        StartBlockId.CHANNEL: "I'm not in that channel yet. "
+        "Invite me by typing `/invite @Playbook bot` there, or choose another channel."
+    }
+    assert not _sessions(h)
