@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from bot.directory import Directory, LookupCache
 from bot.settings import Settings
 from flows.clock import Clock
 from storage.uow import UnitOfWork
@@ -17,6 +19,12 @@ class Deps:
     settings: Settings
     session_factory: sessionmaker[OrmSession]
     clock: Clock
+    # Slack's answers about admins and channels, kept briefly (bot/directory.py).
+    lookups: LookupCache = field(default_factory=LookupCache)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def directory(self, client: WebClient, team_id: str) -> Directory:
+        """Slack reads for ``team_id`` through ``client``, with the app's brief cache."""
+        return Directory(client, team_id=team_id, cache=self.lookups, clock=self.clock)

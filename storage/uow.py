@@ -22,6 +22,7 @@ from storage.repositories import (
     WorkspaceRepository,
 )
 from storage.retention import RetentionRepository
+from storage.visibility import VisibilityRepository
 
 
 class UnitOfWork:
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(orm)
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
+        self.visibility = VisibilityRepository(orm)
         return self
 
     def __exit__(

@@ -34,15 +34,15 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     if sub.name == "start":
         shown = journey.start_command(deps, client, caller, rest)
     elif sub.name == "status":
-        shown = journey.status(deps, caller)
+        shown = journey.status(deps, client, caller)
     elif sub.name == "resume":
         shown = journey.resume_command(deps, client, caller, rest)
     elif sub.name == "leads":
         shown = leads.leads_command(deps, client, caller, rest)
     elif sub.name == "intervene":
-        shown = checkins.intervene_command(deps, caller, rest)
+        shown = checkins.intervene_command(deps, client, caller, rest)
     elif sub.name == "nation":
-        shown = checkins.nation_command(deps, caller, rest)
+        shown = checkins.nation_command(deps, client, caller, rest)
     elif sub.name == "export":
         shown = exports.export(deps, client, caller, rest)
     elif sub.name == "forget-me":

@@ -2,8 +2,10 @@
 when) and, when the problem has cost lines, an ``.xlsx`` of the cost impacts, uploaded in one
 ``files_upload_v2`` to the session's conversation (its thread, or the DM it ran in).
 
-Who may: the people who took part in the session, and leads. The files are rendered by
-:mod:`flows.exports` from the same leads summary model as every other place a figure is shown.
+Who may: the people who took part in the session, and leads; either only if they may see the
+session (``services/access.py``: a private channel's session is exported only by its members). The
+files are rendered by :mod:`flows.exports` from the same leads summary model as every other place a
+figure is shown.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from bot.delivery import FileUpload, Shown, Upload
 from bot.deps import Deps
 from bot.errors import NotAllowed, SessionNotFound
 from bot.request import Caller
+from bot.services import access
 from bot.services.conversation import people_of
 from bot.services.leads import summary_for_session
 from bot.services.workspace import local_time, settings_for
@@ -44,6 +47,7 @@ def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Show
     session_id = session_ref(argument)
     if session_id is None:
         return Shown(ack=t("export_needs_session"))
+    access.ensure_session_visible(deps, client, caller, session_id)
     with deps.uow() as uow:
         session = uow.sessions.get(caller.team_id, session_id)
         if session is None:

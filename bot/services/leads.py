@@ -19,13 +19,13 @@ from bot import delivery
 from bot.delivery import Ephemeral, Outgoing, Post, Shown
 from bot.deps import Deps
 from bot.directory import Directory
-from bot.errors import NotAllowed
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, mention
 from bot.request import Caller
+from bot.services import workspace
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.common import clip
 from bot.views.leads import leads_summary_blocks, split_for_leads
-from flows.commands import channel_ref
+from flows.commands import channel_ref, user_ref
 from flows.engine import Answer
 from flows.i18n import t
 from flows.leads_summary import CostSettings, LeadsSummary, SessionAnswers, build_leads_summary
@@ -158,20 +158,31 @@ def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
 
 
 def leads_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
-    """``/playbook leads [#channel]``: show or set where summaries go. Once leads are named in the
-    workspace settings, only a lead may change it."""
-    with deps.uow() as uow:
-        settings = settings_for(deps, uow, caller.team_id)
-        if not argument:
-            current = settings.leads_channel
-            return Shown(
-                ack=t("leads_channel_current", channel=current) if current else t("leads_channel_none")
-            )
-        channel = channel_ref(argument)
-        if channel is None:
-            return Shown(ack=t("leads_channel_expected"))
-        if settings.lead_ids and not settings.is_lead(caller.user_id):
-            raise NotAllowed(t("leads_channel_only_leads"))
-        uow.workspaces.change_settings(caller.team_id, leads_channel=channel)
-        uow.commit()
+    """``/playbook leads [#channel]``: show or set where summaries go (a workspace admin or owner, or a
+    lead); ``leads add|remove @person`` and ``leads list``: name the leads (admins and owners)."""
+    action, _, person = argument.partition(" ")
+    if action.lower() in ("add", "remove"):
+        user_id = user_ref(person)
+        if user_id is None:
+            return Shown(ack=t("leads_person_expected", action=action.lower()))
+        if action.lower() == "add":
+            before, after = workspace.change_leads(deps, client, caller, add=user_id)
+            key = "leads_added" if after != before else "leads_already"
+        else:
+            before, after = workspace.change_leads(deps, client, caller, remove=user_id)
+            key = "leads_removed" if after != before else "leads_not_a_lead"
+        return Shown(ack=t(key, user=mention(user_id)))
+    if action.lower() == "list" and not person:
+        leads = workspace.lead_ids(deps, client, caller)
+        if not leads:
+            return Shown(ack=t("leads_list_none"))
+        return Shown(ack=t("leads_list", leads=", ".join(mention(u) for u in leads)))
+    if not argument:
+        with deps.uow() as uow:
+            current = settings_for(deps, uow, caller.team_id).leads_channel
+        return Shown(ack=t("leads_channel_current", channel=current) if current else t("leads_channel_none"))
+    channel = channel_ref(argument)
+    if channel is None:
+        return Shown(ack=t("leads_channel_expected"))
+    workspace.change_settings(deps, client, caller, leads_channel=channel)
     return Shown(ack=t("leads_channel_set", channel=channel))
