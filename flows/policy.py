@@ -136,7 +136,12 @@ def may_see_problem(sessions_seen: int, sessions_total: int, created_by: str, us
     return sessions_seen > 0
 
 
-def container_matches(session_channel: str, claimed_channel: str | None) -> bool:
+def container_matches(
+    session_channel: str, claimed_channel: str | None, also: Collection[str | None] = ()
+) -> bool:
     """An interaction (a button, a menu) must say which conversation it was clicked in, and it must be
-    the session's own: a payload without a channel, or with another one, is refused."""
-    return bool(claimed_channel) and claimed_channel == session_channel
+    the session's own (or one of ``also``: the leads channel, for a button on the leads summary): a
+    payload without a channel, or with another one, is refused."""
+    if not claimed_channel:
+        return False
+    return claimed_channel == session_channel or claimed_channel in also

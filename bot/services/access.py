@@ -63,10 +63,13 @@ def problem_visible(deps: Deps, client: WebClient, caller: Caller, problem_id: i
         )
 
 
-def ensure_clicked_in(session_channel: str, session_id: int, caller: Caller) -> None:
+def ensure_clicked_in(
+    session_channel: str, session_id: int, caller: Caller, also: Collection[str | None] = ()
+) -> None:
     """A button on a session's message must come with the conversation it was clicked in, and that must
-    be the session's own (``flows.policy.container_matches``): anything else is refused and logged."""
-    if not policy.container_matches(session_channel, caller.channel_id):
+    be the session's own or one of ``also`` (``flows.policy.container_matches``): anything else is
+    refused and logged."""
+    if not policy.container_matches(session_channel, caller.channel_id, also):
         log.warning(
             "refused: %s clicked for session %s from %r",
             caller.user_id,

@@ -212,7 +212,8 @@ def open_intervention_form(
         session, settings = _session_to_add_to(uow, deps, caller, session_id)
         locale = session.locale
         if clicked:
-            access.ensure_clicked_in(session.channel_id, session_id, caller)
+            # The button is on the summary in the session's thread, and on the leads summary.
+            access.ensure_clicked_in(session.channel_id, session_id, caller, also=[settings.leads_channel])
     if caller.trigger_id is None:
         return Shown()
     form = intervention_modal(session_id, settings.today(deps.clock.now()), locale)

@@ -65,3 +65,5 @@ def test_a_button_must_name_the_sessions_own_channel() -> None:
     assert not container_matches("C0TEAM", "C0ELSEWHERE")
     assert not container_matches("C0TEAM", "")
     assert not container_matches("C0TEAM", None)
+    assert container_matches("C0TEAM", "C0LEADS", also=["C0LEADS"])
+    assert not container_matches("C0TEAM", None, also=[None])
