@@ -63,6 +63,22 @@ def problem_visible(deps: Deps, client: WebClient, caller: Caller, problem_id: i
         )
 
 
+def channels_shareable_into(deps: Deps, client: WebClient, team_id: str, session_id: int) -> frozenset[str]:
+    """The channels whose sessions may be shown in ``session_id``'s own conversation (an export
+    uploaded to its thread, say): its own, and the public channels among those of the other sessions
+    on its problem. Another private channel's or another DM's session is never shown there."""
+    with deps.uow() as uow:
+        session = uow.sessions.get(team_id, session_id)
+        if session is None:
+            return frozenset()
+        own, problem_id = session.channel_id, session.problem_id
+        others = (
+            [] if problem_id is None else uow.visibility.channels_to_check(team_id, problem_ids=[problem_id])
+        )
+    directory = deps.directory(client, team_id)
+    return frozenset({own, *(c for c in others if c != own and directory.channel_access(c).is_public)})
+
+
 def ensure_clicked_in(
     session_channel: str, session_id: int, caller: Caller, also: Collection[str | None] = ()
 ) -> None:

@@ -48,6 +48,9 @@ def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Show
     if session_id is None:
         return Shown(ack=t("export_needs_session"))
     access.ensure_session_visible(deps, client, caller, session_id)
+    # The files go to the session's conversation: other sessions on its problem are in them only if
+    # everyone there may see them (run in the same conversation, or in a public channel).
+    shareable = access.channels_shareable_into(deps, client, caller.team_id, session_id)
     with deps.uow() as uow:
         session = uow.sessions.get(caller.team_id, session_id)
         if session is None:
@@ -55,7 +58,7 @@ def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Show
         settings = settings_for(deps, uow, caller.team_id)
         if not policy.may_export(people_of(session), settings.lead_ids, caller.user_id):
             raise NotAllowed(t("export_not_allowed", session.locale))
-        summary = summary_for_session(uow, session, settings)
+        summary = summary_for_session(uow, session, settings, related_from=shareable)
         rows = [_row(version) for version in uow.answers.history(session.id)]
         locale, facilitator = session.locale, session.facilitator_id
         channel, thread_ts = session.channel_id, None if session.is_dm else session.thread_ts

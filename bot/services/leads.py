@@ -9,7 +9,7 @@ facilitator is told how to invite it; any other failure is logged and never undo
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,8 +56,11 @@ def summary_for_session(
     session: Session,
     settings: EffectiveSettings,
     answers: Mapping[str, Answer] | None = None,
+    related_from: Collection[str] | None = None,
 ) -> LeadsSummary:
-    """The leads summary of ``session`` with every other session on its problem (newest first)."""
+    """The leads summary of ``session`` with every other session on its problem (newest first); with
+    ``related_from``, only the other sessions run in those channels (what may be shown where the
+    summary goes)."""
     template = get_template(session.template_id)
     main = SessionAnswers(
         session.id, template, answers if answers is not None else latest_answers(uow, session.id)
@@ -67,7 +70,7 @@ def summary_for_session(
         for other in uow.sessions.on_problem(
             session.workspace_id, session.problem_id, newest_first=True, with_cancelled=False
         ):
-            if other.id == session.id:
+            if other.id == session.id or (related_from is not None and other.channel_id not in related_from):
                 continue
             try:
                 other_template = get_template(other.template_id)

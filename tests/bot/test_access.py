@@ -301,3 +301,27 @@ def test_a_sessions_buttons_must_carry_its_own_channel(harness: Harness) -> None
     )
     with h.deps.uow() as uow:
         assert "crafted" in {a.value for a in uow.answers.latest(session_id).values()}
+
+
+def test_an_export_carries_no_other_conversations_private_session(harness: Harness) -> None:
+    """The public pain-points session's summary would take its why chain from the five-whys session on
+    the same problem; that session ran in a private channel, so its answers stay out of the files
+    uploaded to the public thread."""
+    h = harness
+    _, problem_id, _ = private_setup(h)
+    # Alex, who is in the private channel, takes its problem to the public channel.
+    assert f"on problem {problem_id}" in command(h, f"start pain-points --problem {problem_id}", ALEX).body
+    public_thread = newest_anchor(h, CHANNEL)
+    say(h, CHANNEL, public_thread, "Bulky waste bookings", SAM)
+    with h.deps.session_factory() as orm:
+        public_id = orm.scalars(select(Session.id).where(Session.channel_id == CHANNEL)).one()
+
+    watch = Watch(h)
+    assert "Exported session" in watch.keep(command(h, f"export {public_id}", SAM)).body
+    exported = [f for f in h.slack.files if f.channel_id == CHANNEL]
+    assert exported and all(f.thread_ts == public_thread for f in exported)
+    text = "\n".join((f.content or b"").decode("utf-8", "replace") for f in exported)
+    assert "Bulky waste bookings" in text
+    for word in ("Xylophone", "gearbox"):
+        assert word not in text
+        assert word not in watch.seen()
