@@ -17,6 +17,9 @@ NATIONS = ("england-and-wales", "scotland", "northern-ireland")
 DEFAULT_RETENTION_DAYS = 730
 MIN_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 3650
+# What ``/playbook rate`` and ``/playbook weeks`` accept (pounds an hour; working weeks in a year).
+MIN_HOURLY_RATE, MAX_HOURLY_RATE = Decimal(1), Decimal(1000)
+MIN_WEEKS_PER_YEAR, MAX_WEEKS_PER_YEAR = Decimal(1), Decimal(52)
 
 # JSON keys in ``workspaces.settings`` (kept stable: existing rows use them).
 _LEADS = "lead_user_ids"

@@ -243,11 +243,6 @@ def problem_statement_of(deps: Deps, team_id: str, problem_id: int) -> str:
         return problem.statement
 
 
-def problem_exists(deps: Deps, team_id: str, problem_id: int) -> bool:
-    with deps.uow() as uow:
-        return uow.problems.get(team_id, problem_id) is not None
-
-
 # --- replies -------------------------------------------------------------------------------------------
 
 

@@ -14,15 +14,24 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
+from bot.delivery import Shown
 from bot.deps import Deps
 from bot.errors import NotAllowed
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
-from flows import policy
+from flows import parsing, policy
 from flows.calendar import Nation, WorkingCalendar, local_today
+from flows.commands import plain_number
 from flows.engine import ReplyContext
+from flows.formatting import format_money, format_number
 from flows.i18n import DEFAULT_LOCALE, t
-from storage.settings import WorkspaceSettings
+from storage.settings import (
+    MAX_HOURLY_RATE,
+    MAX_WEEKS_PER_YEAR,
+    MIN_HOURLY_RATE,
+    MIN_WEEKS_PER_YEAR,
+    WorkspaceSettings,
+)
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.workspace")
@@ -196,3 +205,40 @@ def _audit(
             {"before": value_of(before), "after": value_of(after)},
             at=deps.clock.now(),
         )
+
+
+# --- /playbook rate, /playbook weeks ------------------------------------------------------------------
+
+
+def rate_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
+    """``/playbook rate``: the hourly rate staff time is costed at when an answer gives none;
+    ``/playbook rate £35``: change it (a workspace admin or owner, or a lead), audited."""
+    limits = {"min": format_money(MIN_HOURLY_RATE), "max": format_money(MAX_HOURLY_RATE)}
+    if not argument.strip():
+        with deps.uow() as uow:
+            current = settings_for(deps, uow, caller.team_id).hourly_rate
+        return Shown(ack=t("rate_show", rate=format_money(current), **limits))
+    amount = parsing.parse_money(argument)
+    if isinstance(amount, parsing.ParseFailure) or not MIN_HOURLY_RATE <= amount <= MAX_HOURLY_RATE:
+        return Shown(ack=t("rate_bad", **limits))
+    before, _after = change_settings(deps, client, caller, hourly_rate=amount)
+    was = before.hourly_rate if before.hourly_rate is not None else deps.settings.playbook_hourly_rate
+    return Shown(ack=t("rate_set", rate=format_money(amount), before=format_money(was)))
+
+
+def weeks_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
+    """``/playbook weeks``: how many working weeks a year costs count; ``/playbook weeks 46``: change it
+    (a workspace admin or owner, or a lead), audited."""
+    limits = {"min": format_number(MIN_WEEKS_PER_YEAR), "max": format_number(MAX_WEEKS_PER_YEAR)}
+    if not argument.strip():
+        with deps.uow() as uow:
+            current = settings_for(deps, uow, caller.team_id).weeks_per_year
+        return Shown(ack=t("weeks_show", weeks=format_number(current), **limits))
+    weeks = plain_number(argument)
+    if weeks is None or not MIN_WEEKS_PER_YEAR <= weeks <= MAX_WEEKS_PER_YEAR:
+        return Shown(ack=t("weeks_bad", **limits))
+    before, _after = change_settings(deps, client, caller, weeks_per_year=weeks)
+    was = (
+        before.weeks_per_year if before.weeks_per_year is not None else deps.settings.playbook_weeks_per_year
+    )
+    return Shown(ack=t("weeks_set", weeks=format_number(weeks), before=format_number(was)))

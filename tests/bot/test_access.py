@@ -113,6 +113,47 @@ def test_a_named_lead_changes_settings_but_names_no_leads_and_a_refusal_names_th
     ]
 
 
+def test_the_hourly_rate_and_weeks_a_year_are_settings_and_reach_every_cost(harness: Harness) -> None:
+    h = harness
+    for text in ("rate £40", "weeks 46"):
+        assert "Only a workspace admin or owner" in command(h, text, SAM).body
+    assert "£30 an hour" in command(h, "rate", SAM).body
+    assert "52 working weeks" in command(h, "weeks", SAM).body
+    for text in ("rate £0", "rate £5,000", "rate lots", "weeks 53", "weeks ٤٦", "weeks 0"):
+        assert "for example" in command(h, text, ADMIN).body, text
+    assert audit(h) == []
+    assert "£40 an hour (it was £30)" in command(h, "rate £40", ADMIN).body
+    assert "46 working weeks a year (it was 52)" in command(h, "weeks 46", ADMIN).body
+    command(h, f"leads <#{LEADS}|leads>", ADMIN)
+    assert audit(h)[:2] == [
+        (ADMIN, "settings.hourly_rate", {"before": None, "after": "40.00"}),
+        (ADMIN, "settings.weeks_per_year", {"before": None, "after": "46"}),
+    ]
+
+    command(h, "start cost-impacts Paper forms", FACILITATOR)
+    thread = newest_anchor(h, CHANNEL)
+    for reply in ("staff", "Scanning forms", "1 hour", "1 a week", "1"):
+        say(h, CHANNEL, thread, reply)
+    assert "default rate (£40 an hour)" in h.last_text(CHANNEL, thread)
+    for reply in ("skip", "skip", "skip", "done", "skip"):
+        say(h, CHANNEL, thread, reply)
+    # 1 hour × 46 a year (1 a week × 46 weeks) × 1 person × £40 = £1,840: in the thread, for the
+    # leads and in the export.
+    summary = "\n".join(rendered(m) for m in h.thread(CHANNEL, thread))
+    assert "*Total a year:* £1,840" in summary
+    assert "Time is costed at £40 an hour, the default rate." in summary
+    assert "A year is counted as 46 weeks." in summary
+    leads_post = "\n".join(rendered(m) for m in h.slack.messages(channel=LEADS))
+    assert "£1,840" in leads_post
+    with h.deps.session_factory() as orm:
+        session_id = orm.scalars(select(Session.id)).one()
+    command(h, f"export {session_id}", FACILITATOR)
+    exported = "\n".join(
+        (f.content or b"").decode("utf-8", "replace") for f in h.slack.files if f.filename.endswith(".md")
+    )
+    assert "£1,840" in exported
+
+
 def test_an_admin_is_asked_of_slack_once_a_minute_not_on_every_command(harness: Harness) -> None:
     h = harness
     for days in (100, 200, 300):
