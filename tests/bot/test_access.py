@@ -113,6 +113,14 @@ def test_a_named_lead_changes_settings_but_names_no_leads_and_a_refusal_names_th
     ]
 
 
+def test_a_workspace_owner_who_is_not_an_admin_may_too(harness: Harness) -> None:
+    h = harness
+    h.slack.add_user(TEAM, "U0OWNER", "Olu", is_owner=True)
+    assert f"<#{LEADS}>" in command(h, f"leads <#{LEADS}|leads>", "U0OWNER").body
+    assert f"<@{SAM}> is now a lead" in command(h, f"leads add <@{SAM}>", "U0OWNER").body
+    assert [action for _, action, _ in audit(h)] == ["settings.leads_channel", "settings.leads"]
+
+
 def test_the_hourly_rate_and_weeks_a_year_are_settings_and_reach_every_cost(harness: Harness) -> None:
     h = harness
     for text in ("rate £40", "weeks 46"):
