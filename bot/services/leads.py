@@ -92,6 +92,9 @@ class LeadsPost:
     is_dm: bool
     when: str
     locale: str = "en"
+    # False when a lead (not an admin) chose the leads channel: then a session run in a private
+    # channel or a DM is not summarised there (checked with Slack after the commit).
+    channel_for_private: bool = True
 
 
 def prepare(
@@ -101,11 +104,13 @@ def prepare(
     now: datetime,
     settings: EffectiveSettings,
 ) -> LeadsPost | None:
-    """The post for the leads channel, or None when no leads channel is set."""
+    """The post for the leads channel, or None when no leads channel is set. To a leads channel a lead
+    chose, the summary takes nothing from sessions in other conversations (they may be private)."""
     if settings.leads_channel is None:
         return None
+    related_from = None if settings.leads_channel_for_private else {session.channel_id}
     return LeadsPost(
-        summary=summary_for_session(uow, session, settings, answers),
+        summary=summary_for_session(uow, session, settings, answers, related_from=related_from),
         channel=settings.leads_channel,
         facilitator=session.facilitator_id,
         session_channel=session.channel_id,
@@ -113,12 +118,29 @@ def prepare(
         is_dm=session.is_dm,
         when=local_time(settings, now),
         locale=session.locale,
+        channel_for_private=settings.leads_channel_for_private,
     )
+
+
+def _private_to_that_channel(directory: Directory, post: LeadsPost) -> bool:
+    """Whether the session ran somewhere its summary may not be taken to a leads channel that no admin
+    chose: a DM, or a channel that is not public."""
+    if post.channel_for_private:
+        return False
+    return post.is_dm or not directory.channel_access(post.session_channel).is_public
 
 
 def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
     """The leads posts: the first 50 blocks as a message, the rest in its thread. A link to the
-    session's thread, except for a DM session (leads could not open it anyway)."""
+    session's thread, except for a DM session (leads could not open it anyway). Nothing, and the
+    facilitator is told why, for a private session when no admin chose the leads channel."""
+    if _private_to_that_channel(directory, post):
+        log.warning(
+            "summary of session %s not posted: private, and no admin chose the leads channel",
+            post.summary.session_id,
+        )
+        held = t("leads_private_held", post.locale, channel=post.channel, session=post.summary.session_id)
+        return [_tell_facilitator(post, held)]
     permalink = (
         None
         if post.is_dm or post.session_thread_ts is None
@@ -133,17 +155,7 @@ def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
     not_there_text = t(
         "leads_not_in_channel", post.locale, channel=post.channel, session=post.summary.session_id
     )
-    tell_facilitator: Ephemeral | Post
-    if post.is_dm:
-        tell_facilitator = Post(channel=post.session_channel, text=not_there_text, best_effort=True)
-    else:
-        tell_facilitator = Ephemeral(
-            channel=post.session_channel,
-            user=post.facilitator,
-            thread_ts=post.session_thread_ts,
-            text=not_there_text,
-            best_effort=True,
-        )
+    tell_facilitator = _tell_facilitator(post, not_there_text)
     posts: list[Outgoing] = []
     for number, message in enumerate(split_for_leads(content, post.locale)):
         posts.append(
@@ -158,6 +170,19 @@ def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
             )
         )
     return posts
+
+
+def _tell_facilitator(post: LeadsPost, text: str) -> Ephemeral | Post:
+    """A word for the facilitator about the leads post: in the DM it ran in, or privately in its thread."""
+    if post.is_dm:
+        return Post(channel=post.session_channel, text=text, best_effort=True)
+    return Ephemeral(
+        channel=post.session_channel,
+        user=post.facilitator,
+        thread_ts=post.session_thread_ts,
+        text=text,
+        best_effort=True,
+    )
 
 
 def leads_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:

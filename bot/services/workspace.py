@@ -41,6 +41,9 @@ log = logging.getLogger("playbook.workspace")
 class EffectiveSettings:
     own: WorkspaceSettings
     leads_channel: str | None
+    # Chosen by a Slack admin or owner (or the operator's default): summaries of sessions run in
+    # private channels or DMs may go there. A channel a lead chose gets public sessions' only.
+    leads_channel_for_private: bool
     lead_ids: frozenset[str]
     hourly_rate: Decimal
     weeks_per_year: Decimal
@@ -65,6 +68,7 @@ def effective(deps: Deps, own: WorkspaceSettings) -> EffectiveSettings:
     return EffectiveSettings(
         own=own,
         leads_channel=own.leads_channel or env.playbook_leads_channel or None,
+        leads_channel_for_private=own.leads_channel_by_admin if own.leads_channel else True,
         lead_ids=frozenset(own.lead_user_ids),
         hourly_rate=own.hourly_rate if own.hourly_rate is not None else env.playbook_hourly_rate,
         weeks_per_year=own.weeks_per_year if own.weeks_per_year is not None else env.playbook_weeks_per_year,
@@ -105,6 +109,7 @@ def local_time(settings: EffectiveSettings, when: datetime) -> str:
 # that never chose a retention period keeps sessions for the default, and the log says so).
 AUDITED_SETTINGS: dict[str, tuple[str, Callable[[WorkspaceSettings], object]]] = {
     "leads_channel": ("settings.leads_channel", lambda s: s.leads_channel),
+    "leads_channel_by_admin": ("settings.leads_channel_by_admin", lambda s: s.leads_channel_by_admin),
     "lead_user_ids": ("settings.leads", lambda s: list(s.lead_user_ids)),
     "nation": ("settings.nation", lambda s: s.effective_nation),
     "retention_days": ("settings.retention", lambda s: s.effective_retention_days),
@@ -146,8 +151,14 @@ def change_settings(
     settings before and after."""
     with deps.uow() as uow:
         is_lead = settings_for(deps, uow, caller.team_id).is_lead(caller.user_id)
-    # Asked of Slack outside any transaction, and only when being a lead isn't enough already.
-    is_admin = not is_lead and is_workspace_admin(deps, client, caller.team_id, caller.user_id)
+    # Asked of Slack outside any transaction, and only when being a lead isn't enough already (for
+    # the leads channel it always is asked: whether an admin chose it decides what may go there).
+    choosing_leads_channel = "leads_channel" in changes
+    is_admin = (choosing_leads_channel or not is_lead) and is_workspace_admin(
+        deps, client, caller.team_id, caller.user_id
+    )
+    if choosing_leads_channel:
+        changes["leads_channel_by_admin"] = is_admin
     with deps.uow() as uow:
         settings = settings_for(deps, uow, caller.team_id)
         if not policy.may_change_settings(settings.lead_ids, caller.user_id, is_admin):

@@ -85,9 +85,15 @@ def test_an_ordinary_member_changes_no_setting_and_an_admin_changes_each(harness
 
     leads_channel, stored = workspace_row(h)
     assert leads_channel == LEADS
-    assert stored == {"retention_days": 365, "nation": "scotland", "lead_user_ids": [SAM]}
+    assert stored == {
+        "retention_days": 365,
+        "nation": "scotland",
+        "lead_user_ids": [SAM],
+        "leads_channel_by_admin": True,
+    }
     assert audit(h) == [
         (ADMIN, "settings.leads_channel", {"before": None, "after": LEADS}),
+        (ADMIN, "settings.leads_channel_by_admin", {"before": False, "after": True}),
         (ADMIN, "settings.retention", {"before": 730, "after": 365}),
         (ADMIN, "settings.nation", {"before": "england-and-wales", "after": "scotland"}),
         (ADMIN, "settings.leads", {"before": [], "after": [SAM]}),
@@ -118,7 +124,11 @@ def test_a_workspace_owner_who_is_not_an_admin_may_too(harness: Harness) -> None
     h.slack.add_user(TEAM, "U0OWNER", "Olu", is_owner=True)
     assert f"<#{LEADS}>" in command(h, f"leads <#{LEADS}|leads>", "U0OWNER").body
     assert f"<@{SAM}> is now a lead" in command(h, f"leads add <@{SAM}>", "U0OWNER").body
-    assert [action for _, action, _ in audit(h)] == ["settings.leads_channel", "settings.leads"]
+    assert [action for _, action, _ in audit(h)] == [
+        "settings.leads_channel",
+        "settings.leads_channel_by_admin",
+        "settings.leads",
+    ]
 
 
 def test_the_hourly_rate_and_weeks_a_year_are_settings_and_reach_every_cost(harness: Harness) -> None:
@@ -183,20 +193,58 @@ def test_summaries_of_a_private_session_never_reach_a_channel_a_non_admin_chose(
     assert workspace_row(h)[0] is None
 
 
+def test_a_channel_a_lead_chose_gets_public_summaries_only_until_an_admin_confirms_it(
+    harness: Harness,
+) -> None:
+    h = harness
+    h.slack.add_channel(TEAM, SAMS_CHANNEL, "sams", members=[SAM])
+    h.slack.add_channel(TEAM, PRIVATE, "private", members=[FACILITATOR, ALEX], is_private=True)
+    command(h, f"leads add <@{SAM}|sam>", ADMIN)
+    assert f"<#{SAMS_CHANNEL}>" in command(h, f"leads <#{SAMS_CHANNEL}|sams>", SAM).body
+
+    private_thread = complete_private_session(h)
+    assert h.slack.messages(channel=SAMS_CHANNEL) == []
+    [told] = [m for m in h.slack.messages(channel=PRIVATE) if m.ephemeral_user == FACILITATOR]
+    assert "chosen by a lead rather than a workspace admin" in told.text and told.thread_ts == private_thread
+
+    # A public channel's session is summarised there, and takes nothing from the private one.
+    command(h, "start problem-levels Bulky waste bookings fail", FACILITATOR)
+    public_thread = newest_anchor(h, CHANNEL)
+    for reply in (
+        "They ring us",
+        "Staff re-key forms",
+        "No API",
+        "No budget",
+        "no",
+        "It is this service's system",
+    ):
+        say(h, CHANNEL, public_thread, reply)
+    posted = "\n".join(rendered(m) for m in h.slack.messages(channel=SAMS_CHANNEL))
+    assert "Bulky waste bookings fail" in posted
+    for word in SECRET_WORDS:
+        assert word not in posted
+
+    # An admin confirms the channel: from now on private sessions' summaries go there too.
+    command(h, f"leads <#{SAMS_CHANNEL}|sams>", ADMIN)
+    complete_private_session(h, statement="Quokka ledger backlog")
+    assert "Quokka ledger backlog" in "\n".join(rendered(m) for m in h.slack.messages(channel=SAMS_CHANNEL))
+
+
 # --- private stays private ------------------------------------------------------------------------------
 
 
-def complete_private_session(h: Harness) -> str:
+def complete_private_session(h: Harness, statement: str = SECRET) -> str:
     """A problem-levels session in the private channel, run to the end by Fran and Alex."""
-    command(h, f"start problem-levels {SECRET}", FACILITATOR, channel=PRIVATE)
+    command(h, f"start problem-levels {statement}", FACILITATOR, channel=PRIVATE)
     thread = newest_anchor(h, PRIVATE)
     say(h, PRIVATE, thread, "Xylophone gearbox queues at the counter", ALEX)
     for reply in ("Staff re-key forms", "No API", "No budget", "no", "It is this service's system"):
         say(h, PRIVATE, thread, reply)
     with h.deps.session_factory() as orm:
-        assert orm.scalars(select(Session).where(Session.channel_id == PRIVATE)).one().status == (
-            SessionStatus.COMPLETED
-        )
+        newest = orm.scalars(
+            select(Session).where(Session.channel_id == PRIVATE).order_by(Session.id.desc())
+        ).first()
+        assert newest is not None and newest.status == SessionStatus.COMPLETED
     return thread
 
 
