@@ -22,6 +22,7 @@ from storage.repositories import (
     WorkspaceRepository,
 )
 from storage.retention import RetentionRepository
+from storage.root_causes import RootCauseRepository
 from storage.visibility import VisibilityRepository
 
 
@@ -44,6 +45,7 @@ class UnitOfWork:
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
         self.visibility = VisibilityRepository(orm)
+        self.root_causes = RootCauseRepository(orm)
         return self
 
     def __exit__(
