@@ -21,7 +21,7 @@ from bot.delivery import Shown
 from bot.deps import Deps
 from bot.request import Caller
 from bot.services import access
-from bot.services.leads import latest_answers
+from bot.services.leads import latest_answers, report_for_session
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.home import SCANNED_INTERVENTIONS, SHOWN_SESSIONS, SHOWN_SUMMARIES, home_view
 from bot.views.status import template_title
@@ -35,7 +35,6 @@ from flows.home import (
     open_status,
 )
 from flows.i18n import DEFAULT_LOCALE
-from flows.leads_summary import classification_of
 from flows.schema import TemplateNotFound, get_template
 from storage.checkins import OpenIntervention
 from storage.models import Session, SessionStatus
@@ -115,23 +114,28 @@ def _open_entry(entry: OpenIntervention) -> InterventionEntry:
 
 
 def _summaries(
-    settings: EffectiveSettings, completed: Sequence[Session], uow: UnitOfWork, locale: str
+    settings: EffectiveSettings,
+    completed: Sequence[Session],
+    uow: UnitOfWork,
+    locale: str,
+    readable: frozenset[str],
 ) -> list[SummaryEntry]:
+    """Recently completed sessions the lead may see; each report takes only what the lead may see
+    from the other sessions on its problem (those in channels they can read)."""
     entries = []
     for session in completed:
-        answers = latest_answers(uow, session.id)
-        problem = answers.get("problem")
         try:
-            classification = classification_of(get_template(session.template_id), answers)
+            report = report_for_session(uow, session, settings, related_from=readable)
         except TemplateNotFound:
-            classification = None
+            continue
         entries.append(
             SummaryEntry(
                 session_id=session.id,
                 title=template_title(session.template_id, locale),
-                problem=str(problem.value) if problem is not None and problem.value else "",
-                classification=classification,
+                problem=report.problem or "",
+                classification=report.classification,
                 completed=local_time(settings, session.completed_at or session.updated_at),
+                costs=report.costs,
             )
         )
     return entries
@@ -154,7 +158,9 @@ def home_page(
             s.id for s in uow.visibility.visible_sessions(team_id, user_id, readable, session_ids=candidates)
         }
         leads = LeadsHome(
-            summaries=tuple(_summaries(settings, [s for s in completed if s.id in visible], uow, locale)),
+            summaries=tuple(
+                _summaries(settings, [s for s in completed if s.id in visible], uow, locale, readable)
+            ),
             open_interventions=tuple(
                 _open_entry(entry) for entry in open_items if entry.intervention.session_id in visible
             ),
