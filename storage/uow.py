@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
+from storage.outbox import OutboxRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AnswerRepository,
@@ -22,6 +24,11 @@ from storage.repositories import (
     WorkspaceRepository,
 )
 from storage.retention import RetentionRepository
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer (down, unreachable, refusing connections, or busy past the
+    timeout): nothing was stored, and the caller may try again."""
 
 
 class UnitOfWork:
@@ -42,6 +49,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(orm)
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
+        self.outbox = OutboxRepository(orm)
         return self
 
     def __exit__(
@@ -52,7 +60,13 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed and detaches objects without expiring them,
         # so values read inside the unit of work stay readable after it.
-        self._orm.close()
+        try:
+            self._orm.close()
+        except (OperationalError, InterfaceError):
+            if exc is None:
+                raise
+        if isinstance(exc, OperationalError | InterfaceError):
+            raise DatabaseUnavailable(str(exc.orig) if exc.orig is not None else str(exc)) from exc
 
     def flush(self) -> None:
         """Send pending changes (ids for new rows) without committing."""
