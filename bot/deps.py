@@ -9,6 +9,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.settings import Settings
 from flows.clock import Clock
+from storage.db import database_answers
 from storage.uow import UnitOfWork
 
 
@@ -20,3 +21,8 @@ class Deps:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def database_ready(self) -> bool:
+        """Whether the database answers now (``GET /readyz``)."""
+        engine = self.session_factory.kw["bind"]
+        return database_answers(engine)

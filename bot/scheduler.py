@@ -4,6 +4,7 @@ wakes the jobs that read it (its own job store is never shared between processes
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -11,6 +12,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot import delivery
 from bot.app import make_web_client
 from bot.delivery import ClientFor, one_client
 from bot.deps import Deps
@@ -19,10 +21,13 @@ from bot.services.maintenance import purge_expired_data, purge_processed_events
 
 log = logging.getLogger("playbook.scheduler")
 
+OUTBOX_INTERVAL_SECONDS = 2
 
-def _clients(deps: Deps) -> ClientFor | None:
+
+def _clients(deps: Deps, *, retries: bool = True) -> ClientFor | None:
     """How the scheduled jobs get a Web API client for a workspace: its installation's bot token in
-    OAuth mode, else ``SLACK_BOT_TOKEN`` (None, and check-ins stay pending, when there is neither)."""
+    OAuth mode, else ``SLACK_BOT_TOKEN`` (None, and check-ins stay pending, when there is neither).
+    ``retries=False``: no retry handlers (the outbox's sender owns its retries)."""
     settings = deps.settings
     if settings.oauth_enabled:
         from bot import oauth
@@ -34,14 +39,23 @@ def _clients(deps: Deps) -> ClientFor | None:
             if bot is None or not bot.bot_token:
                 # A SlackClientError: the check-in stays pending with this as its last_error.
                 raise SlackClientError(f"the app is not installed in workspace {workspace_id}")
-            return make_web_client(settings, bot.bot_token)
+            return make_web_client(
+                settings, bot.bot_token, retries=retries, timeout=delivery.SENDER_TIMEOUT_SECONDS
+            )
 
         return for_workspace
     token = settings.slack_bot_token
     if token is None:
         log.error("SLACK_BOT_TOKEN is not set: check-ins stay pending until it is")
         return None
-    return one_client(make_web_client(settings, token.get_secret_value()))
+    return one_client(
+        make_web_client(
+            settings,
+            token.get_secret_value(),
+            retries=retries,
+            timeout=15 if retries else delivery.SENDER_TIMEOUT_SECONDS,
+        )
+    )
 
 
 def dispatch_checkins(deps: Deps) -> None:
@@ -50,6 +64,26 @@ def dispatch_checkins(deps: Deps) -> None:
         report = checkins.dispatch_due(deps, clients)
         if report.claimed:
             log.info("check-ins: %s", report)
+
+
+def send_outbox(deps: Deps) -> None:
+    """Send what the request path left in the outbox (a crash, a Retry-After, Slack down)."""
+    clients = _clients(deps, retries=False)
+    if clients is not None:
+        flushed = delivery.send_ready(deps, clients)
+        if flushed.sent or flushed.dead:
+            log.info(
+                "outbox: %d sent, %d dead, %d left", len(flushed.sent), len(flushed.dead), len(flushed.left)
+            )
+
+
+def purge_outbox(deps: Deps) -> None:
+    """Forget outbox messages sent (or refused) more than a day ago."""
+    with deps.uow() as uow:
+        purged = uow.outbox.purge_finished(deps.clock.now() - timedelta(days=1))
+        uow.commit()
+    if purged:
+        log.info("outbox: %d finished messages forgotten", purged)
 
 
 def nudge_idle(deps: Deps) -> None:
@@ -79,6 +113,18 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         **common,
     )
     scheduler.add_job(nudge_idle, "interval", minutes=5, args=[deps], id="idle-nudge", **common)
+    # The outbox: what the request path could not send in its budget. Any number of processes may run
+    # it (claims, storage/outbox.py); it also runs at start-up, to send what a crash left.
+    scheduler.add_job(
+        send_outbox,
+        "interval",
+        seconds=OUTBOX_INTERVAL_SECONDS,
+        next_run_time=deps.clock.now(),
+        args=[deps],
+        id="send-outbox",
+        **common,
+    )
+    scheduler.add_job(purge_outbox, "interval", hours=1, args=[deps], id="purge-outbox", **common)
 
 
 def start_background_scheduler(deps: Deps) -> BackgroundScheduler:

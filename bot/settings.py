@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # to a dead process and is sent again (storage.checkins.SENDING_TIMEOUT; keep well above a send's
     # worst case: two Retry-After waits and a 15 s timeout). Tests of killed workers set a few seconds.
     playbook_sending_timeout_seconds: int = Field(default=600, ge=1)
+    # The outbox (storage/outbox.py): a message claimed by a sender that has not said what happened
+    # after this long is looked for in Slack and, if it is not there, sent again (keep well above a
+    # send's worst case: the sender's 10 s timeout). Tests of killed servers set a few seconds.
+    playbook_outbox_claim_seconds: int = Field(default=60, ge=1)
     port: int = 3000
 
     @field_validator("slack_api_url")

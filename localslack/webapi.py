@@ -113,6 +113,8 @@ class Message:
     bot_id: str | None = None
     files: list[str] = field(default_factory=list)
     reactions: list[str] = field(default_factory=list)
+    # Message metadata as posted (``{"event_type": ..., "event_payload": {...}}``), if any.
+    metadata: JsonDict | None = None
 
 
 @dataclass
@@ -227,6 +229,17 @@ class _EveryNth:
     retry_after: int
     error: str | None
     seen: int = 0
+
+
+@dataclass
+class _Stall:
+    """A call held by :meth:`SlackWebApiStandIn.stall_next`."""
+
+    method: str
+    when: Literal["before", "after"]
+    taken: bool = False
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass(frozen=True)
@@ -501,6 +514,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        stall = self.server.standin._take_stall(self.path)
+        if stall is not None and stall.when == "before":
+            # Held, then dropped unanswered and unprocessed: the request never reached "Slack".
+            stall.reached.set()
+            stall.released.wait()
+            self.close_connection = True
+            return
         try:
             status, payload, headers = self.server.standin._handle_http(
                 self.command, self.path, dict(self.headers), body
@@ -508,6 +528,12 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug in the stand-in must show as a 500, not as a dropped connection
             log.exception("local Slack stand-in failed on %s %s", self.command, self.path)
             status, payload, headers = 500, b'{"ok": false, "error": "internal_error"}', {}
+        if stall is not None:
+            # Processed (a message is stored), then held and dropped: the caller never hears back.
+            stall.reached.set()
+            stall.released.wait()
+            self.close_connection = True
+            return
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -548,6 +574,7 @@ class SlackWebApiStandIn:
         self._refreshable: dict[str, _OAuthGrant] = {}
         self._rotations = 0
         self._failures: list[_Failure] = []
+        self._stalls: list[_Stall] = []
         self._every: list[_EveryNth] = []
         self._limits: dict[str, _RateLimit] = {}
         self._buckets: dict[tuple[str, str, str | None], _Bucket] = {}
@@ -566,6 +593,7 @@ class SlackWebApiStandIn:
             "conversations.open": self._conversations_open,
             "conversations.join": self._conversations_join,
             "conversations.replies": self._conversations_replies,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "views.open": self._views_open,
             "views.push": self._views_push,
@@ -599,6 +627,8 @@ class SlackWebApiStandIn:
         with self._lock:
             server, thread = self._server, self._thread
             self._server = self._thread = None
+            for stall in self._stalls:
+                stall.released.set()
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -735,6 +765,42 @@ class SlackWebApiStandIn:
             )
 
     # ---------------------------------------------------------------------------- fault injection
+
+    def down(self) -> None:
+        """Refuse connections (Slack unreachable) until :meth:`up`; everything held is kept."""
+        self.stop()
+
+    def up(self) -> str:
+        """Serve again on the same port (the same ``base_url``)."""
+        return self.start()
+
+    def stall_next(self, method: str, *, when: Literal["before", "after"] = "before") -> threading.Event:
+        """Hold the next call of ``method``: ``before`` it is processed (then drop it unprocessed) or
+        ``after`` (the message is stored, then the connection is dropped without a reply). The call
+        stays held until :meth:`release_stalls` (or :meth:`stop`). Returns an event set when the call
+        arrives, so a test can act at that moment (kill the caller) without sleeping."""
+        if when not in ("before", "after"):
+            raise ValueError("when must be 'before' or 'after'")
+        stall = _Stall(method, when)
+        with self._lock:
+            self._stalls.append(stall)
+        return stall.reached
+
+    def release_stalls(self) -> None:
+        """Let every held call go (each is dropped, as :meth:`stall_next` says)."""
+        with self._lock:
+            for stall in self._stalls:
+                stall.released.set()
+            self._stalls = [s for s in self._stalls if not s.taken and not s.released.is_set()]
+
+    def _take_stall(self, path: str) -> _Stall | None:
+        method = urlsplit(path).path.removeprefix("/api/")
+        with self._lock:
+            for stall in self._stalls:
+                if stall.method == method and not stall.taken and not stall.released.is_set():
+                    stall.taken = True
+                    return stall
+        return None
 
     def fail_next(
         self,
@@ -944,8 +1010,12 @@ class SlackWebApiStandIn:
             raise SlackError("message_not_found")
         return message
 
-    def _message_json(self, message: Message, *, replies: list[Message] | None = None) -> JsonDict:
+    def _message_json(
+        self, message: Message, *, replies: list[Message] | None = None, metadata: bool = False
+    ) -> JsonDict:
         data: JsonDict = {"type": "message", "user": message.user, "text": message.text, "ts": message.ts}
+        if metadata and message.metadata is not None:
+            data["metadata"] = message.metadata
         if message.blocks:
             data["blocks"] = message.blocks
         if message.bot_id:
@@ -1210,6 +1280,13 @@ class SlackWebApiStandIn:
         if not channel.bot_is_member:
             raise SlackError("not_in_channel")
         text, blocks = self._check_message_content(params)
+        metadata = _json_param(params, "metadata", error="invalid_metadata_format")
+        if metadata is not None and (
+            not isinstance(metadata, dict)
+            or not isinstance(metadata.get("event_type"), str)
+            or not isinstance(metadata.get("event_payload"), dict)
+        ):
+            raise SlackError("invalid_metadata_schema")
         message = Message(
             team.id,
             channel.id,
@@ -1219,6 +1296,7 @@ class SlackWebApiStandIn:
             text,
             blocks,
             bot_id=team.bot_id,
+            metadata=metadata,
         )
         self._store(message)
         return {"channel": channel.id, "ts": message.ts, "message": self._message_json(message)}
@@ -1357,10 +1435,36 @@ class SlackWebApiStandIn:
             raise SlackError("thread_not_found")
         parent = next((m for m in visible if m.ts == ts), None)
         replies = [m for m in visible if m.ts != ts]
+        meta = _truthy(params, "include_all_metadata")
         if parent is None or parent.thread_ts not in (None, parent.ts):
-            return {"messages": [self._message_json(m) for m in visible], "has_more": False}
-        body = [self._message_json(parent, replies=replies)] + [self._message_json(m) for m in replies]
+            return {"messages": [self._message_json(m, metadata=meta) for m in visible], "has_more": False}
+        body = [self._message_json(parent, replies=replies, metadata=meta)] + [
+            self._message_json(m, metadata=meta) for m in replies
+        ]
         return {"messages": body, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_history(self, team: _Team, params: JsonDict) -> JsonDict:
+        """The channel's top-level messages (a thread's parent, not its replies), newest first, in
+        pages of ``limit`` (a cursor is the offset)."""
+        channel = self._channel(team, _str_param(params, "channel"))
+        if not channel.bot_is_member:
+            raise SlackError("not_in_channel")
+        meta = _truthy(params, "include_all_metadata")
+        top = [
+            m
+            for m in self.messages(channel=channel.id, team_id=team.id)
+            if m.ephemeral_user is None and m.thread_ts in (None, m.ts)
+        ]
+        top.reverse()
+        limit = int(params.get("limit") or 100) or 100
+        start = int(params.get("cursor") or 0)
+        page = top[start : start + limit]
+        more = start + limit < len(top)
+        return {
+            "messages": [self._message_json(m, metadata=meta) for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _users_info(self, team: _Team, params: JsonDict) -> JsonDict:
         user = self._users[team.id].get(_str_param(params, "user") or "")

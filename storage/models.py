@@ -353,6 +353,9 @@ class OutboxMessage(Base):
     not_before: Mapped[datetime | None] = mapped_column()
     # When a sender claimed it, by the database's clock (so senders' clocks may disagree).
     claimed_at: Mapped[datetime | None] = mapped_column()
+    # A send whose outcome is unknown (the connection dropped, Slack answered 5xx): the message may be
+    # in Slack, so it is looked for before it is posted again.
+    uncertain: Mapped[bool] = mapped_column(default=False)
     sent_ts: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,7 +6,8 @@ States::
 
     pending ──claim──▶ claimed ──Slack accepted──▶ sent
        ▲                  │  └────Slack refused for good (not in channel, …)──▶ dead
-       └──429 / 5xx───────┘        (and every message in the thread of a dead one)
+       └──429, 5xx, ──────┘        (and every message in the thread of a dead one)
+          connection lost (not_before; ``uncertain`` unless Slack said 429)
 
 Order: messages with the same ``ordering_key`` (a session's place, or a channel) are sent in id order.
 A message is claimable only when no earlier message with its key is still unsent (pending or
@@ -16,9 +17,11 @@ Claims are timed by the database's clock (``CURRENT_TIMESTAMP`` read in the clai
 senders whose clocks disagree still agree on when a claim went stale. A sender that died (or lost its
 connection to Slack) between claiming and recording the outcome leaves the row ``claimed``; once the
 claim is older than ``stale_after`` any sender may claim it again, and :class:`Claimed` says it is
-``stale``: the message may already be in Slack, so the sender looks for it (by its outbox id in the
-message metadata) before posting it again. Recording an outcome is conditional on the claim (its
-``attempts``), so a sender that lost its claim never overwrites another's outcome.
+``uncertain``: the message may already be in Slack, so the sender looks for it (by its outbox id in the
+message metadata) before posting it again. A send whose outcome was unknown (the connection dropped
+mid-post, Slack answered 5xx) is given back ``uncertain`` for the same reason. Recording an outcome is
+conditional on the claim (its ``attempts``), so a sender that lost its claim never overwrites
+another's outcome.
 
 ``not_before`` (Retry-After, back-off) is compared with the caller's clock, which tests inject.
 
@@ -67,8 +70,9 @@ class Claimed:
     kind: str
     payload: dict[str, Any]
     attempts: int
-    # Claimed before by a sender that never said what happened: it may already be in Slack.
-    stale: bool
+    # It may already be in Slack: claimed before by a sender that never said what happened, or given
+    # back after a send whose outcome was unknown.
+    uncertain: bool
 
 
 class OutboxRepository:
@@ -89,6 +93,7 @@ class OutboxRepository:
         thread_of: int | None = None,
     ) -> int:
         row = OutboxMessage(
+            uncertain=False,
             workspace_id=workspace_id,
             session_id=session_id,
             ordering_key=ordering_key,
@@ -111,11 +116,13 @@ class OutboxRepository:
         now: datetime,
         stale_after: float,
         only: Collection[int] | None = None,
+        exclude: Collection[int] = (),
         limit: int = 50,
     ) -> list[Claimed]:
         """Claim up to ``limit`` messages that may be sent now: pending and past ``not_before``, or
         claimed longer than ``stale_after`` seconds ago (database clock), and first of their ordering
-        key among the unsent. With ``only``, just those ids (the request path sends what it queued)."""
+        key among the unsent. With ``only``, just those ids (the request path sends what it queued);
+        never those in ``exclude`` (tried already in this run)."""
         if only is not None and not only:
             return []
         db_now = database_now(self._orm)
@@ -136,6 +143,8 @@ class OutboxRepository:
         query = select(OutboxMessage.id, OutboxMessage.status).where(ready, ~blocked)
         if only is not None:
             query = query.where(OutboxMessage.id.in_(list(only)))
+        if exclude:
+            query = query.where(OutboxMessage.id.not_in(list(exclude)))
         query = query.order_by(OutboxMessage.id).limit(limit)
         if self._orm.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=OutboxMessage)
@@ -163,6 +172,7 @@ class OutboxRepository:
                 table.c.kind,
                 table.c.payload,
                 table.c.attempts,
+                table.c.uncertain,
             )
         )
         found = [
@@ -176,7 +186,7 @@ class OutboxRepository:
                 kind=str(r.kind),
                 payload=dict(r.payload),
                 attempts=int(r.attempts),
-                stale=candidates[int(r.id)] == OutboxStatus.CLAIMED,
+                uncertain=bool(r.uncertain) or candidates[int(r.id)] == OutboxStatus.CLAIMED,
             )
             for r in claimed
         ]
@@ -197,7 +207,7 @@ class OutboxRepository:
         done = self._orm.connection().execute(
             update(table)
             .where(self._held(message_id, attempts))
-            .values(status=OutboxStatus.SENT, sent_ts=ts, error=None, not_before=None)
+            .values(status=OutboxStatus.SENT, sent_ts=ts, error=None, not_before=None, uncertain=False)
             .returning(table.c.id)
         )
         if done.first() is None:
@@ -211,15 +221,27 @@ class OutboxRepository:
         return True
 
     def release(
-        self, message_id: int, attempts: int, *, not_before: datetime | None = None, error: str | None = None
+        self,
+        message_id: int,
+        attempts: int,
+        *,
+        not_before: datetime | None = None,
+        error: str | None = None,
+        uncertain: bool = False,
     ) -> bool:
-        """Give a claimed message back (to be sent after ``not_before``)."""
+        """Give a claimed message back (to be sent after ``not_before``); ``uncertain``: it may have
+        reached Slack (it stays so until it is sent)."""
         table = cast(Table, OutboxMessage.__table__)
+        values: dict[str, Any] = {
+            "status": OutboxStatus.PENDING,
+            "not_before": not_before,
+            "error": error,
+            "claimed_at": None,
+        }
+        if uncertain:
+            values["uncertain"] = True
         done = self._orm.connection().execute(
-            update(table)
-            .where(self._held(message_id, attempts))
-            .values(status=OutboxStatus.PENDING, not_before=not_before, error=error, claimed_at=None)
-            .returning(table.c.id)
+            update(table).where(self._held(message_id, attempts)).values(**values).returning(table.c.id)
         )
         return done.first() is not None
 

@@ -224,7 +224,9 @@ class SessionRepository:
     def set_thread(self, session_id: int, thread_ts: str) -> None:
         """A channel session's anchor was posted: its ts names the session's thread from now on."""
         self._orm.execute(
-            update(Session).where(Session.id == session_id, Session.thread_ts.is_(None)).values(thread_ts=thread_ts)
+            update(Session)
+            .where(Session.id == session_id, Session.thread_ts.is_(None))
+            .values(thread_ts=thread_ts)
         )
 
     def cancel_unanchored(self, session_id: int) -> tuple[str, str, str, str] | None:

@@ -54,7 +54,7 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     else:
         ack(text=t("cmd_unknown", command=escape(sub.name[:40]), hint=help_text()))
         return
-    delivery.deliver(client, shown)
+    delivery.deliver(client, shown, context["deps"])
     ack(text=shown.ack or "", blocks=shown.ack_blocks)
 
 

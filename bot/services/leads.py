@@ -1,13 +1,15 @@
 """Leads: the summary posted to the leads channel when a session completes, and where it goes.
 
 :func:`prepare` runs inside the completing reply's unit of work and reads everything the post needs
-(this session and every other session on the same problem); :func:`messages` turns it into posts
-after the commit, with a permalink to the session's thread. If the bot is not in the leads channel the
+(this session and every other session on the same problem); :func:`messages` turns it into posts,
+queued in the outbox in that same transaction, with a link to the session's thread that is resolved
+when the post is sent. If the bot is not in the leads channel the
 facilitator is told how to invite it; any other failure is logged and never undoes the session.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,9 +18,8 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from bot import delivery
-from bot.delivery import Ephemeral, Outgoing, Post, Shown
+from bot.delivery import Ephemeral, MessageRef, Outgoing, Post, Shown
 from bot.deps import Deps
-from bot.directory import Directory
 from bot.errors import NotAllowed
 from bot.mrkdwn import escape
 from bot.request import Caller
@@ -113,16 +114,17 @@ def prepare(
     )
 
 
-def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
+def messages(post: LeadsPost) -> list[Outgoing]:
     """The leads posts: the first 50 blocks as a message, the rest in its thread. A link to the
-    session's thread, except for a DM session (leads could not open it anyway)."""
-    permalink = (
-        None
-        if post.is_dm or post.session_thread_ts is None
-        else directory.permalink(post.session_channel, post.session_thread_ts)
-    )
+    session's thread (resolved when the post is sent), except for a DM session (leads could not open
+    it anyway)."""
+    linked = not post.is_dm and post.session_thread_ts is not None
     content = leads_summary_blocks(
-        post.summary, facilitator=post.facilitator, when=post.when, permalink=permalink, locale=post.locale
+        post.summary,
+        facilitator=post.facilitator,
+        when=post.when,
+        permalink=delivery.PERMALINK_SLOT if linked else None,
+        locale=post.locale,
     )
     fallback = clip(
         escape(t("leads_fallback", post.locale, problem=post.summary.problem or post.summary.title)), 3000
@@ -143,15 +145,20 @@ def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
         )
     posts: list[Outgoing] = []
     for number, message in enumerate(split_for_leads(content, post.locale)):
+        blocks = delivery.as_dicts(message)
+        has_link = linked and delivery.PERMALINK_SLOT in json.dumps(blocks)
         posts.append(
             Post(
                 channel=post.channel,
                 text=fallback,
-                blocks=delivery.as_dicts(message),
+                blocks=blocks,
                 reply_to_previous=number > 0,
                 # The leads post never undoes the session: a failure is logged (or the facilitator told).
                 best_effort=True,
                 if_not_there=tell_facilitator if number == 0 else None,
+                permalink_of=MessageRef(channel=post.session_channel, ts=post.session_thread_ts)
+                if has_link and post.session_thread_ts is not None
+                else None,
             )
         )
     return posts

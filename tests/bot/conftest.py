@@ -14,7 +14,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from pydantic import SecretStr
 
-from bot.app import build_deps, create_app
+from bot.app import build_deps, create_app, make_web_client
+from bot.delivery import Flushed, one_client, send_ready
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.web import make_wsgi_app
@@ -56,6 +57,18 @@ class Harness:
         messages = self.thread(channel, thread_ts)
         assert messages, "the bot posted nothing there"
         return rendered(messages[-1])
+
+    def send_outbox(self) -> Flushed:
+        """Run the background sender once, as the scheduler's ``send-outbox`` job does (with this
+        harness's clock: advance it to pass a Retry-After)."""
+        client = make_web_client(
+            self.deps.settings,
+            self.deps.settings.slack_bot_token.get_secret_value()
+            if self.deps.settings.slack_bot_token
+            else None,
+            retries=False,
+        )
+        return send_ready(self.deps, one_client(client))
 
 
 def rendered(message: Message) -> str:
