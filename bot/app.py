@@ -31,7 +31,9 @@ def make_web_client(
     """A WebClient on ``SLACK_API_URL`` that retries 429s (honouring Retry-After), 5xx and dropped
     connections. Every client the app creates comes from here. The outbox's sender asks for one
     without retries (``retries=False``): it owns them, and never sleeps out a Retry-After."""
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=timeout)
+    # retry_handlers=[]: not even slack_sdk's default connection-error retry, which could post a
+    # message twice when a connection drops after Slack took it.
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=timeout, retry_handlers=[])
     if retries:
         client.retry_handlers.extend(
             [

@@ -663,7 +663,12 @@ def _run(
 def request_client(client: WebClient, timeout: float) -> WebClient:
     """A client like the request's (same token and URL) that never waits: no retries (the outbox
     owns them) and a timeout within the request's budget."""
-    return WebClient(token=client.token, base_url=client.base_url, timeout=timeout)  # type: ignore[arg-type]
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=timeout,  # type: ignore[arg-type]
+        retry_handlers=[],  # slack_sdk's default would post again after a dropped connection
+    )
 
 
 def send_queued(

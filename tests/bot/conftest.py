@@ -125,7 +125,7 @@ def harness(slack: SlackWebApiStandIn, database_url: str) -> Iterator[Harness]:
     clock = FixedClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     settings = make_settings(slack, database_url)
     deps = build_deps(settings, clock)
-    server, url = serve(make_wsgi_app(create_app(settings, deps)))
+    server, url = serve(make_wsgi_app(create_app(settings, deps), ready=deps.database_ready))
     yield Harness(slack, SignedSlackClient(url, SIGNING_SECRET), deps, clock, url)
     server.shutdown()
     server.server_close()
