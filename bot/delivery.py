@@ -9,7 +9,7 @@ means live here, once, not in every feature.
 Messages owed by a stored change (the next prompt, an anchor, a summary, a leads post) do not go
 straight to Slack: the service adds them to the outbox through a :class:`Queue`, in the transaction of
 the change, and returns their ids in :attr:`Shown.queued`. After the commit the request path sends
-them within :data:`REQUEST_BUDGET_SECONDS` (:func:`send_queued`), so Slack's 3-second ack holds; what
+them within ``PLAYBOOK_OUTBOX_REQUEST_BUDGET_SECONDS`` (:func:`send_queued`), so Slack's ack holds; what
 is left (a crash, a 429 with a long Retry-After, Slack down) is sent by :func:`send_ready`, which the
 scheduler runs every few seconds. Every message posted carries Slack message metadata naming its
 outbox id (:data:`METADATA_EVENT`), so a message whose sender died before recording the outcome is
@@ -330,8 +330,6 @@ Post.model_rebuild()
 METADATA_EVENT = "playbook_message"
 # Stands for a message's permalink until it is sent (see ``Post.permalink_of``).
 PERMALINK_SLOT = "https://playbook.invalid/permalink"
-# The request path's share of Slack's 3-second ack; anything it cannot send by then is left.
-REQUEST_BUDGET_SECONDS = 1.5
 # The background sender's timeout for one Web API call.
 SENDER_TIMEOUT_SECONDS = 10
 # Slack's ``ok: false`` errors that say nothing about the message itself: try again later.
@@ -672,10 +670,13 @@ def request_client(client: WebClient, timeout: float) -> WebClient:
 
 
 def send_queued(
-    deps: Deps, client: WebClient, ids: Collection[int], *, budget: float = REQUEST_BUDGET_SECONDS
+    deps: Deps, client: WebClient, ids: Collection[int], *, budget: float | None = None
 ) -> Flushed:
-    """The request path: send what this request queued, in order, for at most ``budget`` seconds.
-    A 429 is never waited out here (its Retry-After goes on the message for the background sender)."""
+    """The request path: send what this request queued, in order, for at most ``budget`` seconds
+    (``PLAYBOOK_OUTBOX_REQUEST_BUDGET_SECONDS``, 1.5 by default: Slack waits 3 s for the ack). A 429 is
+    never waited out here (its Retry-After goes on the message for the background sender)."""
+    if budget is None:
+        budget = deps.settings.playbook_outbox_request_budget_seconds
     fast = request_client(client, budget)
     return _run(
         deps, one_client(fast), only=list(ids), deadline=time.monotonic() + budget, tell_dead_anchors=False

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # after this long is looked for in Slack and, if it is not there, sent again (keep well above a
     # send's worst case: the sender's 10 s timeout). Tests of killed servers set a few seconds.
     playbook_outbox_claim_seconds: int = Field(default=60, ge=1)
+    # How long a request may spend sending what it queued before Slack gets its ack (Slack waits 3 s);
+    # what is left is sent by the background sender within seconds.
+    playbook_outbox_request_budget_seconds: float = Field(default=1.5, gt=0, le=60)
     port: int = 3000
 
     @field_validator("slack_api_url")

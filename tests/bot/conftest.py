@@ -116,6 +116,9 @@ def make_settings(slack: SlackWebApiStandIn, database_url: str, team: str = TEAM
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_api_url=slack.base_url,
         database_url=database_url,
+        # The request path sends what it queued before the ack; on a busy test machine give it time,
+        # so a test never depends on the background sender unless it runs it (``send_outbox``).
+        playbook_outbox_request_budget_seconds=30,
         _env_file=None,  # type: ignore[call-arg]
     )
 
