@@ -25,7 +25,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -173,8 +173,10 @@ class Shown(BaseModel):
     # For a modal submission: errors to show under its inputs (block id → message); the modal stays open.
     view_errors: dict[str, str] | None = None
     messages: list[Outgoing] = Field(default_factory=list)
-    # Outbox ids committed with the change, sent (in order, after ``messages``' turn) by :func:`deliver`.
+    # Outbox ids committed with the change, sent (in order, before ``messages``) by :func:`deliver`;
+    # ``held``: those the change's own transaction claimed (sent without claiming them again).
     queued: list[int] = Field(default_factory=list)
+    held: list[Claimed] = Field(default_factory=list)
 
     def then(self, *more: Outgoing) -> Shown:
         return self.model_copy(update={"messages": [*self.messages, *more]})
@@ -304,7 +306,7 @@ def deliver(client: WebClient, shown: Shown, deps: Deps | None = None) -> list[s
     if shown.queued:
         if deps is None:
             raise ValueError("queued messages need the app's dependencies to be sent")
-        send_queued(deps, client, shown.queued)
+        send_queued(deps, client, shown.queued, held=shown.held)
     return send(client, shown.messages)
 
 
@@ -347,13 +349,25 @@ def ordering_key(channel: str, session_id: int | None) -> str:
 
 class Queue:
     """Adds messages to the outbox in the caller's unit of work (the transaction of the change that
-    owes them); :attr:`ids` go in :attr:`Shown.queued`."""
+    owes them); :meth:`shown` carries their ids to the request path.
+
+    A message is also claimed in that transaction when nothing earlier with its ordering key is
+    unsent (it is then :attr:`held`): the request path sends it straight after the commit, without a
+    transaction of its own to claim it. One claimed in a transaction that does not commit was never
+    claimed."""
 
     def __init__(self, uow: UnitOfWork, workspace_id: str, now: datetime) -> None:
         self._uow, self._workspace_id, self._now = uow, workspace_id, now
         self.ids: list[int] = []
+        self.held: list[Claimed] = []
         self._anchors: dict[int, int] = {}
         self._last_top: dict[str, int] = {}
+        self._holding: dict[str, bool] = {}
+        self._db_now: datetime | None = None
+
+    def shown(self, **fields: Any) -> Shown:
+        """A :class:`Shown` that sends what was queued (with any other fields: ``ack``, …)."""
+        return Shown(queued=list(self.ids), held=list(self.held), **fields)
 
     def anchor(self, session: Session, message: Post) -> int:
         """A channel session's anchor: once Slack has it, its ts names the session's thread."""
@@ -607,55 +621,96 @@ def _record(uow: UnitOfWork, outcome: _Outcome, flushed: Flushed, *, tell: bool)
     return notices
 
 
+def _send_batch(
+    clients: ClientFor, claimed: list[Claimed], deadline: float | None, adjust_timeout: bool, now: datetime
+) -> list[_Outcome]:
+    """Send claimed messages in id order. Several of one ordering key (held by the request that
+    queued them) go one after another; once one of them is not sent, the rest of its key is given
+    back unsent. A message whose thread is an earlier one of the batch takes that one's ts."""
+    outcomes: list[_Outcome] = []
+    stopped: set[str] = set()
+    sent_ts: dict[int, str | None] = {}
+    dead: set[int] = set()
+    for one in claimed:
+        if one.ordering_key in stopped:
+            outcomes.append(_Outcome(one, "retry"))
+            continue
+        if one.thread_of is not None and one.thread_of in dead:
+            outcomes.append(_Outcome(one, "dead", error=f"its thread (message {one.thread_of}) was not sent"))
+            dead.add(one.id)
+            continue
+        if one.thread_ts is None and one.thread_of is not None and sent_ts.get(one.thread_of):
+            one = replace(one, thread_ts=sent_ts[one.thread_of])
+        if deadline is not None and time.monotonic() >= deadline:
+            # Out of time: give it back untouched for the background sender.
+            outcome = _Outcome(one, "retry")
+        else:
+            try:
+                client = clients(one.workspace_id)
+            except SlackClientError as error:
+                client = None
+                outcome = _Outcome(one, "retry", not_before=now + timedelta(seconds=60), error=str(error))
+            if client is not None:
+                if adjust_timeout and deadline is not None:
+                    # The request path's own client: each call may use what is left of the budget
+                    # (and a little more, so a post under way is not cut off at the last moment).
+                    client.timeout = max(0.5, deadline - time.monotonic() + 0.5)  # type: ignore[assignment]
+                outcome = _attempt(client, one, now)
+        outcomes.append(outcome)
+        if outcome.what == "sent":
+            sent_ts[one.id] = outcome.ts
+        elif outcome.what == "dead":
+            dead.add(one.id)
+        else:
+            stopped.add(one.ordering_key)
+    return outcomes
+
+
 def _run(
     deps: Deps,
     clients: ClientFor,
     *,
     only: Collection[int] | None,
+    held: Sequence[Claimed] = (),
     deadline: float | None,
     tell_dead_anchors: bool,
 ) -> Flushed:
     flushed = Flushed()
-    tried: set[int] = set()
+    tried: set[int] = {one.id for one in held}
+    claimed: list[Claimed] = sorted(held, key=lambda one: one.id)
     outcomes: list[_Outcome] = []
     stale_after = deps.settings.playbook_outbox_claim_seconds
+    request_path = only is not None
+    # Keys whose messages this run sent: the request path also sends what was queued behind them
+    # meanwhile (by a request that found them unsent), instead of leaving it to the background.
+    keys: set[str] = set()
+    if claimed:
+        outcomes = _send_batch(clients, claimed, deadline, request_path, deps.clock.now())
     while True:
         notices: list[tuple[str, Outgoing]] = []
-        with deps.uow() as uow:
-            for outcome in outcomes:
-                for notice in _record(uow, outcome, flushed, tell=tell_dead_anchors):
-                    notices.append((outcome.claimed.workspace_id, notice))
-            claimed: list[Claimed] = []
-            if deadline is None or time.monotonic() < deadline:
-                wanted = None if only is None else [i for i in only if i not in tried]
-                claimed = uow.outbox.claim_ready(
-                    now=deps.clock.now(), stale_after=stale_after, only=wanted, exclude=tried
-                )
-            uow.commit()
+        if request_path:
+            keys.update(o.claimed.ordering_key for o in outcomes if o.what == "sent")
+        wanted = None if only is None else [i for i in only if i not in tried]
+        more = wanted is None or bool(wanted) or bool(keys)
+        if outcomes or more:
+            with deps.uow() as uow:
+                for outcome in outcomes:
+                    for notice in _record(uow, outcome, flushed, tell=tell_dead_anchors):
+                        notices.append((outcome.claimed.workspace_id, notice))
+                claimed = []
+                if more and (deadline is None or time.monotonic() < deadline):
+                    claimed = uow.outbox.claim_ready(
+                        now=deps.clock.now(), stale_after=stale_after, only=wanted, keys=keys, exclude=tried
+                    )
+                uow.commit()
+        else:
+            claimed = []
         for workspace_id, notice in notices:
             send(clients(workspace_id), [notice.model_copy(update={"best_effort": True})])
         if not claimed:
             return flushed
-        outcomes = []
-        now = deps.clock.now()
-        for one in claimed:
-            tried.add(one.id)
-            if deadline is not None and time.monotonic() >= deadline:
-                # Out of time: give it back untouched for the background sender.
-                outcomes.append(_Outcome(one, "retry", not_before=None, error=None))
-                continue
-            try:
-                client = clients(one.workspace_id)
-            except SlackClientError as error:
-                outcomes.append(
-                    _Outcome(one, "retry", not_before=now + timedelta(seconds=60), error=str(error))
-                )
-                continue
-            if deadline is not None and only is not None:
-                # The request path's own client: each call may use what is left of the budget (and a
-                # little more, so a post already under way is not cut off at the last moment).
-                client.timeout = max(0.5, deadline - time.monotonic() + 0.5)  # type: ignore[assignment]
-            outcomes.append(_attempt(client, one, now))
+        tried.update(one.id for one in claimed)
+        outcomes = _send_batch(clients, claimed, deadline, request_path, deps.clock.now())
 
 
 def request_client(client: WebClient, timeout: float) -> WebClient:
@@ -670,7 +725,12 @@ def request_client(client: WebClient, timeout: float) -> WebClient:
 
 
 def send_queued(
-    deps: Deps, client: WebClient, ids: Collection[int], *, budget: float | None = None
+    deps: Deps,
+    client: WebClient,
+    ids: Collection[int],
+    *,
+    held: Sequence[Claimed] = (),
+    budget: float | None = None,
 ) -> Flushed:
     """The request path: send what this request queued, in order, for at most ``budget`` seconds
     (``PLAYBOOK_OUTBOX_REQUEST_BUDGET_SECONDS``, 1.5 by default: Slack waits 3 s for the ack). A 429 is
@@ -679,7 +739,12 @@ def send_queued(
         budget = deps.settings.playbook_outbox_request_budget_seconds
     fast = request_client(client, budget)
     return _run(
-        deps, one_client(fast), only=list(ids), deadline=time.monotonic() + budget, tell_dead_anchors=False
+        deps,
+        one_client(fast),
+        only=list(ids),
+        held=held,
+        deadline=time.monotonic() + budget,
+        tell_dead_anchors=False,
     )
 
 

@@ -70,6 +70,8 @@ class Claimed:
     kind: str
     payload: dict[str, Any]
     attempts: int
+    # The earlier message (same ordering key) whose ts is this one's thread, until that is known.
+    thread_of: int | None
     # It may already be in Slack: claimed before by a sender that never said what happened, or given
     # back after a send whose outcome was unknown.
     uncertain: bool
@@ -91,7 +93,11 @@ class OutboxRepository:
         session_id: int | None = None,
         thread_ts: str | None = None,
         thread_of: int | None = None,
+        held_since: datetime | None = None,
     ) -> int:
+        """Add a message; ``held_since`` (the database's time, :func:`database_now`): claimed at once
+        by the transaction adding it, which sends it after its commit (only when nothing earlier with
+        its key is unsent: :meth:`has_unsent`)."""
         row = OutboxMessage(
             uncertain=False,
             workspace_id=workspace_id,
@@ -102,13 +108,26 @@ class OutboxRepository:
             thread_of=thread_of,
             kind=kind,
             payload=payload,
-            status=OutboxStatus.PENDING,
-            attempts=0,
+            status=OutboxStatus.PENDING if held_since is None else OutboxStatus.CLAIMED,
+            attempts=0 if held_since is None else 1,
+            claimed_at=held_since,
             created_at=now,
         )
         self._orm.add(row)
         self._orm.flush()
         return row.id
+
+    def has_unsent(self, ordering_key: str) -> bool:
+        """Whether a message with this key is still to be sent (pending or claimed)."""
+        found = self._orm.scalar(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.ordering_key == ordering_key, OutboxMessage.status.in_(UNSENT))
+            .limit(1)
+        )
+        return found is not None
+
+    def database_now(self) -> datetime:
+        return database_now(self._orm)
 
     def claim_ready(
         self,
@@ -116,14 +135,16 @@ class OutboxRepository:
         now: datetime,
         stale_after: float,
         only: Collection[int] | None = None,
+        keys: Collection[str] = (),
         exclude: Collection[int] = (),
         limit: int = 50,
     ) -> list[Claimed]:
         """Claim up to ``limit`` messages that may be sent now: pending and past ``not_before``, or
         claimed longer than ``stale_after`` seconds ago (database clock), and first of their ordering
-        key among the unsent. With ``only``, just those ids (the request path sends what it queued);
-        never those in ``exclude`` (tried already in this run)."""
-        if only is not None and not only:
+        key among the unsent. With ``only``, just those ids (the request path sends what it queued),
+        and those next in line with one of ``keys`` (queued meanwhile by a request that found this
+        one's messages unsent); never those in ``exclude`` (tried already in this run)."""
+        if only is not None and not only and not keys:
             return []
         db_now = database_now(self._orm)
         stale_before = db_now - timedelta(seconds=stale_after)
@@ -142,7 +163,8 @@ class OutboxRepository:
         )
         query = select(OutboxMessage.id, OutboxMessage.status).where(ready, ~blocked)
         if only is not None:
-            query = query.where(OutboxMessage.id.in_(list(only)))
+            mine = OutboxMessage.id.in_(list(only))
+            query = query.where(or_(mine, OutboxMessage.ordering_key.in_(list(keys))) if keys else mine)
         if exclude:
             query = query.where(OutboxMessage.id.not_in(list(exclude)))
         query = query.order_by(OutboxMessage.id).limit(limit)
@@ -172,6 +194,7 @@ class OutboxRepository:
                 table.c.kind,
                 table.c.payload,
                 table.c.attempts,
+                table.c.thread_of,
                 table.c.uncertain,
             )
         )
@@ -186,6 +209,7 @@ class OutboxRepository:
                 kind=str(r.kind),
                 payload=dict(r.payload),
                 attempts=int(r.attempts),
+                thread_of=r.thread_of,
                 uncertain=bool(r.uncertain) or candidates[int(r.id)] == OutboxStatus.CLAIMED,
             )
             for r in claimed

@@ -72,7 +72,7 @@ def choose(
                 )
             )
         if result is not None:
-            queued = conversation.queue_result(deps, uow, session, result, *messages)
+            queue = conversation.queue_result(deps, uow, session, result, *messages)
         else:
             # A later change is said in the thread too, so the record there is complete.
             notice = views.decision_context(
@@ -85,9 +85,8 @@ def choose(
             messages.append(place.post(t("classification_changed_fallback", locale), [notice]))
             queue = Queue(uow, session.workspace_id, deps.clock.now())
             queue.extend(messages, session)
-            queued = queue.ids
         uow.commit()
-    return Shown(queued=queued)
+    return queue.shown()
 
 
 def _decision_blocks(

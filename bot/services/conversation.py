@@ -208,7 +208,7 @@ def start_session(
     except DatabaseUnavailable as down:
         log.warning("session not started: the database did not answer (%s)", down)
         raise PlaybookError(t("start_failed_try_again", locale)) from down
-    flushed = delivery.send_queued(deps, client, queue.ids)
+    flushed = delivery.send_queued(deps, client, queue.ids, held=queue.held)
     if flushed.dead_anchors:
         raise BotNotInChannel(t("bot_not_in_channel", locale))
     return Started(session_id, template, Place(channel, None))
@@ -421,14 +421,12 @@ def outgoing(result: Result) -> list[Outgoing]:
     return []
 
 
-def queue_result(
-    deps: Deps, uow: UnitOfWork, session: Session, result: Result, *before: Outgoing
-) -> list[int]:
+def queue_result(deps: Deps, uow: UnitOfWork, session: Session, result: Result, *before: Outgoing) -> Queue:
     """Queue what a reply produced (after ``before``: e.g. the clicked message's update) in the
-    reply's own transaction; the caller commits. Returns the outbox ids."""
+    reply's own transaction; the caller commits, then returns :meth:`Queue.shown`."""
     queue = Queue(uow, session.workspace_id, deps.clock.now())
     queue.extend([*before, *outgoing(result)], session)
-    return queue.ids
+    return queue
 
 
 def _find_session_for_message(uow: UnitOfWork, caller: Caller) -> Session | None:
@@ -476,9 +474,9 @@ def _on_message(deps: Deps, caller: Caller, text: str, event_id: str, in_channel
         except NotAllowed:
             uow.commit()
             return Shown()
-        queued = queue_result(deps, uow, session, result)
+        queue = queue_result(deps, uow, session, result)
         uow.commit()
-    return Shown(queued=queued)
+    return queue.shown()
 
 
 def on_button(
@@ -490,7 +488,7 @@ def on_button(
     in_channel: bool | None = None
     for _attempt in range(2):
         try:
-            notice, queued = _on_button(deps, caller, value, message, in_channel)
+            notice, shown = _on_button(deps, caller, value, message, in_channel)
             break
         except _MembershipNeeded:
             in_channel = directory.in_channel(caller.channel_id, caller.user_id)
@@ -498,12 +496,12 @@ def on_button(
         raise AssertionError("membership was looked up")
     if notice is not None:
         raise PlaybookError(notice)
-    return Shown(queued=queued)
+    return shown
 
 
 def _on_button(
     deps: Deps, caller: Caller, value: AnswerValue, message: dict[str, Any], in_channel: bool | None
-) -> tuple[str | None, list[int]]:
+) -> tuple[str | None, Shown]:
     reply = Reply(caller.team_id, caller.user_id, value.r, expected_key=value.k, in_channel=in_channel)
     with deps.uow() as uow:
         session = load_session(uow, caller.team_id, value.s)
@@ -511,7 +509,7 @@ def _on_button(
         result = apply(deps, uow, session, reply)
         if result.notice and result.outcome is None:
             uow.commit()
-            return result.notice, []
+            return result.notice, Shown()
         answered: list[Outgoing] = []
         if (
             result.outcome is not None
@@ -530,9 +528,9 @@ def _on_button(
                     ),
                 )
             )
-        queued = queue_result(deps, uow, session, result, *answered)
+        queue = queue_result(deps, uow, session, result, *answered)
         uow.commit()
-    return None, queued
+    return None, queue.shown()
 
 
 def ensure_same_place(session: Session, channel_id: str | None, user_id: str) -> None:
@@ -552,9 +550,9 @@ def resume(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Sh
         if not people_of(session).is_participant(caller.user_id):
             raise PlaybookError(t("only_participants"))
         result = apply(deps, uow, session, Reply(caller.team_id, caller.user_id, "resume"))
-        queued = queue_result(deps, uow, session, result)
+        queue = queue_result(deps, uow, session, result)
         uow.commit()
-    return Shown(ack=t("resumed"), queued=queued)
+    return queue.shown(ack=t("resumed"))
 
 
 def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Shown:
@@ -565,7 +563,7 @@ def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int)
             raise NotAllowed(t("only_participants", session.locale))
         if session.status == SessionStatus.PAUSED:
             result = apply(deps, uow, session, Reply(caller.team_id, caller.user_id, "resume"))
-            queued = queue_result(deps, uow, session, result)
+            queue = queue_result(deps, uow, session, result)
         elif session.status == SessionStatus.ACTIVE:
             template = get_template(session.template_id)
             answers = to_engine_answers(uow.answers.latest(session.id))
@@ -582,8 +580,7 @@ def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int)
                 ),
                 session,
             )
-            queued = queue.ids
         else:
             return Shown()
         uow.commit()
-    return Shown(queued=queued)
+    return queue.shown()

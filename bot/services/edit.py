@@ -172,4 +172,4 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
                     place.post(notice if number == 0 else t("summary_fallback", locale), message), session
                 )
         uow.commit()
-    return Shown(queued=queue.ids)
+    return queue.shown()
