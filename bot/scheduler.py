@@ -127,6 +127,27 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     scheduler.add_job(purge_outbox, "interval", hours=1, args=[deps], id="purge-outbox", **common)
 
 
+def start_outbox_sender(deps: Deps) -> BackgroundScheduler:
+    """Only the outbox's sender, in a server whose schedule runs in a worker (``serve
+    --no-scheduler``): each server process sends what its own requests could not send in their
+    budget within seconds, whether or not a worker is running (any number of senders is safe)."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        send_outbox,
+        "interval",
+        seconds=OUTBOX_INTERVAL_SECONDS,
+        next_run_time=deps.clock.now(),
+        args=[deps],
+        id="send-outbox",
+        misfire_grace_time=None,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.start()
+    return scheduler
+
+
 def start_background_scheduler(deps: Deps) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     add_jobs(scheduler, deps)
