@@ -107,11 +107,12 @@ class Session(Base):
     status: Mapped[str] = mapped_column(String(16), default=SessionStatus.ACTIVE)
     facilitator_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
-    # The anchor message in a channel; for a DM session, None (the DM itself is the session's place).
+    # The anchor message in a channel, set when Slack has it (the anchor goes through the outbox); for
+    # a DM session, None (the DM itself is the session's place).
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     is_dm: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str] = mapped_column(String(8), default="en")
-    # The answer key of the last prompt we posted: lets a retried event re-post a prompt that was lost.
+    # No longer written: a prompt that was lost is now an unsent outbox message (storage/outbox.py).
     last_prompted_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
