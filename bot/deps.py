@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from bot.settings import Settings
-from flows.clock import Clock
+from flows.clock import Clock, SystemClock
 from storage.db import database_answers
 from storage.uow import UnitOfWork
 
@@ -26,3 +27,12 @@ class Deps:
         """Whether the database answers now (``GET /readyz``)."""
         engine = self.session_factory.kw["bind"]
         return database_answers(engine)
+
+    def shared_now(self, uow: UnitOfWork) -> datetime:
+        """The time for decisions several processes share (is a check-in due, has a claim gone
+        stale): the database's clock, since this machine's may be minutes off another's; unless the
+        app runs on a simulated clock (tests, the sandbox's time travel), which then stands for every
+        clock, the database's included."""
+        if isinstance(self.clock, SystemClock):
+            return uow.database_now()
+        return self.clock.now()

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # How long a request may spend sending what it queued before Slack gets its ack (Slack waits 3 s);
     # what is left is sent by the background sender within seconds.
     playbook_outbox_request_budget_seconds: float = Field(default=1.5, gt=0, le=60)
+    # Shifts this process's clock (seconds, may be negative): how the tests run a worker whose clock is
+    # wrong. Check-ins are timed by the database's clock, so a skewed worker neither sends early nor
+    # takes another worker's claims for stale ones.
+    playbook_clock_offset_seconds: int = Field(default=0, ge=-86_400, le=86_400)
     port: int = 3000
 
     @field_validator("slack_api_url")

@@ -33,13 +33,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, exists, func, or_, select, text, update
+from sqlalchemy import Table, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 
+from storage import db as storage_db
 from storage.models import OutboxMessage, OutboxStatus
 
 __all__ = ["Claimed", "OutboxMessage", "OutboxRepository", "OutboxStatus", "database_now"]
@@ -49,12 +50,7 @@ UNSENT = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
 
 def database_now(orm: OrmSession) -> datetime:
     """The database server's current time (UTC, aware): the one clock every sender shares."""
-    if orm.get_bind().dialect.name == "sqlite":
-        raw = orm.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
-        return datetime.strptime(str(raw), "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
-    value = orm.execute(select(func.now())).scalar_one()
-    assert isinstance(value, datetime)
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return storage_db.database_now(orm.connection())
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Every repository is reached through it, and the ORM session stays private to it:
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -14,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
+from storage.db import database_now
 from storage.outbox import OutboxRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
@@ -67,6 +69,11 @@ class UnitOfWork:
                 raise
         if isinstance(exc, OperationalError | InterfaceError):
             raise DatabaseUnavailable(str(exc.orig) if exc.orig is not None else str(exc)) from exc
+
+    def database_now(self) -> datetime:
+        """The database's clock: what shared schedules (due check-ins, stale claims) are timed by, so
+        that processes whose own clocks differ still agree."""
+        return database_now(self._orm.connection())
 
     def flush(self) -> None:
         """Send pending changes (ids for new rows) without committing."""

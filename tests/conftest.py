@@ -1,5 +1,11 @@
 """Shared fixtures: databases (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), the local Slack
-stand-in, and the real Bolt app served over HTTP in a thread."""
+stand-in, and the real Bolt app served over HTTP in a thread; and the Hypothesis profiles.
+
+Hypothesis runs derandomized by default (profile ``ci``): the same examples on every run, so the suite
+passes or fails the same way each time, and no deadline (a loaded 2-core machine is slow, never
+wrong). ``HYPOTHESIS_PROFILE=explore`` runs randomized, to look for new failing examples; pin each one
+it finds with ``@example`` on the test.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from storage.db import make_engine, normalise_url
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore",
+    derandomize=False,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _postgres_schema_url(base: str, schema: str) -> str:
