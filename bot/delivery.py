@@ -37,7 +37,7 @@ from slack_sdk.models.views import View
 
 from bot.views.common import clip
 from flows.i18n import t
-from storage.outbox import Claimed
+from storage.outbox import Claimed, thread_not_sent
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -77,6 +77,10 @@ class Post(_Out):
     # A link to this message, resolved (chat.getPermalink) when it is sent: every
     # :data:`PERMALINK_SLOT` in the text and blocks becomes it.
     permalink_of: MessageRef | None = None
+    # Slack message metadata (``{"event_type": ..., "event_payload": {...}}``): names what the message
+    # is, so that a sender unsure whether an earlier attempt reached Slack can look for it. (The
+    # outbox's sender sets its own: the message's outbox id.)
+    metadata: dict[str, Any] | None = None
 
 
 class MessageRef(BaseModel):
@@ -84,9 +88,6 @@ class MessageRef(BaseModel):
 
     channel: str
     ts: str
-    # Slack message metadata (``{"event_type": ..., "event_payload": {...}}``): names what the message
-    # is, so that a sender unsure whether an earlier attempt reached Slack can look for it.
-    metadata: dict[str, Any] | None = None
 
 
 class Ephemeral(_Out):
@@ -616,7 +617,7 @@ def _record(uow: UnitOfWork, outcome: _Outcome, flushed: Flushed, *, tell: bool)
         followers = uow.outbox.mark_dead(claimed.id, claimed.attempts, outcome.error or "refused")
         flushed.dead[claimed.id] = outcome.error or "refused"
         for follower in followers:
-            flushed.dead[follower] = f"after {claimed.id}"
+            flushed.dead[follower] = thread_not_sent(claimed.id)
         if outcome.fallback is not None:
             notices.append(outcome.fallback)
         if claimed.kind == ANCHOR:
@@ -642,7 +643,7 @@ def _send_batch(
             outcomes.append(_Outcome(one, "retry"))
             continue
         if one.thread_of is not None and one.thread_of in dead:
-            outcomes.append(_Outcome(one, "dead", error=f"its thread (message {one.thread_of}) was not sent"))
+            outcomes.append(_Outcome(one, "dead", error=thread_not_sent(one.thread_of)))
             dead.add(one.id)
             continue
         if one.thread_ts is None and one.thread_of is not None and sent_ts.get(one.thread_of):

@@ -24,6 +24,7 @@ log = logging.getLogger("playbook.scheduler")
 
 OUTBOX_INTERVAL_SECONDS = 2
 
+
 def posting_client(client: WebClient) -> WebClient:
     """``client`` retrying only what Slack refused with a 429 (it did nothing then). A dropped
     connection or a 5xx may come after Slack accepted a message, so posting again at once could double

@@ -43,7 +43,7 @@ from sqlalchemy.orm import aliased
 from storage import db as storage_db
 from storage.models import OutboxMessage, OutboxStatus
 
-__all__ = ["Claimed", "OutboxMessage", "OutboxRepository", "OutboxStatus", "database_now"]
+__all__ = ["Claimed", "OutboxMessage", "OutboxRepository", "OutboxStatus", "database_now", "thread_not_sent"]
 
 UNSENT = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
 
@@ -51,6 +51,11 @@ UNSENT = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
 def database_now(orm: OrmSession) -> datetime:
     """The database server's current time (UTC, aware): the one clock every sender shares."""
     return storage_db.database_now(orm.connection())
+
+
+def thread_not_sent(message_id: int) -> str:
+    """The error of a message that died because the one whose thread it goes in was never sent."""
+    return f"its thread (outbox {message_id}) was not sent"
 
 
 @dataclass(frozen=True)
@@ -283,7 +288,7 @@ class OutboxRepository:
             killed = self._orm.connection().execute(
                 update(table)
                 .where(table.c.thread_of.in_(parents), table.c.status.in_(UNSENT))
-                .values(status=OutboxStatus.DEAD, error=f"its thread (message {message_id}) was not sent")
+                .values(status=OutboxStatus.DEAD, error=thread_not_sent(message_id))
                 .returning(table.c.id)
             )
             parents = [int(row[0]) for row in killed]
