@@ -81,6 +81,8 @@ class Post(_Out):
     # is, so that a sender unsure whether an earlier attempt reached Slack can look for it. (The
     # outbox's sender sets its own: the message's outbox id.)
     metadata: dict[str, Any] | None = None
+    # What the message is, when its ts must be recorded once Slack has it (:data:`LEADS_ROLE`).
+    role: str | None = None
 
 
 class MessageRef(BaseModel):
@@ -177,7 +179,7 @@ class Shown(BaseModel):
     # For a modal submission: errors to show under its inputs (block id → message); the modal stays open.
     view_errors: dict[str, str] | None = None
     messages: list[Outgoing] = Field(default_factory=list)
-    # Outbox ids committed with the change, sent (in order, before ``messages``) by :func:`deliver`;
+    # Outbox ids committed with the change, sent (in order, after ``messages``) by :func:`deliver`;
     # ``held``: those the change's own transaction claimed (sent without claiming them again).
     queued: list[int] = Field(default_factory=list)
     held: list[Claimed] = Field(default_factory=list)
@@ -308,13 +310,15 @@ def send_located(client: WebClient, messages: Iterable[Outgoing]) -> list[Sent]:
 
 
 def deliver(client: WebClient, shown: Shown, deps: Deps | None = None) -> list[str | None]:
-    """Send what a service returned: first what it queued in the outbox (within the request's
-    budget; the rest is left to the background sender), then its direct messages."""
-    if shown.queued:
-        if deps is None:
-            raise ValueError("queued messages need the app's dependencies to be sent")
+    """Send what a service returned: its direct messages (courtesies: a notice, a "seen elsewhere"),
+    then what it queued in the outbox (within the request's budget; the rest is left to the
+    background sender), so that a queued question stays the last message in its thread."""
+    if shown.queued and deps is None:
+        raise ValueError("queued messages need the app's dependencies to be sent")
+    sent = send(client, shown.messages)
+    if shown.queued and deps is not None:
         send_queued(deps, client, shown.queued, held=shown.held)
-    return send(client, shown.messages)
+    return sent
 
 
 def open_dm(client: WebClient, user_id: str) -> str:
@@ -346,6 +350,8 @@ TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 ANCHOR = "anchor"
+# The first part of a leads post: where it lands is recorded, so later changes can update it.
+LEADS_ROLE = "leads_post"
 
 
 def ordering_key(channel: str, session_id: int | None) -> str:
@@ -596,14 +602,21 @@ def _dead_anchor_notice(uow: UnitOfWork, claimed: Claimed) -> Post | None:
     return Post(channel=facilitator, text=t("bot_not_in_channel", locale), best_effort=True)
 
 
-def _record(uow: UnitOfWork, outcome: _Outcome, flushed: Flushed, *, tell: bool) -> list[Outgoing]:
+def _record(
+    uow: UnitOfWork, outcome: _Outcome, flushed: Flushed, *, tell: bool, now: datetime
+) -> list[Outgoing]:
     """Store one outcome; returns the notices to send once this is committed."""
     claimed = outcome.claimed
     notices: list[Outgoing] = []
     if outcome.what == "sent":
         recorded = uow.outbox.mark_sent(claimed.id, claimed.attempts, outcome.ts)
-        if recorded and claimed.kind == ANCHOR and claimed.session_id is not None and outcome.ts:
-            uow.sessions.set_thread(claimed.session_id, outcome.ts)
+        if recorded and claimed.session_id is not None and outcome.ts:
+            if claimed.kind == ANCHOR:
+                uow.sessions.set_thread(claimed.session_id, outcome.ts)
+            elif claimed.payload.get("role") == LEADS_ROLE:
+                uow.leads_posts.record(
+                    claimed.workspace_id, claimed.session_id, claimed.channel, outcome.ts, now
+                )
         flushed.sent[claimed.id] = outcome.ts
     elif outcome.what == "retry":
         uow.outbox.release(claimed.id, claimed.attempts, not_before=outcome.not_before, error=outcome.error)
@@ -702,7 +715,7 @@ def _run(
         if outcomes or more:
             with deps.uow() as uow:
                 for outcome in outcomes:
-                    for notice in _record(uow, outcome, flushed, tell=tell_dead_anchors):
+                    for notice in _record(uow, outcome, flushed, tell=tell_dead_anchors, now=deps.clock.now()):
                         notices.append((outcome.claimed.workspace_id, notice))
                 claimed = []
                 if more and (deadline is None or time.monotonic() < deadline):

@@ -10,6 +10,7 @@ from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
@@ -17,15 +18,18 @@ from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
 from storage.db import database_now
 from storage.outbox import OutboxRepository
+from storage.db import checkpoint
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AnswerRepository,
     EventRepository,
+    LeadsPostRepository,
     ProblemRepository,
     SessionRepository,
     WorkspaceRepository,
 )
 from storage.retention import RetentionRepository
+from storage.root_causes import RootCauseRepository
 
 
 class DatabaseUnavailable(Exception):
@@ -52,6 +56,8 @@ class UnitOfWork:
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
         self.outbox = OutboxRepository(orm)
+        self.leads_posts = LeadsPostRepository(orm)
+        self.root_causes = RootCauseRepository(orm)
         return self
 
     def __exit__(
@@ -84,3 +90,9 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self._orm.rollback()
+
+    def checkpoint(self) -> None:
+        """After a commit that erased data: on SQLite, fold the write-ahead log into the file and
+        truncate it, so no old copy of the erased text stays in the WAL."""
+        bind = self._orm.get_bind()
+        checkpoint(bind if isinstance(bind, Engine) else bind.engine)

@@ -22,7 +22,7 @@ from bot.deps import Deps
 from bot.errors import NotAllowed, PlaybookError
 from bot.mrkdwn import escape
 from bot.request import Caller
-from bot.services import conversation
+from bot.services import conversation, leads
 from bot.services.conversation import Place, people_of, to_engine_answers
 from bot.services.workspace import settings_for
 from bot.views import classification as views
@@ -40,6 +40,7 @@ def choose(
     deps: Deps, client: WebClient, caller: Caller, value: AnswerValue, message: dict[str, Any]
 ) -> Shown:
     """A choice from the Change scope / Change category menus."""
+    refreshes: list[leads.LeadsRefresh] = []
     with deps.uow() as uow:
         session = conversation.load_session(uow, caller.team_id, value.s)
         locale = session.locale
@@ -61,6 +62,8 @@ def choose(
             decided = _late_change(
                 uow, session, template, answers, value.k, value.r, caller.user_id, deps.clock.now()
             )
+            if session.status == SessionStatus.COMPLETED:
+                refreshes = leads.refresh(uow, session, settings, deps.clock.now())
         messages: list[Outgoing] = []
         if caller.channel_id and caller.message_ts:
             messages.append(
@@ -86,7 +89,8 @@ def choose(
             queue = Queue(uow, session.workspace_id, deps.clock.now())
             queue.extend(messages, session)
         uow.commit()
-    return queue.shown()
+    # The leads were told the old decision: their post says the new one (a courtesy, sent directly).
+    return queue.shown(messages=leads.updates(Directory(client), refreshes))
 
 
 def _decision_blocks(

@@ -27,7 +27,7 @@ from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
 from bot.mrkdwn import mention
 from bot.request import Caller
-from bot.services import checkins, leads, safeguards
+from bot.services import checkins, leads, learning, safeguards, similar
 from bot.services.workspace import EffectiveSettings, local_time, reply_context, settings_for
 from bot.views.common import notice_blocks, split_messages
 from bot.views.prompt import (
@@ -93,10 +93,13 @@ def next_prompt_for(
     (their own item, or the invitation to add one; see flows/team.py), else the session's next one."""
     if not session.is_dm:
         return team.prompt_for(template, answers, user_id, session.facilitator_id, ctx)
-    return engine.current_prompt(template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values())
+    return engine.current_prompt(
+        template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
+    )
 
 
 def summary_for(
+    uow: UnitOfWork,
     session: Session,
     template: Template,
     answers: Mapping[str, Answer],
@@ -104,7 +107,9 @@ def summary_for(
     ctx: ReplyContext,
     settings: EffectiveSettings,
 ) -> list[Block]:
-    summary = build_summary(template, answers, session.locale, context=ctx)
+    """The thread's summary; its figures come from the problem's report, as in every other output."""
+    report = leads.report_for_session(uow, session, settings, answers)
+    summary = build_summary(template, answers, session.locale, context=ctx, report=report)
     return summary_blocks(
         summary,
         session_id=session.id,
@@ -282,7 +287,7 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     answers = to_engine_answers(rows)
     now = deps.clock.now()
     settings = settings_for(deps, uow, session.workspace_id)
-    ctx = reply_context(deps, settings, locale)
+    ctx = learning.with_learning(reply_context(deps, settings, locale), uow, session)
     if session.status == SessionStatus.PAUSED:
         if engine.normalise_command(reply.text) != Command.RESUME:
             return Result(session.id, place, None)
@@ -367,7 +372,7 @@ def _store(
         session.completed_at = now
         final = engine.with_changes(answers, outcome.changes, reply.user_id)
         checkins.materialise_interventions(uow, session, final, now, settings)
-        summary = summary_for(session, template, final, now, ctx, settings)
+        summary = summary_for(uow, session, template, final, now, ctx, settings)
         leads_post = leads.prepare(uow, session, final, now, settings)
     uow.sessions.touch(session, now)
     completion = template.completion.get(locale) if summary is not None else None
@@ -444,13 +449,15 @@ def on_message(deps: Deps, client: WebClient, caller: Caller, text: str) -> Show
     in_channel: bool | None = None
     for _attempt in range(2):
         try:
-            return _on_message(deps, caller, text, event_id, in_channel)
+            return _on_message(deps, directory, caller, text, event_id, in_channel)
         except _MembershipNeeded:
             in_channel = directory.in_channel(caller.channel_id, caller.user_id)
     raise AssertionError("membership was looked up")  # pragma: no cover
 
 
-def _on_message(deps: Deps, caller: Caller, text: str, event_id: str, in_channel: bool | None) -> Shown:
+def _on_message(
+    deps: Deps, directory: Directory, caller: Caller, text: str, event_id: str, in_channel: bool | None
+) -> Shown:
     with deps.uow() as uow:
         session = _find_session_for_message(uow, caller)
         if session is None:
@@ -476,7 +483,14 @@ def _on_message(deps: Deps, caller: Caller, text: str, event_id: str, in_channel
             return Shown()
         queue = queue_result(deps, uow, session, result)
         uow.commit()
-    return queue.shown()
+    return queue.shown(messages=_seen_elsewhere(deps, directory, caller.team_id, result))
+
+
+def _seen_elsewhere(deps: Deps, directory: Directory, team_id: str, result: Result) -> list[Outgoing]:
+    """A confirmed root cause is followed by the similar ones seen elsewhere in the council: a courtesy
+    sent straight after the commit (:func:`delivery.deliver` sends it before what was queued, so the
+    next question stays the last message in the thread)."""
+    return similar.after_reply(deps, directory, team_id, result.session_id, result.outcome)
 
 
 def on_button(
@@ -488,7 +502,7 @@ def on_button(
     in_channel: bool | None = None
     for _attempt in range(2):
         try:
-            notice, shown = _on_button(deps, caller, value, message, in_channel)
+            notice, shown, result = _on_button(deps, caller, value, message, in_channel)
             break
         except _MembershipNeeded:
             in_channel = directory.in_channel(caller.channel_id, caller.user_id)
@@ -496,12 +510,14 @@ def on_button(
         raise AssertionError("membership was looked up")
     if notice is not None:
         raise PlaybookError(notice)
-    return shown
+    if result is None:
+        return shown
+    return shown.model_copy(update={"messages": _seen_elsewhere(deps, directory, caller.team_id, result)})
 
 
 def _on_button(
     deps: Deps, caller: Caller, value: AnswerValue, message: dict[str, Any], in_channel: bool | None
-) -> tuple[str | None, Shown]:
+) -> tuple[str | None, Shown, Result | None]:
     reply = Reply(caller.team_id, caller.user_id, value.r, expected_key=value.k, in_channel=in_channel)
     with deps.uow() as uow:
         session = load_session(uow, caller.team_id, value.s)
@@ -509,7 +525,7 @@ def _on_button(
         result = apply(deps, uow, session, reply)
         if result.notice and result.outcome is None:
             uow.commit()
-            return result.notice, Shown()
+            return result.notice, Shown(), None
         answered: list[Outgoing] = []
         if (
             result.outcome is not None
@@ -530,7 +546,7 @@ def _on_button(
             )
         queue = queue_result(deps, uow, session, result, *answered)
         uow.commit()
-    return None, queue.shown()
+    return None, queue.shown(), result
 
 
 def ensure_same_place(session: Session, channel_id: str | None, user_id: str) -> None:
@@ -567,9 +583,11 @@ def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int)
         elif session.status == SessionStatus.ACTIVE:
             template = get_template(session.template_id)
             answers = to_engine_answers(uow.answers.latest(session.id))
-            ctx = reply_context(deps, settings_for(deps, uow, caller.team_id), session.locale)
+            ctx = learning.with_learning(
+                reply_context(deps, settings_for(deps, uow, caller.team_id), session.locale), uow, session
+            )
             prompt = engine.current_prompt(
-                template, answers, session.locale, ctx.escape, values=ctx.prompt_values()
+                template, answers, session.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
             )
             if prompt is None:
                 return Shown()
