@@ -715,7 +715,9 @@ def _run(
         if outcomes or more:
             with deps.uow() as uow:
                 for outcome in outcomes:
-                    for notice in _record(uow, outcome, flushed, tell=tell_dead_anchors, now=deps.clock.now()):
+                    for notice in _record(
+                        uow, outcome, flushed, tell=tell_dead_anchors, now=deps.clock.now()
+                    ):
                         notices.append((outcome.claimed.workspace_id, notice))
                 claimed = []
                 if more and (deadline is None or time.monotonic() < deadline):

@@ -123,6 +123,7 @@ class Directory:
             if not cursor:
                 return None
         return None
+
     def channel_facts(self, channel_id: str) -> ChannelFacts | None:
         """``conversations.info``: the conversation's name, whether it is private (a private channel,
         a DM or a group DM) and whether it is shared beyond this workspace. None when Slack does not

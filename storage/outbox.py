@@ -232,7 +232,11 @@ class OutboxRepository:
         done = self._orm.connection().execute(
             update(table)
             .where(self._held(message_id, attempts))
-            .values(status=OutboxStatus.SENT, sent_ts=ts, error=None, not_before=None, uncertain=False)
+            # The payload is not needed once Slack has the message, and may quote what people typed
+            # (forget-me and retention must not find copies here).
+            .values(
+                status=OutboxStatus.SENT, sent_ts=ts, error=None, not_before=None, uncertain=False, payload={}
+            )
             .returning(table.c.id)
         )
         if done.first() is None:
@@ -277,7 +281,7 @@ class OutboxRepository:
         done = self._orm.connection().execute(
             update(table)
             .where(self._held(message_id, attempts))
-            .values(status=OutboxStatus.DEAD, error=error[:1000])
+            .values(status=OutboxStatus.DEAD, error=error[:1000], payload={})
             .returning(table.c.id)
         )
         if done.first() is None:
@@ -288,7 +292,7 @@ class OutboxRepository:
             killed = self._orm.connection().execute(
                 update(table)
                 .where(table.c.thread_of.in_(parents), table.c.status.in_(UNSENT))
-                .values(status=OutboxStatus.DEAD, error=thread_not_sent(message_id))
+                .values(status=OutboxStatus.DEAD, error=thread_not_sent(message_id), payload={})
                 .returning(table.c.id)
             )
             parents = [int(row[0]) for row in killed]
@@ -340,6 +344,14 @@ class OutboxRepository:
         )
         return {int(i): str(s) for i, s in rows}
 
+    def unsent_in_workspace(self, workspace_id: str) -> Sequence[OutboxMessage]:
+        """Messages of a workspace still to be sent (the only ones that keep their payload)."""
+        return self._orm.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.workspace_id == workspace_id, OutboxMessage.status.in_(UNSENT)
+            )
+        ).all()
+
     def purge_finished(self, before: datetime) -> int:
         """Forget sent and dead messages created before ``before`` (their payloads may quote answers;
         nothing needs them once Slack has the message)."""
@@ -359,7 +371,7 @@ class OutboxRepository:
         killed = self._orm.connection().execute(
             update(table)
             .where(table.c.session_id == session_id, table.c.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.DEAD, error=reason[:1000])
+            .values(status=OutboxStatus.DEAD, error=reason[:1000], payload={})
             .returning(table.c.id)
         )
         return len(killed.all())

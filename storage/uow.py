@@ -9,16 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from types import TracebackType
 
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
-from storage.db import database_now
+from storage.db import checkpoint, database_now
 from storage.outbox import OutboxRepository
-from storage.db import checkpoint
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AnswerRepository,

@@ -19,6 +19,7 @@ from bot import delivery
 from bot.codec import AnswerValue
 from bot.delivery import Outgoing, Queue, Shown, Update
 from bot.deps import Deps
+from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError
 from bot.mrkdwn import escape
 from bot.request import Caller

@@ -7,9 +7,9 @@ intervention); :func:`messages` turns it into posts, queued in the outbox in tha
 with a link to the session's thread resolved when the post is sent. Where the post landed is recorded
 when Slack has it (the outbox's sender, for a post whose ``role`` is :data:`LEADS_ROLE`), so that a
 change made after the session completed — a classification changed, an answer edited — updates the
-posted message (:func:`refresh` inside the change's unit of work, :func:`updates` after it). If the bot is not in the
-leads channel the facilitator is told how to invite it; any other failure is logged and never undoes
-the session.
+posted message (:func:`refresh` inside the change's unit of work, :func:`updates` after it). If the
+bot is not in the leads channel the facilitator is told how to invite it; any other failure is logged
+and never undoes the session.
 """
 
 from __future__ import annotations

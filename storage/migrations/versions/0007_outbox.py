@@ -1,7 +1,7 @@
 """the outbox: messages to send, written in the same transaction as the change that causes them
 
-Revision ID: 0006
-Revises: 0004, 0005
+Revision ID: 0007
+Revises: 0004, 0005, 0006 (and joins them: one head again)
 Create Date: 2026-11-30
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = ("0004", "0005")
+revision = "0007"
+down_revision = ("0004", "0005", "0006")
 branch_labels = None
 depends_on = None
 
