@@ -113,6 +113,10 @@ class Processes:
             "SLACK_API_URL": self.slack.base_url,
             "DATABASE_URL": self.database_url,
             "PLAYBOOK_OUTBOX_CLAIM_SECONDS": str(CLAIM_SECONDS),
+            # A post held by the stand-in stays in flight until the test kills the server, however
+            # slowly a busy machine lets the test notice: the request's client timeout is never what
+            # ends it (that would be a timing window, not the crash under test).
+            "PLAYBOOK_OUTBOX_REQUEST_BUDGET_SECONDS": "60",
             "WEB_CONCURRENCY": "1",
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
