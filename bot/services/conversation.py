@@ -25,10 +25,10 @@ from bot.delivery import Outgoing, Post, Queue, Shown, Update
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
-from bot.mrkdwn import mention
 from bot.request import Caller
 from bot.services import checkins, leads, learning, safeguards, similar
 from bot.services.workspace import EffectiveSettings, local_time, reply_context, settings_for
+from bot.views.anchor import Anchor, anchor_message
 from bot.views.common import notice_blocks, split_messages
 from bot.views.prompt import (
     answered_context,
@@ -140,6 +140,7 @@ def start_session(
     template_id: str,
     problem_statement: str | None,
     problem_id: int | None = None,
+    source_link: str | None = None,
 ) -> Started:
     """Create the session and queue its anchor (in a channel), introduction and first question in
     the same transaction; after the commit send them. The anchor's ts becomes the session's thread when
@@ -155,6 +156,7 @@ def start_session(
         problem_statement = None
     locale = "en"
     channel = delivery.open_dm(client, user_id) if in_dm else channel_id
+    anchor = Anchor(template.title.get(locale), user_id, problem_statement, source_link=source_link)
     now = deps.clock.now()
     try:
         with deps.uow() as uow:
@@ -193,14 +195,10 @@ def start_session(
             prompt = next_prompt_for(session, template, answers, user_id, ctx)
             queue = Queue(uow, team_id, now)
             if not in_dm:
-                anchor_text = t(
-                    "anchor",
-                    locale,
-                    title=template.title.get(locale),
-                    session=session.id,
-                    facilitator=mention(user_id),
+                anchor_text, anchor_blocks = anchor_message(replace(anchor, session_id=session.id), locale)
+                queue.anchor(
+                    session, Post(channel=channel, text=anchor_text, blocks=delivery.as_dicts(anchor_blocks))
                 )
-                queue.anchor(session, Post(channel=channel, text=anchor_text))
             intro = template.intro.get(locale)
             content: list[Block] = notice_blocks(intro) + notice_blocks(t("privacy_reminder", locale))
             if notice is not None:
@@ -259,6 +257,8 @@ class Result:
     locale: str = "en"
     # Set when a session completes and the workspace has a leads channel.
     leads_post: leads.LeadsPost | None = None
+    # Set when the problem was answered in a channel thread: the anchor, updated to name it.
+    anchor: Update | None = None
 
 
 class _MembershipNeeded(Exception):
@@ -384,6 +384,23 @@ def _store(
         completion_text=completion,
         locale=locale,
         leads_post=leads_post,
+        anchor=_anchor_naming_problem(session, template, outcome),
+    )
+
+
+def _anchor_naming_problem(session: Session, template: Template, outcome: Outcome) -> Update | None:
+    """The anchor updated to name the problem, when this reply answered (or changed) it in a thread."""
+    problem = next((c.value for c in outcome.changes if c.key == "problem" and not c.retract), None)
+    if session.is_dm or session.thread_ts is None or not isinstance(problem, str) or not problem.strip():
+        return None
+    anchor = Anchor(template.title.get(session.locale), session.facilitator_id, problem, session.id)
+    text, blocks = anchor_message(anchor, session.locale)
+    return Update(
+        channel=session.channel_id,
+        ts=session.thread_ts,
+        text=text,
+        blocks=delivery.as_dicts(blocks),
+        best_effort=True,
     )
 
 
@@ -430,7 +447,9 @@ def queue_result(deps: Deps, uow: UnitOfWork, session: Session, result: Result, 
     """Queue what a reply produced (after ``before``: e.g. the clicked message's update) in the
     reply's own transaction; the caller commits, then returns :meth:`Queue.shown`."""
     queue = Queue(uow, session.workspace_id, deps.clock.now())
-    queue.extend([*before, *outgoing(result)], session)
+    # The anchor's update (the session's state shown on it) goes after the thread's messages.
+    anchor = [result.anchor] if result.anchor is not None else []
+    queue.extend([*before, *outgoing(result), *anchor], session)
     return queue
 
 
