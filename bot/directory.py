@@ -142,22 +142,3 @@ class Directory:
             if not cursor:
                 return None
         return None
-
-    def channel_facts(self, channel_id: str) -> ChannelFacts | None:
-        """``conversations.info``: the conversation's name, whether it is private (a private channel,
-        a DM or a group DM) and whether it is shared beyond this workspace. None when Slack does not
-        say (the caller then shows nothing from it)."""
-        try:
-            info = self.client.conversations_info(channel=channel_id).get("channel") or {}
-        except SlackApiError as error:
-            log.warning("conversations.info failed for %s: %s", channel_id, error.response.get("error"))
-            return None
-        if not info:
-            return None
-        private = any(info.get(flag) for flag in ("is_private", "is_im", "is_mpim", "is_group"))
-        shared = any(
-            info.get(flag)
-            for flag in ("is_shared", "is_ext_shared", "is_org_shared", "is_pending_ext_shared")
-        )
-        name = info.get("name")
-        return ChannelFacts(channel_id, str(name) if name else None, private, shared)
