@@ -35,6 +35,9 @@ ADMIN = "U0ADMIN"
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # Tests open many connections at once (twenty simultaneous starts): the default backlog of 5
+    # resets some of them on a busy machine before the accept loop gets to them.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):
