@@ -45,7 +45,7 @@ from flows.engine import (
 )
 from flows.i18n import t
 from flows.schema import Repeat, Template
-from flows.words import Command
+from flows.words import Command, command_of
 
 STEER_WORDS = frozenset({Command.NEXT, Command.DONE})
 
@@ -188,6 +188,9 @@ def apply_team_reply(
         if mine is None or not mine.step.optional:
             return _refuse(t("not_optional", locale), prompt=own_prompt)
         return _outcome(template, answers, (Change(mine.key, None, skipped=True),), reply, ctx)
+    if command_of(reply.text) is not None:
+        # Any other steering word (`none`, `resume`, `keep`...) means nothing here: never an item.
+        return _refuse(t("word_not_here", locale, word=reply.text.strip()), prompt=own_prompt)
     position = mine
     if position is None:
         item = _highest(answers, repeat) + 1
