@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from flows import parsing
 from flows.calendar import CHECKIN_HOUR
-from flows.formatting import format_day, format_day_time, format_money, format_number, plural
+from flows.formatting import format_day, format_day_time, format_money, format_number, plural_category
 from flows.i18n import t
 from flows.schema import Repeat, Step, StepKind
 
@@ -76,8 +76,8 @@ def line_a_year(repeat: Repeat, values: Mapping[str, Any], ctx: ReplyContext) ->
 
 def _times_a_year(per_year: Decimal, locale: str) -> str:
     rounded = per_year.quantize(Decimal("0.01")).normalize()
-    forms = {"one": t("times_a_year_one", locale), "other": t("times_a_year_other", locale)}
-    return plural(rounded, forms, locale)
+    key = "times_a_year_one" if plural_category(rounded, locale) == "one" else "times_a_year_other"
+    return t(key, locale, n=format_number(rounded, locale))
 
 
 def direct_cost_words(value: Any, per_year: Decimal | None, locale: str) -> str:
