@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from flows import classification_step, parsing, readback, words
-from flows.formatting import format_money
+from flows.formatting import format_day, format_money
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.schema import Condition, Repeat, Step, StepKind, Template
 from flows.words import Command
@@ -471,7 +471,13 @@ def apply_reply(
             return _reject(template, answers, ctx, t("nothing_to_go_back_to", locale))
         last = progress.answered[-1]
         previous = answers[last]
-        shown = ctx.escape(display_value(previous.value)) if not previous.skipped else t("skipped", locale)
+        went_from = position_of(template, last)
+        kind = went_from.step.kind if went_from is not None else None
+        shown = (
+            ctx.escape(display_value(previous.value, kind, locale))
+            if not previous.skipped
+            else t("skipped", locale)
+        )
         return _finish(
             template, answers, (Change(last, retract=True),), ctx, t("went_back", locale, previous=shown)
         )
@@ -870,20 +876,33 @@ def _as_int(text: str) -> int | None:
     return int(stripped) if stripped.isascii() and stripped.isdigit() and len(stripped) < 6 else None
 
 
-def display_value(value: Any) -> str:
-    """A stored value as a person would read it."""
+def display_value(value: Any, kind: StepKind | None = None, locale: str = DEFAULT_LOCALE) -> str:
+    """A stored value as a person would read it. With the step's ``kind``, money is written with £ and
+    thousands separators (``£1,200``, ``£32.50``), a date in the one style people read
+    (``Tuesday 8 December 2026``) and a cadence in words."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if kind is StepKind.MONEY and isinstance(value, str | int | Decimal):
+        try:
+            return format_money(Decimal(str(value)), locale)
+        except ArithmeticError:
+            return str(value)
+    if kind is StepKind.DATE and isinstance(value, str):
+        try:
+            return format_day(date.fromisoformat(value), locale)
+        except ValueError:
+            return value
+    if kind is StepKind.CADENCE and isinstance(value, str) and value in ("weekly", "fortnightly", "monthly"):
+        return t(f"cadence_{value}", locale)
     if isinstance(value, dict):
         if "text" in value:
             return str(value["text"])
         if "hours" in value:
             return f"{Decimal(value['hours']).normalize():f} hours"
         if "amount" in value:
-            basis = "per occurrence" if value.get("basis") == "per_occurrence" else "a year"
-            return f"£{Decimal(value['amount']):,.2f} {basis}"
+            return readback.direct_cost_words(value, None, locale)
     if isinstance(value, list):
-        return "; ".join(display_value(v) for v in value)
+        return "; ".join(display_value(v, None, locale) for v in value)
     return str(value)

@@ -39,6 +39,7 @@ from flows.engine import (
     done_key,
     next_in_item,
     normalise_command,
+    pending_of,
     read_answer,
     walk,
     with_changes,
@@ -125,7 +126,7 @@ def prompt_for(
     """What ``author`` is asked next: their open item's next question (addressed to them), the
     invitation to add an item, or — once the list has closed — the session's next question."""
     repeat = collecting(template, answers)
-    if repeat is None:
+    if repeat is None or pending_of(answers) is not None:  # a yes-or-no (cancel?) waits for everyone
         return current_prompt(template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values())
     position = open_item(answers, repeat, author)
     if position is None:

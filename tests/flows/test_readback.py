@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows import words
+from flows import team, words
 from flows.engine import (
     PENDING,
     Answer,
@@ -18,12 +18,13 @@ from flows.engine import (
     ReplyContext,
     apply_reply,
     current_prompt,
+    display_value,
     pending_of,
     walk,
     with_changes,
 )
 from flows.parsing import DirectCost, next_weekday_alternative, parse_date, parse_direct_cost
-from flows.schema import get_template
+from flows.schema import StepKind, get_template
 from flows.words import Command
 
 MONDAY = date(2026, 11, 30)
@@ -282,3 +283,25 @@ def test_resume_in_a_running_session_says_so_and_stores_nothing() -> None:
     outcome, after = reply("five-whys", run("five-whys", ["P"]), "resume")
     assert outcome.rejected and not outcome.changes and "isn't paused" in (outcome.message or "")
     assert set(after) == {"problem"}
+
+
+def test_stored_values_read_with_pounds_and_one_date_style() -> None:
+    assert display_value("250.00", StepKind.MONEY) == "£250"
+    assert display_value("1234.5", StepKind.MONEY) == "£1,234.50"
+    assert display_value("2026-12-08", StepKind.DATE) == "Tuesday 8 December 2026"
+    assert display_value("fortnightly", StepKind.CADENCE) == "fortnightly"
+    assert display_value({"amount": "1200.00", "basis": "per_occurrence"}) == "£1,200 each time"
+    assert display_value({"amount": "3500.00", "basis": "per_year"}) == "£3,500 a year"
+    state = run("cost-impacts", ["P", "staff", "Advice", "time", "1 hour", "weekly", "1", "£1,250.5"])
+    outcome, _ = reply("cost-impacts", state, "yes")  # over £200 an hour: confirmed
+    outcome, _ = reply("cost-impacts", with_changes(state, outcome.changes), "back")
+    assert outcome.message == "Going back. Your previous answer was: £1,250.50"
+
+
+def test_cancel_during_a_team_list_asks_everyone_the_same_question() -> None:
+    template = get_template("pain-points")
+    state = run("pain-points", ["P", "Bulky waste bookings"])
+    assert team.collecting(template, state) is not None
+    _, asked = reply("pain-points", state, "cancel")
+    prompt = team.prompt_for(template, asked, "U0ALEX", FAC, CTX)
+    assert prompt is not None and prompt.key == PENDING and "Cancel this session?" in prompt.text
