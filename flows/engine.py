@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from flows import classification_step, parsing, readback, words
+from flows.calendar import WorkingCalendar
 from flows.formatting import format_day, format_money
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.schema import Condition, Repeat, Step, StepKind, Template
@@ -67,6 +68,8 @@ class ReplyContext:
     mention: Callable[[str], str] = lambda user_id: f"<@{user_id}>"
     # The workspace's default cost of an hour of staff time (cost impacts).
     hourly_rate: Decimal = Decimal(30)
+    # The working days check-ins are sent on (a first check-in on a Saturday is sent on the Monday).
+    calendar: WorkingCalendar | None = None
 
     def prompt_values(self) -> dict[str, str]:
         """Settings a prompt may quote: ``{hourly_rate}`` (e.g. ``£30`` or ``£32.50``)."""

@@ -112,7 +112,12 @@ def read_back(
     if kind is StepKind.DATE and isinstance(value, str):
         day = date.fromisoformat(value)
         if step.id == CHECKIN_DATE_STEP:
-            said = format_day_time(datetime.combine(day, time(CHECKIN_HOUR)), locale)
+            sent = ctx.calendar.next_working_day(day) if ctx.calendar is not None else day
+            said = format_day_time(datetime.combine(sent, time(CHECKIN_HOUR)), locale)
+            if sent != day:
+                holiday = ctx.calendar.holiday_name(day) if ctx.calendar is not None else None
+                reason = "read_back_holiday" if holiday else "read_back_weekend"
+                said = f"{said} {t(reason, locale, day=format_day(day, locale), holiday=holiday or '')}"
         else:
             said = format_day(day, locale)
         nearer = parsing.next_weekday_alternative(text, today=ctx.today)

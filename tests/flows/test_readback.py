@@ -3,6 +3,7 @@ progress shown in prompts: the pure flow engine."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows import team, words
+from flows.calendar import WorkingCalendar
 from flows.engine import (
     PENDING,
     Answer,
@@ -305,3 +307,20 @@ def test_cancel_during_a_team_list_asks_everyone_the_same_question() -> None:
     _, asked = reply("pain-points", state, "cancel")
     prompt = team.prompt_for(template, asked, "U0ALEX", FAC, CTX)
     assert prompt is not None and prompt.key == PENDING and "Cancel this session?" in prompt.text
+
+
+def test_a_first_check_in_on_a_weekend_or_bank_holiday_is_read_back_as_the_day_it_is_sent() -> None:
+    ctx = replace(CTX, calendar=WorkingCalendar("england-and-wales"))
+    template = get_template("five-whys")
+    state = run("five-whys", [*FIVE_WHYS_TO_INTERVENTIONS, "Fix it", "<@U0SAM>"])
+    saturday = apply_reply(template, state, "5 December", ctx)
+    assert saturday.message == (
+        "Got it. First check-in: Monday 7 December 2026, 10:00 (the first working day from Saturday "
+        "5 December 2026: I send check-ins on working days)"
+    )
+    christmas = apply_reply(template, state, "25/12", ctx)
+    assert christmas.message is not None
+    assert christmas.message.startswith("Got it. First check-in: Tuesday 29 December 2026, 10:00")
+    assert "which is Christmas Day" in christmas.message
+    stored = with_changes(state, christmas.changes)
+    assert stored["interventions.1.first_checkin"].value == "2026-12-25"  # the schedule moves it
