@@ -900,6 +900,8 @@ def display_value(value: Any, kind: StepKind | None = None, locale: str = DEFAUL
     if kind is StepKind.CADENCE and isinstance(value, str) and value in ("weekly", "fortnightly", "monthly"):
         return t(f"cadence_{value}", locale)
     if isinstance(value, dict):
+        if "ask" in value:  # a question the session waited on (see PENDING), not an answer
+            return ""
         if "text" in value:
             return str(value["text"])
         if "hours" in value:
