@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from dateutil.relativedelta import relativedelta
 
 from flows import welsh, words
+from flows.formatting import format_day
 
 if TYPE_CHECKING:
     from flows.calendar import Cadence
@@ -794,9 +795,8 @@ _LEAD_DAYS["the day after tomorrow"] = 2
 
 
 def _format_date(day: date) -> str:
-    return (
-        f"{_WEEKDAY_NAMES[day.weekday()].title()} {day.day} {_MONTH_NAMES[day.month - 1].title()} {day.year}"
-    )
+    """``Tuesday 8 December 2026``: the one style dates are written in (see :mod:`flows.formatting`)."""
+    return format_day(day)
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
