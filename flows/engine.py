@@ -468,7 +468,7 @@ def apply_reply(
         return _reject(template, answers, ctx, t("resume_not_paused", locale))
     if command in (Command.EDIT, Command.KEEP):
         # Both act before a reply reaches the engine (the edit form, a held answer); here they mean nothing.
-        return _reject(template, answers, ctx, t("word_not_here", locale, word=text.strip()))
+        return _reject(template, answers, ctx, t("word_not_here", locale, word=ctx.escape(text.strip())))
     if command == Command.BACK:
         if not progress.answered:
             return _reject(template, answers, ctx, t("nothing_to_go_back_to", locale))

@@ -191,7 +191,7 @@ def apply_team_reply(
         return _outcome(template, answers, (Change(mine.key, None, skipped=True),), reply, ctx)
     if command_of(reply.text) is not None:
         # Any other steering word (`none`, `resume`, `keep`...) means nothing here: never an item.
-        return _refuse(t("word_not_here", locale, word=reply.text.strip()), prompt=own_prompt)
+        return _refuse(t("word_not_here", locale, word=ctx.escape(reply.text.strip())), prompt=own_prompt)
     position = mine
     if position is None:
         item = _highest(answers, repeat) + 1
