@@ -343,7 +343,7 @@ def current_prompt(
     unanswered question of the template (None: the session is complete)."""
     pending = pending_of(answers)
     if pending is not None:
-        return pending_prompt(template, answers, pending, locale, values=values)
+        return pending_prompt(template, answers, pending, locale)
     position = walk(template, answers).current
     if position is None:
         return None
@@ -577,7 +577,7 @@ def _ask(
     after = with_changes(answers, (Change(PENDING, question),))
     return Outcome(
         changes=(Change(PENDING, question),),
-        next_prompt=pending_prompt(template, after, question, ctx.locale, values=ctx.prompt_values()),
+        next_prompt=pending_prompt(template, after, question, ctx.locale),
     )
 
 
@@ -586,8 +586,6 @@ def pending_prompt(
     answers: Mapping[str, Answer],
     pending: Mapping[str, Any],
     locale: str = DEFAULT_LOCALE,
-    *,
-    values: Mapping[str, str] | None = None,
 ) -> Prompt:
     """The question the session waits on, with its two answers as buttons."""
     ask = pending.get("ask")
@@ -640,8 +638,8 @@ def pending_prompt(
 def _per_year_of(answers: Mapping[str, Answer], position: Position | None) -> Decimal | None:
     if position is None or position.repeat is None:
         return None
-    value = readback._of_kind(position.repeat, _item_values(answers, position), StepKind.FREQUENCY)
-    return readback._decimal(value, "per_year")
+    value = readback.value_of_kind(position.repeat, _item_values(answers, position), StepKind.FREQUENCY)
+    return readback.decimal_of(value, "per_year")
 
 
 def _answer_pending(
@@ -656,7 +654,7 @@ def _answer_pending(
     an ordinary reply (someone who types the answer again need not say no first)."""
     locale = ctx.locale
     command = normalise_command(text)
-    prompt = pending_prompt(template, answers, pending, locale, values=ctx.prompt_values())
+    prompt = pending_prompt(template, answers, pending, locale)
     without = {key: answer for key, answer in answers.items() if key != PENDING}
     drop = Change(PENDING, retract=True)
     ask = pending.get("ask")
@@ -698,6 +696,13 @@ def _answer_pending(
             return _finish(template, without, (drop,), ctx, t("check_declined", locale))
         value = pending.get("value")
         after = _item_values(with_changes(without, (Change(key, value),)), position)
+        if pending.get("reason") == "rate":  # a confirmed rate may still take the line over the million
+            before = _item_values(without, position)
+            check = readback.line_check(
+                key, value, before=before, after=after, repeat=position.repeat, ctx=ctx
+            )
+            if check is not None:
+                return _ask(template, without, check, ctx)
     said = readback.read_back(
         position.step, value, _as_typed(position.step, value), values=after, repeat=position.repeat, ctx=ctx
     )

@@ -36,7 +36,8 @@ LARGE_LINE_A_YEAR: Final = Decimal(1_000_000)
 CHECKIN_DATE_STEP: Final = "first_checkin"
 
 
-def _decimal(value: Any, field: str) -> Decimal | None:
+def decimal_of(value: Any, field: str) -> Decimal | None:
+    """A stored number, or the number under ``field`` of a stored dict (None when there is none)."""
     raw = value.get(field) if isinstance(value, dict) else value
     if raw is None or isinstance(raw, bool):
         return None
@@ -46,7 +47,8 @@ def _decimal(value: Any, field: str) -> Decimal | None:
         return None
 
 
-def _of_kind(repeat: Repeat, values: Mapping[str, Any], kind: StepKind) -> Any:
+def value_of_kind(repeat: Repeat, values: Mapping[str, Any], kind: StepKind) -> Any:
+    """The answer (in ``values``, by step id) of the item's first step of ``kind``."""
     step = next((s for s in repeat.steps if s.kind is kind), None)
     return None if step is None else values.get(step.id)
 
@@ -60,15 +62,15 @@ def line_a_year(repeat: Repeat, values: Mapping[str, Any], ctx: ReplyContext) ->
     """What one cost line comes to a year from the answers given so far (``values``: step id → value,
     skipped answers left out), as the summary will cost it: staff time × times a year × people × rate
     (the default rate when none is given) plus the direct cost. None until how often is known."""
-    per_year = _decimal(_of_kind(repeat, values, StepKind.FREQUENCY), "per_year")
+    per_year = decimal_of(value_of_kind(repeat, values, StepKind.FREQUENCY), "per_year")
     if per_year is None:
         return None
-    hours = _decimal(_of_kind(repeat, values, StepKind.DURATION), "hours") or Decimal(0)
-    people_value = _of_kind(repeat, values, StepKind.COUNT)
+    hours = decimal_of(value_of_kind(repeat, values, StepKind.DURATION), "hours") or Decimal(0)
+    people_value = value_of_kind(repeat, values, StepKind.COUNT)
     people = Decimal(people_value) if isinstance(people_value, int) else Decimal(1)
-    rate = _decimal(_of_kind(repeat, values, StepKind.MONEY), "amount")
-    direct = _of_kind(repeat, values, StepKind.DIRECT_COST)
-    amount = _decimal(direct, "amount") or Decimal(0)
+    rate = decimal_of(value_of_kind(repeat, values, StepKind.MONEY), "amount")
+    direct = value_of_kind(repeat, values, StepKind.DIRECT_COST)
+    amount = decimal_of(direct, "amount") or Decimal(0)
     yearly = isinstance(direct, dict) and direct.get("basis") == "per_year"
     yearly_direct = amount if yearly else amount * per_year
     return hours * per_year * people * (ctx.hourly_rate if rate is None else rate) + yearly_direct
@@ -82,7 +84,7 @@ def _times_a_year(per_year: Decimal, locale: str) -> str:
 
 def direct_cost_words(value: Any, per_year: Decimal | None, locale: str) -> str:
     """``£1,200 each time — £124,800 a year``, ``£3,500 a year``, or ``none``."""
-    amount = _decimal(value, "amount") or Decimal(0)
+    amount = decimal_of(value, "amount") or Decimal(0)
     if amount == 0:
         return t("read_back_no_direct_cost", locale)
     money = format_money(amount, locale)
@@ -128,7 +130,7 @@ def read_back(
             )  # fmt: skip
             said = f"{said} {reading}"
     elif kind is StepKind.FREQUENCY:
-        per_year = _decimal(value, "per_year")
+        per_year = decimal_of(value, "per_year")
         if per_year is None:
             return None
         said = _times_a_year(per_year, locale)
@@ -142,12 +144,13 @@ def read_back(
     elif kind is StepKind.COUNT and isinstance(value, int):
         said = format_number(value, locale)
     elif kind is StepKind.MONEY:
-        amount = _decimal(value, "amount")
+        amount = decimal_of(value, "amount")
         if amount is None:
             return None
         said = t("read_back_an_hour", locale, amount=format_money(amount, locale))
     elif kind is StepKind.DIRECT_COST:
-        per_year = _decimal(_of_kind(repeat, values, StepKind.FREQUENCY), "per_year") if repeat else None
+        frequency = value_of_kind(repeat, values, StepKind.FREQUENCY) if repeat is not None else None
+        per_year = decimal_of(frequency, "per_year")
         said = direct_cost_words(value, per_year, locale)
     elif kind is StepKind.CADENCE and isinstance(value, str):
         said = t(f"cadence_{value}", locale)
@@ -183,7 +186,7 @@ def slip_check(
         if isinstance(cost, parsing.DirectCost) and cost.amount > 0 and not cost.basis_stated:
             return {"ask": "basis", "key": key, "amount": str(cost.amount)}
     if step.kind is StepKind.MONEY and is_cost_line(repeat):
-        rate = _decimal(value, "amount")
+        rate = decimal_of(value, "amount")
         if rate is not None and rate > HIGH_HOURLY_RATE:
             return {"ask": "confirm", "key": key, "value": value, "reason": "rate"}
     return line_check(key, value, before=before, after=after, repeat=repeat, ctx=ctx)

@@ -324,3 +324,13 @@ def test_a_first_check_in_on_a_weekend_or_bank_holiday_is_read_back_as_the_day_i
     assert "which is Christmas Day" in christmas.message
     stored = with_changes(state, christmas.changes)
     assert stored["interventions.1.first_checkin"].value == "2026-12-25"  # the schedule moves it
+
+
+def test_a_confirmed_rate_that_takes_the_line_over_a_million_is_asked_about_too() -> None:
+    # 40 hours × 52 a year × 2 people at £10,000 an hour: £41.6m a year.
+    state = run("cost-impacts", ["P", "staff", "Consultants", "time", "40 hours", "weekly", "2"])
+    _, asked = reply("cost-impacts", state, "£10,000")
+    outcome, asked = reply("cost-impacts", asked, "yes")
+    assert "*£41,600,000 a year*" in prompt_text(outcome) and "costs.1.hourly_rate" not in asked
+    _, kept = reply("cost-impacts", asked, "yes")
+    assert kept["costs.1.hourly_rate"].value == "10000.00" and PENDING not in kept
