@@ -26,7 +26,7 @@ from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
 from bot.mrkdwn import mention
 from bot.request import Caller
-from bot.services import checkins, leads, safeguards
+from bot.services import checkins, leads, learning, safeguards, similar
 from bot.services.workspace import EffectiveSettings, local_time, reply_context, settings_for
 from bot.views.common import notice_blocks, split_messages
 from bot.views.prompt import (
@@ -94,10 +94,13 @@ def next_prompt_for(
     (their own item, or the invitation to add one; see flows/team.py), else the session's next one."""
     if not session.is_dm:
         return team.prompt_for(template, answers, user_id, session.facilitator_id, ctx)
-    return engine.current_prompt(template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values())
+    return engine.current_prompt(
+        template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
+    )
 
 
 def summary_for(
+    uow: UnitOfWork,
     session: Session,
     template: Template,
     answers: Mapping[str, Answer],
@@ -105,7 +108,9 @@ def summary_for(
     ctx: ReplyContext,
     settings: EffectiveSettings,
 ) -> list[Block]:
-    summary = build_summary(template, answers, session.locale, context=ctx)
+    """The thread's summary; its figures come from the problem's report, as in every other output."""
+    report = leads.report_for_session(uow, session, settings, answers)
+    summary = build_summary(template, answers, session.locale, context=ctx, report=report)
     return summary_blocks(
         summary,
         session_id=session.id,
@@ -303,7 +308,7 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     answers = to_engine_answers(rows)
     now = deps.clock.now()
     settings = settings_for(deps, uow, session.workspace_id)
-    ctx = reply_context(deps, settings, locale)
+    ctx = learning.with_learning(reply_context(deps, settings, locale), uow, session)
     if session.status == SessionStatus.PAUSED:
         if engine.normalise_command(reply.text) != Command.RESUME:
             # One reply to each message, saying how to carry on (a click on an old button: the notice).
@@ -401,7 +406,7 @@ def _store(
         session.completed_at = now
         final = engine.with_changes(answers, outcome.changes, reply.user_id)
         checkins.materialise_interventions(uow, session, final, now, settings)
-        summary = summary_for(session, template, final, now, ctx, settings)
+        summary = summary_for(uow, session, template, final, now, ctx, settings)
         leads_post = leads.prepare(uow, session, final, now, settings)
     # Recorded as posted in this same transaction (one transaction per answer, not two); if posting
     # fails, the record is cleared so that Slack's retry re-posts the prompt.
@@ -461,9 +466,13 @@ def outgoing(directory: Directory, result: Result) -> list[Outgoing]:
 
 
 def _committed(deps: Deps, directory: Directory, result: Result, team_id: str) -> Shown:
+    # A confirmed root cause is followed by the similar ones seen elsewhere in the council (before
+    # the next question, so that the question stays the last message in the thread).
+    elsewhere = similar.after_reply(deps, directory, team_id, result.session_id, result.outcome)
     return Shown(
-        messages=outgoing(directory, result),
+        messages=elsewhere + outgoing(directory, result),
         on_failure=_forget_prompt_on_failure(deps, team_id, result.session_id),
+        after_sent=leads.remember_posted(deps, result.leads_post),
     )
 
 
@@ -577,7 +586,9 @@ def repost_lost_prompt(deps: Deps, team_id: str, session_id: int) -> Shown:
             return Shown()
         template = get_template(session.template_id)
         answers = to_engine_answers(uow.answers.latest(session.id))
-        ctx = reply_context(deps, settings_for(deps, uow, team_id), session.locale)
+        ctx = learning.with_learning(
+            reply_context(deps, settings_for(deps, uow, team_id), session.locale), uow, session
+        )
         prompt = next_prompt_for(session, template, answers, session.facilitator_id, ctx)
         if prompt is None or prompt.key == session.last_prompted_key:
             return Shown()
@@ -618,9 +629,11 @@ def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int)
         elif session.status == SessionStatus.ACTIVE:
             template = get_template(session.template_id)
             answers = to_engine_answers(uow.answers.latest(session.id))
-            ctx = reply_context(deps, settings_for(deps, uow, caller.team_id), session.locale)
+            ctx = learning.with_learning(
+                reply_context(deps, settings_for(deps, uow, caller.team_id), session.locale), uow, session
+            )
             prompt = engine.current_prompt(
-                template, answers, session.locale, ctx.escape, values=ctx.prompt_values()
+                template, answers, session.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
             )
             place = Place.of(session)
             messages = (
