@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Final, Literal
 from dateutil.relativedelta import relativedelta
 
 from flows import welsh, words
-from flows.formatting import format_day
 
 if TYPE_CHECKING:
     from flows.calendar import Cadence
@@ -795,8 +794,12 @@ _LEAD_DAYS["the day after tomorrow"] = 2
 
 
 def _format_date(day: date) -> str:
-    """``Tuesday 8 December 2026``: the one style dates are written in (see :mod:`flows.formatting`)."""
-    return format_day(day)
+    """``Tuesday 8 December 2026``, the style :func:`flows.formatting.format_day` writes in English.
+    Written here from our own names: a parser answers in microseconds, and Babel's first call loads
+    CLDR's data."""
+    return (
+        f"{_WEEKDAY_NAMES[day.weekday()].title()} {day.day} {_MONTH_NAMES[day.month - 1].title()} {day.year}"
+    )
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:

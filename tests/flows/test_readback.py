@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows import team, words
+from flows import parsing, team, words
 from flows.calendar import WorkingCalendar
 from flows.engine import (
     PENDING,
@@ -25,6 +25,7 @@ from flows.engine import (
     walk,
     with_changes,
 )
+from flows.formatting import format_day
 from flows.parsing import DirectCost, next_weekday_alternative, parse_date, parse_direct_cost
 from flows.schema import StepKind, get_template
 from flows.words import Command
@@ -334,3 +335,9 @@ def test_a_confirmed_rate_that_takes_the_line_over_a_million_is_asked_about_too(
     assert "*£41,600,000 a year*" in prompt_text(outcome) and "costs.1.hourly_rate" not in asked
     _, kept = reply("cost-impacts", asked, "yes")
     assert kept["costs.1.hourly_rate"].value == "10000.00" and PENDING not in kept
+
+
+@DETERMINISTIC
+@given(day=st.dates(date(2025, 1, 1), date(2035, 12, 31)))
+def test_parsing_writes_dates_as_formatting_does(day: date) -> None:
+    assert parsing._format_date(day) == format_day(day)
