@@ -36,6 +36,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.views.common import clip
+from bot.views.controls import has_prompt_controls, replace_actions
 from flows.i18n import t
 from storage.outbox import Claimed, thread_not_sent
 from storage.uow import UnitOfWork
@@ -108,13 +109,16 @@ class Ephemeral(_Out):
 
 
 class Update(_Out):
-    """``chat.update`` of a message the bot posted."""
+    """``chat.update`` of a message the bot posted. With ``replace_controls``: the message's blocks are
+    read from Slack when it is sent (what the bot posted is not kept once sent) and its prompt's
+    controls are replaced by these blocks (``blocks`` is then unused)."""
 
     kind: Literal["update"] = "update"
     channel: str
     ts: str
     text: str
     blocks: list[dict[str, Any]] | None = None
+    replace_controls: list[dict[str, Any]] | None = None
 
 
 class FileUpload(BaseModel):
@@ -358,6 +362,8 @@ TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 ANCHOR = "anchor"
+# A post carrying a question's buttons, menus or pickers (sent as any post).
+PROMPT = "prompt"
 # The first part of a leads post: where it lands is recorded, so later changes can update it.
 LEADS_ROLE = "leads_post"
 
@@ -411,7 +417,10 @@ class Queue:
                 and message.channel == session.channel_id
             ):
                 thread_of = self._anchors.get(session.id) or self._uow.outbox.anchor_of(session.id)
-        return self._add(message, session, kind=message.kind, thread_of=thread_of)
+        kind = message.kind
+        if isinstance(message, Post) and has_prompt_controls(message.blocks or []):
+            kind = PROMPT  # so a typed answer can find it once sent (its payload is not kept)
+        return self._add(message, session, kind=kind, thread_of=thread_of)
 
     def extend(self, messages: Iterable[Outgoing], session: Session | None = None) -> None:
         for message in messages:
@@ -540,6 +549,17 @@ def _held_as_private(client: WebClient, message: Post) -> tuple[str, Outgoing | 
     return None if public else (channel, message.if_private)
 
 
+def _with_controls_replaced(client: WebClient, update: Update) -> Update | None:
+    """``update`` with the blocks the message has in Slack now, its prompt's controls replaced; None
+    when it has none left (answered already) or is gone."""
+    response = client.conversations_replies(channel=update.channel, ts=update.ts, limit=1)
+    found = next((m for m in response.get("messages") or [] if m.get("ts") == update.ts), None)
+    if found is None or not has_prompt_controls(found.get("blocks") or []):
+        return None
+    blocks = replace_actions(found.get("blocks") or [], update.replace_controls or [])
+    return update.model_copy(update={"blocks": blocks, "text": str(found.get("text") or update.text)})
+
+
 def _post_claimed(client: WebClient, claimed: Claimed) -> str | None:
     message = Post.model_validate(claimed.payload)
     message = _with_permalink(client, message)
@@ -577,6 +597,10 @@ def _attempt(client: WebClient, claimed: Claimed, now: datetime) -> _Outcome:
     try:
         if claimed.kind == "update":
             update = Update.model_validate(claimed.payload)
+            if update.replace_controls is not None:
+                update = _with_controls_replaced(client, update)
+                if update is None:  # no longer there, or already answered: nothing to change
+                    return _Outcome(claimed, "sent", ts=None)
             client.chat_update(
                 channel=update.channel,
                 ts=update.ts,

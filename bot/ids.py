@@ -15,6 +15,8 @@ class ActionId(StrEnum):
 class BlockId(StrEnum):
     PROMPT = "prompt"
     PROMPT_ACTIONS = "prompt.actions"
+    # Where a prompt's buttons were, once it is answered: what was answered, and by whom.
+    PROMPT_ANSWERED = "prompt.answered"
 
 
 def indexed(action: StrEnum, index: int) -> str:

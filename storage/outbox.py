@@ -330,6 +330,24 @@ class OutboxRepository:
         ).first()
         return (int(row[0]), row[1]) if row is not None else None
 
+    def recent_of_session(self, session_id: int, limit: int = 12) -> Sequence[OutboxMessage]:
+        """A session's most recent messages, newest first (sent or not; not the dead)."""
+        return self._orm.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.session_id == session_id, OutboxMessage.status != OutboxStatus.DEAD)
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        ).all()
+
+    def revise_pending(self, message_id: int, payload: dict[str, Any]) -> bool:
+        """Change what a message says while no sender holds it (still pending); False otherwise."""
+        changed = self._orm.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(payload=payload)
+        )
+        return bool(cast(Any, changed).rowcount)
+
     def get(self, message_id: int) -> OutboxMessage | None:
         return self._orm.get(OutboxMessage, message_id)
 

@@ -26,7 +26,7 @@ from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
 from bot.request import Caller
-from bot.services import access, checkins, leads, learning, safeguards, similar
+from bot.services import access, answered, checkins, leads, learning, safeguards, similar
 from bot.services.workspace import EffectiveSettings, local_time, reply_context, settings_for
 from bot.views.anchor import Anchor, anchor_message
 from bot.views.common import notice_blocks, split_messages
@@ -254,6 +254,8 @@ class Result:
     leads_post: leads.LeadsPost | None = None
     # Set when the problem was answered in a channel thread: the anchor, updated to name it.
     anchor: Update | None = None
+    # The words stored as the answer (after screening), when the reply answered a question.
+    said: str | None = None
 
 
 class _MembershipNeeded(Exception):
@@ -392,6 +394,7 @@ def _store(
         locale=locale,
         leads_post=leads_post,
         anchor=_anchor_naming_problem(session, template, outcome),
+        said=reply.text if outcome.changes and not outcome.rejected else None,
     )
 
 
@@ -509,7 +512,8 @@ def _on_message(
         except NotAllowed:
             uow.commit()
             return Shown()
-        queue = queue_result(deps, uow, session, result)
+        replaced = answered.replace_typed(uow, session, caller.user_id, result.said) if result.said else []
+        queue = queue_result(deps, uow, session, result, *replaced)
         uow.commit()
     return queue.shown(messages=_seen_elsewhere(deps, directory, caller.team_id, result))
 
@@ -554,14 +558,14 @@ def _on_button(
         if result.notice and result.outcome is None:
             uow.commit()
             return result.notice, Shown(), None
-        answered: list[Outgoing] = []
+        clicked: list[Outgoing] = []
         if (
             result.outcome is not None
             and not result.outcome.rejected
             and caller.channel_id
             and caller.message_ts
         ):
-            answered.append(
+            clicked.append(
                 Update(
                     channel=caller.channel_id,
                     ts=caller.message_ts,
@@ -572,7 +576,7 @@ def _on_button(
                     ),
                 )
             )
-        queue = queue_result(deps, uow, session, result, *answered)
+        queue = queue_result(deps, uow, session, result, *clicked)
         uow.commit()
     return None, queue.shown(), result
 

@@ -6,7 +6,7 @@ The prompt text was built by the engine with user answers already escaped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, PlainTextObject
 
@@ -14,6 +14,7 @@ from bot.codec import answer_value
 from bot.ids import ActionId, BlockId, indexed
 from bot.mrkdwn import escape, mention
 from bot.views import classification as classification_views
+from bot.views import controls
 from bot.views.common import ACTIONS_PER_BLOCK, BUTTON_LABEL_LIMIT, SECTION_LIMIT, clip, context, sections
 from flows.engine import Prompt, PromptOption
 from flows.i18n import t
@@ -61,16 +62,31 @@ def prompt_fallback_text(prompt: Prompt) -> str:
     return clip(prompt.text, SECTION_LIMIT)
 
 
+_ONLY_A_MENTION = re.compile(r"^\s*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*$")
+
+
+def _shown_reply(reply: str, locale: str) -> str:
+    """An answer as it is shown beside the question: a person chosen (a mention on its own) stays a
+    mention; anything else is escaped, so typed words never become markup."""
+    chosen = _ONLY_A_MENTION.match(reply)
+    if chosen is not None:
+        return mention(chosen.group(1), locale)
+    return escape(clip(reply, 200))
+
+
 def answered_context(who: str, reply: str, locale: str = "en") -> list[Block]:
-    """Shown in place of a prompt's buttons once someone has clicked one."""
-    return [context(t("prompt_answered", locale, who=mention(who, locale), reply=escape(clip(reply, 200))))]
+    """Shown in place of a prompt's buttons once it is answered (typed or clicked): what, and by whom."""
+    return [
+        context(
+            t("prompt_answered", locale, who=mention(who, locale), reply=_shown_reply(reply, locale)),
+            BlockId.PROMPT_ANSWERED,
+        )
+    ]
 
 
 def answered_fallback(reply: str, locale: str = "en") -> str:
-    return t("prompt_answered_fallback", locale, reply=escape(clip(reply, 200)))
+    return t("prompt_answered_fallback", locale, reply=_shown_reply(reply, locale))
 
 
-def replace_actions(blocks: Sequence[dict[str, object]], replacement: list[Block]) -> list[dict[str, object]]:
-    """A posted message's blocks with its buttons swapped for ``replacement``."""
-    kept = [b for b in blocks if b.get("type") != "actions"]
-    return kept + [b.to_dict() for b in replacement]
+has_prompt_controls = controls.has_prompt_controls
+replace_actions = controls.replace_actions

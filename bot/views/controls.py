@@ -1,0 +1,43 @@
+"""A prompt's controls (buttons, menus, pickers) in a posted message, and replacing them once the
+question is answered. Pure, on Block Kit as dicts (as Slack holds a message)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
+from bot.ids import BlockId, ClassificationBlockId
+
+_PROMPT_CONTROLS = (str(BlockId.PROMPT_ACTIONS), str(ClassificationBlockId.MENUS))
+
+
+def has_prompt_controls(blocks: Sequence[dict[str, Any]]) -> bool:
+    """Whether a posted message still offers a prompt's buttons, menus or pickers (not a summary's
+    Edit answers button, say)."""
+    return any(
+        b.get("type") == "actions" and str(b.get("block_id") or "").startswith(_PROMPT_CONTROLS) for b in blocks
+    )
+
+
+def replace_actions(
+    blocks: Sequence[dict[str, Any]], replacement: Sequence[Block | dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A posted message's blocks with its buttons swapped for ``replacement`` (where the buttons were,
+    so the question stays above the answer)."""
+    kept: list[dict[str, Any]] = []
+    placed = False
+    for block in blocks:
+        if block.get("type") != "actions":
+            kept.append(block)
+        elif not placed:
+            kept += _dicts(replacement)
+            placed = True
+    if not placed:
+        kept += _dicts(replacement)
+    return kept
+
+
+def _dicts(blocks: Sequence[Block | dict[str, Any]]) -> list[dict[str, Any]]:
+    return [b if isinstance(b, dict) else b.to_dict() for b in blocks]
