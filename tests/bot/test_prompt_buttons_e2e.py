@@ -4,6 +4,7 @@ only to the person who clicked, in the thread where the button was."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from localslack.webapi import Message
@@ -60,7 +61,7 @@ def to_recurring_question(h: Harness) -> tuple[str, Message]:
         say(h, thread, answer)
     question = prompt_with(h, thread, "Yes")
     assert "stop recurring" in rendered(question)
-    return thread, question
+    return thread, copy.deepcopy(question)  # as the people in the channel saw it then
 
 
 def test_a_typed_answer_replaces_the_buttons_with_the_answer_and_who_gave_it(harness: Harness) -> None:
