@@ -417,7 +417,7 @@ class Queue:
                 and message.channel == session.channel_id
             ):
                 thread_of = self._anchors.get(session.id) or self._uow.outbox.anchor_of(session.id)
-        kind = message.kind
+        kind: str = message.kind
         if isinstance(message, Post) and has_prompt_controls(message.blocks or []):
             kind = PROMPT  # so a typed answer can find it once sent (its payload is not kept)
         return self._add(message, session, kind=kind, thread_of=thread_of)
@@ -598,9 +598,10 @@ def _attempt(client: WebClient, claimed: Claimed, now: datetime) -> _Outcome:
         if claimed.kind == "update":
             update = Update.model_validate(claimed.payload)
             if update.replace_controls is not None:
-                update = _with_controls_replaced(client, update)
-                if update is None:  # no longer there, or already answered: nothing to change
+                current = _with_controls_replaced(client, update)
+                if current is None:  # no longer there, or already answered: nothing to change
                     return _Outcome(claimed, "sent", ts=None)
+                update = current
             client.chat_update(
                 channel=update.channel,
                 ts=update.ts,

@@ -37,5 +37,9 @@ def replace_typed(uow: UnitOfWork, session: Session, who: str, reply: str) -> li
         if row.status != OutboxStatus.SENT or row.sent_ts is None:
             return []
         fallback = answered_fallback(reply, locale)
-        return [Update(channel=row.channel, ts=row.sent_ts, text=fallback, replace_controls=line, best_effort=True)]
+        return [
+            Update(
+                channel=row.channel, ts=row.sent_ts, text=fallback, replace_controls=line, best_effort=True
+            )
+        ]
     return []

@@ -17,7 +17,8 @@ def has_prompt_controls(blocks: Sequence[dict[str, Any]]) -> bool:
     """Whether a posted message still offers a prompt's buttons, menus or pickers (not a summary's
     Edit answers button, say)."""
     return any(
-        b.get("type") == "actions" and str(b.get("block_id") or "").startswith(_PROMPT_CONTROLS) for b in blocks
+        b.get("type") == "actions" and str(b.get("block_id") or "").startswith(_PROMPT_CONTROLS)
+        for b in blocks
     )
 
 

@@ -71,7 +71,9 @@ def test_a_typed_answer_replaces_the_buttons_with_the_answer_and_who_gave_it(har
 
     say(h, thread, "yes", user=ALEX)
 
-    updates = [c for c in h.slack.calls_to("chat.update")[updates_before:] if c.params.get("ts") == question.ts]
+    updates = [
+        c for c in h.slack.calls_to("chat.update")[updates_before:] if c.params.get("ts") == question.ts
+    ]
     assert len(updates) == 1
     answered = now_of(h, question)
     assert not [b for b in answered.blocks if b.get("type") == "actions"]
@@ -94,7 +96,9 @@ def test_a_rejected_typed_answer_leaves_the_buttons(harness: Harness) -> None:
     assert _button(now_of(h, question), "Yes") is not None
 
 
-def test_a_click_replaces_the_buttons_and_a_later_typed_answer_replaces_only_its_own(harness: Harness) -> None:
+def test_a_click_replaces_the_buttons_and_a_later_typed_answer_replaces_only_its_own(
+    harness: Harness,
+) -> None:
     h = harness
     thread, question = to_recurring_question(h)
     click(h, question, "Yes", thread, user=SAM)
@@ -108,7 +112,9 @@ def test_a_click_replaces_the_buttons_and_a_later_typed_answer_replaces_only_its
     suggestion = public(h, thread)[-1]
     assert suggestion.ts != question.ts and "_(suggested)_" in rendered(suggestion)
     assert [b for b in suggestion.blocks if b.get("type") == "actions"]
-    updates_of_question = len([c for c in h.slack.calls_to("chat.update") if c.params.get("ts") == question.ts])
+    updates_of_question = len(
+        [c for c in h.slack.calls_to("chat.update") if c.params.get("ts") == question.ts]
+    )
     say(h, thread, "yes")
     assert rendered(now_of(h, suggestion)).split("\n")[-1] == f"✓ yes — <@{FACILITATOR}>"
     assert not [b for b in now_of(h, suggestion).blocks if b.get("type") == "actions"]
