@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from bot.ids import BlockId
 from flows.commands import session_ref
 
 
@@ -68,6 +69,20 @@ def decode(kind: type[ValueT], raw: str | None) -> ValueT | None:
 
 def answer_value(session_id: int, key: str, reply: str) -> str:
     return encode(AnswerValue(s=session_id, k=key, r=reply))
+
+
+def picker_block(session_id: int, key: str) -> str:
+    """The block id of a prompt's picker (a people or date picker carries no value of its own)."""
+    return f"{BlockId.PROMPT_PICKER}:{encode(AnswerValue(s=session_id, k=key, r=''))}"
+
+
+def picked_answer(block_id: str | None, reply: str) -> AnswerValue | None:
+    """What choosing ``reply`` (a mention, a date) in the picker of block ``block_id`` answers."""
+    prefix = f"{BlockId.PROMPT_PICKER}:"
+    if not block_id or not block_id.startswith(prefix) or not reply:
+        return None
+    named = decode(AnswerValue, block_id[len(prefix) :])
+    return named.model_copy(update={"r": reply}) if named is not None else None
 
 
 def session_button(session_id: int) -> str:

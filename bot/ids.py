@@ -9,6 +9,9 @@ from enum import StrEnum
 class ActionId(StrEnum):
     # A prompt's shortcut buttons: each is the same as typing its reply. Suffixed ``:n`` for uniqueness.
     ANSWER = "prompt.answer"
+    # A prompt's people picker and date picker: choosing is the same as typing the mention or date.
+    PICK_PERSON = "prompt.pick_person"
+    PICK_DATE = "prompt.pick_date"
     RESUME = "session.resume"
 
 
@@ -17,6 +20,9 @@ class BlockId(StrEnum):
     PROMPT_ACTIONS = "prompt.actions"
     # Where a prompt's buttons were, once it is answered: what was answered, and by whom.
     PROMPT_ANSWERED = "prompt.answered"
+    # A picker's block: ``prompt.actions.pick:<the session and question, encoded>`` (a picker has no
+    # value of its own, so its block names what it answers).
+    PROMPT_PICKER = "prompt.actions.pick"
 
 
 def indexed(action: StrEnum, index: int) -> str:

@@ -24,6 +24,8 @@ from flows.i18n import DEFAULT_LOCALE, t
 from flows.schema import Condition, Repeat, Step, StepKind, Template
 from flows.words import Command
 
+# The cadences offered as buttons (each is also what typing it means: ``flows.parsing.parse_cadence``).
+CADENCE_CHOICES = ("weekly", "fortnightly", "monthly")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 # The answer key under which a question the bot asked about the session itself waits for its yes or
 # no: "cancel this session?", "is £1,200 each time or a year?". Step ids start with a letter, so it
@@ -74,6 +76,8 @@ class ReplyContext:
     # The classifications this workspace's facilitators decided, for the classifier to follow; asked
     # for only when a classification is proposed (the adapter reads them from the database).
     learned: Callable[[], Sequence[LabelledExample]] = lambda: ()
+    # Who is replying (a Slack user id): "me" as the answer to a question about a person names them.
+    author: str | None = None
 
     def prompt_values(self) -> dict[str, str]:
         """Settings a prompt may quote: ``{hourly_rate}`` (e.g. ``£30`` or ``£32.50``)."""
@@ -276,6 +280,8 @@ def build_prompt(
         options = [PromptOption(c.value, c.label.get(locale)) for c in step.choices]
     elif step.kind is StepKind.SCALE:
         options = [PromptOption(str(n), str(n)) for n in range(step.scale_low, step.scale_high + 1)]
+    elif step.kind is StepKind.CADENCE:
+        options = [PromptOption(c, t(f"button_cadence_{c}", locale)) for c in CADENCE_CHOICES]
     elif step.kind is StepKind.PICK:
         picks, suggested = _pick_options(step, answers)
         lines = []
@@ -869,6 +875,8 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
     if kind is StepKind.CADENCE:
         return parsing.parse_cadence(text)
     if kind is StepKind.USER:
+        if ctx.author is not None and words.means_me(text):
+            return ctx.author
         match = _MENTION.match(text.strip())
         if match is None:
             return _failure(t("user_expected", locale), "@Sam Jones", "@Priya")

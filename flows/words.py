@@ -51,6 +51,7 @@ class _WordsFile(BaseModel):
     confirm: LocaleForms
     each_time: LocaleForms
     a_year: LocaleForms
+    me: LocaleForms
 
     @model_validator(mode="after")
     def _complete(self) -> _WordsFile:
@@ -95,6 +96,7 @@ class Vocabulary:
     confirm: frozenset[str]
     each_time: frozenset[str]
     a_year: frozenset[str]
+    me: frozenset[str]
     # The forms as written in the data, for showing people which words they can type.
     shown: Mapping[Command, Mapping[str, tuple[str, ...]]]
 
@@ -129,6 +131,7 @@ def vocabulary() -> Vocabulary:
         confirm=frozenset(_all(data.confirm)),
         each_time=frozenset(_all(data.each_time)),
         a_year=frozenset(_all(data.a_year)),
+        me=frozenset(_all(data.me)),
         shown={
             command: {locale: tuple(forms) for locale, forms in by_locale.items()}
             for command, by_locale in data.commands.items()
@@ -149,6 +152,11 @@ def forms(command: Command, locale: str) -> tuple[str, ...]:
 def is_confirmation(text: str) -> bool:
     """Whether ``text`` accepts a suggestion: ``yes``, ``confirm``, ``ie``, ``cadarnhau``…"""
     return fold(text) in vocabulary().confirm
+
+
+def means_me(text: str) -> bool:
+    """Whether ``text`` names the person saying it: ``me``, ``I'll do it``, ``fi``…"""
+    return fold(text) in vocabulary().me
 
 
 def basis_of(text: str) -> str | None:

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import delivery
-from bot.codec import AnswerValue, decode, session_of_button
+from bot.codec import AnswerValue, decode, picked_answer, session_of_button
 from bot.deps import Deps
 from bot.ids import ActionId, ClassificationActionId, EditActionId, matching
 from bot.request import Caller
@@ -19,6 +19,25 @@ def handle_answer_button(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     value = decode(AnswerValue, action.get("value"))
+    if value is None:
+        ack()
+        return
+    shown = conversation.on_button(
+        context["deps"], client, context["caller"], value, body.get("message") or {}
+    )
+    ack()
+    delivery.deliver(client, shown, context["deps"])
+
+
+def handle_picker(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """A prompt's people or date picker: the same as typing the mention or the date."""
+    if action.get("selected_user"):
+        chosen = f"<@{action['selected_user']}>"
+    else:
+        chosen = str(action.get("selected_date") or "")
+    value = picked_answer(action.get("block_id"), chosen)
     if value is None:
         ack()
         return
@@ -55,6 +74,8 @@ def handle_edit_button(ack: Ack, action: dict[str, Any], client: WebClient, cont
 
 def register(app: App) -> None:
     app.action(matching(ActionId.ANSWER))(handle_answer_button)
+    app.action(ActionId.PICK_PERSON)(handle_picker)
+    app.action(ActionId.PICK_DATE)(handle_picker)
     app.action(ClassificationActionId.SCOPE)(handle_classification_menu)
     app.action(ClassificationActionId.CATEGORY)(handle_classification_menu)
     app.action(EditActionId.OPEN)(handle_edit_button)

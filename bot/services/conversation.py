@@ -285,6 +285,7 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     now = deps.clock.now()
     settings = settings_for(deps, uow, session.workspace_id)
     ctx = learning.with_learning(reply_context(deps, settings, locale), uow, session)
+    ctx = replace(ctx, author=reply.user_id)  # "me" names whoever replied
     if session.status == SessionStatus.PAUSED:
         if engine.normalise_command(reply.text) != Command.RESUME:
             # One reply to each message, saying how to carry on (a click on an old button: the notice).

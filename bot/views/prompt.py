@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import re
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, PlainTextObject
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DatePickerElement,
+    PlainTextObject,
+    UserSelectElement,
+)
 
-from bot.codec import answer_value
+from bot.codec import answer_value, picker_block
 from bot.ids import ActionId, BlockId, indexed
 from bot.mrkdwn import escape, mention
 from bot.views import classification as classification_views
@@ -53,9 +60,25 @@ def prompt_blocks(prompt: Prompt, session_id: int, *, locale: str = "en") -> lis
                 elements=list(buttons[start : start + ACTIONS_PER_BLOCK]),
             )
         )
+    picker = _picker(prompt, locale)
+    if picker is not None:
+        blocks.append(ActionsBlock(block_id=picker_block(session_id, prompt.key), elements=[picker]))
     if prompt.kind is StepKind.CLASSIFICATION:
         blocks += classification_views.menus(session_id, prompt.key, locale)
     return blocks
+
+
+def _picker(prompt: Prompt, locale: str) -> UserSelectElement | DatePickerElement | None:
+    """A people picker for a question about a person, a date picker for a date (typing still works)."""
+    if prompt.kind is StepKind.USER:
+        return UserSelectElement(
+            action_id=ActionId.PICK_PERSON, placeholder=PlainTextObject(text=t("prompt_pick_person", locale))
+        )
+    if prompt.kind is StepKind.DATE:
+        return DatePickerElement(
+            action_id=ActionId.PICK_DATE, placeholder=PlainTextObject(text=t("prompt_pick_date", locale))
+        )
+    return None
 
 
 def prompt_fallback_text(prompt: Prompt) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from localslack.webapi import Message
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness, rendered
 from tests.bot.test_five_whys_e2e import say, start, stored
+from tests.bot.test_steering_e2e import MONDAY_30_NOVEMBER, latest, to_interventions
 
 
 def public(h: Harness, thread: str) -> list[Message]:
@@ -143,3 +144,86 @@ def test_a_stale_click_is_answered_ephemerally_in_the_buttons_thread(harness: Ha
     assert not [m for m in h.slack.messages(channel=CHANNEL) if m.thread_ts is None and m.ts != thread]
     assert len(stored(h)) == stored_before
     assert {r.key: r for r in stored(h)}["whys.3.fixes_it"].value is True
+
+
+def picker_block_of(message: Message, element_type: str) -> dict[str, Any]:
+    return next(
+        block
+        for block in message.blocks or []
+        if block.get("type") == "actions"
+        and any(e.get("type") == element_type for e in block.get("elements", []))
+    )
+
+
+def test_owner_date_and_cadence_are_chosen_with_a_people_picker_a_date_picker_and_buttons(
+    harness: Harness,
+) -> None:
+    h = harness
+    h.clock.set(MONDAY_30_NOVEMBER)
+    thread = start(h, "start five-whys Residents ring us because the form rejects postcodes")
+    to_interventions(h, thread)
+    say(h, thread, "Ask the supplier to accept postcodes without a space")
+
+    # Who owns it: a people picker, answered by choosing Alex.
+    asked = copy.deepcopy(public(h, thread)[-1])
+    assert "Who owns it?" in rendered(asked)
+    block = picker_block_of(asked, "users_select")
+    picker = next(e for e in block["elements"] if e["type"] == "users_select")
+    response = h.client.block_action(
+        team_id=TEAM,
+        user_id=FACILITATOR,
+        action_id=picker["action_id"],
+        block_id=block["block_id"],
+        selected_user=ALEX,
+        channel_id=CHANNEL,
+        message_ts=asked.ts,
+        thread_ts=thread,
+        message={"blocks": asked.blocks, "text": asked.text, "thread_ts": thread},
+    )
+    assert response.status == 200, response.body
+    owner = latest(h)["interventions.1.owner"]
+    assert owner.value == ALEX and owner.author_id == FACILITATOR
+    chosen = now_of(h, asked)
+    assert not [b for b in chosen.blocks if b.get("type") == "actions"]
+    assert rendered(chosen).split("\n")[-1] == f"✓ <@{ALEX}> — <@{FACILITATOR}>"
+
+    # When: a date picker; choosing Tuesday 8 December is read back in words.
+    asked = copy.deepcopy(public(h, thread)[-1])
+    assert "When should I first check in" in rendered(asked)
+    block = picker_block_of(asked, "datepicker")
+    picker = next(e for e in block["elements"] if e["type"] == "datepicker")
+    response = h.client.block_action(
+        team_id=TEAM,
+        user_id=FACILITATOR,
+        action_id=picker["action_id"],
+        block_id=block["block_id"],
+        selected_date="2026-12-08",
+        channel_id=CHANNEL,
+        message_ts=asked.ts,
+        thread_ts=thread,
+        message={"blocks": asked.blocks, "text": asked.text, "thread_ts": thread},
+    )
+    assert response.status == 200, response.body
+    assert latest(h)["interventions.1.first_checkin"].value == "2026-12-08"
+    reply = h.last_text(CHANNEL, thread)
+    assert "First check-in: Tuesday 8 December 2026, 10:00" in reply
+
+    # How often: buttons.
+    asked = copy.deepcopy(public(h, thread)[-1])
+    assert "how often should I check in" in rendered(asked)
+    click(h, asked, "Fortnightly", thread)
+    assert latest(h)["interventions.1.cadence"].value == "fortnightly"
+    assert "Check-in cadence: fortnightly" in h.last_text(CHANNEL, thread)
+
+
+def test_an_owner_typed_as_me_is_the_person_who_typed_it(harness: Harness) -> None:
+    h = harness
+    h.clock.set(MONDAY_30_NOVEMBER)
+    thread = start(h, "start five-whys Residents ring us because the form rejects postcodes")
+    to_interventions(h, thread)
+    say(h, thread, "Ask the supplier to accept postcodes without a space")
+    asked = copy.deepcopy(public(h, thread)[-1])
+    say(h, thread, "me", user=SAM)
+    assert latest(h)["interventions.1.owner"].value == SAM
+    assert rendered(now_of(h, asked)).split("\n")[-1] == f"✓ me — <@{SAM}>"
+    assert "When should I first check in" in h.last_text(CHANNEL, thread)
