@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.engine import Answer, ReplyContext, apply_reply, current_prompt, walk, with_changes
-from flows.schema import get_template, load_templates
+from flows.schema import Template, get_template, load_templates
 
 CTX = ReplyContext(today=date(2026, 11, 27))
 FIVE_WHYS = get_template("five-whys")
@@ -152,3 +152,54 @@ def test_any_sequence_of_replies_keeps_a_consistent_state(replies: list[str]) ->
         assert set(progress.answered) == set(state)
         if outcome.rejected:
             assert outcome.changes == ()
+
+
+def _at_owner() -> tuple[Template, dict[str, Answer]]:
+    template = get_template("five-whys")
+    answers: dict[str, Answer] = {}
+    for reply in (
+        "Bins missed",
+        "Rounds changed",
+        "New software",
+        "No training",
+        "yes",
+        "yes",
+        "no",
+        "confirm",
+    ):
+        prompt = current_prompt(template, answers)
+        assert prompt is not None
+        outcome = apply_reply(template, answers, reply, CTX)
+        answers = with_changes(answers, outcome.changes, "U0FAC")
+        if prompt.key.startswith("interventions"):
+            break
+    outcome = apply_reply(template, answers, "Retrain the crews", CTX)
+    answers = with_changes(answers, outcome.changes, "U0FAC")
+    prompt = current_prompt(template, answers)
+    assert prompt is not None and prompt.key == "interventions.1.owner", prompt
+    return template, answers
+
+
+def test_me_as_an_owner_is_whoever_replied_and_without_an_author_it_asks_for_a_mention() -> None:
+    template, answers = _at_owner()
+    for said in ("me", "Me.", "I'll do it", "fi"):
+        outcome = apply_reply(template, answers, said, ReplyContext(today=CTX.today, author="U0SAM"))
+        assert [(c.key, c.value) for c in outcome.changes] == [("interventions.1.owner", "U0SAM")], said
+    unknown = apply_reply(template, answers, "me", CTX)
+    assert unknown.rejected and not unknown.changes
+
+
+def test_the_cadence_question_offers_weekly_fortnightly_and_monthly_buttons() -> None:
+    template, answers = _at_owner()
+    for reply in ("<@U0ALEX>", "2026-12-08"):
+        answers = with_changes(answers, apply_reply(template, answers, reply, CTX).changes, "U0FAC")
+    prompt = current_prompt(template, answers)
+    assert prompt is not None and prompt.key == "interventions.1.cadence"
+    assert [(o.reply, o.label) for o in prompt.options] == [
+        ("weekly", "Weekly"),
+        ("fortnightly", "Fortnightly"),
+        ("monthly", "Monthly"),
+    ]
+    for option in prompt.options:
+        outcome = apply_reply(template, answers, option.reply, CTX)
+        assert [c.value for c in outcome.changes if c.key == "interventions.1.cadence"] == [option.reply]
