@@ -321,7 +321,10 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
             reply.text, reply.user_id, steers, session.facilitator_id, reply.expected_key
         )
         outcome = team.apply_team_reply(template, answers, team_reply, ctx, progress)
-        return _store(deps, uow, session, template, answers, rows, reply, outcome, ctx, settings)
+        stored = _store(deps, uow, session, template, answers, rows, reply, outcome, ctx, settings)
+        # Each person in a team list has a question of their own: the thread's last one may be
+        # someone else's, so a typed answer leaves the buttons as they are (a click replaces its own).
+        return replace(stored, said=None)
     if command == "back" and not session.is_dm:
         refused = team.back_refusal(template, answers, reply.user_id, steers, locale, progress)
         if refused is not None:
