@@ -38,7 +38,7 @@ from bot.views.prompt import (
     replace_actions,
 )
 from bot.views.summary import summary_blocks
-from flows import engine, policy, team
+from flows import engine, policy, team, words
 from flows.engine import Answer, Outcome, Prompt, ReplyContext
 from flows.i18n import t
 from flows.schema import Template, get_template
@@ -398,8 +398,18 @@ def _store(
         locale=locale,
         leads_post=leads_post,
         anchor=_anchor_naming_problem(session, template, outcome),
-        said=reply.text if outcome.changes and not outcome.rejected else None,
+        said=_said(reply, outcome),
     )
+
+
+def _said(reply: Reply, outcome: Outcome) -> str | None:
+    """The answer as shown where its question's buttons were: the words typed, or the person "me"
+    named (so everyone sees who, not "me")."""
+    if not outcome.changes or outcome.rejected:
+        return None
+    if any(c.value == reply.user_id for c in outcome.changes) and words.means_me(reply.text):
+        return f"<@{reply.user_id}>"
+    return reply.text
 
 
 def _anchor_naming_problem(session: Session, template: Template, outcome: Outcome) -> Update | None:

@@ -225,5 +225,5 @@ def test_an_owner_typed_as_me_is_the_person_who_typed_it(harness: Harness) -> No
     asked = copy.deepcopy(public(h, thread)[-1])
     say(h, thread, "me", user=SAM)
     assert latest(h)["interventions.1.owner"].value == SAM
-    assert rendered(now_of(h, asked)).split("\n")[-1] == f"✓ me — <@{SAM}>"
+    assert rendered(now_of(h, asked)).split("\n")[-1] == f"✓ <@{SAM}> — <@{SAM}>"
     assert "When should I first check in" in h.last_text(CHANNEL, thread)
