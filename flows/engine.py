@@ -309,6 +309,10 @@ def build_prompt(
         and position.repeat.done_ends
         and (position.item or 1) - 1 >= position.repeat.min_items
     )
+    if step.kind is StepKind.USER:
+        hints.append(t("person_hint", locale))
+    elif step.kind is StepKind.DATE:
+        hints.append(t("date_hint", locale))
     if step.optional:
         hints.append(t("optional_hint", locale))
     if done_allowed:
