@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
+from storage.db import checkpoint
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AnswerRepository,
     EventRepository,
+    LeadsPostRepository,
     ProblemRepository,
     SessionRepository,
     WorkspaceRepository,
@@ -44,6 +47,7 @@ class UnitOfWork:
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
         self.root_causes = RootCauseRepository(orm)
+        self.leads_posts = LeadsPostRepository(orm)
         return self
 
     def __exit__(
@@ -65,3 +69,9 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self._orm.rollback()
+
+    def checkpoint(self) -> None:
+        """After a commit that erased data: on SQLite, fold the write-ahead log into the file and
+        truncate it, so no old copy of the erased text stays in the WAL."""
+        bind = self._orm.get_bind()
+        checkpoint(bind if isinstance(bind, Engine) else bind.engine)
