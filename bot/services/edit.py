@@ -17,11 +17,7 @@ from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
-<<<<<<< HEAD
-from bot.services import conversation, learning
-=======
-from bot.services import conversation, leads
->>>>>>> report
+from bot.services import conversation, leads, learning
 from bot.services.conversation import Place, people_of, to_engine_answers
 from bot.services.safeguards import edit_errors
 from bot.services.workspace import EffectiveSettings, reply_context, settings_for
