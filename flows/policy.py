@@ -88,3 +88,9 @@ def may_change_settings(lead_ids: Collection[str], user_id: str, is_workspace_ad
 def may_set_nation(lead_ids: Collection[str], user_id: str) -> bool:
     """Whose bank holidays check-ins skip: anyone until the workspace names leads, then only a lead."""
     return not lead_ids or user_id in lead_ids
+
+
+def may_read_digest(lead_ids: Collection[str], user_id: str, is_workspace_admin: bool) -> bool:
+    """The weekly digest's preview, with costs and owners across the workspace: a named lead or a
+    Slack workspace admin or owner."""
+    return is_workspace_admin or user_id in lead_ids

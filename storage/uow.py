@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
 from storage.db import checkpoint
+from storage.digests import DigestRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AnswerRepository,
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.retention = RetentionRepository(orm)
         self.root_causes = RootCauseRepository(orm)
         self.leads_posts = LeadsPostRepository(orm)
+        self.digests = DigestRepository(orm)
         return self
 
     def __exit__(

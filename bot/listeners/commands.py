@@ -9,12 +9,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import delivery
+from bot.delivery import Shown
 from bot.deps import Deps
 from bot.mrkdwn import escape, unescape
 from bot.request import Caller
-from bot.services import checkins, exports, journey, leads, privacy, similar
+from bot.services import checkins, digest, exports, journey, leads, paper, privacy, similar
 from bot.views.help import help_text, templates_list
-from flows.commands import split_subcommand
+from flows.commands import paper_request, split_subcommand
 from flows.i18n import t
 
 COMMAND = "/playbook"
@@ -43,6 +44,9 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = checkins.intervene_command(deps, caller, rest)
     elif sub.name == "nation":
         shown = checkins.nation_command(deps, caller, rest)
+    elif sub.name == "export" and rest.split()[-1:] == ["docx"]:
+        request = paper_request(rest)
+        shown = paper.export_paper(deps, client, caller, request) if request else Shown(ack=t("paper_usage"))
     elif sub.name == "export":
         shown = exports.export(deps, client, caller, rest)
     elif sub.name == "forget-me":
@@ -53,6 +57,10 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = privacy.retention(deps, client, caller, rest)
     elif sub.name == "similar":
         shown = similar.similar_command(deps, client, caller, rest)
+    elif sub.name == "digest":
+        shown = digest.preview_command(deps, client, caller)
+    elif sub.name == "themes":
+        shown = digest.themes_command(deps, client, caller)
     else:
         ack(text=t("cmd_unknown", command=escape(sub.name[:40]), hint=help_text()))
         return
