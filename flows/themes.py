@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
 from flows.classification_labels import CATEGORIES, Category
 from flows.related import COUNCIL_WIDE_SERVICES, RootCauseRecord, find_themes
 from flows.text_similarity import surface_forms
