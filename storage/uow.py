@@ -47,8 +47,8 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(orm)
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
-        self.root_causes = RootCauseRepository(orm)
         self.leads_posts = LeadsPostRepository(orm)
+        self.root_causes = RootCauseRepository(orm)
         self.digests = DigestRepository(orm)
         return self
 
