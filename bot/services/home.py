@@ -9,12 +9,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from slack_sdk import WebClient
 
 from bot import delivery
 from bot.delivery import Shown
 from bot.deps import Deps
 from bot.request import Caller
+from bot.services import digest
 from bot.services.leads import latest_answers, report_for_session
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.home import SCANNED_INTERVENTIONS, SHOWN_SESSIONS, SHOWN_SUMMARIES, home_view
@@ -144,4 +147,8 @@ def publish(deps: Deps, client: WebClient, caller: Caller) -> Shown:
     """The caller's Home tab, built afresh (on opening it, and after Resume)."""
     with deps.uow() as uow:
         page = home_page(deps, uow, caller.team_id, caller.user_id)
+    if page.leads is not None:
+        # Who may read which root cause is asked of Slack after the transaction.
+        themes = digest.themes_for_home(deps, client, caller.team_id, caller.user_id)
+        page = replace(page, leads=replace(page.leads, themes=tuple(themes)))
     return Shown(messages=[delivery.publish_home(caller.user_id, home_view(page))])

@@ -28,7 +28,7 @@ from localslack.webapi import SlackWebApiStandIn
 from storage.models import Session, SessionStatus
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, make_settings, rendered
 from tests.bot.test_classification_e2e import finish, reach_classification
-from tests.bot.test_home import make_lead
+from tests.bot.test_home import home, make_lead, text_of
 from tests.bot.test_leads_summary import set_leads
 from tests.bot.test_templates_e2e import assert_completed, say, start
 
@@ -333,7 +333,7 @@ def seed_themes(h: Harness) -> None:
     when = h.clock.now() - timedelta(hours=1)
     for channel, text in zip(PUBLIC_CHANNELS, SIMILAR, strict=True):
         add_finished(h, channel, "Settings cannot be changed", text, when)
-    add_finished(h, PRIVATE, "Safeguarding settings", SECRET, when, facilitator=ALEX)
+    add_finished(h, PRIVATE, "Settings locked", SECRET, when, facilitator=ALEX)
 
 
 def themes_answer(h: Harness, user: str) -> str:
@@ -344,22 +344,31 @@ def themes_answer(h: Harness, user: str) -> str:
 
 def test_themes_count_a_private_session_but_show_it_only_to_its_members(harness: Harness) -> None:
     h = harness
+    set_leads(h)
     seed_themes(h)
     outsider = themes_answer(h, SAM)
     assert "4 root causes in 4 services" in outsider and "council-wide candidate" in outsider
     assert "safeguarding" not in outsider.lower()
     assert "1 private" in outsider
-    assert (
-        ("service-0" in outsider
-        and SIMILAR[0].replace("'", "&#39;")[:20] in outsider)
-        or SIMILAR[0][:20] in outsider
-    )
+    assert ("service-0" in outsider and SIMILAR[0].replace("'", "&#39;")[:20] in outsider) or SIMILAR[0][
+        :20
+    ] in outsider
     member = themes_answer(h, ALEX)
     assert "4 root causes in 4 services" in member
     assert "safeguarding" in member.lower()
 
+    # A lead's Home tab: the same numbers, the private root cause shown only to a lead who is a member.
+    make_lead(h, SAM)
+    lead_home = text_of(home(h, SAM))
+    assert "*Themes*" in lead_home and "4 root causes in 4 services" in lead_home
+    assert "safeguarding" not in lead_home.lower() and "1 private" in lead_home
+    assert "*Themes*" not in text_of(home(h, FACILITATOR))  # not a lead
+    with h.deps.uow() as uow:
+        uow.workspaces.change_settings(TEAM, lead_user_ids=(SAM, ALEX))
+        uow.commit()
+    assert "safeguarding" in text_of(home(h, ALEX)).lower()
+
     # In the leads channel, read by all its members, the private root cause is never shown.
-    set_leads(h)
     digest_service.send_now(h.deps, clients(h))
     [post] = digest_posts(h)
     text = rendered(post)
