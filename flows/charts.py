@@ -17,6 +17,7 @@ from typing import Any
 
 from flows.costs import format_pounds
 from flows.i18n import DEFAULT_LOCALE, join_and, t
+from flows.report import CostReport
 
 # pyplot keeps global state; one chart is drawn at a time in a process.
 _DRAWING = threading.Lock()
@@ -139,3 +140,14 @@ def root_causes_by_category(
         finally:
             plt.close(figure)
     return Chart(filename=filename, title=title, png=png, alt_text=alt)
+
+
+def problem_cost_chart(costs: CostReport, *, filename: str, locale: str = DEFAULT_LOCALE) -> Chart:
+    """One problem's yearly cost by who bears it, from its report's figures (every bearer shown)."""
+    return cost_by_bearer(
+        t("chart_problem_cost_title", locale),
+        costs.total,
+        [Share(share.label, share.amount) for share in costs.by_bearer],
+        filename=filename,
+        locale=locale,
+    )

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import delivery
 from bot.codec import AnswerValue
-from bot.delivery import Outgoing, Post, Shown, Update
+from bot.delivery import FileUpload, Outgoing, Post, Shown, Update, Upload
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
@@ -37,9 +37,10 @@ from bot.views.prompt import (
     replace_actions,
 )
 from bot.views.summary import summary_blocks
-from flows import engine, policy, team
+from flows import charts, engine, policy, team
 from flows.engine import Answer, Outcome, Prompt, ReplyContext
 from flows.i18n import t
+from flows.report import CostReport
 from flows.schema import Template, get_template
 from flows.summary import build_summary
 from flows.words import Command
@@ -280,6 +281,8 @@ class Result:
     locale: str = "en"
     # Set when a session completes and the workspace has a leads channel.
     leads_post: leads.LeadsPost | None = None
+    # Set when a session that costs the problem completes: its chart follows the summary.
+    costs: CostReport | None = None
 
 
 class _MembershipNeeded(Exception):
@@ -389,6 +392,7 @@ def _store(
         session.status = SessionStatus.PAUSED
     summary = None
     leads_post = None
+    costs = None
     if outcome.completed and outcome.changes:
         session.status = SessionStatus.COMPLETED
         session.completed_at = now
@@ -396,6 +400,8 @@ def _store(
         checkins.materialise_interventions(uow, session, final, now, settings)
         summary = summary_for(uow, session, template, final, now, ctx, settings)
         leads_post = leads.prepare(uow, session, final, now, settings)
+        if "cost_totals" in template.computed:
+            costs = leads.report_for_session(uow, session, settings, final).costs
     # Recorded as posted in this same transaction (one transaction per answer, not two); if posting
     # fails, the record is cleared so that Slack's retry re-posts the prompt.
     session.last_prompted_key = outcome.next_prompt.key if outcome.next_prompt else None
@@ -409,6 +415,7 @@ def _store(
         completion_text=completion,
         locale=locale,
         leads_post=leads_post,
+        costs=costs,
     )
 
 
@@ -439,6 +446,8 @@ def outgoing(directory: Directory, result: Result) -> list[Outgoing]:
             )
             for number, message in enumerate(split_messages(content + result.summary))
         ]
+        if result.costs is not None and result.costs.total:
+            posts.append(_cost_chart(result))
         if result.leads_post is not None:
             posts += leads.messages(directory, result.leads_post)
         return posts
@@ -449,6 +458,24 @@ def outgoing(directory: Directory, result: Result) -> list[Outgoing]:
     if content:
         return [result.place.post("\n".join(text_parts), content)]
     return []
+
+
+def _cost_chart(result: Result) -> Upload:
+    """The cost-by-bearer chart under a cost summary, with its figures as alt text (a courtesy: the
+    summary already has them, so a failed upload is only logged)."""
+    assert result.costs is not None
+    chart = charts.problem_cost_chart(
+        result.costs, filename=f"session-{result.session_id}-cost-by-bearer.png", locale=result.locale
+    )
+    return Upload(
+        channel=result.place.channel,
+        thread_ts=result.place.thread_ts,
+        files=[
+            FileUpload(filename=chart.filename, title=chart.title, content=chart.png, alt_text=chart.alt_text)
+        ],
+        comment=t("chart_summary_comment", result.locale),
+        best_effort=True,
+    )
 
 
 def _committed(deps: Deps, directory: Directory, result: Result, team_id: str) -> Shown:

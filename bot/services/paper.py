@@ -26,18 +26,7 @@ from flows import charts, policy
 from flows.commands import PaperRequest
 from flows.i18n import t
 from flows.paper import ToolUsed, write_paper
-from flows.report import CostReport, build_report
-
-
-def cost_chart(costs: CostReport, *, filename: str, locale: str) -> charts.Chart:
-    """The cost-by-bearer chart of one problem, from its report's figures."""
-    return charts.cost_by_bearer(
-        t("chart_problem_cost_title", locale),
-        costs.total,
-        [charts.Share(share.label, share.amount) for share in costs.by_bearer],
-        filename=filename,
-        locale=locale,
-    )
+from flows.report import build_report
 
 
 def export_paper(deps: Deps, client: WebClient, caller: Caller, request: PaperRequest) -> Shown:
@@ -75,7 +64,9 @@ def export_paper(deps: Deps, client: WebClient, caller: Caller, request: PaperRe
         if one.session_id in report.session_ids
     ]
     chart = (
-        cost_chart(report.costs, filename=f"session-{session_id}-cost-by-bearer.png", locale=locale)
+        charts.problem_cost_chart(
+            report.costs, filename=f"session-{session_id}-cost-by-bearer.png", locale=locale
+        )
         if report.costs is not None
         else None
     )
