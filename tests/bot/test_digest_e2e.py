@@ -414,3 +414,27 @@ def test_two_hundred_sessions_fit_slack_limits(harness: Harness) -> None:
     posts = digest_posts(h)
     assert posts and "200 started, 200 finished" in rendered(posts[0])
     assert all(len(p.blocks or []) <= 50 for p in posts)
+
+
+def test_the_cli_sends_at_once(
+    harness: Harness, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """``playbook-bot digest --now --workspace T…`` on the real clock: the seven days up to now."""
+    from bot.cli import main
+
+    h = harness
+    set_leads(h)
+    add_finished(
+        h, CHANNEL, "Bins", "The round sheet is printed a day early", datetime.now(UTC) - timedelta(hours=1)
+    )
+    monkeypatch.chdir(tmp_path)  # no .env read
+    for name, value in {
+        "SLACK_BOT_TOKEN": f"xoxb-{TEAM}",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": h.deps.settings.slack_api_url,
+        "DATABASE_URL": database_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["digest", "--now", "--workspace", TEAM]) == 0
+    [post] = digest_posts(h)
+    assert "1 started, 1 finished" in rendered(post)
