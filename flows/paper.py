@@ -80,6 +80,8 @@ def write_paper(
     document.add_paragraph(report.problem or t("paper_no_problem", locale))
 
     document.add_heading(t("paper_analysis", locale), level=1)
+    if not (report.levels or report.pain_points or report.cause_effect or report.whys or report.branch_whys):
+        document.add_paragraph(t("paper_no_analysis", locale))
     if report.levels is not None:
         document.add_heading(t("paper_levels", locale), level=2)
         for level in report.levels.levels:

@@ -9,6 +9,7 @@ Monday, and once with two workers.
 from __future__ import annotations
 
 import io
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +41,16 @@ SIMILAR = (
     "We cannot change system settings because of the supplier's contract",
 )
 SECRET = "The supplier contract forbids changing settings for the safeguarding system"
+
+
+def keep_artifacts(files: dict[str, bytes | None]) -> None:
+    """With ``PLAYBOOK_TEST_ARTIFACTS`` set to a folder, keep the files a person would open, to look at."""
+    folder = os.environ.get("PLAYBOOK_TEST_ARTIFACTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for name, content in files.items():
+            with open(os.path.join(folder, name), "wb") as handle:
+                handle.write(content or b"")
 
 
 def clients(h: Harness) -> Any:
@@ -161,7 +172,9 @@ def test_digest_now_after_every_template_says_what_the_reports_say_everywhere(ha
 
     # The digest's charts: uploaded with alt text carrying the same figures, and real PNGs.
     files = {f.filename: f for f in h.slack.files}
-    cost_chart = next(f for name, f in files.items() if name.endswith("cost-by-bearer.png"))
+    cost_chart = next(
+        f for name, f in files.items() if name.startswith("digest-") and name.endswith("cost-by-bearer.png")
+    )
     assert cost_chart.alt_txt is not None and format_pounds(total) in cost_chart.alt_txt
     for share in costed[0].costs.by_bearer:  # type: ignore[union-attr]
         assert f"{share.label} {format_pounds(share.amount)}" in cost_chart.alt_txt
@@ -194,6 +207,14 @@ def test_digest_now_after_every_template_says_what_the_reports_say_everywhere(ha
     assert "Appendix: method" in words and "Cost impacts" in words
     assert len(document.inline_shapes) == 1  # the chart
     assert format_pounds(total) in words  # the chart's caption (its alt text)
+    keep_artifacts(
+        {
+            paper.filename: paper.content,
+            cost_chart.filename: cost_chart.content,
+            categories.filename: categories.content,
+            summary_chart.filename: summary_chart.content,
+        }
+    )
 
 
 def test_the_paper_names_the_root_cause_classification_and_owners(harness: Harness) -> None:
@@ -216,6 +237,7 @@ def test_the_paper_names_the_root_cause_classification_and_owners(harness: Harne
     assert "Classification: product, procurement-market (confirmed by Fran)." in words
     assert "The payment form times out" in words  # the why chain
     assert "No costs were worked out" in words
+    keep_artifacts({f"five-whys-{paper.filename}": paper.content})
     # Someone from elsewhere may not have it.
     outsider = h.client.slash_command(
         team_id=TEAM, user_id="U0NOBODY", channel_id=CHANNEL, text=f"export {session_id} docx"
