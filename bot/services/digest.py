@@ -373,6 +373,8 @@ def send_due(deps: Deps, clients: ClientFor, workspaces: Sequence[str] | None = 
 def _send_claimed(
     deps: Deps, clients: ClientFor, workspace_id: str, send_week: str, week: DigestWeek, report: SendReport
 ) -> None:
+    """Read, draw and send a claimed digest; if anything stops it before Slack has it, the claim is
+    given back so that the next run sends it (a claim is only kept for a digest Slack accepted)."""
     try:
         with deps.uow() as uow:
             read = read_digest(uow, deps, workspace_id, week, with_history=True)
@@ -382,12 +384,14 @@ def _send_claimed(
             Directory(client), read, read.leads_channel, local_time(read.settings, deps.clock.now())
         )
         sent = delivery.send_located(client, messages)
-    except (SlackApiError, SlackClientError, OSError) as error:
-        log.warning("digest for %s (%s) not sent, will try again: %s", workspace_id, send_week, error)
+    except BaseException as error:
         with deps.uow() as uow:
             uow.digests.give_back(workspace_id, send_week)
             uow.commit()
         report.failed.append(workspace_id)
+        if not isinstance(error, SlackApiError | SlackClientError | OSError):
+            raise
+        log.warning("digest for %s (%s) not sent, will try again: %s", workspace_id, send_week, error)
         return
     with deps.uow() as uow:
         first = sent[0] if sent else None
