@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -297,8 +298,12 @@ def tick_with_two_workers(h: Harness, second: Any) -> None:
 
 
 @pytest.fixture
-def second_worker(harness: Harness, slack: SlackWebApiStandIn, database_url: str) -> Any:
-    return build_deps(make_settings(slack, database_url), harness.clock)
+def second_worker(harness: Harness, slack: SlackWebApiStandIn, database_url: str) -> Iterator[Any]:
+    """A second process's dependencies: its own engine (connection pool) on the same database."""
+    deps = build_deps(make_settings(slack, database_url), harness.clock)
+    yield deps
+    bind = deps.session_factory.kw["bind"]
+    bind.dispose()
 
 
 def test_monday_nine_local_once_with_two_workers(harness: Harness, second_worker: Any) -> None:
