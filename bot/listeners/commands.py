@@ -9,14 +9,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import delivery
-from bot.delivery import Shown
+from bot.delivery import as_dicts
 from bot.deps import Deps
-from bot.mrkdwn import escape, unescape
+from bot.mrkdwn import unescape
 from bot.request import Caller
-from bot.services import checkins, digest, exports, journey, leads, paper, privacy, similar
-from bot.views.help import help_text, templates_list
-from flows.commands import paper_request, split_subcommand
-from flows.i18n import t
+from bot.services import checkins, digest, exports, journey, leads, paper, privacy, similar, start_form
+from bot.views.help import help_blocks, help_text, templates_list, unknown_command
+from flows.commands import split_subcommand
 
 COMMAND = "/playbook"
 
@@ -26,13 +25,15 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     caller: Caller = context["caller"]
     sub = split_subcommand(unescape(command.get("text") or ""))
     rest = sub.rest
-    if sub.name in ("", "help"):
-        ack(text=help_text())
+    if sub.name == "help":
+        ack(text=help_text(), blocks=as_dicts(help_blocks()))
         return
     if sub.name == "list":
         ack(text=templates_list())
         return
-    if sub.name == "start":
+    if sub.name in ("", "start") and not rest:
+        shown = start_form.open_from_command(deps, caller)
+    elif sub.name == "start":
         shown = journey.start_command(deps, client, caller, rest)
     elif sub.name == "status":
         shown = journey.status(deps, caller)
@@ -44,9 +45,8 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = checkins.intervene_command(deps, caller, rest)
     elif sub.name == "nation":
         shown = checkins.nation_command(deps, caller, rest)
-    elif sub.name == "export" and rest.split()[-1:] == ["docx"]:
-        request = paper_request(rest)
-        shown = paper.export_paper(deps, client, caller, request) if request else Shown(ack=t("paper_usage"))
+    elif sub.name == "export" and paper.wants_paper(rest):
+        shown = paper.export_command(deps, client, caller, rest)
     elif sub.name == "export":
         shown = exports.export(deps, client, caller, rest)
     elif sub.name == "forget-me":
@@ -62,7 +62,7 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     elif sub.name == "themes":
         shown = digest.themes_command(deps, client, caller)
     else:
-        ack(text=t("cmd_unknown", command=escape(sub.name[:40]), hint=help_text()))
+        ack(text=unknown_command(sub.name))
         return
     delivery.deliver(client, shown)
     ack(text=shown.ack or "", blocks=shown.ack_blocks)

@@ -23,10 +23,22 @@ from bot.services.leads import display_names, report_inputs
 from bot.services.workspace import local_time, settings_for
 from bot.views.status import where
 from flows import charts, policy
-from flows.commands import PaperRequest
+from flows.commands import PaperRequest, paper_request
 from flows.i18n import t
 from flows.paper import ToolUsed, write_paper
 from flows.report import build_report
+
+
+def wants_paper(rest: str) -> bool:
+    """``/playbook export … docx``: the paper, not the other exports."""
+    return rest.split()[-1:] == ["docx"]
+
+
+def export_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> Shown:
+    request = paper_request(rest)
+    if request is None:
+        return Shown(ack=t("paper_usage"))
+    return export_paper(deps, client, caller, request)
 
 
 def export_paper(deps: Deps, client: WebClient, caller: Caller, request: PaperRequest) -> Shown:
