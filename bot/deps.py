@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from bot.directory import Directory, LookupCache
 from bot.settings import Settings
-from flows.clock import Clock
+from flows.clock import Clock, SystemClock
+from storage.db import database_answers
 from storage.uow import UnitOfWork
 
 
@@ -17,6 +21,26 @@ class Deps:
     settings: Settings
     session_factory: sessionmaker[OrmSession]
     clock: Clock
+    # Slack's answers about admins and channels, kept briefly (bot/directory.py).
+    lookups: LookupCache = field(default_factory=LookupCache)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def database_ready(self) -> bool:
+        """Whether the database answers now (``GET /readyz``)."""
+        engine = self.session_factory.kw["bind"]
+        return database_answers(engine)
+
+    def shared_now(self, uow: UnitOfWork) -> datetime:
+        """The time for decisions several processes share (is a check-in due, has a claim gone
+        stale): the database's clock, since this machine's may be minutes off another's; unless the
+        app runs on a simulated clock (tests, the sandbox's time travel), which then stands for every
+        clock, the database's included."""
+        if isinstance(self.clock, SystemClock):
+            return uow.database_now()
+        return self.clock.now()
+
+    def directory(self, client: WebClient, team_id: str) -> Directory:
+        """Slack reads for ``team_id`` through ``client``, with the app's brief cache."""
+        return Directory(client, team_id=team_id, cache=self.lookups, clock=self.clock)

@@ -6,16 +6,19 @@ Every repository is reached through it, and the ORM session stays private to it:
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
-from storage.db import checkpoint
+from storage.db import checkpoint, database_now
 from storage.digests import DigestRepository
+from storage.outbox import OutboxRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AnswerRepository,
@@ -27,6 +30,12 @@ from storage.repositories import (
 )
 from storage.retention import RetentionRepository
 from storage.root_causes import RootCauseRepository
+from storage.visibility import VisibilityRepository
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer (down, unreachable, refusing connections, or busy past the
+    timeout): nothing was stored, and the caller may try again."""
 
 
 class UnitOfWork:
@@ -47,6 +56,8 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(orm)
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
+        self.visibility = VisibilityRepository(orm)
+        self.outbox = OutboxRepository(orm)
         self.leads_posts = LeadsPostRepository(orm)
         self.root_causes = RootCauseRepository(orm)
         self.digests = DigestRepository(orm)
@@ -60,7 +71,18 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed and detaches objects without expiring them,
         # so values read inside the unit of work stay readable after it.
-        self._orm.close()
+        try:
+            self._orm.close()
+        except (OperationalError, InterfaceError):
+            if exc is None:
+                raise
+        if isinstance(exc, OperationalError | InterfaceError):
+            raise DatabaseUnavailable(str(exc.orig) if exc.orig is not None else str(exc)) from exc
+
+    def database_now(self) -> datetime:
+        """The database's clock: what shared schedules (due check-ins, stale claims) are timed by, so
+        that processes whose own clocks differ still agree."""
+        return database_now(self._orm.connection())
 
     def flush(self) -> None:
         """Send pending changes (ids for new rows) without committing."""

@@ -3,34 +3,36 @@ it right afterwards.
 
 :func:`prepare` runs inside the completing reply's unit of work and reads everything the post needs
 (the problem's report: this session and every other session on the same problem, and every stored
-intervention); :func:`messages` turns it into posts after the commit, with a permalink to the session's
-thread. Where the post landed is recorded (:func:`remember_posted`), so that a change made after the
-session completed — a classification changed, an answer edited — updates the posted message
-(:func:`refresh` inside the change's unit of work, :func:`updates` after it). If the bot is not in the
-leads channel the facilitator is told how to invite it; any other failure is logged and never undoes
-the session.
+intervention); :func:`messages` turns it into posts, queued in the outbox in that same transaction,
+with a link to the session's thread resolved when the post is sent. Where the post landed is recorded
+when Slack has it (the outbox's sender, for a post whose ``role`` is :data:`LEADS_ROLE`), so that a
+change made after the session completed — a classification changed, an answer edited — updates the
+posted message (:func:`refresh` inside the change's unit of work, :func:`updates` after it). If the
+bot is not in the leads channel the facilitator is told how to invite it; any other failure is logged
+and never undoes the session.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
 
 from bot import delivery
-from bot.delivery import Ephemeral, Outgoing, Post, Sent, Shown, Update
+from bot.delivery import LEADS_ROLE, Ephemeral, MessageRef, Outgoing, Post, Shown, Update
 from bot.deps import Deps
 from bot.directory import Directory
-from bot.errors import NotAllowed
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, mention
 from bot.request import Caller
+from bot.services import workspace
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.common import clip
 from bot.views.leads import leads_summary_blocks, split_for_leads
-from flows.commands import channel_ref
+from flows.commands import channel_ref, user_ref
 from flows.engine import Answer
 from flows.i18n import t
 from flows.report import (
@@ -70,10 +72,13 @@ def report_inputs(
     session: Session,
     settings: EffectiveSettings,
     answers: Mapping[str, Answer] | None = None,
+    related_from: Collection[str] | None = None,
 ) -> ReportInputs:
     """What the report of ``session``'s problem is built from: its answers (``answers`` when the caller
-    holds newer ones than are stored), every other live session on the problem (newest first), and the
-    interventions stored for all of them. Names are added by the caller (see :func:`with_names`)."""
+    holds newer ones than are stored), every other live session on the problem (newest first; with
+    ``related_from``, only those run in these channels — what may be shown where the report goes),
+    and the interventions stored for all of them. Names are added by the caller (see
+    :func:`with_names`)."""
     main = SessionAnswers(
         session.id,
         get_template(session.template_id),
@@ -84,7 +89,7 @@ def report_inputs(
         for other in uow.sessions.on_problem(
             session.workspace_id, session.problem_id, newest_first=True, with_cancelled=False
         ):
-            if other.id == session.id:
+            if other.id == session.id or (related_from is not None and other.channel_id not in related_from):
                 continue
             try:
                 template = get_template(other.template_id)
@@ -119,9 +124,11 @@ def report_for_session(
     session: Session,
     settings: EffectiveSettings,
     answers: Mapping[str, Answer] | None = None,
+    related_from: Collection[str] | None = None,
 ) -> ProblemReport:
-    """The report of ``session``'s problem, for Slack (people shown as mentions, so no names needed)."""
-    return build_report(report_inputs(uow, session, settings, answers))
+    """The report of ``session``'s problem, for Slack (people shown as mentions, so no names needed);
+    ``related_from`` as in :func:`report_inputs`."""
+    return build_report(report_inputs(uow, session, settings, answers, related_from))
 
 
 def display_names(directory: Directory, user_ids: Collection[str]) -> dict[str, str]:
@@ -147,6 +154,9 @@ class LeadsPost:
     is_dm: bool
     when: str
     locale: str = "en"
+    # False when a lead (not an admin) chose the leads channel: then a session run in a private
+    # channel or a DM is not summarised there (checked with Slack after the commit).
+    channel_for_private: bool = True
 
 
 def _post_for(
@@ -156,9 +166,14 @@ def _post_for(
     when: str,
     channel: str,
     answers: Mapping[str, Answer] | None = None,
+    *,
+    channel_for_private: bool = True,
 ) -> LeadsPost:
+    """The post about ``session`` for ``channel``. To a channel that may not take private sessions'
+    summaries (a lead chose it), the report takes nothing from sessions in other conversations."""
+    related_from = None if channel_for_private else {session.channel_id}
     return LeadsPost(
-        report=report_for_session(uow, session, settings, answers),
+        report=report_for_session(uow, session, settings, answers, related_from),
         team_id=session.workspace_id,
         channel=channel,
         facilitator=session.facilitator_id,
@@ -167,6 +182,7 @@ def _post_for(
         is_dm=session.is_dm,
         when=when,
         locale=session.locale,
+        channel_for_private=channel_for_private,
     )
 
 
@@ -177,18 +193,22 @@ def prepare(
     now: datetime,
     settings: EffectiveSettings,
 ) -> LeadsPost | None:
-    """The post for the leads channel, or None when no leads channel is set."""
+    """The post for the leads channel, or None when no leads channel is set. To a leads channel a lead
+    chose, the summary takes nothing from sessions in other conversations (they may be private)."""
     if settings.leads_channel is None:
         return None
-    return _post_for(uow, session, settings, local_time(settings, now), settings.leads_channel, answers)
-
-
-def _content(directory: Directory, post: LeadsPost) -> tuple[str, list[list[dict[str, object]]]]:
-    permalink = (
-        None
-        if post.is_dm or post.session_thread_ts is None
-        else directory.permalink(post.session_channel, post.session_thread_ts)
+    return _post_for(
+        uow,
+        session,
+        settings,
+        local_time(settings, now),
+        settings.leads_channel,
+        answers,
+        channel_for_private=settings.leads_channel_for_private,
     )
+
+
+def _content(post: LeadsPost, permalink: str | None) -> tuple[str, list[list[dict[str, object]]]]:
     content = leads_summary_blocks(
         post.report, facilitator=post.facilitator, when=post.when, permalink=permalink, locale=post.locale
     )
@@ -198,24 +218,35 @@ def _content(directory: Directory, post: LeadsPost) -> tuple[str, list[list[dict
     return fallback, [delivery.as_dicts(message) for message in split_for_leads(content, post.locale)]
 
 
-def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
+def _thread_of(post: LeadsPost) -> MessageRef | None:
+    """The session's thread, which the post links to (not for a DM session: leads could not open it)."""
+    if post.is_dm or post.session_thread_ts is None:
+        return None
+    return MessageRef(channel=post.session_channel, ts=post.session_thread_ts)
+
+
+def messages(post: LeadsPost) -> list[Outgoing]:
     """The leads posts: the first 50 blocks as a message, the rest in its thread. A link to the
-    session's thread, except for a DM session (leads could not open it anyway)."""
-    fallback, parts = _content(directory, post)
+    session's thread, resolved when the post is sent (``Post.permalink_of``). To a leads channel no
+    admin chose, a private session's summary is held and the facilitator told why: at once for a DM
+    session; for a channel, when it is sent (``Post.only_if_public``: whether the channel is public is
+    Slack's to say, and never asked while the answer's transaction is open)."""
+    held = _tell_facilitator(
+        post, t("leads_private_held", post.locale, channel=post.channel, session=post.report.session_id)
+    )
+    if not post.channel_for_private and post.is_dm:
+        log.warning(
+            "summary of session %s not posted: a DM session, and no admin chose the leads channel",
+            post.report.session_id,
+        )
+        return [held]
+    guard = None if post.channel_for_private else post.session_channel
+    thread = _thread_of(post)
+    fallback, parts = _content(post, delivery.PERMALINK_SLOT if thread is not None else None)
     not_there_text = t(
         "leads_not_in_channel", post.locale, channel=post.channel, session=post.report.session_id
     )
-    tell_facilitator: Ephemeral | Post
-    if post.is_dm:
-        tell_facilitator = Post(channel=post.session_channel, text=not_there_text, best_effort=True)
-    else:
-        tell_facilitator = Ephemeral(
-            channel=post.session_channel,
-            user=post.facilitator,
-            thread_ts=post.session_thread_ts,
-            text=not_there_text,
-            best_effort=True,
-        )
+    tell_facilitator = _tell_facilitator(post, not_there_text)
     return [
         Post(
             channel=post.channel,
@@ -225,35 +256,14 @@ def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
             # The leads post never undoes the session: a failure is logged (or the facilitator told).
             best_effort=True,
             if_not_there=tell_facilitator if number == 0 else None,
+            permalink_of=thread if delivery.PERMALINK_SLOT in json.dumps(blocks) else None,
+            # Where the first part lands is recorded, so that later changes update it.
+            role=LEADS_ROLE if number == 0 else None,
+            only_if_public=guard if number == 0 else None,
+            if_private=held if number == 0 and guard is not None else None,
         )
         for number, blocks in enumerate(parts)
     ]
-
-
-def remember_posted(
-    deps: Deps, post: LeadsPost | None
-) -> Callable[[Sequence[tuple[Outgoing, Sent]]], None] | None:
-    """After sending, record where the first leads message landed (for later updates)."""
-    if post is None:
-        return None
-    session_id = post.report.session_id
-
-    def record(sent: Sequence[tuple[Outgoing, Sent]]) -> None:
-        for message, landed in sent:
-            if (
-                isinstance(message, Post)
-                and message.channel == post.channel
-                and not message.reply_to_previous
-                and landed.ts is not None
-            ):
-                with deps.uow() as uow:
-                    uow.leads_posts.record(
-                        post.team_id, session_id, landed.channel or post.channel, landed.ts, deps.clock.now()
-                    )
-                    uow.commit()
-                return
-
-    return record
 
 
 @dataclass(frozen=True)
@@ -282,7 +292,15 @@ def refresh(
         )
         if owner is None:
             continue
-        post = _post_for(uow, owner, settings, local_time(settings, now), posted.channel_id)
+        post = _post_for(
+            uow,
+            owner,
+            settings,
+            local_time(settings, now),
+            posted.channel_id,
+            channel_for_private=settings.leads_channel_for_private
+            or posted.channel_id != settings.leads_channel,
+        )
         found.append(LeadsRefresh(post=post, ts=posted.ts))
     return found
 
@@ -291,28 +309,54 @@ def updates(directory: Directory, refreshes: Sequence[LeadsRefresh]) -> list[Out
     """``chat.update`` of each posted leads message (its first part) with the report as it is now."""
     out: list[Outgoing] = []
     for item in refreshes:
-        fallback, parts = _content(directory, item.post)
+        thread = _thread_of(item.post)
+        permalink = directory.permalink(thread.channel, thread.ts) if thread is not None else None
+        fallback, parts = _content(item.post, permalink)
         out.append(
             Update(channel=item.post.channel, ts=item.ts, text=fallback, blocks=parts[0], best_effort=True)
         )
     return out
 
 
+def _tell_facilitator(post: LeadsPost, text: str) -> Ephemeral | Post:
+    """A word for the facilitator about the leads post: in the DM it ran in, or privately in its thread."""
+    if post.is_dm:
+        return Post(channel=post.session_channel, text=text, best_effort=True)
+    return Ephemeral(
+        channel=post.session_channel,
+        user=post.facilitator,
+        thread_ts=post.session_thread_ts,
+        text=text,
+        best_effort=True,
+    )
+
+
 def leads_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
-    """``/playbook leads [#channel]``: show or set where summaries go. Once leads are named in the
-    workspace settings, only a lead may change it."""
-    with deps.uow() as uow:
-        settings = settings_for(deps, uow, caller.team_id)
-        if not argument:
-            current = settings.leads_channel
-            return Shown(
-                ack=t("leads_channel_current", channel=current) if current else t("leads_channel_none")
-            )
-        channel = channel_ref(argument)
-        if channel is None:
-            return Shown(ack=t("leads_channel_expected"))
-        if settings.lead_ids and not settings.is_lead(caller.user_id):
-            raise NotAllowed(t("leads_channel_only_leads"))
-        uow.workspaces.change_settings(caller.team_id, leads_channel=channel)
-        uow.commit()
+    """``/playbook leads [#channel]``: show or set where summaries go (a workspace admin or owner, or a
+    lead); ``leads add|remove @person`` and ``leads list``: name the leads (admins and owners)."""
+    action, _, person = argument.partition(" ")
+    if action.lower() in ("add", "remove"):
+        user_id = user_ref(person)
+        if user_id is None:
+            return Shown(ack=t("leads_person_expected", action=action.lower()))
+        if action.lower() == "add":
+            before, after = workspace.change_leads(deps, client, caller, add=user_id)
+            key = "leads_added" if after != before else "leads_already"
+        else:
+            before, after = workspace.change_leads(deps, client, caller, remove=user_id)
+            key = "leads_removed" if after != before else "leads_not_a_lead"
+        return Shown(ack=t(key, user=mention(user_id)))
+    if action.lower() == "list" and not person:
+        leads = workspace.lead_ids(deps, client, caller)
+        if not leads:
+            return Shown(ack=t("leads_list_none"))
+        return Shown(ack=t("leads_list", leads=", ".join(mention(u) for u in leads)))
+    if not argument:
+        with deps.uow() as uow:
+            current = settings_for(deps, uow, caller.team_id).leads_channel
+        return Shown(ack=t("leads_channel_current", channel=current) if current else t("leads_channel_none"))
+    channel = channel_ref(argument)
+    if channel is None:
+        return Shown(ack=t("leads_channel_expected"))
+    workspace.change_settings(deps, client, caller, leads_channel=channel)
     return Shown(ack=t("leads_channel_set", channel=channel))

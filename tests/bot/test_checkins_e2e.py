@@ -27,7 +27,7 @@ from storage.checkins import (
     ResponseKind,
 )
 from storage.models import SessionStatus, Workspace
-from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, rendered
+from tests.bot.conftest import ADMIN, ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, rendered
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -156,6 +156,11 @@ def test_weekly_checkin_arrives_at_ten_local_either_side_of_the_october_clock_ch
     ]
     assert "Ask the supplier to fix postcode validation" in rendered(messages[0])
     assert intervention(h, intervention_id).owner_tz == "Europe/London"
+    # Each names its check-in in Slack message metadata (how a dispatcher finds one it may have sent).
+    sent = [r for r in rows(h, intervention_id) if r.sent_at]
+    assert [m.metadata for m in messages] == [
+        {"event_type": "playbook_checkin", "event_payload": {"checkin_id": r.id}} for r in sent
+    ]
 
 
 def test_a_checkin_due_on_a_bank_holiday_arrives_the_next_working_day(harness: Harness) -> None:
@@ -179,9 +184,7 @@ def test_scotland_keeps_st_andrews_day_and_the_nation_is_a_workspace_setting(har
     intervention_id = add(h, session_id, date(2026, 11, 30))  # Monday 30 November: St Andrew's Day
     assert rows(h, intervention_id)[0].due_at == at(2026, 11, 30, 10)
 
-    response = h.client.slash_command(
-        team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="nation scotland"
-    )
+    response = h.client.slash_command(team_id=TEAM, user_id=ADMIN, channel_id=CHANNEL, text="nation scotland")
     assert "Scotland" in response.body
     with h.deps.session_factory() as orm:
         workspace = orm.get(Workspace, TEAM)
@@ -421,7 +424,7 @@ def test_only_a_lead_changes_the_nation_once_leads_are_named(harness: Harness) -
         uow.workspaces.change_settings(TEAM, lead_user_ids=(FACILITATOR,))
         uow.commit()
     refused = h.client.slash_command(team_id=TEAM, user_id=SAM, channel_id=CHANNEL, text="nation scotland")
-    assert "Only a lead can change" in refused.body
+    assert "Only a workspace admin or owner, or one of this workspace's leads (<@U0FAC>)" in refused.body
     with h.deps.uow() as uow:
         assert uow.workspaces.settings(TEAM).nation is None
     done = h.client.slash_command(
@@ -676,7 +679,7 @@ def _nudge(h: Harness) -> int:
 def test_an_idle_session_gets_one_nudge_and_pause_suppresses_it(harness: Harness) -> None:
     h = harness
     h.clock.set(at(2026, 11, 27, 14))  # Friday 14:00
-    _busy, busy_thread = start_session(h, "First problem")
+    busy, busy_thread = start_session(h, "First problem")
     _paused, paused_thread = start_session(h, "Second problem")
     h.client.message(
         team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="pause", thread_ts=paused_thread
@@ -687,6 +690,10 @@ def test_an_idle_session_gets_one_nudge_and_pause_suppresses_it(harness: Harness
     h.clock.set(at(2026, 12, 2, 14))
     assert _nudge(h) == 1
     assert "quiet for three working days" in h.last_text(CHANNEL, busy_thread)
+    assert h.thread(CHANNEL, busy_thread)[-1].metadata == {
+        "event_type": "playbook_nudge",
+        "event_payload": {"session_id": busy},
+    }
     assert "quiet" not in h.last_text(CHANNEL, paused_thread)
     h.clock.set(at(2026, 12, 9, 14))
     assert _nudge(h) == 0  # one nudge per quiet spell
