@@ -202,7 +202,6 @@ def test_digest_now_after_every_template_says_what_the_reports_say_everywhere(ha
             paper.filename: paper.content,
             cost_chart.filename: cost_chart.content,
             categories.filename: categories.content,
-            summary_chart.filename: summary_chart.content,
         }
     )
 
