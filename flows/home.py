@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from flows.interventions import CheckInAnswer
 from flows.report import ClassificationView, CostReport
+from flows.themes import ThemeView
 
 
 class OpenStatus(StrEnum):
@@ -81,6 +82,8 @@ class SummaryEntry:
 class LeadsHome:
     summaries: tuple[SummaryEntry, ...]
     open_interventions: tuple[InterventionEntry, ...]
+    # Themes across the workspace as this lead may read them (private root causes counted only).
+    themes: tuple[ThemeView, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,8 @@ class InterventionView(_Frozen):
     first_checkin: str | None = None  # ISO date
     cadence: str | None = None
     status: str | None = None
+    # The latest progress its owner reported at a check-in (``on_track``, ``blocked``), if any.
+    progress: str | None = None
 
 
 class ProblemReport(_Frozen):
@@ -205,6 +207,7 @@ class StoredIntervention:
     cadence: str | None
     source_item: int | None = None
     status: str | None = None
+    progress: str | None = None
 
 
 @dataclass(frozen=True)
@@ -612,6 +615,7 @@ def _interventions(inputs: ReportInputs, person: _People) -> list[InterventionVi
                 first_checkin=item.first_checkin.isoformat() if item.first_checkin else None,
                 cadence=item.cadence,
                 status=item.status,
+                progress=item.progress,
             )
         )
     for session in inputs.sessions:

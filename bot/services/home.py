@@ -13,6 +13,7 @@ private channel does not see its sessions or their interventions here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from slack_sdk import WebClient
 
@@ -20,7 +21,7 @@ from bot import delivery
 from bot.delivery import Shown
 from bot.deps import Deps
 from bot.request import Caller
-from bot.services import access
+from bot.services import access, digest
 from bot.services.leads import latest_answers, report_for_session
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.home import SCANNED_INTERVENTIONS, SHOWN_SESSIONS, SHOWN_SUMMARIES, home_view
@@ -183,4 +184,8 @@ def publish(deps: Deps, client: WebClient, caller: Caller) -> Shown:
     readable = access.readable_channels(deps, client, caller.team_id, caller.user_id, mine=not is_lead)
     with deps.uow() as uow:
         page = home_page(deps, uow, caller.team_id, caller.user_id, readable)
+    if page.leads is not None:
+        # Who may read which root cause is asked of Slack after the transaction.
+        themes = digest.themes_for_home(deps, client, caller.team_id, caller.user_id)
+        page = replace(page, leads=replace(page.leads, themes=tuple(themes)))
     return Shown(messages=[delivery.publish_home(caller.user_id, home_view(page))])

@@ -26,6 +26,7 @@ from bot.codec import session_button
 from bot.ids import ActionId
 from bot.mrkdwn import escape
 from bot.views.common import SECTION_LIMIT, clip, sections
+from bot.views.digest import themes_section
 from bot.views.leads import classification_line, mention
 from flows.costs import format_pounds
 from flows.dates import human_date
@@ -210,12 +211,20 @@ def leads_open_interventions(page: HomePage) -> list[Block]:
     return out
 
 
+def leads_themes(page: HomePage) -> list[Block]:
+    """Themes across the workspace, for leads (private root causes counted, shown only to members)."""
+    if page.leads is None:
+        return []
+    return [DividerBlock(), *themes_section(page.leads.themes, page.locale)]
+
+
 HOME_SECTIONS: list[HomeSection] = [
     header,
     your_sessions,
     your_interventions,
     leads_recent_summaries,
     leads_open_interventions,
+    leads_themes,
 ]
 
 
