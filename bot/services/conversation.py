@@ -358,7 +358,7 @@ def _store(
     now = deps.clock.now()
     versions = {key: row.version for key, row in rows.items()}
     for change in outcome.changes:
-        uow.answers.add_version(
+        stored = uow.answers.add_version(
             session.id,
             change.key,
             value=None if change.retract else change.value,
@@ -368,6 +368,8 @@ def _store(
             retracted=change.retract,
             current_versions=versions,
         )
+        # One reply may change a key twice (a question it drops, and the new one it asks).
+        versions[change.key] = stored.version
     if outcome.control == "pause":
         session.status = SessionStatus.PAUSED
     if outcome.control == "cancel":  # kept, with its answers, as a cancelled session
