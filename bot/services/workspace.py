@@ -14,6 +14,7 @@ from bot.deps import Deps
 from bot.mrkdwn import escape, mention
 from flows.calendar import Nation, WorkingCalendar, local_today
 from flows.engine import ReplyContext
+from flows.formatting import format_day_time
 from storage.settings import WorkspaceSettings
 from storage.uow import UnitOfWork
 
@@ -75,6 +76,7 @@ def reply_context(deps: Deps, settings: EffectiveSettings, locale: str) -> Reply
 
 
 def local_time(settings: EffectiveSettings, when: datetime) -> str:
-    """``25 November 2026, 10:00`` in the workspace's time zone."""
+    """``Wednesday 25 November 2026, 10:00`` in the workspace's time zone (the one way dates are written
+    in summaries, posts and Home)."""
     local = when.astimezone(ZoneInfo(settings.timezone))
-    return f"{local.day} {local:%B %Y, %H:%M}"
+    return format_day_time(local)
