@@ -31,6 +31,8 @@ class ClassificationActionId(StrEnum):
 
     SCOPE = "classification.scope"
     CATEGORY = "classification.category"
+    # "Show details": the proposal's reasons in full, in a modal only the clicker sees.
+    DETAILS = "classification.details"
 
 
 class ClassificationBlockId(StrEnum):

@@ -35,7 +35,9 @@ ShownLines = frozenset[tuple[int, int]]
 Computation = Callable[[ProblemReport, str, ShownLines], tuple[ComputedSection, ...]]
 
 
-def cost_totals(report: ProblemReport, locale: str, shown: ShownLines = frozenset()) -> tuple[ComputedSection, ...]:
+def cost_totals(
+    report: ProblemReport, locale: str, shown: ShownLines = frozenset()
+) -> tuple[ComputedSection, ...]:
     """Cost a year: the total, each bearer's share, each line not already shown beside its answers
     (a line of another session on the same problem), and the assumptions behind them."""
     costs = report.costs
@@ -46,13 +48,8 @@ def cost_totals(report: ProblemReport, locale: str, shown: ShownLines = frozense
     per_line = tuple(
         ComputedRow(
             "",
-            t(
-                "cost_line_elsewhere",
-                locale,
-                what=line.what,
-                bearer=line.bearer_label,
-                amount=format_pounds(line.annual, locale),
-            ),
+            t("cost_line_elsewhere", locale, what=line.what, amount=format_pounds(line.annual, locale)),
+            (line.bearer_label,),
         )
         for line in costs.lines
         if line.item is None or (line.session_id, line.item) not in shown

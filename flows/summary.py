@@ -108,7 +108,11 @@ def shown_value(step: Step, value: Any, locale: str = DEFAULT_LOCALE) -> str:
     if isinstance(value, dict) and "amount" in value and "text" not in value:
         amount = _decimal(value["amount"])
         if amount is not None:
-            key = "summary_direct_each_time" if value.get("basis") == "per_occurrence" else "summary_direct_a_year"
+            key = (
+                "summary_direct_each_time"
+                if value.get("basis") == "per_occurrence"
+                else "summary_direct_a_year"
+            )
             return t(key, locale, amount=format_money(amount, locale))
     if kind is StepKind.CADENCE and isinstance(value, str):
         return t(f"cadence_{value}", locale) if value in ("weekly", "fortnightly", "monthly") else value
@@ -232,7 +236,9 @@ def build_summary(
 
     def flush() -> None:
         if singles:
-            sections.append(SummarySection(heading="", items=tuple(singles), credits=_credits(singles, False)))
+            sections.append(
+                SummarySection(heading="", items=tuple(singles), credits=_credits(singles, False))
+            )
             singles.clear()
 
     for node in template.steps:
@@ -244,7 +250,9 @@ def build_summary(
                 continue  # said beside the item it picked
             singles.append(
                 SummaryItem(
-                    label=node.title(locale), text=shown_value(node, answer.value, locale), author=answer.author
+                    label=node.title(locale),
+                    text=shown_value(node, answer.value, locale),
+                    author=answer.author,
                 )
             )
             continue
@@ -282,7 +290,9 @@ def build_summary(
                 )
             )
     flush()
-    shown = frozenset((report.session_id, item) for item in shown_lines) if report is not None else frozenset()
+    shown = (
+        frozenset((report.session_id, item) for item in shown_lines) if report is not None else frozenset()
+    )
     for computed in computed_sections(template.computed, report, locale, shown) if report is not None else ():
         rows = tuple(SummaryItem(label=r.label, text=r.text, details=r.details) for r in computed.rows)
         sections.append(SummarySection(heading=computed.heading, items=rows, numbered=computed.numbered))
