@@ -12,6 +12,11 @@ class ActionId(StrEnum):
     RESUME = "session.resume"
 
 
+class HomeActionId(StrEnum):
+    # A Start button on the Home tab; its value is the template id.
+    START = "home.start"
+
+
 class BlockId(StrEnum):
     PROMPT = "prompt"
     PROMPT_ACTIONS = "prompt.actions"

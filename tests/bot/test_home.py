@@ -98,7 +98,7 @@ def test_owners_see_their_interventions_and_leads_see_summaries_and_open_interve
     record_interventions(h, session_id)
     alex = text_of(home(h, ALEX))
     assert (
-        "Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December at 10:00 · weekly"
+        "Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December 2026 at 10:00 · weekly"
         " · No update yet" in alex
     )
     assert "Publish repair times" not in alex
@@ -110,11 +110,11 @@ def test_owners_see_their_interventions_and_leads_see_summaries_and_open_interve
     assert f"Scope *service*, category *procurement-market*: changed by <@{FACILITATOR}>" in text
     assert "*Awaiting first check-in* (2)" in text
     assert (
-        "Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December at 10:00 · weekly"
+        "Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December 2026 at 10:00 · weekly"
         f" · <@{ALEX}>" in text
     )
     assert (
-        f"Publish repair times · session 2 · next check-in Wednesday 9 December at 10:00 · monthly · <@{SAM}>"
+        f"Publish repair times · session 2 · next check-in Wednesday 9 December 2026 at 10:00 · monthly · <@{SAM}>"
         in text
     )
 

@@ -123,10 +123,10 @@ def test_an_owner_sees_the_next_check_in_in_their_own_zone_else_the_workspaces()
         )
     )
     assert (
-        "• Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December at 19:00 · weekly"
+        "• Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December 2026 at 19:00 · weekly"
         " · No update yet" in text
     )
-    assert "Publish times · session 2 · next check-in Wednesday 2 December at 05:00 · monthly" in text
+    assert "Publish times · session 2 · next check-in Wednesday 2 December 2026 at 05:00 · monthly" in text
     assert "Blocked: no &lt;budget&gt;" in text
     assert "• Later · session 2 · next check-in — · weekly · On track" in text
 
@@ -166,10 +166,12 @@ def test_leads_see_summaries_and_open_interventions_grouped_in_order() -> None:
     order.append(text.index("*Awaiting first check-in* (1)"))
     assert order == sorted(order)
     assert (
-        "Stuck · session 2 · next check-in Wednesday 2 December at 10:00 · weekly · <@U0ALEX>"
+        "Stuck · session 2 · next check-in Wednesday 2 December 2026 at 10:00 · weekly · <@U0ALEX>"
         " · Blocked: no budget" in text
     )
-    assert "Waiting · session 2 · next check-in Wednesday 2 December at 10:00 · weekly · <@U0SAM>" in text
+    assert (
+        "Waiting · session 2 · next check-in Wednesday 2 December 2026 at 10:00 · weekly · <@U0SAM>" in text
+    )
 
 
 def test_a_lead_with_an_empty_workspace_is_told_so() -> None:
@@ -212,4 +214,6 @@ def test_a_page_longer_than_100_blocks_ends_with_a_note_of_what_was_left_out() -
 
     blocks = [b.to_dict() for b in home_blocks(page(), [header, flood])]
     assert len(blocks) == HOME_BLOCK_LIMIT
-    assert blocks[-1]["type"] == "context" and blocks[-1]["elements"][0]["text"] == "…and 33 more."
+    assert (
+        blocks[-1]["type"] == "context" and blocks[-1]["elements"][0]["text"] == "…and 34 more."
+    )  # 3 + 130 blocks, 99 kept
