@@ -69,6 +69,8 @@ SCANNED_SESSIONS = 50
 # A workspace's sessions read to group its problems by status (most recently active first).
 SCANNED_PROBLEM_SESSIONS = 300
 UNFINISHED = (SessionStatus.ACTIVE, SessionStatus.PAUSED)
+# Problems of each status read in full to find the ones a lead may see named (the rest are counted).
+CANDIDATES_PER_STATUS = 4 * SHOWN_PROBLEMS
 
 
 def _entry(session: Session, locale: str, step: str = "") -> SessionEntry:
@@ -183,15 +185,25 @@ def _problems(
     for session in sessions:
         key = ("problem", session.problem_id) if session.problem_id is not None else ("session", session.id)
         groups.setdefault(key, []).append(session)
-    statements = uow.problems.statements(team_id, {k[1] for k in groups if k[0] == "problem"})
-    found: list[tuple[ProblemEntry, frozenset[str], bool]] = []
+    statuses: dict[tuple[str, int], tuple[ProblemStatus, int]] = {}
     counts: dict[ProblemStatus, int] = defaultdict(int)
-    for (kind, ident), members in groups.items():
+    for key, members in groups.items():
         opened = sum(open_by_session[s.id] for s in members)
         status = problem_status((s.status for s in members), opened)
-        if status is None:
-            continue
-        counts[status] += 1
+        if status is not None:
+            statuses[key] = (status, opened)
+            counts[status] += 1
+    # Only the most recent few of each status can be named, so only theirs are read.
+    kept: dict[ProblemStatus, int] = defaultdict(int)
+    candidates = []
+    for key, (status, opened) in statuses.items():
+        if kept[status] < CANDIDATES_PER_STATUS:
+            kept[status] += 1
+            candidates.append((key, status, opened))
+    statements = uow.problems.statements(team_id, {k[1] for k, _s, _o in candidates if k[0] == "problem"})
+    found: list[tuple[ProblemEntry, frozenset[str], bool]] = []
+    for (kind, ident), status, opened in candidates:
+        members = groups[(kind, ident)]
         statement = statements.get(ident, "") if kind == "problem" else ""
         if not statement:
             answer = latest_answers(uow, members[0].id).get("problem")
