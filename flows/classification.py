@@ -680,6 +680,9 @@ def _read_line(line: str) -> _Analysis | str:
     return analysis
 
 
+_CLI_FIELDS = {"root_cause", "scope", "category", "confidence", "reasons"}
+
+
 def run_classify_jsonl(lines: Iterable[str], out: TextIO, err: TextIO) -> int:
     """Classify one analysis per JSON line (``id``, ``problem``, ``whys``, optional ``root_cause``),
     writing one JSON line per analysis to ``out``. A bad line gets a message naming its line number on
@@ -695,6 +698,7 @@ def run_classify_jsonl(lines: Iterable[str], out: TextIO, err: TextIO) -> int:
             status = 1
             continue
         result = classify(analysis.problem, analysis.whys, analysis.root_cause, rules=rules)
-        record = {"id": analysis.id, **result.model_dump()}
+        # The output keeps its documented fields; the short why's parts are for the Slack message.
+        record = {"id": analysis.id, **result.model_dump(include=_CLI_FIELDS)}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return status
