@@ -4,7 +4,9 @@ channel references, the ``--problem`` flag and the names of the UK nations. Pure
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flows.calendar import Nation
@@ -27,6 +29,40 @@ NATION_ALIASES: dict[str, Nation] = {
     "northern ireland": "northern-ireland",
     "ni": "northern-ireland",
 }
+
+
+# Every ``/playbook`` subcommand, in the order the help card lists them. The help card reads this
+# tuple (each name's line is the catalogue's ``help_command_<name>``), and a test checks that the
+# command listener answers each one, so the list and what the bot does cannot drift apart.
+COMMAND_NAMES: tuple[str, ...] = (
+    "start",
+    "list",
+    "status",
+    "resume",
+    "intervene",
+    "export",
+    "similar",
+    "leads",
+    "nation",
+    "retention",
+    "my-data",
+    "forget-me",
+    "help",
+)
+
+# How close a typed word must be to a known name to be offered as "did you mean …?" (difflib ratio).
+NEAR_MISS_CUTOFF = 0.6
+
+
+def near_miss(typed: str, known: Iterable[str]) -> str | None:
+    """The known name closest to ``typed`` if it is close enough to be a slip (``five-why`` →
+    ``five-whys``, ``stat`` → ``start``), else None. An exact match is not a near miss."""
+    word = typed.strip().lower()
+    names = list(known)
+    if not word or word in names:
+        return None
+    found = difflib.get_close_matches(word, names, n=1, cutoff=NEAR_MISS_CUTOFF)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)

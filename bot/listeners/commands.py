@@ -9,13 +9,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import delivery
+from bot.delivery import as_dicts
 from bot.deps import Deps
-from bot.mrkdwn import escape, unescape
+from bot.mrkdwn import unescape
 from bot.request import Caller
-from bot.services import checkins, exports, journey, leads, privacy, similar
-from bot.views.help import help_text, templates_list
+from bot.services import checkins, exports, journey, leads, privacy, similar, start_form
+from bot.views.help import help_blocks, help_text, templates_list, unknown_command
 from flows.commands import split_subcommand
-from flows.i18n import t
 
 COMMAND = "/playbook"
 
@@ -25,13 +25,15 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     caller: Caller = context["caller"]
     sub = split_subcommand(unescape(command.get("text") or ""))
     rest = sub.rest
-    if sub.name in ("", "help"):
-        ack(text=help_text())
+    if sub.name == "help":
+        ack(text=help_text(), blocks=as_dicts(help_blocks()))
         return
     if sub.name == "list":
         ack(text=templates_list())
         return
-    if sub.name == "start":
+    if sub.name in ("", "start") and not rest:
+        shown = start_form.open_from_command(deps, caller)
+    elif sub.name == "start":
         shown = journey.start_command(deps, client, caller, rest)
     elif sub.name == "status":
         shown = journey.status(deps, caller)
@@ -54,7 +56,7 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     elif sub.name == "similar":
         shown = similar.similar_command(deps, client, caller, rest)
     else:
-        ack(text=t("cmd_unknown", command=escape(sub.name[:40]), hint=help_text()))
+        ack(text=unknown_command(sub.name))
         return
     delivery.deliver(client, shown)
     ack(text=shown.ack or "", blocks=shown.ack_blocks)

@@ -156,6 +156,11 @@ def test_weekly_checkin_arrives_at_ten_local_either_side_of_the_october_clock_ch
     ]
     assert "Ask the supplier to fix postcode validation" in rendered(messages[0])
     assert intervention(h, intervention_id).owner_tz == "Europe/London"
+    # Each names its check-in in Slack message metadata (how a dispatcher finds one it may have sent).
+    sent = [r for r in rows(h, intervention_id) if r.sent_at]
+    assert [m.metadata for m in messages] == [
+        {"event_type": "playbook_checkin", "event_payload": {"checkin_id": r.id}} for r in sent
+    ]
 
 
 def test_a_checkin_due_on_a_bank_holiday_arrives_the_next_working_day(harness: Harness) -> None:
@@ -330,15 +335,36 @@ def test_a_clicked_answer_replaces_the_buttons_with_who_answered_what(harness: H
     h = harness
     _session, intervention_id, thread = _sent_checkin(h)
     [sent] = checkin_messages(h)
+    question = rendered(sent)
+    assert "Ask the supplier to fix postcode validation" in question and "How is it going?" in question
     _click(h, ResponseKind.ON_TRACK)
     [message] = [m for m in h.slack.messages(channel=dm(h)) if m.ts == sent.ts]
-    assert rendered(message) == f"<@{SAM}> answered: On track"
+    # The question stays as it was asked; the answer is shown below it, in place of the buttons.
+    asked = [b for b in sent.blocks if b.get("type") == "section"]
+    assert [b for b in message.blocks if b.get("type") == "section"] == asked
+    assert rendered(message).split("\n")[-1] == f"<@{SAM}> answered: On track"
     assert not any(b.get("type") == "actions" for b in message.blocks or [])
+    assert "Use a button" not in rendered(message)
     assert intervention(h, intervention_id).progress == "on_track"
     assert "is on track. I'll check in again on Tuesday 8 December at 10:00" in rendered(
         h.slack.messages(channel=dm(h))[-1]
     )
     assert "*On track*" in h.last_text(CHANNEL, thread)
+
+
+def test_a_typed_answer_in_the_dm_also_keeps_the_question_and_retires_the_buttons(harness: Harness) -> None:
+    h = harness
+    _session, intervention_id, _thread = _sent_checkin(h)
+    [sent] = checkin_messages(h)
+    reply_in_dm(h, "blocked: supplier late <!channel>")
+    [message] = [m for m in h.slack.messages(channel=dm(h)) if m.ts == sent.ts]
+    shown = rendered(message)
+    assert shown.startswith("*Check-in:* Ask the supplier to fix postcode validation")
+    assert shown.endswith(f"<@{SAM}> answered: Blocked: supplier late &lt;!channel&gt;")
+    assert not any(b.get("type") == "actions" for b in message.blocks or [])
+    updates = [c for c in h.slack.calls_to("chat.update") if c.params.get("channel") == sent.channel]
+    assert [c.params.get("ts") for c in updates] == [sent.ts]
+    assert intervention(h, intervention_id).progress == "blocked"
 
 
 def test_a_reason_left_empty_keeps_the_modal_open_with_its_question(harness: Harness) -> None:
@@ -655,7 +681,7 @@ def _nudge(h: Harness) -> int:
 def test_an_idle_session_gets_one_nudge_and_pause_suppresses_it(harness: Harness) -> None:
     h = harness
     h.clock.set(at(2026, 11, 27, 14))  # Friday 14:00
-    _busy, busy_thread = start_session(h, "First problem")
+    busy, busy_thread = start_session(h, "First problem")
     _paused, paused_thread = start_session(h, "Second problem")
     h.client.message(
         team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="pause", thread_ts=paused_thread
@@ -666,6 +692,10 @@ def test_an_idle_session_gets_one_nudge_and_pause_suppresses_it(harness: Harness
     h.clock.set(at(2026, 12, 2, 14))
     assert _nudge(h) == 1
     assert "quiet for three working days" in h.last_text(CHANNEL, busy_thread)
+    assert h.thread(CHANNEL, busy_thread)[-1].metadata == {
+        "event_type": "playbook_nudge",
+        "event_payload": {"session_id": busy},
+    }
     assert "quiet" not in h.last_text(CHANNEL, paused_thread)
     h.clock.set(at(2026, 12, 9, 14))
     assert _nudge(h) == 0  # one nudge per quiet spell
