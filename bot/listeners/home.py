@@ -40,12 +40,14 @@ def handle_resume(ack: Ack, action: dict[str, Any], client: WebClient, context: 
 
 
 def handle_start(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """A Start button on the Home tab: a session of that template in the person's DM."""
-    ack()
+    """A Start button on the Home tab: the start form with that template chosen."""
     template_id = str(action.get("value") or "")
     if not template_id:
+        ack()
         return
-    delivery.deliver(client, home.start_template(context["deps"], client, context["caller"], template_id))
+    shown = home.start_template(context["deps"], context["caller"], template_id)
+    ack()
+    delivery.deliver(client, shown)
 
 
 def register(app: App) -> None:

@@ -31,7 +31,7 @@ from bot.directory import Directory
 from bot.errors import PlaybookError
 from bot.mrkdwn import escape
 from bot.request import Caller
-from bot.services import conversation
+from bot.services import start_form
 from bot.services.leads import latest_answers, report_for_session
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.home import (
@@ -313,22 +313,10 @@ def publish(deps: Deps, client: WebClient, caller: Caller) -> Shown:
     return Shown(messages=[delivery.publish_home(caller.user_id, home_view(page))])
 
 
-def start_template(deps: Deps, client: WebClient, caller: Caller, template_id: str) -> Shown:
-    """A Start button on the Home tab: a session with that template in the person's DM with the app
-    (its first question asks for the problem); then the Home tab again, showing it."""
-    try:
-        template = get_template(template_id)
-    except TemplateNotFound as missing:
-        names = ", ".join(f"`{name}`" for name in missing.available)
-        raise PlaybookError(t("unknown_template", name=escape(template_id[:60]), templates=names)) from None
-    conversation.start_session(
-        deps,
-        client,
-        team_id=caller.team_id,
-        user_id=caller.user_id,
-        channel_id="",
-        in_dm=True,
-        template_id=template.id,
-        problem_statement=None,
-    )
-    return publish(deps, client, caller)
+def start_template(deps: Deps, caller: Caller, template_id: str) -> Shown:
+    """A Start button on the Home tab: the start form with that template chosen; submitting it
+    starts the session in the person's DM with the app (``bot/services/start_form.py``)."""
+    if template_id not in load_templates():
+        names = ", ".join(f"`{name}`" for name in load_templates())
+        raise PlaybookError(t("unknown_template", name=escape(template_id[:60]), templates=names))
+    return start_form.open_from_home(deps, caller, template_id)

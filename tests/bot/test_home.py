@@ -10,10 +10,11 @@ from bot.services import checkins
 from bot.services.leads import latest_answers
 from bot.services.workspace import settings_for
 from storage.models import Session, SessionStatus, Workspace
-from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness, rendered
+from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
 from tests.bot.test_classification_e2e import finish, reach_classification
 from tests.bot.test_five_whys_e2e import say, start
 from tests.bot.test_leads_summary import add_session
+from tests.bot.test_start_and_help import _submit as submit_form
 
 
 def home(h: Harness, user: str) -> list[dict[str, Any]]:
@@ -226,11 +227,22 @@ def test_the_home_tab_as_a_member_with_links_and_a_start_button(harness: Harness
     # Fran did not take part in Alex's private session: her Home does not list it.
     assert "Secret restructure" not in text_of(home(h, FACILITATOR))
     assert "C0PRIVATE" not in text_of(home(h, FACILITATOR))
-    # A Start button starts a session in Alex's DM and the Home tab shows it.
-    response = h.client.block_action(team_id=TEAM, user_id=ALEX, action_id="home.start", value="cost-impacts")
+    # A Start button opens the start form with its template chosen, for a session in Alex's DM;
+    # submitting it starts the session there, and the Home tab shows it.
+    opened = len(h.slack.views)
+    response = h.client.block_action(
+        team_id=TEAM, user_id=ALEX, action_id="home.start", value="cost-impacts", trigger_id="trigger-home"
+    )
     assert response.status == 200, response.body
-    dm = h.slack.dm_channel(TEAM, ALEX)
-    posted = [rendered(m) for m in h.slack.messages(channel=dm)]
-    assert (posted and "Let's" in posted[-1]) or "problem" in posted[-1].lower()
-    republished = text_of(h.slack.home_view(TEAM, ALEX).blocks)  # type: ignore[union-attr]
-    assert re.search(r"\*Session 3\* · Cost impacts · in progress: [^·]+ · our DM", republished)
+    assert len(h.slack.views) == opened + 1
+    form = h.slack.views[-1]
+    assert form.blocks[0]["element"]["initial_option"]["value"] == "cost-impacts"
+    assert all(block.get("block_id") != "start.channel" for block in form.blocks)  # no channel: the DM
+    submitted = submit_form(h, form, user=ALEX, template="cost-impacts", problem="Paper permits")
+    assert submitted.status == 200, submitted.body
+    assert h.slack.messages(channel=h.slack.dm_channel(TEAM, ALEX)), "nothing was posted in the DM"
+    with h.deps.uow() as uow:
+        started = uow.sessions.get(TEAM, 3)
+        assert started is not None and started.is_dm and started.template_id == "cost-impacts"
+        assert latest_answers(uow, 3)["problem"].value == "Paper permits"
+    assert re.search(r"\*Session 3\* · Cost impacts · in progress: [^·]+ · our DM", text_of(home(h, ALEX)))

@@ -235,7 +235,7 @@ def test_the_page_offers_a_start_button_for_each_template_and_warns_about_person
     ]
     text = text_of(blocks)
     assert "does not detect names or addresses automatically" in text
-    assert "in your DM with me" in text
+    assert "a session in your DM with me" in text
 
 
 def test_finished_sessions_link_to_their_threads_and_say_when_they_finished() -> None:
