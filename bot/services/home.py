@@ -9,10 +9,10 @@
   every open intervention grouped by where its check-ins stand (blocked and unanswered first), and
   the leads settings in effect.
 
-Who may see what: a person's own lists hold only sessions they took part in. A lead's list of
-problems names a problem only if the lead took part in one of its sessions or is a member of one of
-its sessions' channels (asked of Slack after the page is read, never while the unit of work is open);
-the others are only counted.
+Every session shown is one the person may see (``storage/visibility.py``): a lead who is not in a
+private channel does not see its sessions or their interventions here. A lead's list of problems
+names a problem only if they may see one of its sessions; the others are only counted. Slack is asked
+which channels the person can read before the unit of work, and for the threads' links after it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from bot.directory import Directory
 from bot.errors import PlaybookError
 from bot.mrkdwn import escape
 from bot.request import Caller
-from bot.services import start_form
+from bot.services import access, start_form
 from bot.services.leads import latest_answers, report_for_session
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.home import (
@@ -69,8 +69,6 @@ SCANNED_SESSIONS = 50
 # A workspace's sessions read to group its problems by status (most recently active first).
 SCANNED_PROBLEM_SESSIONS = 300
 UNFINISHED = (SessionStatus.ACTIVE, SessionStatus.PAUSED)
-# Problems of each status read in full to find the ones a lead may see named (the rest are counted).
-CANDIDATES_PER_STATUS = 4 * SHOWN_PROBLEMS
 
 
 def _entry(session: Session, locale: str, step: str = "") -> SessionEntry:
@@ -85,10 +83,22 @@ def _entry(session: Session, locale: str, step: str = "") -> SessionEntry:
     )
 
 
-def _sessions(uow: UnitOfWork, mine: Sequence[Session], locale: str) -> tuple[list[SessionEntry], int]:
+def _sessions(
+    uow: UnitOfWork, team_id: str, user_id: str, locale: str, readable: frozenset[str]
+) -> tuple[list[SessionEntry], int]:
     """The first :data:`SHOWN_SESSIONS` unfinished sessions with their current question, and how
     many more there are."""
-    unfinished = [s for s in mine if s.status in UNFINISHED]
+    unfinished = list(
+        uow.visibility.visible_sessions(
+            team_id,
+            user_id,
+            readable,
+            taking_part=True,
+            statuses=UNFINISHED,
+            newest_first=True,
+            limit=SCANNED_SESSIONS,
+        )
+    )
     entries = []
     for session in unfinished[:SHOWN_SESSIONS]:
         template = get_template(session.template_id)
@@ -99,20 +109,30 @@ def _sessions(uow: UnitOfWork, mine: Sequence[Session], locale: str) -> tuple[li
 
 
 def _finished(
-    uow: UnitOfWork, mine: Sequence[Session], settings: EffectiveSettings, locale: str
+    uow: UnitOfWork,
+    team_id: str,
+    user_id: str,
+    settings: EffectiveSettings,
+    locale: str,
+    readable: frozenset[str],
 ) -> list[SessionEntry]:
     """The person's most recently finished sessions, with the day each finished and its problem."""
-    done = [s for s in mine if s.status == SessionStatus.COMPLETED][:SHOWN_FINISHED]
-    statements = uow.problems.statements(
-        done[0].workspace_id if done else "", {s.problem_id for s in done if s.problem_id is not None}
+    done = uow.visibility.visible_sessions(
+        team_id,
+        user_id,
+        readable,
+        taking_part=True,
+        statuses=(SessionStatus.COMPLETED,),
+        newest_first=True,
+        limit=SHOWN_FINISHED,
     )
+    statements = uow.problems.statements(team_id, {s.problem_id for s in done if s.problem_id is not None})
     entries = []
     for session in done:
         when = (session.completed_at or session.updated_at).astimezone(ZoneInfo(settings.timezone))
         problem = statements.get(session.problem_id, "") if session.problem_id is not None else ""
-        entries.append(
-            replace(_entry(session, locale), finished=format_day(when.date(), locale), problem=problem)
-        )
+        finished = format_day(when.date(), locale)
+        entries.append(replace(_entry(session, locale), finished=finished, problem=problem))
     return entries
 
 
@@ -151,11 +171,19 @@ def _open_entry(entry: OpenIntervention) -> InterventionEntry:
     )
 
 
-def _summaries(uow: UnitOfWork, settings: EffectiveSettings, team_id: str, locale: str) -> list[SummaryEntry]:
+def _summaries(
+    settings: EffectiveSettings,
+    completed: Sequence[Session],
+    uow: UnitOfWork,
+    locale: str,
+    readable: frozenset[str],
+) -> list[SummaryEntry]:
+    """Recently completed sessions the lead may see; each report takes only what the lead may see
+    from the other sessions on its problem (those in channels they can read)."""
     entries = []
-    for session in uow.sessions.recently_completed(team_id, SHOWN_SUMMARIES):
+    for session in completed:
         try:
-            report = report_for_session(uow, session, settings)
+            report = report_for_session(uow, session, settings, related_from=readable)
         except TemplateNotFound:
             continue
         entries.append(
@@ -172,12 +200,16 @@ def _summaries(uow: UnitOfWork, settings: EffectiveSettings, team_id: str, local
 
 
 def _problems(
-    uow: UnitOfWork, team_id: str, user_id: str, open_items: Sequence[OpenIntervention]
-) -> tuple[list[tuple[ProblemEntry, frozenset[str], bool]], dict[ProblemStatus, int]]:
-    """The workspace's problems by status (a session without a problem is its own), each with the
-    channels of its sessions and whether ``user_id`` took part in one; and the count of each status."""
+    uow: UnitOfWork,
+    team_id: str,
+    user_id: str,
+    open_items: Sequence[OpenIntervention],
+    readable: frozenset[str],
+) -> tuple[list[ProblemEntry], dict[ProblemStatus, int]]:
+    """The workspace's problems by status (a session without a problem is its own): the ones the lead
+    may see named (one of their sessions is visible to them), at most :data:`SHOWN_PROBLEMS` of each
+    status; and the count of each status, all problems included."""
     sessions = uow.sessions.recently_active(team_id, SCANNED_PROBLEM_SESSIONS)
-    mine = {s.id for s in uow.sessions.for_user(team_id, user_id, limit=SCANNED_PROBLEM_SESSIONS)}
     open_by_session: dict[int, int] = defaultdict(int)
     for item in open_items:
         open_by_session[item.intervention.session_id] += 1
@@ -193,30 +225,36 @@ def _problems(
         if status is not None:
             statuses[key] = (status, opened)
             counts[status] += 1
-    # Only the most recent few of each status can be named, so only theirs are read.
+    visible = {
+        s.id
+        for s in uow.visibility.visible_sessions(
+            team_id, user_id, readable, session_ids=[s.id for s in sessions]
+        )
+    }
+    # Only the most recent few of each status that the lead may see are named, so only theirs are read.
     kept: dict[ProblemStatus, int] = defaultdict(int)
-    candidates = []
+    named = []
     for key, (status, opened) in statuses.items():
-        if kept[status] < CANDIDATES_PER_STATUS:
+        if kept[status] < SHOWN_PROBLEMS and any(s.id in visible for s in groups[key]):
             kept[status] += 1
-            candidates.append((key, status, opened))
-    statements = uow.problems.statements(team_id, {k[1] for k, _s, _o in candidates if k[0] == "problem"})
-    found: list[tuple[ProblemEntry, frozenset[str], bool]] = []
-    for (kind, ident), status, opened in candidates:
-        members = groups[(kind, ident)]
+            named.append((key, status, opened))
+    statements = uow.problems.statements(team_id, {k[1] for k, _s, _o in named if k[0] == "problem"})
+    found: list[ProblemEntry] = []
+    for (kind, ident), status, opened in named:
+        members = [s for s in groups[(kind, ident)] if s.id in visible]
         statement = statements.get(ident, "") if kind == "problem" else ""
         if not statement:
             answer = latest_answers(uow, members[0].id).get("problem")
             statement = engine.display_value(answer.value) if answer is not None else ""
-        entry = ProblemEntry(
-            problem_id=ident if kind == "problem" else None,
-            statement=statement,
-            status=status,
-            session_ids=tuple(sorted(s.id for s in members)),
-            open_interventions=opened,
+        found.append(
+            ProblemEntry(
+                problem_id=ident if kind == "problem" else None,
+                statement=statement,
+                status=status,
+                session_ids=tuple(sorted(s.id for s in members)),
+                open_interventions=opened,
+            )
         )
-        channels = frozenset(s.channel_id for s in members if not s.is_dm)
-        found.append((entry, channels, any(s.id in mine for s in members)))
     return found, dict(counts)
 
 
@@ -232,26 +270,34 @@ def _leads_settings(settings: EffectiveSettings, locale: str) -> LeadsSettings:
 
 
 def home_page(
-    deps: Deps, uow: UnitOfWork, team_id: str, user_id: str
-) -> tuple[HomePage, list[tuple[ProblemEntry, frozenset[str], bool]]]:
-    """Everything ``user_id``'s Home tab shows, read in one unit of work; for a lead, also every
-    problem with its channels and whether they took part (for :func:`_visible_problems`)."""
+    deps: Deps, uow: UnitOfWork, team_id: str, user_id: str, readable: frozenset[str] = frozenset()
+) -> HomePage:
+    """Everything ``user_id``'s Home tab shows, read in one unit of work; ``readable``: the channels
+    they can read (asked of Slack before it)."""
     locale = DEFAULT_LOCALE
     settings = settings_for(deps, uow, team_id)
-    mine = uow.sessions.for_user(team_id, user_id, limit=SCANNED_SESSIONS)
-    sessions, more = _sessions(uow, mine, locale)
+    sessions, more = _sessions(uow, team_id, user_id, locale, readable)
     leads = None
-    candidates: list[tuple[ProblemEntry, frozenset[str], bool]] = []
     if settings.is_lead(user_id):
+        completed = uow.sessions.recently_completed(team_id, SHOWN_SUMMARIES)
         open_items = uow.checkins.open_in_workspace(team_id, SCANNED_INTERVENTIONS)
-        candidates, counts = _problems(uow, team_id, user_id, open_items)
+        candidates = {s.id for s in completed} | {e.intervention.session_id for e in open_items}
+        visible = {
+            s.id for s in uow.visibility.visible_sessions(team_id, user_id, readable, session_ids=candidates)
+        }
+        problems, counts = _problems(uow, team_id, user_id, open_items, readable)
         leads = LeadsHome(
-            summaries=tuple(_summaries(uow, settings, team_id, locale)),
-            open_interventions=tuple(_open_entry(entry) for entry in open_items),
+            summaries=tuple(
+                _summaries(settings, [s for s in completed if s.id in visible], uow, locale, readable)
+            ),
+            open_interventions=tuple(
+                _open_entry(entry) for entry in open_items if entry.intervention.session_id in visible
+            ),
+            problems=tuple(problems),
             problem_counts=tuple((status, counts[status]) for status in ProblemStatus if counts.get(status)),
             settings=_leads_settings(settings, locale),
         )
-    page = HomePage(
+    return HomePage(
         locale=locale,
         timezone=settings.timezone,
         sessions=tuple(sessions),
@@ -261,33 +307,8 @@ def home_page(
         templates=tuple(
             TemplateChoice(template.id, template.title.get(locale)) for template in load_templates().values()
         ),
-        finished=tuple(_finished(uow, mine, settings, locale)),
+        finished=tuple(_finished(uow, team_id, user_id, settings, locale, readable)),
     )
-    return page, candidates
-
-
-def _visible_problems(
-    directory: Directory, user_id: str, candidates: list[tuple[ProblemEntry, frozenset[str], bool]]
-) -> list[ProblemEntry]:
-    """The problems a lead may see named: one of whose sessions they took part in, or one with a
-    session in a channel they are a member of; at most :data:`SHOWN_PROBLEMS` of each status."""
-    member: dict[str, bool] = {}
-    shown: list[ProblemEntry] = []
-    per_status: dict[ProblemStatus, int] = defaultdict(int)
-    for entry, channels, took_part in candidates:
-        if per_status[entry.status] >= SHOWN_PROBLEMS:
-            continue
-        visible = took_part
-        for channel in sorted(channels):
-            if visible:
-                break
-            if channel not in member:
-                member[channel] = directory.in_channel(channel, user_id)
-            visible = member[channel]
-        if visible:
-            shown.append(entry)
-            per_status[entry.status] += 1
-    return shown
 
 
 def _with_link(directory: Directory, entry: SessionEntry) -> SessionEntry:
@@ -297,19 +318,20 @@ def _with_link(directory: Directory, entry: SessionEntry) -> SessionEntry:
 
 
 def publish(deps: Deps, client: WebClient, caller: Caller) -> Shown:
-    """The caller's Home tab, built afresh (on opening it, after Resume and after a start); Slack is
-    asked for links and channel membership after the unit of work has closed."""
+    """The caller's Home tab, built afresh (on opening it, and after Resume). Slack is asked which
+    channels they can read before the unit of work, and for the threads' links after it."""
     with deps.uow() as uow:
-        page, candidates = home_page(deps, uow, caller.team_id, caller.user_id)
+        is_lead = settings_for(deps, uow, caller.team_id).is_lead(caller.user_id)
+    # A lead's Home shows sessions from across the workspace; anyone else's, their own.
+    readable = access.readable_channels(deps, client, caller.team_id, caller.user_id, mine=not is_lead)
+    with deps.uow() as uow:
+        page = home_page(deps, uow, caller.team_id, caller.user_id, readable)
     directory = Directory(client)
     page = replace(
         page,
         sessions=tuple(_with_link(directory, entry) for entry in page.sessions),
         finished=tuple(_with_link(directory, entry) for entry in page.finished),
     )
-    if page.leads is not None:
-        problems = _visible_problems(directory, caller.user_id, candidates)
-        page = replace(page, leads=replace(page.leads, problems=tuple(problems)))
     return Shown(messages=[delivery.publish_home(caller.user_id, home_view(page))])
 
 
