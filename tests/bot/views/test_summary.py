@@ -113,10 +113,11 @@ def test_each_person_is_mentioned_once_per_section() -> None:
 def cost_impacts() -> dict[str, Answer]:
     replies = [
         *["Missed bin collections lead to repeat calls"],
-        *["staff", "Re-keying missed-bin reports", "2h 30m", "3 a week", "2", "£28", "skip", "Team estimate"],
-        *["residents", "Calls chasing collections", "45 minutes", "10 per month", "1", "£15"],
+        *["staff", "Re-keying missed-bin reports", "both", "2h 30m", "3 a week", "2", "£28", "skip"],
+        *["Team estimate"],
+        *["residents", "Calls chasing collections", "both", "45 minutes", "10 per month", "1", "£15"],
         *["£2 each time", "skip"],
-        *["council services", "Extra collection rounds", "skip", "twice a year", "1", "skip"],
+        *["council services", "Extra collection rounds", "money", "twice a year"],
         *["£3.5k a year", "Fleet invoices 2025"],
         *["done", "Residents lose trust in the service"],
     ]
