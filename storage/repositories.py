@@ -6,15 +6,16 @@ Every query that reaches a session, problem or answer is scoped by workspace id.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Table, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
 
 from storage.models import (
+    AnswerAllowance,
     AnswerVersion,
     LeadsPost,
     Participant,
@@ -314,6 +315,34 @@ class EventRepository:
             .returning(ProcessedEvent.event_id)
         ).all()
         return len(deleted)
+
+
+class AllowanceRepository:
+    """The per-person answer count behind the answer limit (see :class:`AnswerAllowance`)."""
+
+    def __init__(self, orm: OrmSession) -> None:
+        self._orm = orm
+
+    def count_answer(self, workspace_id: str, user_id: str, now: datetime, window: timedelta) -> int:
+        """Count one answer by ``user_id`` at ``now``; the answers counted in their current window,
+        this one included. One statement (an upsert), so it costs a single round trip in the answer's
+        own transaction, and its row lock orders two processes counting the same person."""
+        table = cast(Table, AnswerAllowance.__table__)
+        values = {"workspace_id": workspace_id, "user_id": user_id, "window_start": now, "answers": 1}
+        if self._orm.get_bind().dialect.name == "postgresql":
+            insert: Any = pg_insert(table).values(**values)
+        else:
+            insert = sqlite_insert(table).values(**values)
+        # SET reads the row as it was: within the window, one more; past it, a new window from now.
+        within = table.c.window_start > now - window
+        statement = insert.on_conflict_do_update(
+            index_elements=[table.c.workspace_id, table.c.user_id],
+            set_={
+                "answers": case((within, table.c.answers + 1), else_=1),
+                "window_start": case((within, table.c.window_start), else_=insert.excluded.window_start),
+            },
+        ).returning(table.c.answers)
+        return int(self._orm.execute(statement).scalar_one())
 
 
 class LeadsPostRepository:

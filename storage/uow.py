@@ -17,6 +17,7 @@ from storage.checkins import CheckInRepository
 from storage.db import checkpoint
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
+    AllowanceRepository,
     AnswerRepository,
     EventRepository,
     LeadsPostRepository,
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.events = EventRepository(orm)
         self.checkins = CheckInRepository(orm)
         self.pending = PendingAnswerRepository(orm)
+        self.allowances = AllowanceRepository(orm)
         self.privacy = PrivacyRepository(orm)
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)

@@ -1,0 +1,31 @@
+"""answer_allowances: the per-person answer limit counted in the database, shared by every process
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-11-30
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "answer_allowances",
+        sa.Column("workspace_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answers", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("workspace_id", "user_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("answer_allowances")
