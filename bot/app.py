@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot import oauth
 from bot.deps import Deps
+from bot.keepalive import KeepAliveWebClient
 from bot.listeners import register_listeners
 from bot.request import context_middleware
 from bot.settings import Settings
@@ -28,7 +29,7 @@ log = logging.getLogger("playbook.app")
 def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
     """A WebClient on ``SLACK_API_URL`` that retries 429s (honouring Retry-After), 5xx and dropped
     connections. Every client the app creates comes from here."""
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=15)
+    client = KeepAliveWebClient(token=token, base_url=settings.slack_api_url, timeout=15)
     client.retry_handlers.extend(
         [
             RateLimitErrorRetryHandler(max_retry_count=2),
