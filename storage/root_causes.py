@@ -153,8 +153,11 @@ class RootCauseRepository:
             _latest_versions(workspace_id, first_answer).where(AnswerVersion.session_id.in_(order)).subquery()
         )
         values: dict[int, dict[str, Any]] = {decided: {} for decided in order}
-        for row in self._orm.scalars(_latest_rows(newest)).all():
-            values[row.session_id][row.key] = row.value
+        # Columns, not ORM objects: up to 200 sessions' answers are read on every proposal, and
+        # building an AnswerVersion for each row cost more than the query itself.
+        columns = (AnswerVersion.session_id, AnswerVersion.key, AnswerVersion.value)
+        for session_id, key, value in self._orm.execute(_latest_rows(newest).with_only_columns(*columns)):
+            values[session_id][key] = value
         return [DecidedAnalysis(decided, values[decided]) for decided in order]
 
 
