@@ -239,6 +239,12 @@ class AnswerRepository:
 
     def latest(self, session_id: int) -> dict[str, AnswerVersion]:
         """The latest version of every key that is not retracted."""
+        return {key: row for key, row in self.latest_with_retracted(session_id).items() if not row.retracted}
+
+    def latest_with_retracted(self, session_id: int) -> dict[str, AnswerVersion]:
+        """The latest version of every key the session has ever had, retractions included: with it,
+        :meth:`add_version` (``versions_complete=True``) numbers a new version without asking the
+        database for the highest one."""
         newest = (
             select(AnswerVersion.key, func.max(AnswerVersion.version).label("version"))
             .where(AnswerVersion.session_id == session_id)
@@ -253,7 +259,7 @@ class AnswerRepository:
             )
             .where(AnswerVersion.session_id == session_id)
         ).all()
-        return {row.key: row for row in rows if not row.retracted}
+        return {row.key: row for row in rows}
 
     def history(self, session_id: int, key: str | None = None) -> Sequence[AnswerVersion]:
         query = select(AnswerVersion).where(AnswerVersion.session_id == session_id)
@@ -272,9 +278,15 @@ class AnswerRepository:
         skipped: bool = False,
         retracted: bool = False,
         current_versions: Mapping[str, int] | None = None,
+        versions_complete: bool = False,
     ) -> AnswerVersion:
+        """A new version of ``key``. ``current_versions``: the latest version of keys already read in
+        this transaction (with the session row locked); ``versions_complete`` says it holds every key the
+        session has ever had (:meth:`latest_with_retracted`), so a key missing from it is new."""
         if current_versions is not None and key in current_versions:
             version = current_versions[key] + 1
+        elif current_versions is not None and versions_complete:
+            version = 1
         else:
             version = (
                 self._orm.scalar(
