@@ -79,7 +79,16 @@ class RootCauseRepository:
         carries the chosen ``text``), newest first; cancelled sessions and ``except_session`` left out."""
         newest = _latest_versions(workspace_id).where(AnswerVersion.key.in_(tuple(keys))).subquery()
         query = (
-            select(AnswerVersion, Session.channel_id, Session.thread_ts, Session.is_dm, Session.created_at)
+            # Columns, not ORM objects (read on every confirmed root cause, up to ``limit`` rows).
+            select(
+                AnswerVersion.session_id,
+                AnswerVersion.key,
+                AnswerVersion.value,
+                Session.channel_id,
+                Session.thread_ts,
+                Session.is_dm,
+                Session.created_at,
+            )
             .join(
                 newest,
                 (AnswerVersion.session_id == newest.c.session_id)
@@ -99,15 +108,14 @@ class RootCauseRepository:
         if except_session is not None:
             query = query.where(Session.id != except_session)
         found = []
-        for row, channel_id, thread_ts, is_dm, started in self._orm.execute(query).all():
-            value = row.value
+        for session_id, key, value, channel_id, thread_ts, is_dm, started in self._orm.execute(query).all():
             text = str(value.get("text") or "").strip() if isinstance(value, dict) else ""
             if not text or text == REMOVED_TEXT:
                 continue
             found.append(
                 StoredRootCause(
-                    session_id=row.session_id,
-                    key=row.key,
+                    session_id=session_id,
+                    key=key,
                     text=text,
                     channel_id=str(channel_id),
                     thread_ts=thread_ts,
