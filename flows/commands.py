@@ -8,6 +8,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from flows.calendar import Nation
 
@@ -17,6 +18,7 @@ _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{4,})$")
 _PROBLEM_FLAG = re.compile(r"(?:^|\s)--problem(?:\s+#?(\d{1,9}))?(?=\s|$)")
 _START_IN_THREAD = re.compile(r"^start\s+([a-z][a-z0-9-]*)$")
 _SPACE = re.compile(r"\s+")
+_PLAIN_NUMBER = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,2})?$")
 
 NATION_ALIASES: dict[str, Nation] = {
     "england-and-wales": "england-and-wales",
@@ -45,6 +47,8 @@ COMMAND_NAMES: tuple[str, ...] = (
     "leads",
     "nation",
     "retention",
+    "rate",
+    "weeks",
     "my-data",
     "forget-me",
     "help",
@@ -126,3 +130,14 @@ def start_in_thread(normalised_text: str) -> str | None:
     """The template named by ``start <template>`` typed in a thread (already normalised), else None."""
     match = _START_IN_THREAD.match(normalised_text)
     return match.group(1) if match else None
+
+
+def plain_number(text: str) -> Decimal | None:
+    """``46`` or ``46.5`` (at most three digits, two decimals) → the number; anything else → None."""
+    cleaned = text.strip()
+    if not _PLAIN_NUMBER.match(cleaned):
+        return None
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        return None
