@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, case, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
@@ -339,22 +340,33 @@ class AllowanceRepository:
         """Count one answer by ``user_id`` at ``now``; the answers counted in their current window,
         this one included. One statement (an upsert), so it costs a single round trip in the answer's
         own transaction, and its row lock orders two processes counting the same person."""
-        table = cast(Table, AnswerAllowance.__table__)
-        values = {"workspace_id": workspace_id, "user_id": user_id, "window_start": now, "answers": 1}
-        if self._orm.get_bind().dialect.name == "postgresql":
-            insert: Any = pg_insert(table).values(**values)
-        else:
-            insert = sqlite_insert(table).values(**values)
-        # SET reads the row as it was: within the window, one more; past it, a new window from now.
-        within = table.c.window_start > now - window
-        statement = insert.on_conflict_do_update(
-            index_elements=[table.c.workspace_id, table.c.user_id],
-            set_={
-                "answers": case((within, table.c.answers + 1), else_=1),
-                "window_start": case((within, table.c.window_start), else_=insert.excluded.window_start),
-            },
-        ).returning(table.c.answers)
-        return int(self._orm.execute(statement).scalar_one())
+        statement = _count_answer_statement(self._orm.get_bind().dialect.name)
+        params = {"workspace_id": workspace_id, "user_id": user_id, "now": now, "start": now - window}
+        return int(self._orm.execute(statement, params).scalar_one())
+
+
+@cache
+def _count_answer_statement(dialect: str) -> Any:
+    """The upsert behind :meth:`AllowanceRepository.count_answer`, built once per dialect (it runs on
+    every answer, and building the statement cost more than running it)."""
+    table = cast(Table, AnswerAllowance.__table__)
+    now = bindparam("now", type_=table.c.window_start.type)
+    values = {
+        "workspace_id": bindparam("workspace_id"),
+        "user_id": bindparam("user_id"),
+        "window_start": now,
+        "answers": 1,
+    }
+    insert: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(**values)
+    # SET reads the row as it was: within the window, one more; past it, a new window from now.
+    within = table.c.window_start > bindparam("start", type_=table.c.window_start.type)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.workspace_id, table.c.user_id],
+        set_={
+            "answers": case((within, table.c.answers + 1), else_=1),
+            "window_start": case((within, table.c.window_start), else_=insert.excluded.window_start),
+        },
+    ).returning(table.c.answers)
 
 
 class LeadsPostRepository:
