@@ -93,7 +93,9 @@ def main() -> int:
                 [worker] = bot.workers()[:1]
                 spy = record(worker, args.seconds, raw)
                 time.sleep(1.0)  # py-spy attaches
+                before = len(slack.calls())
                 samples, seconds = drive.run_teams(slack, client, args.teams, duration=args.seconds - 2)
+                calls = slack.calls()[before:]
                 spy.wait()
                 if spy.returncode:
                     print(spy.stderr.read().decode() if spy.stderr else "", file=sys.stderr)
@@ -101,6 +103,12 @@ def main() -> int:
                 bot.stop()
     finally:
         slack.stop()
+    per_method = Counter(call.method for call in calls)
+    answers = max(1, len(samples.prompt))
+    print(
+        "Web API calls per answer: "
+        + ", ".join(f"{m} {n / answers:.2f}" for m, n in per_method.most_common())
+    )
     print(
         f"{len(samples.prompt)} answers in {seconds:.1f} s = {len(samples.prompt) / seconds:.1f}/s, "
         f"{samples.sessions} sessions, failed {samples.failed}"
