@@ -93,9 +93,9 @@ def main() -> int:
                 [worker] = bot.workers()[:1]
                 spy = record(worker, args.seconds, raw)
                 time.sleep(1.0)  # py-spy attaches
-                before = len(slack.calls())
+                before = len(slack.calls)
                 samples, seconds = drive.run_teams(slack, client, args.teams, duration=args.seconds - 2)
-                calls = slack.calls()[before:]
+                calls = slack.calls[before:]
                 spy.wait()
                 if spy.returncode:
                     print(spy.stderr.read().decode() if spy.stderr else "", file=sys.stderr)
