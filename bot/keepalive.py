@@ -9,14 +9,16 @@ handling, response parsing) is slack_sdk's own, because only the one method that
 request is replaced, and it reports failures as ``urllib`` does (``HTTPError`` for 4xx/5xx, so the
 429 ``Retry-After`` handler works unchanged).
 
-A kept-alive connection the server has closed meanwhile fails before any response byte arrives; the
-request is then sent once more on a new connection, as urllib3 does. A proxy falls back to urllib.
+A kept-alive connection the server closed while it was idle is noticed before it is used again (as
+urllib3 does) and replaced; a request that fails once sent is never sent again here, since Slack may
+have taken it: the caller's retry handlers (or the outbox) decide. A proxy falls back to urllib.
 """
 
 from __future__ import annotations
 
 import http.client
 import io
+import select
 import threading
 from typing import Any
 from urllib.error import HTTPError
@@ -27,8 +29,18 @@ from slack_sdk import WebClient
 
 _local = threading.local()
 
-# Raised when a kept-alive connection was closed by the server while idle: safe to send again.
-_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+
+def _dropped(connection: http.client.HTTPConnection) -> bool:
+    """Whether the server closed this idle connection (it is readable: end of file), checked before
+    it is used again, as urllib3 does, so a request is never sent on a connection already gone."""
+    sock = connection.sock
+    if sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 class _Pool(dict[tuple[str, str, int | None, float | None], http.client.HTTPConnection]):
@@ -58,36 +70,30 @@ class KeepAliveWebClient(WebClient):
         headers = {name: str(value) for name, value in req.header_items()}
         body = req.data if isinstance(req.data, bytes | None) else bytes(req.data)  # type: ignore[arg-type]
         pool = _connections()
-        for attempt in range(2):
-            connection = pool.get(key)
-            reused = connection is not None
-            if connection is None:
-                connection = self._connect(key)
-                pool[key] = connection
-            try:
-                connection.request("POST", target, body=body, headers=headers)
-                response = connection.getresponse()
-                payload = response.read()
-            except _STALE:
-                connection.close()
-                pool.pop(key, None)
-                if reused and attempt == 0:
-                    continue
-                raise
-            except BaseException:
-                connection.close()
-                pool.pop(key, None)
-                raise
-            if response.will_close:
-                connection.close()
-                pool.pop(key, None)
-            if response.status >= 400:
-                raise HTTPError(url, response.status, response.reason, response.headers, io.BytesIO(payload))
-            if response.headers.get_content_type() == "application/gzip":
-                return {"status": response.status, "headers": response.headers, "body": payload}
-            charset = response.headers.get_content_charset() or "utf-8"
-            return {"status": response.status, "headers": response.headers, "body": payload.decode(charset)}
-        raise AssertionError("unreachable")  # pragma: no cover
+        connection = pool.get(key)
+        if connection is not None and _dropped(connection):
+            connection.close()
+            connection = None
+        if connection is None:
+            connection = pool[key] = self._connect(key)
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+        except BaseException:
+            # Never sent again here: Slack may have taken it (the caller's retry handlers decide).
+            connection.close()
+            pool.pop(key, None)
+            raise
+        if response.will_close:
+            connection.close()
+            pool.pop(key, None)
+        if response.status >= 400:
+            raise HTTPError(url, response.status, response.reason, response.headers, io.BytesIO(payload))
+        if response.headers.get_content_type() == "application/gzip":
+            return {"status": response.status, "headers": response.headers, "body": payload}
+        charset = response.headers.get_content_charset() or "utf-8"
+        return {"status": response.status, "headers": response.headers, "body": payload.decode(charset)}
 
     def _connect(self, key: tuple[str, str, int | None, float | None]) -> http.client.HTTPConnection:
         scheme, host, port, timeout = key
