@@ -356,6 +356,9 @@ class OutboxMessage(Base):
         Index("ix_outbox_ready", "status", "id"),
         Index("ix_outbox_ordering", "ordering_key", "status", "id"),
         Index("ix_outbox_session", "session_id", "status"),
+        # Every sent message gives its ts to the messages waiting for it as their thread: without an
+        # index that update read the whole outbox (sent rows stay until purged) on every send.
+        Index("ix_outbox_thread_of", "thread_of"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -18,15 +18,21 @@ from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
 # Measured on SQLite and PostgreSQL alike (SQLite's BEGIN IMMEDIATE is not counted: PostgreSQL's
 # BEGIN is implicit in the driver, so neither shows up as a statement there).
 #
-# A typical five-whys answer (someone already taking part, a new why): the session by its thread
-# (FOR UPDATE), its participants, the event id claimed, every answer's latest version, the workspace's
-# settings, the person's answer count for the rate limit (one upsert), any answer held for
-# redact-or-keep, the new answer, the session's prompt mark and time: 9.
-ANSWER_BOUND = 9
-# /playbook start with a problem statement: the workspace (read, created if new), the session, its
+# A typical five-whys answer (someone already taking part, a new why), 16 statements:
+# in the answer's transaction (9 + 1): the session by its thread (FOR UPDATE), its participants, the
+# event id claimed, every answer's latest version, the workspace's settings, the person's answer count
+# for the rate limit (one upsert), any answer held for redact-or-keep, the new answer, the next question
+# queued in the outbox, the session's prompt mark and time; then sending it (6): the database's time,
+# the queued message claimed (a select and an update), marked sent, the messages waiting for it as
+# their thread given its ts (indexed), and the time and the outbox read again for anything queued
+# behind it meanwhile.
+ANSWER_BOUND = 16
+# /playbook start with a problem statement, 27: the workspace (read, created if new), the session, its
 # facilitator (with the participants read), the problem, its answer (numbered by one max query), the
-# answers read back for the first question, the settings, then the prompt recorded as posted: 13.
-SESSION_START_BOUND = 13
+# answers read back for the first question, the settings, the anchor and the introduction queued;
+# then the anchor sent (its ts becoming the session's thread and the introduction's) and the
+# introduction with the first question sent, each claimed and marked as above.
+SESSION_START_BOUND = 27
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""answer_allowances: the per-person answer limit counted in the database, shared by every process
+"""answer_allowances: the per-person answer limit counted in the database, shared by every process;
+and an index on outbox.thread_of (each sent message updates the messages waiting for its thread)
 
 Revision ID: 0008
 Revises: 0007
@@ -25,7 +26,9 @@ def upgrade() -> None:
         sa.Column("answers", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("workspace_id", "user_id"),
     )
+    op.create_index("ix_outbox_thread_of", "outbox", ["thread_of"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_thread_of", table_name="outbox")
     op.drop_table("answer_allowances")
