@@ -26,7 +26,7 @@ from bot.server import default_workers
 TEAM_COUNTS = (1, 8, 32)
 TARGET_P95_MS = 300.0
 TARGET_RATIO = 0.7  # answers/s over a bare Bolt app doing the same I/O per request
-TARGET_DISPATCH = 1.2
+TARGET_DISPATCH = 1.1
 TARGET_RSS_GROWTH = 0.10  # "flat": under 10 % more resident memory with the sessions in progress
 DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
 
