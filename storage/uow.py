@@ -21,6 +21,7 @@ from storage.digests import DigestRepository
 from storage.outbox import OutboxRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
+    AllowanceRepository,
     AnswerRepository,
     EventRepository,
     LeadsPostRepository,
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.events = EventRepository(orm)
         self.checkins = CheckInRepository(orm)
         self.pending = PendingAnswerRepository(orm)
+        self.allowances = AllowanceRepository(orm)
         self.privacy = PrivacyRepository(orm)
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
