@@ -314,6 +314,19 @@ class PendingAnswer(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AnswerAllowance(Base):
+    """How many answers a person has sent in their current minute, so that the per-person answer limit
+    is one count for every web process on the database (not one per process). The minute starts at the
+    first answer after the previous one ended; one row per person, kept small and updated in place."""
+
+    __tablename__ = "answer_allowances"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window_start: Mapped[datetime]
+    answers: Mapped[int] = mapped_column(Integer)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_workspace", "workspace_id", "created_at"),)
@@ -325,6 +338,22 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestSend(Base):
+    """The weekly digest of one workspace, once per ISO week: the row is claimed before the digest is
+    sent, so however many workers wake at 09:00 only the one whose insert landed sends it."""
+
+    __tablename__ = "digest_sends"
+    __table_args__ = (UniqueConstraint("workspace_id", "send_week", name="uq_digest_send_week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    send_week: Mapped[str] = mapped_column(String(10))  # ISO week it is sent in, e.g. 2026-W49
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
 
 
 class OutboxStatus(StrEnum):
@@ -343,6 +372,9 @@ class OutboxMessage(Base):
         Index("ix_outbox_ready", "status", "id"),
         Index("ix_outbox_ordering", "ordering_key", "status", "id"),
         Index("ix_outbox_session", "session_id", "status"),
+        # Every sent message gives its ts to the messages waiting for it as their thread: without an
+        # index that update read the whole outbox (sent rows stay until purged) on every send.
+        Index("ix_outbox_thread_of", "thread_of"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -17,9 +17,11 @@ from sqlalchemy.orm import sessionmaker
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
 from storage.db import checkpoint, database_now
+from storage.digests import DigestRepository
 from storage.outbox import OutboxRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
+    AllowanceRepository,
     AnswerRepository,
     EventRepository,
     LeadsPostRepository,
@@ -52,6 +54,7 @@ class UnitOfWork:
         self.events = EventRepository(orm)
         self.checkins = CheckInRepository(orm)
         self.pending = PendingAnswerRepository(orm)
+        self.allowances = AllowanceRepository(orm)
         self.privacy = PrivacyRepository(orm)
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
@@ -59,6 +62,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(orm)
         self.leads_posts = LeadsPostRepository(orm)
         self.root_causes = RootCauseRepository(orm)
+        self.digests = DigestRepository(orm)
         return self
 
     def __exit__(

@@ -13,7 +13,18 @@ from bot.delivery import as_dicts
 from bot.deps import Deps
 from bot.mrkdwn import unescape
 from bot.request import Caller
-from bot.services import checkins, exports, journey, leads, privacy, similar, start_form, workspace
+from bot.services import (
+    checkins,
+    digest,
+    exports,
+    journey,
+    leads,
+    paper,
+    privacy,
+    similar,
+    start_form,
+    workspace,
+)
 from bot.views.help import help_blocks, help_text, templates_list, unknown_command
 from flows.commands import split_subcommand
 
@@ -45,6 +56,8 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = checkins.intervene_command(deps, client, caller, rest)
     elif sub.name == "nation":
         shown = checkins.nation_command(deps, client, caller, rest)
+    elif sub.name == "export" and paper.wants_paper(rest):
+        shown = paper.export_command(deps, client, caller, rest)
     elif sub.name == "export":
         shown = exports.export(deps, client, caller, rest)
     elif sub.name == "forget-me":
@@ -59,6 +72,10 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = workspace.weeks_command(deps, client, caller, rest)
     elif sub.name == "similar":
         shown = similar.similar_command(deps, client, caller, rest)
+    elif sub.name == "digest":
+        shown = digest.preview_command(deps, client, caller)
+    elif sub.name == "themes":
+        shown = digest.themes_command(deps, client, caller)
     else:
         ack(text=unknown_command(sub.name))
         return

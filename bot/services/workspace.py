@@ -23,7 +23,7 @@ from flows import parsing, policy
 from flows.calendar import Nation, WorkingCalendar, local_today
 from flows.commands import plain_number
 from flows.engine import ReplyContext
-from flows.formatting import format_money, format_number
+from flows.formatting import format_day_time, format_money, format_number
 from flows.i18n import DEFAULT_LOCALE, t
 from storage.settings import (
     MAX_HOURLY_RATE,
@@ -99,9 +99,10 @@ def reply_context(deps: Deps, settings: EffectiveSettings, locale: str) -> Reply
 
 
 def local_time(settings: EffectiveSettings, when: datetime) -> str:
-    """``25 November 2026, 10:00`` in the workspace's time zone."""
+    """``Wednesday 25 November 2026, 10:00`` in the workspace's time zone (the one way dates are written
+    in summaries, posts and Home)."""
     local = when.astimezone(ZoneInfo(settings.timezone))
-    return f"{local.day} {local:%B %Y, %H:%M}"
+    return format_day_time(local)
 
 
 # --- changing settings ---------------------------------------------------------------------------------
