@@ -8,16 +8,30 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot.ids import BlockId, ClassificationBlockId
+from bot.ids import BlockId, ClassificationActionId, ClassificationBlockId
 
 _PROMPT_CONTROLS = (str(BlockId.PROMPT_ACTIONS), str(ClassificationBlockId.MENUS))
+# Controls that stay useful once the question is answered (they answer nothing): kept in place.
+_LASTING = frozenset({str(ClassificationActionId.DETAILS)})
+
+
+def _answering(block: dict[str, Any]) -> bool:
+    """Whether an actions block holds a control that answers the question."""
+    return any(str(e.get("action_id")) not in _LASTING for e in block.get("elements") or [])
+
+
+def _lasting(block: dict[str, Any]) -> dict[str, Any] | None:
+    kept = [e for e in block.get("elements") or [] if str(e.get("action_id")) in _LASTING]
+    return {**block, "elements": kept} if kept else None
 
 
 def has_prompt_controls(blocks: Sequence[dict[str, Any]]) -> bool:
     """Whether a posted message still offers a prompt's buttons, menus or pickers (not a summary's
     Edit answers button, say)."""
     return any(
-        b.get("type") == "actions" and str(b.get("block_id") or "").startswith(_PROMPT_CONTROLS)
+        b.get("type") == "actions"
+        and str(b.get("block_id") or "").startswith(_PROMPT_CONTROLS)
+        and _answering(b)
         for b in blocks
     )
 
@@ -32,9 +46,13 @@ def replace_actions(
     for block in blocks:
         if block.get("type") != "actions":
             kept.append(block)
-        elif not placed:
+            continue
+        if not placed:
             kept += _dicts(replacement)
             placed = True
+        lasting = _lasting(block)
+        if lasting is not None:
+            kept.append(lasting)
     if not placed:
         kept += _dicts(replacement)
     return kept
