@@ -65,3 +65,20 @@ def test_answered_controls_are_replaced_where_they_were_and_a_chosen_person_stay
     assert not has_prompt_controls(replaced)
     # A summary's own button is not a prompt's control.
     assert not has_prompt_controls([{"type": "actions", "block_id": "edit.offer", "elements": []}])
+
+
+def test_an_answered_proposal_keeps_its_show_details_button_and_counts_as_answered() -> None:
+    posted = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Proposed: product"}},
+        {"type": "actions", "block_id": "prompt.actions.0", "elements": [{"action_id": "prompt.answer:0"}]},
+        {
+            "type": "actions",
+            "block_id": "classification.menus",
+            "elements": [{"action_id": "classification.scope"}, {"action_id": "classification.details"}],
+        },
+    ]
+    assert has_prompt_controls(posted)
+    replaced = replace_actions(posted, answered_context("U0SAM", "confirm"))
+    assert [b["type"] for b in replaced] == ["section", "context", "actions"]
+    assert [e["action_id"] for e in replaced[2]["elements"]] == ["classification.details"]
+    assert not has_prompt_controls(replaced)
