@@ -99,3 +99,8 @@ class CheckInCallbackId(StrEnum):
 
 def checkin_answers_block(checkin_id: int) -> str:
     return f"{CheckInBlockId.ANSWERS}.{checkin_id}"
+
+
+class LanguageActionId(StrEnum):
+    # The Home tab's language menu; each option's value is a locale (``cy``, ``en``).
+    CHOOSE = "language.choose"

@@ -37,9 +37,66 @@ class Subcommand:
     rest: str
 
 
+# Welsh names of the subcommands: ``/playbook dechrau five-whys`` is ``/playbook start five-whys``.
+WELSH_SUBCOMMANDS: dict[str, str] = {
+    "dechrau": "start",
+    "cychwyn": "start",
+    "rhestr": "list",
+    "statws": "status",
+    "ailddechrau": "resume",
+    "parhau": "resume",
+    "arweinwyr": "leads",
+    "ymyriad": "intervene",
+    "ymyrryd": "intervene",
+    "gwlad": "nation",
+    "allforio": "export",
+    "anghofio-fi": "forget-me",
+    "fy-nata": "my-data",
+    "cadw-data": "retention",
+    "iaith": "language",
+    "cymorth": "help",
+}
+# ``/playbook language [workspace] <language>``: what each way of naming a language means.
+LANGUAGE_NAMES: dict[str, str] = {
+    "cy": "cy",
+    "cymraeg": "cy",
+    "welsh": "cy",
+    "en": "en",
+    "saesneg": "en",
+    "english": "en",
+    "bilingual": "bilingual",
+    "dwyieithog": "bilingual",
+}
+_WORKSPACE_WORDS = frozenset({"workspace", "gweithle"})
+
+
 def split_subcommand(text: str) -> Subcommand:
     name, _, rest = text.strip().partition(" ")
-    return Subcommand(name.lower(), rest.strip())
+    name = name.lower()
+    return Subcommand(WELSH_SUBCOMMANDS.get(name, name), rest.strip())
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    """``/playbook language …``: for the workspace or the person, and the language named (None when
+    nothing or something unknown was named; ``bilingual`` only counts for the workspace)."""
+
+    workspace: bool
+    language: str | None
+    named: bool
+
+
+def language_choice(rest: str) -> LanguageChoice:
+    words = rest.lower().split()
+    workspace = bool(words) and words[0] in _WORKSPACE_WORDS
+    if workspace:
+        words = words[1:]
+    if not words:
+        return LanguageChoice(workspace, None, False)
+    language = LANGUAGE_NAMES.get(" ".join(words))
+    if language == "bilingual" and not workspace:
+        language = None
+    return LanguageChoice(workspace, language, True)
 
 
 def session_ref(text: str) -> int | None:

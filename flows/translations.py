@@ -21,7 +21,25 @@ from flows.i18n import DEFAULT_LOCALE, LocalText
 
 # Words written the same in English and in each locale: loanwords in everyday use and proper nouns.
 SHARED_WORDS: Final[Mapping[str, frozenset[str]]] = {
-    "cy": frozenset({"staff", "data", "cost", "system", "problem", "slack", "sam", "jones"}),
+    "cy": frozenset(
+        {
+            *("staff", "data", "cost", "system", "problem"),
+            # Names: people in examples, products and formats.
+            *(
+                "slack",
+                "sam",
+                "jones",
+                "playbook",
+                "bot",
+                "future",
+                "councils",
+                "excel",
+                "csv",
+                "markdown",
+                "json",
+            ),
+        }
+    ),
 }
 # A run of this many English words found in the translation means part of it was left in English.
 ENGLISH_RUN: Final = 3

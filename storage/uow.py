@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
+from storage.people import PeopleRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AnswerRepository,
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(orm)
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
+        self.people = PeopleRepository(orm)
         return self
 
     def __exit__(

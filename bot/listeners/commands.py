@@ -12,7 +12,7 @@ from bot import delivery
 from bot.deps import Deps
 from bot.mrkdwn import escape, unescape
 from bot.request import Caller
-from bot.services import checkins, exports, journey, leads, privacy
+from bot.services import checkins, exports, journey, language, leads, privacy
 from bot.views.help import help_text, templates_list
 from flows.commands import split_subcommand
 from flows.i18n import t
@@ -25,13 +25,13 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     caller: Caller = context["caller"]
     sub = split_subcommand(unescape(command.get("text") or ""))
     rest = sub.rest
-    if sub.name in ("", "help"):
-        ack(text=help_text())
+    if sub.name in ("", "help", "list"):
+        locale = language.caller_locale(deps, caller)
+        ack(text=templates_list(locale) if sub.name == "list" else help_text(locale))
         return
-    if sub.name == "list":
-        ack(text=templates_list())
-        return
-    if sub.name == "start":
+    if sub.name == "language":
+        shown = language.language_command(deps, client, caller, rest)
+    elif sub.name == "start":
         shown = journey.start_command(deps, client, caller, rest)
     elif sub.name == "status":
         shown = journey.status(deps, caller)
@@ -52,7 +52,8 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     elif sub.name == "retention":
         shown = privacy.retention(deps, client, caller, rest)
     else:
-        ack(text=t("cmd_unknown", command=escape(sub.name[:40]), hint=help_text()))
+        locale = language.caller_locale(deps, caller)
+        ack(text=t("cmd_unknown", locale, command=escape(sub.name[:40]), hint=help_text(locale)))
         return
     delivery.deliver(client, shown)
     ack(text=shown.ack or "", blocks=shown.ack_blocks)

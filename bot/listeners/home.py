@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 from bot import delivery
 from bot.codec import session_of_button
 from bot.deps import Deps
-from bot.ids import ActionId
+from bot.ids import ActionId, LanguageActionId
 from bot.request import Caller
-from bot.services import conversation, home
+from bot.services import conversation, home, language
 
 HOME_TAB = "home"
 
@@ -39,6 +39,17 @@ def handle_resume(ack: Ack, action: dict[str, Any], client: WebClient, context: 
     delivery.deliver(client, home.publish(deps, client, caller))
 
 
+def handle_language(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The Home tab's language menu: the person's language is set, and the tab is published again in it."""
+    deps: Deps = context["deps"]
+    caller: Caller = context["caller"]
+    chosen = str((action.get("selected_option") or {}).get("value") or "")
+    ack()
+    delivery.deliver(client, language.choose(deps, caller, chosen))
+    delivery.deliver(client, home.publish(deps, client, caller))
+
+
 def register(app: App) -> None:
     app.event("app_home_opened")(handle_home_opened)
     app.action(ActionId.RESUME)(handle_resume)
+    app.action(LanguageActionId.CHOOSE)(handle_language)

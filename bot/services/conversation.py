@@ -26,7 +26,7 @@ from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
 from bot.mrkdwn import mention
 from bot.request import Caller
-from bot.services import checkins, leads, safeguards
+from bot.services import checkins, language, leads, safeguards
 from bot.services.workspace import EffectiveSettings, local_time, reply_context, settings_for
 from bot.views.common import notice_blocks, split_messages
 from bot.views.prompt import (
@@ -159,7 +159,8 @@ def start_session(
     held = problem_statement if problem_id is None and safeguards.looks_personal(problem_statement) else None
     if held is not None:
         problem_statement = None
-    locale = "en"
+    with deps.uow() as uow:
+        locale = language.session_locale(uow, team_id, user_id, in_dm=in_dm)
     if in_dm:
         channel = delivery.open_dm(client, user_id)
         thread_ts: str | None = None

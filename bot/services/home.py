@@ -15,6 +15,7 @@ from bot import delivery
 from bot.delivery import Shown
 from bot.deps import Deps
 from bot.request import Caller
+from bot.services.language import person_locale
 from bot.services.leads import latest_answers
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.home import SCANNED_INTERVENTIONS, SHOWN_SESSIONS, SHOWN_SUMMARIES, home_view
@@ -28,7 +29,6 @@ from flows.home import (
     SummaryEntry,
     open_status,
 )
-from flows.i18n import DEFAULT_LOCALE
 from flows.leads_summary import classification_of
 from flows.schema import TemplateNotFound, get_template
 from storage.checkins import OpenIntervention
@@ -121,7 +121,7 @@ def _summaries(uow: UnitOfWork, settings: EffectiveSettings, team_id: str, local
 
 def home_page(deps: Deps, uow: UnitOfWork, team_id: str, user_id: str) -> HomePage:
     """Everything ``user_id``'s Home tab shows, read in one unit of work."""
-    locale = DEFAULT_LOCALE
+    locale = person_locale(uow, team_id, user_id)
     settings = settings_for(deps, uow, team_id)
     sessions, more = _sessions(uow, team_id, user_id, locale)
     leads = None

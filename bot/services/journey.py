@@ -18,7 +18,7 @@ from bot.deps import Deps
 from bot.directory import Directory
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
-from bot.services import conversation
+from bot.services import conversation, language
 from bot.services.conversation import Place, people_of, to_engine_answers
 from bot.views.common import notice_blocks
 from bot.views.help import templates_inline
@@ -75,6 +75,7 @@ def start_in_thread(deps: Deps, client: WebClient, caller: Caller, template_id: 
                 return Shown()
             problem_id = _problem_for(uow, session, caller.user_id)
             place = Place.of(session)
+            locale = language.channel_locale(uow, caller.team_id, caller.user_id)
             uow.commit()
             break
     started = conversation.start_session(
@@ -90,8 +91,9 @@ def start_in_thread(deps: Deps, client: WebClient, caller: Caller, template_id: 
     )
     notice = t(
         "journey_started_here",
+        locale,
         user=mention(caller.user_id),
-        title=started.template.title.get("en"),
+        title=started.template.title.get(locale),
         session=started.session_id,
     )
     return Shown(messages=[place.post(notice, notice_blocks(notice))])
@@ -104,24 +106,26 @@ def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> S
     """``/playbook start <template> [problem statement] [--problem <id>]``."""
     flag = problem_flag(rest)
     template_id, _, statement = flag.rest.partition(" ")
+    locale = language.caller_locale(deps, caller)
     if not template_id:
-        return Shown(ack=t("start_needs_template", templates=templates_inline()))
+        return Shown(ack=t("start_needs_template", locale, templates=templates_inline()))
     if flag.present and flag.problem_id is None:
-        return Shown(ack=t("problem_flag_needs_id"))
+        return Shown(ack=t("problem_flag_needs_id", locale))
     if flag.problem_id is not None and not conversation.problem_exists(deps, caller.team_id, flag.problem_id):
-        return Shown(ack=t("problem_not_found", problem=flag.problem_id))
+        return Shown(ack=t("problem_not_found", locale, problem=flag.problem_id))
     try:
         template = get_template(template_id.lower())
     except TemplateNotFound as missing:
         return Shown(
             ack=t(
                 "unknown_template",
+                locale,
                 name=escape(missing.template_id[:60]),
                 templates=", ".join(f"`{name}`" for name in missing.available),
             )
         )
     if len(statement) > 3000:
-        return Shown(ack=t("too_long", length=f"{len(statement):,}", limit="3,000"))
+        return Shown(ack=t("too_long", locale, length=f"{len(statement):,}", limit="3,000"))
     started = conversation.start_session(
         deps,
         client,
@@ -137,29 +141,32 @@ def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> S
         return Shown(
             ack=t(
                 "session_started_on_problem",
-                title=template.title.get("en"),
+                locale,
+                title=template.title.get(locale),
                 session=started.session_id,
                 problem=flag.problem_id,
             )
         )
-    return Shown(ack=t("session_started", title=template.title.get("en"), session=started.session_id))
+    return Shown(
+        ack=t("session_started", locale, title=template.title.get(locale), session=started.session_id)
+    )
 
 
 def resume_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> Shown:
     session_id = session_ref(rest)
     if session_id is None:
-        return Shown(ack=t("resume_needs_session"))
+        return Shown(ack=t("resume_needs_session", language.caller_locale(deps, caller)))
     return conversation.resume(deps, client, caller, session_id)
 
 
 # --- /playbook status -----------------------------------------------------------------------------
 
 
-def _step_title(session: Session, uow: UnitOfWork) -> str:
+def _step_title(session: Session, uow: UnitOfWork, locale: str) -> str:
     template = get_template(session.template_id)
     answers = to_engine_answers(uow.answers.latest(session.id))
     position = engine.walk(template, answers).current
-    return position.step.title(session.locale, position.item) if position else ""
+    return position.step.title(locale, position.item) if position else ""
 
 
 def status(deps: Deps, caller: Caller) -> Shown:
@@ -167,22 +174,23 @@ def status(deps: Deps, caller: Caller) -> Shown:
     them) and where each stands; sessions on no problem come last."""
     with deps.uow() as uow:
         mine: Sequence[Session] = uow.sessions.for_user(caller.team_id, caller.user_id)
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)
         if not mine:
-            return Shown(ack=t("no_sessions"))
+            return Shown(ack=t("no_sessions", locale))
         problem_ids = list(dict.fromkeys(s.problem_id for s in mine if s.problem_id is not None))
-        lines = [t("status_heading")]
+        lines = [t("status_heading", locale)]
         for problem_id in problem_ids:
             problem = uow.problems.get(caller.team_id, problem_id)
             if problem is None:
                 continue
-            lines.append(status_problem_line(problem.id, problem.statement))
+            lines.append(status_problem_line(problem.id, problem.statement, locale))
             lines += [
-                session_line(s, _step_title(s, uow))
+                session_line(s, _step_title(s, uow, locale), locale)
                 for s in uow.sessions.on_problem(caller.team_id, problem.id)
             ]
         others = [s for s in mine if s.problem_id is None]
         if others:
             if problem_ids:
-                lines.append(t("status_other_sessions"))
-            lines += [session_line(s, _step_title(s, uow)) for s in others]
+                lines.append(t("status_other_sessions", locale))
+            lines += [session_line(s, _step_title(s, uow, locale), locale) for s in others]
     return Shown(ack="\n".join(lines))

@@ -26,6 +26,7 @@ from bot.codec import session_button
 from bot.ids import ActionId
 from bot.mrkdwn import escape
 from bot.views.common import SECTION_LIMIT, clip, sections
+from bot.views.language import language_section
 from bot.views.leads import classification_line, mention
 from flows.dates import human_date
 from flows.home import HomePage, InterventionEntry, OpenStatus, SessionEntry, SummaryEntry
@@ -194,6 +195,7 @@ def leads_open_interventions(page: HomePage) -> list[Block]:
 
 HOME_SECTIONS: list[HomeSection] = [
     header,
+    language_section,
     your_sessions,
     your_interventions,
     leads_recent_summaries,

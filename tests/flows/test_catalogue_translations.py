@@ -1,0 +1,52 @@
+"""Nothing in the message catalogue falls back to English silently: every key has Welsh that is not
+the English (names and loanwords aside), with the same placeholders; and a bilingual text is the Welsh
+then the English."""
+
+from __future__ import annotations
+
+import yaml
+
+from flows.i18n import BILINGUAL, LocalText, bilingual, catalogue, join_and, language_of, t
+from flows.schema import load_templates
+from flows.translations import local_texts, translation_problems
+
+
+def test_every_catalogue_key_has_real_welsh() -> None:
+    texts = list(local_texts(catalogue()))
+    assert len(texts) > 250  # the walk found the whole catalogue
+    assert translation_problems(texts, "cy") == []
+
+
+def test_the_catalogue_file_itself_has_cy_beside_every_en() -> None:
+    """Read the YAML directly, so a key added later without ``cy`` fails here even before anything
+    reads it through :func:`flows.i18n.t`."""
+    from importlib import resources
+
+    raw = yaml.safe_load(resources.files("flows").joinpath("templates/_messages.yaml").read_text("utf-8"))
+    lacking = sorted(key for key, value in raw.items() if not str(value.get("cy") or "").strip())
+    assert lacking == []
+
+
+def test_templates_and_catalogue_together_have_no_english_left() -> None:
+    everything = list(local_texts(catalogue())) + [
+        (f"{template_id}.{path}", text)
+        for template_id, template in load_templates().items()
+        for path, text in local_texts(template)
+    ]
+    assert translation_problems(everything, "cy") == []
+
+
+def test_welsh_comes_first_in_a_bilingual_text() -> None:
+    assert t("button_skip", BILINGUAL) == "Hepgor / Skip"
+    long = t("paused", BILINGUAL, session=4)
+    welsh, english = long.split("\n")
+    assert welsh == t("paused", "cy", session=4) and english == t("paused", "en", session=4)
+    assert bilingual("Staff", "Staff") == "Staff"
+    text = LocalText({"en": "Why {n}", "cy": "Pam {n}"})
+    assert text.get(BILINGUAL, n=3) == "Pam 3 / Why 3"
+
+
+def test_a_bilingual_text_writes_lists_and_figures_the_welsh_way() -> None:
+    assert language_of(BILINGUAL) == "cy"
+    assert language_of("fr") == "en"
+    assert join_and(["trigolion", "staff", "busnesau"], BILINGUAL) == "trigolion, staff a busnesau"
