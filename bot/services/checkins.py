@@ -57,7 +57,7 @@ from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.ids import CheckInBlockId
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
-from bot.services import conversation
+from bot.services import conversation, language
 from bot.services.workspace import EffectiveSettings, settings_for
 from bot.views.checkins import (
     CheckInCard,
@@ -115,8 +115,9 @@ def _zone(intervention: Intervention, settings: EffectiveSettings) -> str:
     return intervention.owner_tz or settings.timezone
 
 
-def _locale(intervention: Intervention) -> str:
-    return intervention.session.locale or "en"
+def _locale(uow: UnitOfWork, intervention: Intervention) -> str:
+    """The owner's language: check-ins and their replies are written to the owner."""
+    return language.person_locale(uow, intervention.workspace_id, intervention.owner_id)
 
 
 # --- creating interventions ----------------------------------------------------------------------------
@@ -282,7 +283,7 @@ def _next_text(uow: UnitOfWork, intervention: Intervention, settings: EffectiveS
     if waiting is None:
         return "-"
     return human_date(
-        waiting.due_at, intervention.owner_tz, _locale(intervention), fallback=settings.timezone
+        waiting.due_at, intervention.owner_tz, _locale(uow, intervention), fallback=settings.timezone
     )
 
 
@@ -303,8 +304,10 @@ def respond(
     week) from today, and the cadence continues from there."""
     intervention = uow.checkins.get_intervention(checkin.intervention_id, for_update=True)
     if intervention is None or intervention.status != InterventionStatus.OPEN:
-        return Responded(t("checkin_closed_already"))
-    locale = _locale(intervention)
+        return Responded(
+            t("checkin_closed_already", language.person_locale(uow, checkin.workspace_id, user_id))
+        )
+    locale = _locale(uow, intervention)
     if user_id != intervention.owner_id:
         return Responded(t("checkin_not_owner", locale), by_owner=False)
     what = escape(clip(intervention.what, WHAT_QUOTE_LIMIT))
@@ -376,11 +379,12 @@ def respond(
         )
     thread_update = None
     if changed:
-        status = t(f"checkin_status_{kind.value}", locale, reason=reason)
+        thread_locale = intervention.session.locale  # the session's thread: its own language
+        status = t(f"checkin_status_{kind.value}", thread_locale, reason=reason)
         update = t(
             "checkin_thread_update",
-            locale,
-            owner=mention(intervention.owner_id, locale),
+            thread_locale,
+            owner=mention(intervention.owner_id, thread_locale),
             what=what,
             status=status,
         )
@@ -430,7 +434,7 @@ def answer_typed(deps: Deps, client: WebClient, caller: Caller, text: str) -> Sh
             log.info("retried delivery of %s ignored", event_id)
             return Shown()
         if answer is None:
-            responded = Responded(t("checkin_not_understood", _locale(checkin.intervention)))
+            responded = Responded(t("checkin_not_understood", _locale(uow, checkin.intervention)))
         else:
             settings = settings_for(deps, uow, caller.team_id)
             responded = respond(
@@ -458,7 +462,7 @@ def _answer_by_click(deps: Deps, caller: Caller, checkin_id: int, answer: Parsed
             uow, checkin, settings, user_id=caller.user_id, answer=answer, raw_text=None, now=deps.clock.now()
         )
         channel, message_ts = checkin.channel_id, checkin.message_ts
-        locale = _locale(checkin.intervention)
+        locale = _locale(uow, checkin.intervention)
         uow.commit()
     messages: list[Outgoing] = []
     if channel and message_ts and responded.by_owner:
@@ -480,7 +484,7 @@ def _locale_of_checkin(deps: Deps, team_id: str, checkin_id: int) -> str:
         checkin = uow.checkins.get(checkin_id)
         if checkin is None or checkin.workspace_id != team_id:
             return "en"
-        return _locale(checkin.intervention)
+        return _locale(uow, checkin.intervention)
 
 
 def answer_button(deps: Deps, caller: Caller, value: CheckInValue) -> Shown:
@@ -645,7 +649,7 @@ def _prepare(deps: Deps, claim: Claimed) -> _Outgoing | None:
             intervention.session_id,
             catch_up_from=checkin.due_on if late else None,
         )
-        text, content = checkin_message(card, _locale(intervention))
+        text, content = checkin_message(card, _locale(uow, intervention))
         post = delivery.post(intervention.owner_id, text, content)
         return _Outgoing(intervention.workspace_id, post, late)
 
@@ -735,7 +739,7 @@ def _queue_next(
 def _escalation(intervention: Intervention, settings: EffectiveSettings) -> _Escalation:
     """Two check-ins in a row unanswered: tell the facilitator (by DM) and the leads channel."""
     session = intervention.session
-    locale = _locale(intervention)
+    locale = session.locale  # to the facilitator and the leads channel: the session's language
     text = t(
         "checkin_escalation",
         locale,
