@@ -110,7 +110,7 @@ def summary_for(
         summary,
         session_id=session.id,
         facilitator=session.facilitator_id,
-        when=local_time(settings, now),
+        when=local_time(settings, now, session.locale),
         locale=session.locale,
     )
 

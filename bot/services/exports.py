@@ -58,7 +58,11 @@ def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Show
         shown_where = where(session, locale)
     # Rendered after the transaction: building a workbook holds no database connection.
     files = session_files(
-        summary, rows, facilitator=facilitator, when=local_time(settings, deps.clock.now()), locale=locale
+        summary,
+        rows,
+        facilitator=facilitator,
+        when=local_time(settings, deps.clock.now(), locale),
+        locale=locale,
     )
     upload = Upload(
         channel=channel,

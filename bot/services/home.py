@@ -113,7 +113,7 @@ def _summaries(uow: UnitOfWork, settings: EffectiveSettings, team_id: str, local
                 title=template_title(session.template_id, locale),
                 problem=str(problem.value) if problem is not None and problem.value else "",
                 classification=classification,
-                completed=local_time(settings, session.completed_at or session.updated_at),
+                completed=local_time(settings, session.completed_at or session.updated_at, locale),
             )
         )
     return entries

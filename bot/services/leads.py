@@ -22,6 +22,7 @@ from bot.directory import Directory
 from bot.errors import NotAllowed
 from bot.mrkdwn import escape
 from bot.request import Caller
+from bot.services.language import person_locale
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.common import clip
 from bot.views.leads import leads_summary_blocks, split_for_leads
@@ -108,7 +109,7 @@ def prepare(
         session_channel=session.channel_id,
         session_thread_ts=session.thread_ts,
         is_dm=session.is_dm,
-        when=local_time(settings, now),
+        when=local_time(settings, now, session.locale),
         locale=session.locale,
     )
 
@@ -162,16 +163,19 @@ def leads_command(deps: Deps, client: WebClient, caller: Caller, argument: str) 
     workspace settings, only a lead may change it."""
     with deps.uow() as uow:
         settings = settings_for(deps, uow, caller.team_id)
+        locale = person_locale(uow, caller.team_id, caller.user_id)
         if not argument:
             current = settings.leads_channel
             return Shown(
-                ack=t("leads_channel_current", channel=current) if current else t("leads_channel_none")
+                ack=t("leads_channel_current", locale, channel=current)
+                if current
+                else t("leads_channel_none", locale)
             )
         channel = channel_ref(argument)
         if channel is None:
-            return Shown(ack=t("leads_channel_expected"))
+            return Shown(ack=t("leads_channel_expected", locale))
         if settings.lead_ids and not settings.is_lead(caller.user_id):
-            raise NotAllowed(t("leads_channel_only_leads"))
+            raise NotAllowed(t("leads_channel_only_leads", locale))
         uow.workspaces.change_settings(caller.team_id, leads_channel=channel)
         uow.commit()
-    return Shown(ack=t("leads_channel_set", channel=channel))
+    return Shown(ack=t("leads_channel_set", locale, channel=channel))

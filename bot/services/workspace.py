@@ -14,6 +14,7 @@ from bot.deps import Deps
 from bot.mrkdwn import escape, mention
 from flows.calendar import Nation, WorkingCalendar, local_today
 from flows.engine import ReplyContext
+from flows.formatting import format_date
 from storage.settings import WorkspaceSettings
 from storage.uow import UnitOfWork
 
@@ -74,7 +75,7 @@ def reply_context(deps: Deps, settings: EffectiveSettings, locale: str) -> Reply
     )
 
 
-def local_time(settings: EffectiveSettings, when: datetime) -> str:
-    """``25 November 2026, 10:00`` in the workspace's time zone."""
+def local_time(settings: EffectiveSettings, when: datetime, locale: str = "en") -> str:
+    """``25 November 2026, 10:00`` (``25 Tachwedd 2026, 10:00``) in the workspace's time zone."""
     local = when.astimezone(ZoneInfo(settings.timezone))
-    return f"{local.day} {local:%B %Y, %H:%M}"
+    return f"{format_date(local.date(), locale)}, {local:%H:%M}"

@@ -1,0 +1,290 @@
+"""Cymraeg through signed requests into the real app: a person chooses Welsh (``/playbook iaith cy``)
+and a five-whys and a cost-impacts session run wholly in Welsh (Welsh commands, typed words, numbers
+and dates): every message the bot posts or answers with is Welsh, and the figures equal the English
+run's. A workspace an admin makes bilingual posts the leads summary with the Welsh first."""
+
+from __future__ import annotations
+
+import re
+from string import Formatter
+
+import pytest
+from sqlalchemy import select
+
+from flows.i18n import catalogue
+from flows.schema import load_templates
+from flows.translations import local_texts
+from localslack.webapi import Message
+from storage.models import PersonSetting
+from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, rendered
+from tests.bot.test_welsh_typed_e2e import say
+
+# Words an English sentence is made of and a Welsh one never is.
+ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "please",
+        "your",
+        "you",
+        "with",
+        "what",
+        "how",
+        "who",
+        "this",
+        "that",
+        "is",
+        "are",
+        "for",
+        "and",
+        "of",
+        "to",
+        "it",
+        "has",
+        "have",
+        "was",
+        "can't",
+        "don't",
+        "i'll",
+        "i've",
+        "answer",
+        "question",
+        "session",
+        "summary",
+        "type",
+    ]
+)
+_CODE_OR_LINK = re.compile(r"`[^`]*`|<[^>]*>")
+_QUOTED = re.compile(r"^>.*$", re.MULTILINE)  # a person's own words, quoted back
+
+
+def _english_fragments() -> set[str]:
+    """Every run of three or more words in an English text of the catalogue or the templates."""
+    texts = [text for _path, text in local_texts(catalogue())]
+    texts += [text for template in load_templates().values() for _path, text in local_texts(template)]
+    fragments = set()
+    for by_locale in texts:
+        for literal, *_ in Formatter().parse(by_locale["en"]):
+            bare = " ".join(_CODE_OR_LINK.sub(" ", literal).split()).strip(" .,:;()*_•")
+            if len(bare.split()) >= 3:
+                fragments.add(bare)
+    return fragments
+
+
+ENGLISH_FRAGMENTS = _english_fragments()
+
+
+def english_in(text: str) -> list[str]:
+    """The English in ``text``: a sentence of the catalogue or the templates, or English words (code,
+    links, mentions and quoted answers aside)."""
+    return catalogue_english_in(text) + english_words_in(text)
+
+
+def catalogue_english_in(text: str) -> list[str]:
+    bare = _QUOTED.sub(" ", _CODE_OR_LINK.sub(" ", text))
+    return sorted(fragment for fragment in ENGLISH_FRAGMENTS if fragment in bare)
+
+
+def english_words_in(text: str) -> list[str]:
+    bare = _QUOTED.sub(" ", _CODE_OR_LINK.sub(" ", text))
+    return sorted(set(re.findall(r"[a-z']+", bare.lower())) & ENGLISH_WORDS)
+
+
+def posted_to_people(h: Harness) -> list[Message]:
+    return [m for m in h.slack.messages(team_id=TEAM) if m.bot_id is not None]
+
+
+def command(h: Harness, text: str, user: str = FACILITATOR, channel: str = CHANNEL) -> str:
+    response = h.client.slash_command(team_id=TEAM, user_id=user, channel_id=channel, text=text)
+    assert response.status == 200, response.body
+    return response.body
+
+
+def choose_welsh(h: Harness, *users: str) -> None:
+    for user in users:
+        reply = command(h, "iaith cy", user=user)
+        assert "Cymraeg" in reply and not english_in(reply), reply
+    with h.deps.session_factory() as orm:
+        chosen = {row.user_id: row.locale for row in orm.scalars(select(PersonSetting))}
+    assert chosen == dict.fromkeys(users, "cy")
+
+
+def start_in_welsh(h: Harness, text: str) -> str:
+    reply = command(h, text)
+    assert "Wedi dechrau" in reply and not english_in(reply), reply
+    return [m for m in h.slack.messages(channel=CHANNEL, team_id=TEAM) if m.thread_ts is None][-1].ts
+
+
+def assert_all_welsh(messages: list[Message], *, strictly: bool = True) -> None:
+    """No sentence of the catalogue or the templates in English; ``strictly``, no English word at all."""
+    assert messages
+    check = english_in if strictly else catalogue_english_in
+    for message in messages:
+        text = rendered(message)
+        assert not check(text), (check(text), text)
+
+
+# Still English: words written by modules outside the catalogue (the parsers' read-backs of times,
+# frequencies and money, the cost assumptions, the classifier's reasons and scope/category names).
+STILL_ENGLISH = pytest.mark.xfail(
+    strict=True,
+    reason="the parsers' read-backs, the cost assumptions and the classifier's reasons are English",
+)
+
+
+FIVE_WHYS_CY = [
+    "Mae'r ffurflen yn gwrthod codau post",
+    "Mae'r patrwm yn mynnu bwlch",
+    "Newidiodd y cyflenwr y system",
+    "byddai",
+    "ie",
+    "nac oes",
+    "cadarnhau",
+    "Gofyn i'r cyflenwr newid y patrwm",
+]
+
+
+def test_a_five_whys_session_wholly_in_welsh(harness: Harness) -> None:
+    h = harness
+    choose_welsh(h, FACILITATOR)
+    thread = start_in_welsh(
+        h, "dechrau five-whys Mae trigolion yn methu trefnu casgliad gwastraff swmpus ar-lein"
+    )
+    say(h, thread, "cymorth")  # the typed words, in Welsh
+    for text in FIVE_WHYS_CY:
+        say(h, thread, text)
+    say(h, thread, f"<@{SAM}>", encoded=True)
+    for text in ("dydd Mawrth nesaf", "bob pythefnos", "gorffen"):
+        say(h, thread, text)
+    status = command(h, "statws")
+    assert "wedi'i chwblhau" in status and not english_in(status), status
+    messages = posted_to_people(h)
+    assert_all_welsh(messages, strictly=False)
+    everything = "\n".join(rendered(m) for m in messages)
+    assert "Y pum pam" in everything and "Achos sylfaenol" in everything
+    assert "25 Tachwedd 2026, 10:00" in everything  # the summary's date, as CLDR writes it in Welsh
+
+
+COST_CY = [
+    *["Staff", "Ail-fewnbynnu adroddiadau", "2 awr 30 munud", "3 yr wythnos", "dau", "hepgor"],
+    *["£1 bob tro", "hepgor"],
+    *["trigolion", "Postio llythyrau", "hanner diwrnod", "bob mis", "un", "£20", "£1,200 y flwyddyn"],
+    "Amcangyfrif y tîm",
+    *["Gwasanaethau'r cyngor", "Trwyddedau", "hepgor", "ddwywaith y flwyddyn", "deuddeg", "hepgor"],
+    *["£40 y tro", "hepgor"],
+    *["gorffen", "hepgor"],
+]
+COST_EN = [
+    *["staff", "Re-keying reports", "2h 30m", "3 a week", "2", "skip", "£1 each time", "skip"],
+    *[
+        "residents",
+        "Posting letters",
+        "half a day",
+        "monthly",
+        "one",
+        "£20",
+        "£1,200 a year",
+        "Team estimate",
+    ],
+    *["council services", "Licences", "skip", "twice a year", "twelve", "skip", "£40 each time", "skip"],
+    *["done", "skip"],
+]
+_POUNDS = re.compile(r"£[\d,]+(?:\.\d\d)?")
+
+
+def _cost_run(h: Harness, start: str, replies: list[str], user: str) -> list[str]:
+    reply = command(h, start, user=user)
+    thread = [m for m in h.slack.messages(channel=CHANNEL, team_id=TEAM) if m.thread_ts is None][-1].ts
+    assert reply
+    for text in replies:
+        say(h, thread, text, user=user)
+    return _POUNDS.findall(rendered(h.thread(CHANNEL, thread)[-1]))
+
+
+def test_a_cost_impacts_session_in_welsh_has_the_english_figures(harness: Harness) -> None:
+    h = harness
+    english = _cost_run(h, "start cost-impacts Missed bins", COST_EN, FACILITATOR)
+    before = len(posted_to_people(h))
+    choose_welsh(h, ALEX)  # another person, so neither run meets the limit on answers a minute
+    welsh = _cost_run(h, "dechrau cost-impacts Biniau heb eu casglu", COST_CY, ALEX)
+    # Staff 2.5 h × 156 × 2 × £30 + £1 × 156 …: the same sums in both languages, in the same order.
+    assert welsh == english and "£25,724" in welsh
+    assert_all_welsh(posted_to_people(h)[before:], strictly=False)
+
+
+def test_language_command_and_home_menu(harness: Harness) -> None:
+    h = harness
+    shown = command(h, "language")
+    assert "English" in shown and "`/playbook language cy`" in shown
+    assert "Dydw i ddim" in command(h, "iaith bilingual") or "don't know" in command(h, "language bilingual")
+    choose_welsh(h, ALEX)
+    home = h.client.app_home_opened(team_id=TEAM, user_id=ALEX)
+    assert home.status == 200
+    view = h.slack.home_view(TEAM, ALEX) if hasattr(h.slack, "home_view") else None
+    if view is not None:
+        assert "Iaith" in str(view)
+    response = h.client.block_action(
+        team_id=TEAM,
+        user_id=ALEX,
+        action_id="language.choose",
+        selected_option={"value": "en", "text": {"type": "plain_text", "text": "English"}},
+    )
+    assert response.status == 200
+    with h.deps.session_factory() as orm:
+        assert orm.get(PersonSetting, (TEAM, ALEX)).locale == "en"  # type: ignore[union-attr]
+    assert "`/playbook language cy`" in command(h, "language", user=ALEX)
+
+
+@pytest.mark.parametrize("admin", [False, True])
+def test_only_an_admin_sets_the_workspace_language(harness: Harness, admin: bool) -> None:
+    h = harness
+    h.slack.add_user(TEAM, SAM, "sam", is_admin=admin)
+    reply = command(h, "language workspace bilingual", user=SAM)
+    if admin:
+        assert "bilingual" in reply
+        # Someone who has not chosen now reads both languages, the Welsh first.
+        help_card = command(h, "help", user=ALEX)
+        assert help_card.index("Playbook bot* yn tywys") < help_card.index("Playbook bot* walks")
+    else:
+        assert "Only a Slack workspace admin" in reply
+        assert "walks your team" in command(h, "help", user=ALEX)
+
+
+def _run_five_whys_in_welsh(h: Harness) -> None:
+    choose_welsh(h, FACILITATOR)
+    thread = start_in_welsh(h, "dechrau five-whys Mae'r ffurflen yn methu")
+    for text in FIVE_WHYS_CY:
+        say(h, thread, text)
+    say(h, thread, f"<@{SAM}>", encoded=True)
+    for text in ("dydd Mawrth nesaf", "bob pythefnos", "gorffen"):
+        say(h, thread, text)
+
+
+@STILL_ENGLISH
+def test_no_english_word_at_all_in_a_welsh_session(harness: Harness) -> None:
+    _run_five_whys_in_welsh(harness)
+    assert_all_welsh(posted_to_people(harness))
+
+
+def test_a_bilingual_workspace_posts_the_leads_summary_welsh_first(harness: Harness) -> None:
+    h = harness
+    h.slack.add_user(TEAM, SAM, "sam", is_admin=True)
+    command(h, "iaith gweithle dwyieithog", user=SAM)
+    reply = command(h, f"leads <#{LEADS}|leads>")
+    assert reply.index("Bydd crynodebau") < reply.index("Summaries will go")  # the facilitator chose neither
+    started = command(h, "start five-whys Mae'r ffurflen yn methu")
+    assert started.index("Wedi dechrau") < started.index("Started")
+    thread = [m for m in h.slack.messages(channel=CHANNEL, team_id=TEAM) if m.thread_ts is None][-1].ts
+    anchor = next(m for m in h.slack.messages(channel=CHANNEL, team_id=TEAM) if m.ts == thread)
+    assert anchor.text.index("wedi'i dechrau gan") < anchor.text.index("started by")
+    for text in FIVE_WHYS_CY:
+        say(h, thread, text)
+    say(h, thread, f"<@{SAM}>", encoded=True)
+    for text in ("dydd Mawrth nesaf", "bob pythefnos", "gorffen"):
+        say(h, thread, text)
+    posts = [m for m in h.slack.messages(channel=LEADS, team_id=TEAM) if not m.ephemeral_user]
+    assert posts, "no leads summary was posted"
+    text = rendered(posts[0])
+    assert text.index("Crynodeb i arweinwyr") < text.index("Summary for leads")
+    assert text.index("Achos sylfaenol") < text.index("Root cause")
+    # Every catalogue sentence in it has its Welsh before it.
+    assert text.index("hwylusydd") < text.index("facilitated by")
