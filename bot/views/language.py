@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ContextBlock,
     MarkdownTextObject,
     Option,
     PlainTextObject,
-    SectionBlock,
     StaticSelectElement,
 )
 
@@ -25,21 +26,25 @@ def language_options() -> list[Option]:
     ]
 
 
-def language_menu(locale: str) -> SectionBlock:
-    """The person's language, as a menu: choosing one sets it (the current one is selected; none is
-    when the page is bilingual)."""
+def language_menu(locale: str) -> list[Block]:
+    """The person's language, as a menu under a line saying what it is: choosing one sets it (the
+    current one is selected; none is when the page is bilingual)."""
     options = language_options()
     initial = next((option for option in options if option.value == locale), None)
-    return SectionBlock(
-        text=MarkdownTextObject(text=t("home_language", locale)),
-        accessory=StaticSelectElement(
-            action_id=LanguageActionId.CHOOSE,
-            placeholder=PlainTextObject(text=t("home_language_placeholder", locale)),
-            options=options,
-            initial_option=initial,
+    return [
+        ContextBlock(elements=[MarkdownTextObject(text=t("home_language", locale))]),
+        ActionsBlock(
+            elements=[
+                StaticSelectElement(
+                    action_id=LanguageActionId.CHOOSE,
+                    placeholder=PlainTextObject(text=t("home_language_placeholder", locale)),
+                    options=options,
+                    initial_option=initial,
+                )
+            ]
         ),
-    )
+    ]
 
 
 def language_section(page: HomePage) -> list[Block]:
-    return [language_menu(page.locale)]
+    return language_menu(page.locale)
