@@ -194,19 +194,20 @@ def _session_to_add_to(
     """The session (and the workspace's settings), if the caller may add interventions to it: people
     taking part, the facilitator and leads."""
     session = uow.sessions.get(caller.team_id, session_id)
+    locale = language.person_locale(uow, caller.team_id, caller.user_id)
     if session is None:
-        raise SessionNotFound(t("unknown_session", session=session_id))
+        raise SessionNotFound(t("unknown_session", locale, session=session_id))
     settings = settings_for(deps, uow, caller.team_id)
     if not policy.may_add_intervention(conversation.people_of(session), settings.lead_ids, caller.user_id):
-        raise NotAllowed(t("intervene_not_allowed", session.locale, session=session_id))
+        raise NotAllowed(t("intervene_not_allowed", locale, session=session_id))
     return session, settings
 
 
 def open_intervention_form(deps: Deps, caller: Caller, session_id: int) -> Shown:
     """The Add intervention button (and ``/playbook intervene``): the form, for those who may add."""
     with deps.uow() as uow:
-        session, settings = _session_to_add_to(uow, deps, caller, session_id)
-        locale = session.locale
+        _session, settings = _session_to_add_to(uow, deps, caller, session_id)
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)  # the form is the caller's
     if caller.trigger_id is None:
         return Shown()
     form = intervention_modal(session_id, settings.today(deps.clock.now()), locale)
@@ -216,10 +217,11 @@ def open_intervention_form(deps: Deps, caller: Caller, session_id: int) -> Shown
 def intervene_command(deps: Deps, caller: Caller, argument: str) -> Shown:
     """``/playbook intervene <session>``: open the intervention form for that session."""
     session_id = commands.session_ref(argument)
+    locale = language.caller_locale(deps, caller)
     if session_id is None:
-        return Shown(ack=t("intervene_needs_session"))
+        return Shown(ack=t("intervene_needs_session", locale))
     shown = open_intervention_form(deps, caller, session_id)
-    return shown.model_copy(update={"ack": t("intervene_opened", session=session_id)})
+    return shown.model_copy(update={"ack": t("intervene_opened", locale, session=session_id)})
 
 
 def add_from_form(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
@@ -231,18 +233,19 @@ def add_from_form(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
         return Shown()
     now = deps.clock.now()
     errors: dict[str, str] = {}
-    if not form.what:
-        errors[CheckInBlockId.WHAT.value] = t("intervene_what")
-    if not form.owner:
-        errors[CheckInBlockId.OWNER.value] = t("intervene_owner")
     with deps.uow() as uow:
         today = settings_for(deps, uow, caller.team_id).today(now)
+        own_locale = language.person_locale(uow, caller.team_id, caller.user_id)
+    if not form.what:
+        errors[CheckInBlockId.WHAT.value] = t("intervene_what", own_locale)
+    if not form.owner:
+        errors[CheckInBlockId.OWNER.value] = t("intervene_owner", own_locale)
     first = parsing.parse_date(form.picked_date, today=today)
     if isinstance(first, parsing.ParseFailure):
         errors[CheckInBlockId.FIRST_CHECKIN.value] = first.message
     cadence = form.chosen_cadence
     if cadence is None:
-        errors[CheckInBlockId.CADENCE.value] = t("intervene_cadence")
+        errors[CheckInBlockId.CADENCE.value] = t("intervene_cadence", own_locale)
     if errors or isinstance(first, parsing.ParseFailure) or cadence is None:
         return Shown(view_errors=errors)
     new = NewIntervention(form.what, form.owner, first, cadence)
@@ -522,12 +525,13 @@ def nation_command(deps: Deps, caller: Caller, argument: str) -> Shown:
     a lead may change it."""
     with deps.uow() as uow:
         settings = settings_for(deps, uow, caller.team_id)
-        usage = Shown(ack=t("nation_usage", nation=t(f"nation_{settings.nation}")))
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)
+        usage = Shown(ack=t("nation_usage", locale, nation=t(f"nation_{settings.nation}", locale)))
         nation = commands.nation(argument) if argument else None
         if nation is None:
             return usage
         if not policy.may_set_nation(settings.lead_ids, caller.user_id):
-            raise NotAllowed(t("nation_not_allowed"))
+            raise NotAllowed(t("nation_not_allowed", locale))
         uow.workspaces.change_settings(caller.team_id, nation=nation)
         calendar = WorkingCalendar(nation)
         for waiting in uow.checkins.pending_in_workspace(caller.team_id):
@@ -536,7 +540,7 @@ def nation_command(deps: Deps, caller: Caller, argument: str) -> Shown:
             zone = _zone(waiting.intervention, settings)
             waiting.due_at = checkin_moment(waiting.due_on, tz=zone, calendar=calendar)
         uow.commit()
-    return Shown(ack=t("nation_set", nation=t(f"nation_{nation}")))
+    return Shown(ack=t("nation_set", locale, nation=t(f"nation_{nation}", locale)))
 
 
 # --- dispatching ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from bot.delivery import FileUpload, Shown, Upload
 from bot.deps import Deps
 from bot.errors import NotAllowed, SessionNotFound
 from bot.request import Caller
+from bot.services import language
 from bot.services.conversation import people_of
 from bot.services.leads import summary_for_session
 from bot.services.workspace import local_time, settings_for
@@ -42,20 +43,21 @@ def _row(version: AnswerVersion) -> AnswerRow:
 def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
     """Upload the session's files to its conversation; the reply tells the person where they went."""
     session_id = session_ref(argument)
+    own_locale = language.caller_locale(deps, caller)  # the reply is the caller's; the files the session's
     if session_id is None:
-        return Shown(ack=t("export_needs_session"))
+        return Shown(ack=t("export_needs_session", own_locale))
     with deps.uow() as uow:
         session = uow.sessions.get(caller.team_id, session_id)
         if session is None:
-            raise SessionNotFound(t("unknown_session", session=session_id))
+            raise SessionNotFound(t("unknown_session", own_locale, session=session_id))
         settings = settings_for(deps, uow, caller.team_id)
         if not policy.may_export(people_of(session), settings.lead_ids, caller.user_id):
-            raise NotAllowed(t("export_not_allowed", session.locale))
+            raise NotAllowed(t("export_not_allowed", own_locale))
         summary = summary_for_session(uow, session, settings)
         rows = [_row(version) for version in uow.answers.history(session.id)]
         locale, facilitator = session.locale, session.facilitator_id
         channel, thread_ts = session.channel_id, None if session.is_dm else session.thread_ts
-        shown_where = where(session, locale)
+        shown_where = where(session, own_locale)
     # Rendered after the transaction: building a workbook holds no database connection.
     files = session_files(
         summary,
@@ -75,4 +77,4 @@ def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Show
             xlsx=t("export_comment_xlsx", locale) if summary.costs is not None else "",
         ),
     )
-    return Shown(ack=t("export_done", locale, session=session_id, where=shown_where), messages=[upload])
+    return Shown(ack=t("export_done", own_locale, session=session_id, where=shown_where), messages=[upload])
