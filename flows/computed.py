@@ -120,6 +120,7 @@ def summarise_session_costs(
         hourly_rate_default=ctx.hourly_rate,
         weeks_per_year=ctx.weeks_per_year,
         working_day_hours=ctx.working_day_hours,
+        locale=ctx.locale,
     )
 
 

@@ -19,6 +19,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Final, Literal, get_args
 
 from flows.formatting import format_money
+from flows.i18n import join_and, t
 from flows.parsing import DirectCost
 
 Bearer = Literal["residents", "staff", "council services"]
@@ -114,8 +115,10 @@ def summarise_costs(
     hourly_rate_default: Decimal,
     weeks_per_year: Decimal,
     working_day_hours: Decimal = Decimal("7.4"),
+    locale: str = "en",
 ) -> CostSummary:
-    """Per-line, per-bearer and overall costs a year in whole pounds, and the assumptions behind them.
+    """Per-line, per-bearer and overall costs a year in whole pounds, and the assumptions behind them
+    (in ``locale``).
 
     ``weeks_per_year`` and ``working_day_hours`` were applied when the answers were parsed ("3 a week",
     "half a day"); they are passed here so the summary can state them.
@@ -138,7 +141,7 @@ def summarise_costs(
         lines=tuple(LineCost(line, e, Decimal(a)) for line, e, a in zip(lines, exact, annual, strict=True)),
         by_bearer={b: Decimal(p) for b, p in zip(BEARERS, bearer_pounds, strict=True)},
         total=Decimal(total),
-        assumptions=_assumptions(lines, hourly_rate_default, weeks_per_year, working_day_hours),
+        assumptions=_assumptions(lines, hourly_rate_default, weeks_per_year, working_day_hours, locale),
     )
 
 
@@ -147,35 +150,33 @@ def _assumptions(
     hourly_rate_default: Decimal,
     weeks_per_year: Decimal,
     working_day_hours: Decimal,
+    locale: str = "en",
 ) -> list[str]:
     own_rates: dict[Decimal, list[str]] = {}
     for line in lines:
         if line.hourly_rate is not None and line.hourly_rate != hourly_rate_default:
-            own_rates.setdefault(line.hourly_rate, []).append(_quoted(line.what))
+            own_rates.setdefault(line.hourly_rate, []).append(_quoted(line.what, locale))
     uses_default = not lines or any(
         line.hourly_rate is None or line.hourly_rate == hourly_rate_default for line in lines
     )
     sentences = []
     if uses_default:
-        sentences.append(f"Time is costed at {_format_rate(hourly_rate_default)} an hour, the default rate.")
+        sentences.append(t("cost_assumption_default_rate", locale, rate=_format_rate(hourly_rate_default)))
     for rate, whats in own_rates.items():
-        sentences.append(f"Time for {_join(whats)} is costed at {_format_rate(rate)} an hour, as given.")
+        sentences.append(
+            t("cost_assumption_own_rate", locale, whats=join_and(whats, locale), rate=_format_rate(rate))
+        )
     sentences += [
-        f"A year is counted as {_number(weeks_per_year)} weeks.",
-        f"A working day is counted as {_number(working_day_hours)} hours.",
-        "Figures are rounded to the nearest pound after the sums are done, "
-        "so the lines add up to the totals.",
+        t("cost_assumption_weeks", locale, weeks=_number(weeks_per_year)),
+        t("cost_assumption_working_day", locale, hours=_number(working_day_hours)),
+        t("cost_assumption_rounding", locale),
     ]
     return sentences
 
 
-def _quoted(what: str) -> str:
-    what = " ".join(what.split()) or "an unnamed cost"
+def _quoted(what: str, locale: str = "en") -> str:
+    what = " ".join(what.split()) or t("cost_unnamed", locale)
     return f"‘{what if len(what) <= _MAX_WHAT else what[: _MAX_WHAT - 1] + '…'}’"
-
-
-def _join(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _number(value: Decimal) -> str:

@@ -316,6 +316,7 @@ def build_leads_summary(
             hourly_rate_default=costs.hourly_rate_default,
             weeks_per_year=costs.weeks_per_year,
             working_day_hours=costs.working_day_hours,
+            locale=locale,
         )
         breakdown = CostBreakdown(
             total=summary.total,

@@ -50,3 +50,24 @@ def test_a_bilingual_text_writes_lists_and_figures_the_welsh_way() -> None:
     assert language_of(BILINGUAL) == "cy"
     assert language_of("fr") == "en"
     assert join_and(["trigolion", "staff", "busnesau"], BILINGUAL) == "trigolion, staff a busnesau"
+
+
+def test_the_cost_assumptions_are_written_in_the_sessions_language() -> None:
+    from decimal import Decimal
+
+    from flows.costs import CostLine, summarise_costs
+
+    line = CostLine(
+        bearer="staff",
+        what="Sganio",
+        staff_hours_per_occurrence=Decimal(1),
+        occurrences_per_year=Decimal(10),
+        people=1,
+        hourly_rate=Decimal(20),
+    )
+    rate, weeks = Decimal(30), Decimal(52)
+    welsh = summarise_costs([line], hourly_rate_default=rate, weeks_per_year=weeks, locale="cy").assumptions
+    english = summarise_costs([line], hourly_rate_default=rate, weeks_per_year=weeks).assumptions
+    assert welsh[0] == "Mae amser ar gyfer ‘Sganio’ yn cael ei gostio ar £20 yr awr, fel y nodwyd."
+    assert english[0] == "Time for ‘Sganio’ is costed at £20 an hour, as given."
+    assert welsh[1] == "Mae blwyddyn yn cael ei chyfrif fel 52 wythnos." and len(welsh) == len(english)
