@@ -1,0 +1,46 @@
+"""``/playbook language …`` and the Welsh names of the subcommands, read as text."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.commands import LanguageChoice, language_choice, split_subcommand
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "rest"),
+    [
+        ("dechrau five-whys Mae'r ffurflen yn methu", "start", "five-whys Mae'r ffurflen yn methu"),
+        ("Iaith cy", "language", "cy"),
+        ("statws", "status", ""),
+        ("ailddechrau 12", "resume", "12"),
+        ("allforio 3", "export", "3"),
+        ("cymorth", "help", ""),
+        ("start five-whys", "start", "five-whys"),  # English as before
+    ],
+)
+def test_welsh_subcommands_are_their_english_ones(typed: str, name: str, rest: str) -> None:
+    sub = split_subcommand(typed)
+    assert (sub.name, sub.rest) == (name, rest)
+
+
+@pytest.mark.parametrize(
+    ("rest", "choice"),
+    [
+        ("cy", LanguageChoice(False, "cy", True)),
+        ("Cymraeg", LanguageChoice(False, "cy", True)),
+        ("welsh", LanguageChoice(False, "cy", True)),
+        ("en", LanguageChoice(False, "en", True)),
+        ("saesneg", LanguageChoice(False, "en", True)),
+        ("", LanguageChoice(False, None, False)),
+        ("fr", LanguageChoice(False, None, True)),
+        # Bilingual is a workspace's choice, never a person's.
+        ("bilingual", LanguageChoice(False, None, True)),
+        ("workspace bilingual", LanguageChoice(True, "bilingual", True)),
+        ("gweithle dwyieithog", LanguageChoice(True, "bilingual", True)),
+        ("workspace cy", LanguageChoice(True, "cy", True)),
+        ("workspace", LanguageChoice(True, None, False)),
+    ],
+)
+def test_language_choice(rest: str, choice: LanguageChoice) -> None:
+    assert language_choice(rest) == choice
