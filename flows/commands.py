@@ -13,7 +13,7 @@ _SESSION_REF = re.compile(r"^#?(\d{1,9})$")
 _CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{4,})$")
 _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{4,})$")
 _PROBLEM_FLAG = re.compile(r"(?:^|\s)--problem(?:\s+#?(\d{1,9}))?(?=\s|$)")
-_START_IN_THREAD = re.compile(r"^start\s+([a-z][a-z0-9-]*)$")
+_START_IN_THREAD = re.compile(r"^(?:start|dechrau)\s+([a-z][a-z0-9-]*)$")
 _SPACE = re.compile(r"\s+")
 
 NATION_ALIASES: dict[str, Nation] = {
@@ -68,6 +68,21 @@ LANGUAGE_NAMES: dict[str, str] = {
     "dwyieithog": "bilingual",
 }
 _WORKSPACE_WORDS = frozenset({"workspace", "gweithle"})
+# Welsh names of the templates: ``/playbook dechrau pum-pam`` is ``/playbook start five-whys``.
+WELSH_TEMPLATE_NAMES: dict[str, str] = {
+    "pum-pam": "five-whys",
+    "pwyntiau-poen": "pain-points",
+    "achos-problem-effaith": "cause-problem-impact",
+    "costau": "cost-impacts",
+    "lefelau-problem": "problem-levels",
+}
+
+
+def template_name(typed: str) -> str:
+    """The template id for a name as typed, in English or Welsh (unknown names are returned as typed,
+    lower case, for the caller to refuse)."""
+    name = typed.strip().lower()
+    return WELSH_TEMPLATE_NAMES.get(name, name)
 
 
 def split_subcommand(text: str) -> Subcommand:
@@ -146,4 +161,4 @@ def nation(text: str) -> Nation | None:
 def start_in_thread(normalised_text: str) -> str | None:
     """The template named by ``start <template>`` typed in a thread (already normalised), else None."""
     match = _START_IN_THREAD.match(normalised_text)
-    return match.group(1) if match else None
+    return template_name(match.group(1)) if match else None

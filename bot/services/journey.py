@@ -114,7 +114,7 @@ def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> S
     if flag.problem_id is not None and not conversation.problem_exists(deps, caller.team_id, flag.problem_id):
         return Shown(ack=t("problem_not_found", locale, problem=flag.problem_id))
     try:
-        template = get_template(template_id.lower())
+        template = get_template(commands.template_name(template_id))
     except TemplateNotFound as missing:
         return Shown(
             ack=t(

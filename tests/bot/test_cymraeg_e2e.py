@@ -147,7 +147,7 @@ def test_a_five_whys_session_wholly_in_welsh(harness: Harness) -> None:
     h = harness
     choose_welsh(h, FACILITATOR)
     thread = start_in_welsh(
-        h, "dechrau five-whys Mae trigolion yn methu trefnu casgliad gwastraff swmpus ar-lein"
+        h, "dechrau pum-pam Mae trigolion yn methu trefnu casgliad gwastraff swmpus ar-lein"
     )
     say(h, thread, "cymorth")  # the typed words, in Welsh
     for text in FIVE_WHYS_CY:
@@ -205,7 +205,7 @@ def test_a_cost_impacts_session_in_welsh_has_the_english_figures(harness: Harnes
     english = _cost_run(h, "start cost-impacts Missed bins", COST_EN, FACILITATOR)
     before = len(posted_to_people(h))
     choose_welsh(h, ALEX)  # another person, so neither run meets the limit on answers a minute
-    welsh = _cost_run(h, "dechrau cost-impacts Biniau heb eu casglu", COST_CY, ALEX)
+    welsh = _cost_run(h, "dechrau costau Biniau heb eu casglu", COST_CY, ALEX)
     # Staff 2.5 h × 156 × 2 × £30 + £1 × 156 …: the same sums in both languages, in the same order.
     assert welsh == english and "£25,724" in welsh
     assert_all_welsh(posted_to_people(h)[before:], strictly=False)
@@ -251,7 +251,7 @@ def test_only_an_admin_sets_the_workspace_language(harness: Harness, admin: bool
 
 def _run_five_whys_in_welsh(h: Harness) -> None:
     choose_welsh(h, FACILITATOR)
-    thread = start_in_welsh(h, "dechrau five-whys Mae'r ffurflen yn methu")
+    thread = start_in_welsh(h, "dechrau pum-pam Mae'r ffurflen yn methu")
     for text in FIVE_WHYS_CY:
         say(h, thread, text)
     say(h, thread, f"<@{SAM}>", encoded=True)

@@ -44,3 +44,13 @@ def test_welsh_subcommands_are_their_english_ones(typed: str, name: str, rest: s
 )
 def test_language_choice(rest: str, choice: LanguageChoice) -> None:
     assert language_choice(rest) == choice
+
+
+def test_templates_have_welsh_names_too() -> None:
+    from flows.commands import WELSH_TEMPLATE_NAMES, start_in_thread, template_name
+    from flows.schema import load_templates
+
+    assert set(WELSH_TEMPLATE_NAMES.values()) == set(load_templates())
+    assert template_name("Pum-Pam") == "five-whys" and template_name("five-whys") == "five-whys"
+    assert start_in_thread("dechrau costau") == "cost-impacts"
+    assert start_in_thread("start pain-points") == "pain-points"
