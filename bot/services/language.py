@@ -89,7 +89,14 @@ def language_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -
         locale = person_locale(uow, caller.team_id, caller.user_id)
         if not policy.may_set_workspace_language(is_admin):
             raise NotAllowed(t("language_workspace_not_allowed", locale))
-        uow.workspaces.change_settings(caller.team_id, language=choice.language)
+        before, _after = uow.workspaces.change_settings(caller.team_id, language=choice.language)
+        uow.audit.add(
+            caller.team_id,
+            caller.user_id,
+            "settings.language",
+            {"before": before.language, "after": choice.language},
+            at=deps.clock.now(),
+        )
         uow.commit()
         locale = person_locale(uow, caller.team_id, caller.user_id)
     return Shown(ack=t("language_workspace_set", locale, language=_name(choice.language, locale)))

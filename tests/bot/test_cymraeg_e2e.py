@@ -15,7 +15,7 @@ from flows.i18n import catalogue
 from flows.schema import load_templates
 from flows.translations import local_texts
 from localslack.webapi import Message
-from storage.models import PersonSetting
+from storage.models import AuditEntry, PersonSetting
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, rendered
 from tests.bot.test_welsh_typed_e2e import say
 
@@ -216,13 +216,18 @@ def test_only_an_admin_sets_the_workspace_language(harness: Harness, admin: bool
     h = harness
     h.slack.add_user(TEAM, SAM, "sam", is_admin=admin)
     reply = command(h, "language workspace bilingual", user=SAM)
+    with h.deps.session_factory() as orm:
+        audited = [
+            (a.actor, a.detail) for a in orm.scalars(select(AuditEntry)) if a.action == "settings.language"
+        ]
     if admin:
         assert "bilingual" in reply
+        assert audited == [(SAM, {"before": None, "after": "bilingual"})]
         # Someone who has not chosen now reads both languages, the Welsh first.
         help_card = command(h, "help", user=ALEX)
         assert help_card.index("Playbook bot* yn tywys") < help_card.index("Playbook bot* walks")
     else:
-        assert "Only a Slack workspace admin" in reply
+        assert "Only a Slack workspace admin" in reply and audited == []
         assert "walks your team" in command(h, "help", user=ALEX)
 
 
