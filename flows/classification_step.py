@@ -122,6 +122,16 @@ def proposal_dict(proposal: Classification) -> dict[str, Any]:
     }
 
 
+def scope_name(scope: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A scope as people read it: ``council-wide``, ``ar draws y cyngor`` (typing either works)."""
+    return t(f"scope_{scope}", locale) if scope in SCOPES else scope
+
+
+def category_name(category: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A category as people read it: ``people-skills``, ``pobl a sgiliau`` (typing either works)."""
+    return t(f"category_{category}", locale) if category in CATEGORIES else category
+
+
 def make_value(
     scope: str, category: str, proposed: Mapping[str, Any], locale: str = DEFAULT_LOCALE
 ) -> dict[str, Any]:
@@ -134,7 +144,12 @@ def make_value(
         "category": category,
         "status": status,
         "proposed": dict(proposed),
-        "text": t(f"classification_value_{status}", locale, scope=scope, category=category),
+        "text": t(
+            f"classification_value_{status}",
+            locale,
+            scope=scope_name(scope, locale),
+            category=category_name(category, locale),
+        ),
     }
 
 
@@ -198,8 +213,8 @@ def describe_proposal(
 ) -> str:
     """The proposal as mrkdwn: scope, category, confidence and the reasons (user words escaped)."""
     lines = [
-        t("classification_scope_line", locale, scope=proposal.scope),
-        t("classification_category_line", locale, category=proposal.category),
+        t("classification_scope_line", locale, scope=scope_name(proposal.scope, locale)),
+        t("classification_category_line", locale, category=category_name(proposal.category, locale)),
         t("classification_confidence_line", locale, confidence=f"{proposal.confidence:.0%}"),
         t("classification_reasons_heading", locale),
     ]

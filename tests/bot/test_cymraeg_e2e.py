@@ -138,6 +138,8 @@ def test_a_five_whys_session_wholly_in_welsh(harness: Harness) -> None:
     assert_all_welsh(messages, strictly=False)
     everything = "\n".join(rendered(m) for m in messages)
     assert "Y pum pam" in everything and "Achos sylfaenol" in everything
+    # The classifier's proposal names its scope and category in Welsh (typing either name works).
+    assert "Cwmpas: *cynnyrch*" in everything and "Categori: *technoleg*" in everything
     assert "25 Tachwedd 2026, 10:00" in everything  # the summary's date, as CLDR writes it in Welsh
 
 

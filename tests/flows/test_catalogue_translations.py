@@ -71,3 +71,19 @@ def test_the_cost_assumptions_are_written_in_the_sessions_language() -> None:
     assert welsh[0] == "Mae amser ar gyfer ‘Sganio’ yn cael ei gostio ar £20 yr awr, fel y nodwyd."
     assert english[0] == "Time for ‘Sganio’ is costed at £20 an hour, as given."
     assert welsh[1] == "Mae blwyddyn yn cael ei chyfrif fel 52 wythnos." and len(welsh) == len(english)
+
+
+def test_scopes_and_categories_have_welsh_names_that_read_back() -> None:
+    from flows.classification import CATEGORIES, SCOPES
+    from flows.classification_step import category_name, parse_reply, scope_name
+
+    proposed = {"scope": "service", "category": "process"}
+    for scope in SCOPES:
+        assert scope_name(scope) == scope  # the English is the name people type
+        read = parse_reply(f"cwmpas {scope_name(scope, 'cy')}", proposed, proposed, "cy")
+        assert isinstance(read, dict) and read["scope"] == scope
+    for category in CATEGORIES:
+        assert category_name(category) == category
+        read = parse_reply(f"categori {category_name(category, 'cy')}", proposed, proposed, "cy")
+        assert isinstance(read, dict) and read["category"] == category
+    assert scope_name("council-wide", "cy") == "ar draws y cyngor"
