@@ -73,6 +73,10 @@ def main() -> None:
         for n, (problem, whys, root_cause) in enumerate(analyses[:200])
     ]
     started = time.perf_counter()
+    problem, whys, root_cause = analyses[0]
+    classify(problem, whys, root_cause, extra_examples=overrides)
+    first_override_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
     for problem, whys, root_cause in analyses[:200]:
         classify(problem, whys, root_cause, extra_examples=overrides)
     overrides_ms = (time.perf_counter() - started) / 200 * 1000
@@ -105,8 +109,9 @@ def main() -> None:
         f"({classify_seconds / args.count * 1000:.2f} ms each)"
     )
     print(
-        f"classify with 200 workspace examples: {overrides_ms:.2f} ms each passed as extra_examples, "
-        f"{prebuilt_ms:.2f} ms each with the index built once"
+        f"classify with 200 workspace examples: {first_override_ms:.0f} ms the first time (their index "
+        f"is built), then {overrides_ms:.2f} ms each passed as extra_examples (index remembered), "
+        f"{prebuilt_ms:.2f} ms each with the index built by the caller"
     )
     print(f"seen elsewhere against {len(records) - 1} root causes: {seen_ms:.0f} ms")
     print(f"  ({len(seen.related)} related)")

@@ -1,5 +1,5 @@
 """What the bot asks Slack (reads only): channel membership, whether someone is a workspace admin,
-a person's time zone, a message's permalink.
+a person's time zone, a message's permalink, whether a conversation is private or shared.
 
 Services call these before or after a database transaction, never while one is open: a slow Slack
 must not hold a row lock or SQLite's writer lock.
@@ -11,6 +11,8 @@ import logging
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from flows.related import ChannelFacts
 
 log = logging.getLogger("playbook.directory")
 
@@ -54,3 +56,22 @@ class Directory:
             log.warning("no permalink for %s/%s: %s", channel_id, message_ts, error.response.get("error"))
             return None
         return str(link) if link else None
+
+    def channel_facts(self, channel_id: str) -> ChannelFacts | None:
+        """``conversations.info``: the conversation's name, whether it is private (a private channel,
+        a DM or a group DM) and whether it is shared beyond this workspace. None when Slack does not
+        say (the caller then shows nothing from it)."""
+        try:
+            info = self.client.conversations_info(channel=channel_id).get("channel") or {}
+        except SlackApiError as error:
+            log.warning("conversations.info failed for %s: %s", channel_id, error.response.get("error"))
+            return None
+        if not info:
+            return None
+        private = any(info.get(flag) for flag in ("is_private", "is_im", "is_mpim", "is_group"))
+        shared = any(
+            info.get(flag)
+            for flag in ("is_shared", "is_ext_shared", "is_org_shared", "is_pending_ext_shared")
+        )
+        name = info.get("name")
+        return ChannelFacts(channel_id, str(name) if name else None, private, shared)

@@ -13,6 +13,7 @@ the confirmed root cause counts most, the whys leading to it less, the problem s
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -37,6 +38,12 @@ WHY_BEFORE_ROOT_WEIGHT = 0.35
 OTHER_WHY_WEIGHT = 0.1
 PROBLEM_WEIGHT = 0.25
 MIN_SHARED_TERMS = 2
+# Vectors of added (workspace) examples remembered per index, up to this many; and the indexes with
+# examples added, up to this many (a workspace's decided classifications are added to every proposal
+# there until the next decision, and building the index is most of a proposal's cost).
+REMEMBERED_VECTORS = 5000
+REMEMBERED_INDEXES = 16
+_DERIVING = threading.Lock()  # the app classifies on several threads at once
 
 
 class ExamplesError(ValueError):
@@ -185,18 +192,46 @@ class ExampleIndex:
         self.vectoriser = vectoriser or Vectoriser(example_parts(example) for example in self.examples)
         self._vectors = [self.vectoriser.vector(example_parts(example)) for example in self.examples]
         self._postings = _postings(self._vectors)
+        self._remembered: dict[LabelledExample, dict[str, float]] = {}
+        self._derived: dict[tuple[LabelledExample, ...], ExampleIndex] = {}
 
     def with_examples(self, extra: Iterable[LabelledExample]) -> ExampleIndex:
         """This index plus ``extra`` examples, compared with the same term weights."""
         added = tuple(extra)
         if not added:
             return self
+        with _DERIVING:
+            index = self._derived.get(added)
+            if index is None:
+                index = self._derived[added] = self._build_with(added)
+                while len(self._derived) > REMEMBERED_INDEXES:
+                    del self._derived[next(iter(self._derived))]
+            return index
+
+    def _build_with(self, added: tuple[LabelledExample, ...]) -> ExampleIndex:
         index = ExampleIndex.__new__(ExampleIndex)
         index.examples = self.examples + added
         index.vectoriser = self.vectoriser
-        index._vectors = self._vectors + [self.vectoriser.vector(example_parts(e)) for e in added]
-        index._postings = _postings(index._vectors)
+        new_vectors = [self._vector_of(example) for example in added]
+        index._vectors = self._vectors + new_vectors
+        # This index's postings with the new examples' added: only the lists of their terms are copied.
+        postings = dict(self._postings)
+        for term, entries in _postings(new_vectors, start=len(self._vectors)).items():
+            postings[term] = postings.get(term, []) + entries
+        index._postings = postings
+        index._remembered = self._remembered
+        index._derived = {}
         return index
+
+    def _vector_of(self, example: LabelledExample) -> dict[str, float]:
+        """An added example's vector, remembered: a workspace's decided classifications are added
+        to every proposal there, and turning their words into a vector is most of the cost."""
+        vector = self._remembered.get(example)
+        if vector is None:
+            if len(self._remembered) >= REMEMBERED_VECTORS:
+                self._remembered.clear()
+            vector = self._remembered[example] = self.vectoriser.vector(example_parts(example))
+        return vector
 
     def vector(self, problem: str, whys: Sequence[str], root_cause: str) -> dict[str, float]:
         return self.vectoriser.vector(analysis_parts(problem, whys, root_cause))
@@ -219,10 +254,11 @@ class ExampleIndex:
         return [Neighbour(self.examples[position], similarity) for position, similarity in best]
 
 
-def _postings(vectors: Sequence[SparseVector]) -> dict[str, list[tuple[int, float]]]:
-    """For each term, the examples that have it and its weight there (an inverted index)."""
+def _postings(vectors: Sequence[SparseVector], start: int = 0) -> dict[str, list[tuple[int, float]]]:
+    """For each term, the examples that have it and its weight there (an inverted index); the
+    examples are numbered from ``start``."""
     postings: dict[str, list[tuple[int, float]]] = {}
-    for position, vector in enumerate(vectors):
+    for position, vector in enumerate(vectors, start=start):
         for term, value in vector.items():
             postings.setdefault(term, []).append((position, value))
     return postings

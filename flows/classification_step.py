@@ -18,7 +18,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from flows import words
-from flows.classification import CATEGORIES, SCOPES, Category, Classification, Scope, classify
+from flows.classification import (
+    CATEGORIES,
+    SCOPES,
+    Category,
+    Classification,
+    LabelledExample,
+    Scope,
+    classify,
+)
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.parsing import ParseFailure
 
@@ -107,10 +115,34 @@ def inputs_from(values: Mapping[str, Any]) -> tuple[str, list[str], str | None]:
     return (str(problem) if problem else "", [text for _n, text in sorted(whys)], root_text)
 
 
-def propose(values: Mapping[str, Any]) -> Classification:
-    """The classifier's proposal for a session's answers (the confirmed root cause counts most)."""
+def propose(values: Mapping[str, Any], learned: Sequence[LabelledExample] = ()) -> Classification:
+    """The classifier's proposal for a session's answers (the confirmed root cause counts most),
+    following ``learned``: the classifications this workspace's facilitators decided."""
     problem, whys, root = inputs_from(values)
-    return classify(problem, whys, root)
+    return classify(problem, whys, root, extra_examples=learned)
+
+
+def learned_example(session_id: int, values: Mapping[str, Any], key: str) -> LabelledExample | None:
+    """A session whose classification (the answer under ``key``) a facilitator confirmed or changed,
+    as a labelled example for later proposals in the same workspace; None when it has no decision or
+    no whys to learn from."""
+    decision = values.get(key)
+    problem, whys, root = inputs_from(values)
+    answered = [why for why in whys if why.strip()]
+    if not isinstance(decision, dict) or not answered:
+        return None
+    scope, category = decision.get("scope"), decision.get("category")
+    if scope not in SCOPES or category not in CATEGORIES:
+        return None
+    return LabelledExample(
+        id=f"session-{session_id}",
+        problem=problem,
+        whys=tuple(answered),
+        root_cause=root or answered[-1],
+        scope=scope,
+        category=category,
+        source="workspace",
+    )
 
 
 def proposal_dict(proposal: Classification) -> dict[str, Any]:
@@ -209,15 +241,22 @@ def _failure(locale: str) -> ParseFailure:
 
 
 def describe_proposal(
-    proposal: Classification, locale: str = DEFAULT_LOCALE, escape: Callable[[str], str] = str
+    proposal: Classification,
+    locale: str = DEFAULT_LOCALE,
+    escape: Callable[[str], str] = str,
+    *,
+    learned: int = 0,
 ) -> str:
-    """The proposal as mrkdwn: scope, category, confidence and the reasons (user words escaped)."""
+    """The proposal as mrkdwn: scope, category, confidence, how many of the team's own decisions it
+    learned from, and the reasons (user words escaped)."""
     lines = [
         t("classification_scope_line", locale, scope=scope_name(proposal.scope, locale)),
         t("classification_category_line", locale, category=category_name(proposal.category, locale)),
         t("classification_confidence_line", locale, confidence=f"{proposal.confidence:.0%}"),
-        t("classification_reasons_heading", locale),
     ]
+    if learned:
+        lines.append(t("classification_learned_line", locale, count=learned))
+    lines.append(t("classification_reasons_heading", locale))
     lines += [f"• {escape(reason)}" for reason in proposal.reasons]
     lines.append(t("classification_how_to", locale))
     return "\n".join(lines)

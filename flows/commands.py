@@ -50,6 +50,7 @@ WELSH_SUBCOMMANDS: dict[str, str] = {
     "ymyrryd": "intervene",
     "gwlad": "nation",
     "allforio": "export",
+    "tebyg": "similar",
     "anghofio-fi": "forget-me",
     "fy-nata": "my-data",
     "cadw-data": "retention",

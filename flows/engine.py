@@ -10,13 +10,14 @@ then posts :attr:`Outcome.next_prompt`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from flows import classification_step, parsing, words
+from flows.classification_examples import LabelledExample
 from flows.formatting import format_money
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.schema import Condition, Repeat, Step, StepKind, Template
@@ -63,6 +64,9 @@ class ReplyContext:
     mention: Callable[[str], str] = lambda user_id: f"<@{user_id}>"
     # The workspace's default cost of an hour of staff time (cost impacts).
     hourly_rate: Decimal = Decimal(30)
+    # The classifications this workspace's facilitators decided, for the classifier to follow; asked
+    # for only when a classification is proposed (the adapter reads them from the database).
+    learned: Callable[[], Sequence[LabelledExample]] = lambda: ()
 
     def prompt_values(self) -> dict[str, str]:
         """Settings a prompt may quote: ``{hourly_rate}`` (e.g. ``£30`` or ``£32.50``)."""
@@ -236,9 +240,11 @@ def build_prompt(
     escape: Callable[[str], str] = str,
     *,
     values: Mapping[str, str] | None = None,
+    learned: Callable[[], Sequence[LabelledExample]] | None = None,
 ) -> Prompt:
     """The question at ``position``. ``values`` fills settings placeholders such as ``{hourly_rate}``
-    (see :meth:`ReplyContext.prompt_values`)."""
+    (see :meth:`ReplyContext.prompt_values`); ``learned`` gives the workspace's decided
+    classifications (see :attr:`ReplyContext.learned`)."""
     step = position.step
     placeholders: dict[str, Any] = {
         **(values or {}),
@@ -273,8 +279,10 @@ def build_prompt(
         ranked = items_of(answers, repeat_id, step_id)
         text = text + "\n" + "\n".join(f"{i}. {escape(str(v))}" for i, (_n, v) in enumerate(ranked, start=1))
     elif step.kind is StepKind.CLASSIFICATION:
-        proposal = classification_step.propose(answer_values(answers))
-        text = text + "\n" + classification_step.describe_proposal(proposal, locale, escape)
+        examples = tuple(learned()) if learned is not None else ()
+        proposal = classification_step.propose(answer_values(answers), examples)
+        described = classification_step.describe_proposal(proposal, locale, escape, learned=len(examples))
+        text = text + "\n" + described
         options = [PromptOption("confirm", t("classification_confirm_button", locale), primary=True)]
     done_allowed = bool(
         position.repeat is not None
@@ -307,11 +315,12 @@ def current_prompt(
     escape: Callable[[str], str] = str,
     *,
     values: Mapping[str, str] | None = None,
+    learned: Callable[[], Sequence[LabelledExample]] | None = None,
 ) -> Prompt | None:
     position = walk(template, answers).current
     if position is None:
         return None
-    return build_prompt(template, answers, position, locale, escape, values=values)
+    return build_prompt(template, answers, position, locale, escape, values=values, learned=learned)
 
 
 def position_of(template: Template, key: str) -> Position | None:
@@ -374,7 +383,9 @@ def _finish(
     message: str | None = None,
 ) -> Outcome:
     after = with_changes(answers, changes)
-    prompt = current_prompt(template, after, ctx.locale, ctx.escape, values=ctx.prompt_values())
+    prompt = current_prompt(
+        template, after, ctx.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
+    )
     return Outcome(changes=changes, message=message, next_prompt=prompt, completed=prompt is None)
 
 
@@ -389,7 +400,9 @@ def _reject(
         message=message,
         rejected=True,
         examples=examples,
-        next_prompt=current_prompt(template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values()),
+        next_prompt=current_prompt(
+            template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
+        ),
     )
 
 
@@ -411,14 +424,24 @@ def apply_reply(
         prompt = (
             None
             if position is None
-            else build_prompt(template, answers, position, locale, ctx.escape, values=ctx.prompt_values())
+            else build_prompt(
+                template,
+                answers,
+                position,
+                locale,
+                ctx.escape,
+                values=ctx.prompt_values(),
+                learned=ctx.learned,
+            )
         )
         parts = [p for p in (prompt.help if prompt else None, t("help_words", locale)) if p]
         return Outcome(control="help", message="\n".join(parts), next_prompt=prompt)
     if command == Command.PAUSE:
         return Outcome(
             control="pause",
-            next_prompt=current_prompt(template, answers, locale, ctx.escape, values=ctx.prompt_values()),
+            next_prompt=current_prompt(
+                template, answers, locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
+            ),
         )
     if command == Command.BACK:
         if not progress.answered:
@@ -598,7 +621,8 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
             )
         return [{"item": ranked[n - 1][0], "text": ranked[n - 1][1]} for n in numbers]
     if kind is StepKind.CLASSIFICATION:
-        proposed = classification_step.proposal_dict(classification_step.propose(answer_values(answers)))
+        proposal = classification_step.propose(answer_values(answers), tuple(ctx.learned()))
+        proposed = classification_step.proposal_dict(proposal)
         return classification_step.parse_reply(text, proposed, locale=locale)
     return text
 

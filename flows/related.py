@@ -9,6 +9,8 @@ the root causes it may show (already filtered to what the person asking is allow
   up in at least three distinct services ("this may be council-wide").
 * ``find_themes`` — many root causes grouped by similarity within a category, each group with the
   distinct services it spans; three or more services makes it a *council-wide candidate*.
+* ``may_show_elsewhere`` — who may see what: a root cause is shown only from a session in a public
+  channel, and only to a conversation with nobody from outside the workspace.
 
 Similarity is the cosine of TF-IDF vectors (``flows.text_similarity``), with term weights from the
 classifier's shipped examples plus the root causes being compared, so that words every council uses
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from flows.classification_examples import packaged_index
 from flows.classification_labels import Category
@@ -36,6 +39,58 @@ from flows.text_similarity import (
 
 RELATED_THRESHOLD = 0.15
 COUNCIL_WIDE_SERVICES = 3
+SHOWN_ELSEWHERE = 3
+# The answer keys that hold a root cause a team confirmed (a pick: ``{"item": n, "text": …}``).
+ROOT_CAUSE_KEYS = ("root_cause", "branch_root_cause")
+
+
+@dataclass(frozen=True)
+class ChannelFacts:
+    """What Slack says about the conversation a session ran in (``conversations.info``).
+
+    ``private``: a private channel, a DM or a group DM. ``shared``: shared with another organisation
+    (Slack Connect), so some members are not people of this workspace."""
+
+    channel_id: str
+    name: str | None
+    private: bool
+    shared: bool
+
+
+def may_show_elsewhere(source: ChannelFacts | None, audience: ChannelFacts | None) -> bool:
+    """Whether a root cause from a session held in ``source`` may be shown to everyone in
+    ``audience``. Only a public channel's root causes are shown (everyone in the workspace may read
+    a public channel), never a private channel's or a DM's, whoever is asking; and only where
+    everyone present is of this workspace (not a channel shared with another organisation). What
+    Slack could not tell us (``None``) is a no."""
+    if source is None or audience is None:
+        return False
+    return not source.private and not audience.shared
+
+
+@dataclass(frozen=True)
+class ShownRootCause:
+    """One root cause as a person sees it under "seen elsewhere": its words, the channel (team) and
+    the date of the session it is from, and a link to that session's thread."""
+
+    session_id: int
+    text: str
+    channel: str
+    started: date
+    link: str | None
+
+
+@dataclass(frozen=True)
+class ElsewhereFound:
+    """What "seen elsewhere" shows for one root cause: the similar ones (most similar first), the
+    channel names of the services where the cause has come up (this session's first when it has
+    one), how many services that is, and whether it makes the cause a council-wide candidate."""
+
+    root_cause: str
+    shown: tuple[ShownRootCause, ...]
+    channels: tuple[str, ...]
+    service_count: int
+    council_wide: bool
 
 
 @dataclass(frozen=True)

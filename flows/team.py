@@ -109,7 +109,9 @@ def add_prompt(
     item = _highest(answers, repeat) + 1
     first = repeat.steps[0]
     position = Position(f"{repeat.id}.{item}.{first.id}", first, repeat, item)
-    prompt = build_prompt(template, answers, position, ctx.locale, ctx.escape, values=ctx.prompt_values())
+    prompt = build_prompt(
+        template, answers, position, ctx.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
+    )
     hint = t("team_add_hint", ctx.locale, facilitator=ctx.mention(facilitator))
     return replace(
         prompt,
@@ -126,11 +128,15 @@ def prompt_for(
     invitation to add an item, or — once the list has closed — the session's next question."""
     repeat = collecting(template, answers)
     if repeat is None:
-        return current_prompt(template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values())
+        return current_prompt(
+            template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
+        )
     position = open_item(answers, repeat, author)
     if position is None:
         return add_prompt(template, answers, repeat, facilitator, ctx)
-    prompt = build_prompt(template, answers, position, ctx.locale, ctx.escape, values=ctx.prompt_values())
+    prompt = build_prompt(
+        template, answers, position, ctx.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
+    )
     return replace(prompt, text=f"{ctx.mention(author)} {prompt.text}")
 
 

@@ -23,6 +23,7 @@ from storage.repositories import (
     WorkspaceRepository,
 )
 from storage.retention import RetentionRepository
+from storage.root_causes import RootCauseRepository
 
 
 class UnitOfWork:
@@ -44,6 +45,7 @@ class UnitOfWork:
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
         self.people = PeopleRepository(orm)
+        self.root_causes = RootCauseRepository(orm)
         return self
 
     def __exit__(

@@ -12,7 +12,7 @@ from bot import delivery
 from bot.deps import Deps
 from bot.mrkdwn import escape, unescape
 from bot.request import Caller
-from bot.services import checkins, exports, journey, language, leads, privacy
+from bot.services import checkins, exports, journey, language, leads, privacy, similar
 from bot.views.help import help_text, templates_list
 from flows.commands import split_subcommand
 from flows.i18n import t
@@ -51,6 +51,8 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = privacy.my_data(deps, client, caller)
     elif sub.name == "retention":
         shown = privacy.retention(deps, client, caller, rest)
+    elif sub.name == "similar":
+        shown = similar.similar_command(deps, client, caller, rest)
     else:
         locale = language.caller_locale(deps, caller)
         ack(text=t("cmd_unknown", locale, command=escape(sub.name[:40]), hint=help_text(locale)))

@@ -26,7 +26,7 @@ from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
 from bot.mrkdwn import mention
 from bot.request import Caller
-from bot.services import checkins, language, leads, safeguards
+from bot.services import checkins, language, leads, learning, safeguards, similar
 from bot.services.workspace import EffectiveSettings, local_time, reply_context, settings_for
 from bot.views.common import notice_blocks, split_messages
 from bot.views.prompt import (
@@ -94,7 +94,9 @@ def next_prompt_for(
     (their own item, or the invitation to add one; see flows/team.py), else the session's next one."""
     if not session.is_dm:
         return team.prompt_for(template, answers, user_id, session.facilitator_id, ctx)
-    return engine.current_prompt(template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values())
+    return engine.current_prompt(
+        template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
+    )
 
 
 def summary_for(
@@ -304,7 +306,7 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     answers = to_engine_answers(rows)
     now = deps.clock.now()
     settings = settings_for(deps, uow, session.workspace_id)
-    ctx = reply_context(deps, settings, locale)
+    ctx = learning.with_learning(reply_context(deps, settings, locale), uow, session)
     if session.status == SessionStatus.PAUSED:
         if engine.normalise_command(reply.text) != Command.RESUME:
             return Result(session.id, place, None)
@@ -448,8 +450,11 @@ def outgoing(directory: Directory, result: Result) -> list[Outgoing]:
 
 
 def _committed(deps: Deps, directory: Directory, result: Result, team_id: str) -> Shown:
+    # A confirmed root cause is followed by the similar ones seen elsewhere in the council (before
+    # the next question, so that the question stays the last message in the thread).
+    elsewhere = similar.after_reply(deps, directory, team_id, result.session_id, result.outcome)
     return Shown(
-        messages=outgoing(directory, result),
+        messages=elsewhere + outgoing(directory, result),
         on_failure=_forget_prompt_on_failure(deps, team_id, result.session_id),
     )
 
@@ -564,7 +569,9 @@ def repost_lost_prompt(deps: Deps, team_id: str, session_id: int) -> Shown:
             return Shown()
         template = get_template(session.template_id)
         answers = to_engine_answers(uow.answers.latest(session.id))
-        ctx = reply_context(deps, settings_for(deps, uow, team_id), session.locale)
+        ctx = learning.with_learning(
+            reply_context(deps, settings_for(deps, uow, team_id), session.locale), uow, session
+        )
         prompt = next_prompt_for(session, template, answers, session.facilitator_id, ctx)
         if prompt is None or prompt.key == session.last_prompted_key:
             return Shown()
@@ -605,9 +612,11 @@ def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int)
         elif session.status == SessionStatus.ACTIVE:
             template = get_template(session.template_id)
             answers = to_engine_answers(uow.answers.latest(session.id))
-            ctx = reply_context(deps, settings_for(deps, uow, caller.team_id), session.locale)
+            ctx = learning.with_learning(
+                reply_context(deps, settings_for(deps, uow, caller.team_id), session.locale), uow, session
+            )
             prompt = engine.current_prompt(
-                template, answers, session.locale, ctx.escape, values=ctx.prompt_values()
+                template, answers, session.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
             )
             place = Place.of(session)
             messages = (

@@ -15,7 +15,7 @@ from bot.deps import Deps
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
-from bot.services import conversation, language
+from bot.services import conversation, language, learning
 from bot.services.conversation import Place, people_of, to_engine_answers
 from bot.services.safeguards import edit_errors
 from bot.services.workspace import EffectiveSettings, reply_context, settings_for
@@ -118,7 +118,7 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
         rows = uow.answers.latest(session.id)
         answers = to_engine_answers(rows)
         allowed = {e.key: e for e in _editables(uow, session, settings, caller.user_id, session.locale)}
-        ctx = reply_context(deps, settings, session.locale)
+        ctx = learning.with_learning(reply_context(deps, settings, session.locale), uow, session)
         result = read_edits(template, answers, submission.texts, allowed, ctx)
         personal = edit_errors(submission.texts, [c.key for c in result.changes], session.locale)
         if result.errors or personal:

@@ -15,6 +15,7 @@ from _pytest.mark.structures import ParameterSet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flows import classification_step
 from flows.classification import (
     CATEGORIES,
     FAIRLY_SURE,
@@ -619,3 +620,41 @@ def test_cross_validated_accuracy_on_both_dev_files_meets_the_targets() -> None:
     assert shipped.name == "shipped"
     assert shipped.scope_accuracy >= 0.85, format_cross_validation([shipped])
     assert shipped.category_accuracy >= 0.75, format_cross_validation([shipped])
+
+
+def test_a_decided_session_becomes_a_workspace_example() -> None:
+    values = {
+        "problem": "Forms are lost",
+        "whys.1.answer": "Nobody owns the inbox",
+        "whys.2.answer": "The team was never told to",
+        "root_cause": {"item": 1, "text": "Nobody owns the inbox"},
+        "classification": {"scope": "service", "category": "process", "status": "changed"},
+    }
+    example = classification_step.learned_example(7, values, "classification")
+    assert example is not None
+    assert (example.id, example.source, example.scope, example.category) == (
+        "session-7",
+        "workspace",
+        "service",
+        "process",
+    )
+    assert example.root_cause == "Nobody owns the inbox" and example.problem == "Forms are lost"
+    assert example.whys == ("Nobody owns the inbox", "The team was never told to")
+    # No decision, no whys, or a label the classifier doesn't know: nothing to learn from.
+    assert (
+        classification_step.learned_example(7, {**values, "classification": None}, "classification") is None
+    )
+    assert (
+        classification_step.learned_example(7, {"classification": values["classification"]}, "classification")
+        is None
+    )
+    odd = {**values, "classification": {"scope": "galaxy", "category": "process"}}
+    assert classification_step.learned_example(7, odd, "classification") is None
+
+
+def test_the_proposal_says_how_many_team_decisions_it_learned_from() -> None:
+    proposal = classify("Forms are lost", ["Nobody owns the inbox"])
+    assert "Learned from 4 of your team's decisions" in classification_step.describe_proposal(
+        proposal, learned=4
+    )
+    assert "Learned from" not in classification_step.describe_proposal(proposal)

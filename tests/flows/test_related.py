@@ -6,8 +6,10 @@ import itertools
 
 from flows.related import (
     RELATED_THRESHOLD,
+    ChannelFacts,
     RootCauseRecord,
     find_themes,
+    may_show_elsewhere,
     seen_elsewhere,
     similar_root_causes,
 )
@@ -154,3 +156,21 @@ def test_themes_keep_categories_apart() -> None:
 
 def test_themes_are_repeatable() -> None:
     assert find_themes(_records()) == find_themes(_records())
+
+
+def test_only_a_public_channels_root_causes_are_shown_and_only_inside_the_workspace() -> None:
+    public = ChannelFacts("C1", "revenues", private=False, shared=False)
+    private = ChannelFacts("G1", "hr", private=True, shared=False)
+    dm = ChannelFacts("D1", None, private=True, shared=False)
+    connect = ChannelFacts("C2", "partners", private=False, shared=True)
+    # A public channel's root cause may be seen from a public channel, a private one or a DM.
+    assert all(may_show_elsewhere(public, audience) for audience in (public, private, dm))
+    # Never a private channel's or a DM's, whoever asks.
+    assert not any(
+        may_show_elsewhere(source, audience) for source in (private, dm) for audience in (public, dm)
+    )
+    # Never into a channel shared with another organisation; a shared public channel's may be shown here.
+    assert not may_show_elsewhere(public, connect)
+    assert may_show_elsewhere(connect, public)
+    # What Slack did not tell us is a no.
+    assert not may_show_elsewhere(None, public) and not may_show_elsewhere(public, None)

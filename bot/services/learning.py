@@ -1,0 +1,59 @@
+"""Learning from a workspace's own decisions: every classification a facilitator confirmed or changed
+is a labelled example that later proposals in the same workspace follow (``extra_examples`` of
+:func:`flows.classification.classify`), and the proposal says how many it learned from.
+
+The examples are the decided sessions' answers as stored: nothing is copied, so an answer erased at
+a person's request, or a session purged by the retention period, stops counting with it. A session
+learns from the decisions made before its first answer (``uow.root_causes.decided_before``): the
+proposal shown and the one a typed ``confirm`` is checked against are then the same, whatever other
+teams decide meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import cache
+
+from flows.classification_examples import LabelledExample
+from flows.classification_step import learned_example
+from flows.engine import ReplyContext
+from flows.schema import Step, StepKind, load_templates
+from storage.models import Session
+from storage.uow import UnitOfWork
+
+
+@cache
+def classification_keys() -> frozenset[str]:
+    """The answer keys of every template's classification step."""
+    return frozenset(
+        node.id
+        for template in load_templates().values()
+        for node in template.steps
+        if isinstance(node, Step) and node.kind is StepKind.CLASSIFICATION
+    )
+
+
+def learned_examples(uow: UnitOfWork, workspace_id: str, session_id: int) -> list[LabelledExample]:
+    """The workspace's decided classifications that session ``session_id``'s proposal learns from."""
+    keys = classification_keys()
+    examples = []
+    for analysis in uow.root_causes.decided_before(workspace_id, session_id, keys):
+        for key in keys & analysis.values.keys():
+            example = learned_example(analysis.session_id, analysis.values, key)
+            if example is not None:
+                examples.append(example)
+                break
+    return examples
+
+
+def with_learning(ctx: ReplyContext, uow: UnitOfWork, session: Session) -> ReplyContext:
+    """``ctx`` whose classifier follows the workspace's decisions, read from ``uow`` (inside its
+    transaction) the first time a classification is proposed, and only then."""
+    workspace_id, session_id = session.workspace_id, session.id
+
+    @cache
+    def learned() -> Sequence[LabelledExample]:
+        return tuple(learned_examples(uow, workspace_id, session_id))
+
+    return replace(ctx, learned=learned)

@@ -1,0 +1,172 @@
+"""Queries across a workspace's sessions for the classifier and for "seen elsewhere in the council":
+the root causes teams confirmed, and the analyses whose classification a facilitator decided.
+
+Both read the answers as stored (the latest version of each key, never a retracted one), so an answer
+erased at a person's request or purged with its session is gone from them too. Every query is scoped by
+workspace. Nothing here decides who may see what: the caller filters by channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as OrmSession
+
+from storage.models import REMOVED_TEXT, AnswerVersion, Session, SessionStatus
+
+# The newest root causes and decided analyses are enough: a workspace with more is read in part.
+DEFAULT_ROOT_CAUSES = 500
+DEFAULT_DECIDED = 200
+
+
+@dataclass(frozen=True)
+class StoredRootCause:
+    """A root cause a team confirmed: the text, the session it is from and where that session ran."""
+
+    session_id: int
+    key: str
+    text: str
+    channel_id: str
+    thread_ts: str | None
+    is_dm: bool
+    session_started: datetime
+
+
+@dataclass(frozen=True)
+class DecidedAnalysis:
+    """One session's answers (latest versions, by key) as they stood when its classification was
+    decided, or at the cut-off if that came later."""
+
+    session_id: int
+    values: dict[str, Any]
+
+
+def _latest_versions(workspace_id: str, before_id: int | None = None) -> Any:
+    """(session id, key, newest version) of every answer key in the workspace's sessions, counting
+    only versions stored before the answer version ``before_id`` when given."""
+    query = (
+        select(
+            AnswerVersion.session_id,
+            AnswerVersion.key,
+            func.max(AnswerVersion.version).label("version"),
+        )
+        .join(Session, Session.id == AnswerVersion.session_id)
+        .where(Session.workspace_id == workspace_id)
+        .group_by(AnswerVersion.session_id, AnswerVersion.key)
+    )
+    if before_id is not None:
+        query = query.where(AnswerVersion.id < before_id)
+    return query
+
+
+class RootCauseRepository:
+    def __init__(self, orm: OrmSession) -> None:
+        self._orm = orm
+
+    def confirmed(
+        self,
+        workspace_id: str,
+        keys: Collection[str],
+        *,
+        except_session: int | None = None,
+        limit: int = DEFAULT_ROOT_CAUSES,
+    ) -> list[StoredRootCause]:
+        """The root causes confirmed in the workspace's sessions (answers under ``keys``, whose value
+        carries the chosen ``text``), newest first; cancelled sessions and ``except_session`` left out."""
+        newest = _latest_versions(workspace_id).where(AnswerVersion.key.in_(tuple(keys))).subquery()
+        query = (
+            select(AnswerVersion, Session.channel_id, Session.thread_ts, Session.is_dm, Session.created_at)
+            .join(
+                newest,
+                (AnswerVersion.session_id == newest.c.session_id)
+                & (AnswerVersion.key == newest.c.key)
+                & (AnswerVersion.version == newest.c.version),
+            )
+            .join(Session, Session.id == AnswerVersion.session_id)
+            .where(
+                Session.workspace_id == workspace_id,
+                Session.status != SessionStatus.CANCELLED,
+                AnswerVersion.retracted.is_(False),
+                AnswerVersion.skipped.is_(False),
+            )
+            .order_by(AnswerVersion.created_at.desc(), AnswerVersion.id.desc())
+            .limit(limit)
+        )
+        if except_session is not None:
+            query = query.where(Session.id != except_session)
+        found = []
+        for row, channel_id, thread_ts, is_dm, started in self._orm.execute(query).all():
+            value = row.value
+            text = str(value.get("text") or "").strip() if isinstance(value, dict) else ""
+            if not text or text == REMOVED_TEXT:
+                continue
+            found.append(
+                StoredRootCause(
+                    session_id=row.session_id,
+                    key=row.key,
+                    text=text,
+                    channel_id=str(channel_id),
+                    thread_ts=thread_ts,
+                    is_dm=bool(is_dm),
+                    session_started=started,
+                )
+            )
+        return found
+
+    def decided_before(
+        self,
+        workspace_id: str,
+        session_id: int,
+        classification_keys: Collection[str],
+        *,
+        limit: int = DEFAULT_DECIDED,
+    ) -> list[DecidedAnalysis]:
+        """The workspace's other analyses whose classification (an answer under
+        ``classification_keys``) was decided before session ``session_id`` received its first answer,
+        newest decision first, each with its answers as they stood then.
+
+        The cut-off makes the set repeatable: the proposal shown to a session and the one its
+        ``confirm`` is checked against are the same, whatever other teams decide in between. It is
+        the answers' id order, not their times, so it holds whatever the clocks say."""
+        first_answer = self._orm.scalar(
+            select(func.min(AnswerVersion.id)).where(AnswerVersion.session_id == session_id)
+        )
+        # First the decided sessions (their classification answers only), then those sessions' answers.
+        newest_decisions = (
+            _latest_versions(workspace_id, first_answer)
+            .where(AnswerVersion.key.in_(tuple(classification_keys)), AnswerVersion.session_id != session_id)
+            .subquery()
+        )
+        decisions = self._orm.scalars(
+            _latest_rows(newest_decisions)
+            .order_by(AnswerVersion.created_at.desc(), AnswerVersion.id.desc())
+            .limit(limit)
+        ).all()
+        order = list(dict.fromkeys(row.session_id for row in decisions))
+        if not order:
+            return []
+        newest = (
+            _latest_versions(workspace_id, first_answer).where(AnswerVersion.session_id.in_(order)).subquery()
+        )
+        values: dict[int, dict[str, Any]] = {decided: {} for decided in order}
+        for row in self._orm.scalars(_latest_rows(newest)).all():
+            values[row.session_id][row.key] = row.value
+        return [DecidedAnalysis(decided, values[decided]) for decided in order]
+
+
+def _latest_rows(newest: Any) -> Any:
+    """The answer rows named by a ``_latest_versions`` subquery, without retractions and skips."""
+    return (
+        select(AnswerVersion)
+        .join(
+            newest,
+            (AnswerVersion.session_id == newest.c.session_id)
+            & (AnswerVersion.key == newest.c.key)
+            & (AnswerVersion.version == newest.c.version),
+        )
+        .where(AnswerVersion.retracted.is_(False), AnswerVersion.skipped.is_(False))
+    )

@@ -1,0 +1,119 @@
+"""The cross-session queries of storage/root_causes.py on SQLite and PostgreSQL: confirmed root causes
+and decided analyses, scoped by workspace, latest versions only, erased and cancelled ones left out,
+and the decided set cut off at a session's first answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import sessionmaker
+
+from storage.db import ensure_schema, make_engine, make_session_factory
+from storage.models import REMOVED_TEXT, Session, SessionStatus
+from storage.uow import UnitOfWork
+
+KEYS = ("root_cause", "branch_root_cause")
+
+
+def _factory(url: str) -> sessionmaker[OrmSession]:
+    engine = make_engine(url)
+    ensure_schema(url, engine)
+    return make_session_factory(engine)
+
+
+def _session(uow: UnitOfWork, team: str, channel: str, *, is_dm: bool = False) -> int:
+    uow.workspaces.get_or_create(team)
+    session = uow.sessions.add(
+        Session(
+            workspace_id=team,
+            template_id="five-whys",
+            facilitator_id="U1",
+            channel_id=channel,
+            thread_ts=None if is_dm else f"{channel}.1",
+            is_dm=is_dm,
+        )
+    )
+    return session.id
+
+
+def _answer(uow: UnitOfWork, session_id: int, key: str, value: Any, **extra: Any) -> None:
+    uow.answers.add_version(session_id, key, value=value, author_id="U1", **extra)
+
+
+def test_confirmed_root_causes_are_the_latest_of_this_workspace(database_url: str) -> None:
+    factory = _factory(database_url)
+    with UnitOfWork(factory) as uow:
+        first = _session(uow, "T1", "C1")
+        _answer(uow, first, "root_cause", {"item": 1, "text": "An old answer"})
+        _answer(uow, first, "root_cause", {"item": 2, "text": "Nobody was trained"})
+        branch = _session(uow, "T1", "C2")
+        _answer(uow, branch, "branch_root_cause", {"item": 1, "text": "The budget was cut"})
+        dm = _session(uow, "T1", "D1", is_dm=True)
+        _answer(uow, dm, "root_cause", {"item": 1, "text": "In a DM"})
+        erased = _session(uow, "T1", "C3")
+        _answer(uow, erased, "root_cause", {"item": 1, "text": REMOVED_TEXT})
+        retracted = _session(uow, "T1", "C4")
+        _answer(uow, retracted, "root_cause", {"item": 1, "text": "Taken back"})
+        _answer(uow, retracted, "root_cause", None, retracted=True)
+        cancelled = _session(uow, "T1", "C5")
+        _answer(uow, cancelled, "root_cause", {"item": 1, "text": "Cancelled session"})
+        other_team = _session(uow, "T2", "C1")
+        _answer(uow, other_team, "root_cause", {"item": 1, "text": "Another council"})
+        uow.flush()
+        uow.sessions.get("T1", cancelled).status = SessionStatus.CANCELLED  # type: ignore[union-attr]
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        found = uow.root_causes.confirmed("T1", KEYS)
+        assert sorted((r.session_id, r.key, r.text, r.is_dm) for r in found) == [
+            (first, "root_cause", "Nobody was trained", False),
+            (branch, "branch_root_cause", "The budget was cut", False),
+            (dm, "root_cause", "In a DM", True),
+        ]
+        assert {r.channel_id: r.thread_ts for r in found}["C1"] == "C1.1"
+        assert [r.session_id for r in uow.root_causes.confirmed("T1", KEYS, except_session=first)] == [
+            dm,
+            branch,
+        ]
+        assert [r.text for r in uow.root_causes.confirmed("T2", KEYS)] == ["Another council"]
+
+
+def test_decided_analyses_stop_at_the_sessions_first_answer(database_url: str) -> None:
+    factory = _factory(database_url)
+    decision = {"scope": "service", "category": "data", "status": "changed"}
+    with UnitOfWork(factory) as uow:
+        decided = _session(uow, "T1", "C1")
+        _answer(uow, decided, "problem", "Forms are lost")
+        _answer(uow, decided, "whys.1.answer", "Nobody owns the inbox")
+        _answer(uow, decided, "classification", decision)
+        undecided = _session(uow, "T1", "C2")
+        _answer(uow, undecided, "problem", "Still going")
+        elsewhere = _session(uow, "T2", "C1")
+        _answer(uow, elsewhere, "classification", decision)
+        asking = _session(uow, "T1", "C3")
+        _answer(uow, asking, "problem", "New problem")
+        # After the asking session began: a change to the decision and a new decision.
+        _answer(uow, decided, "classification", {**decision, "category": "process"})
+        _answer(uow, decided, "whys.1.answer", "Edited later")
+        later = _session(uow, "T1", "C4")
+        _answer(uow, later, "classification", decision)
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        [analysis] = uow.root_causes.decided_before("T1", asking, ["classification"])
+        assert analysis.session_id == decided
+        assert analysis.values == {
+            "problem": "Forms are lost",
+            "whys.1.answer": "Nobody owns the inbox",
+            "classification": decision,
+        }
+        # A session begun after the change learns the changed decision, and never from itself.
+        [changed] = uow.root_causes.decided_before("T1", later, ["classification"])
+        assert changed.session_id == decided and changed.values["classification"]["category"] == "process"
+        newest = _session(uow, "T1", "C5")
+        _answer(uow, newest, "problem", "Newest")
+        uow.flush()
+        assert [a.session_id for a in uow.root_causes.decided_before("T1", newest, ["classification"])] == [
+            later,
+            decided,
+        ]
+        assert uow.root_causes.decided_before("T2", elsewhere, ["classification"]) == []
