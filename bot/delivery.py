@@ -147,6 +147,9 @@ class Shown(BaseModel):
     # Run if sending fails before the error is raised again (e.g. forget that a prompt was posted, so
     # Slack's retry of the event posts it).
     on_failure: Callable[[], None] | None = None
+    # Run after everything was sent, with each message and where it landed (e.g. record a post's ts to
+    # update it later).
+    after_sent: Callable[[Sequence[tuple[Outgoing, Sent]]], None] | None = None
 
     def then(self, *more: Outgoing) -> Shown:
         return self.model_copy(update={"messages": [*self.messages, *more]})
@@ -271,13 +274,17 @@ def send_located(client: WebClient, messages: Iterable[Outgoing]) -> list[Sent]:
 
 
 def deliver(client: WebClient, shown: Shown) -> list[str | None]:
-    """Send what a service returned; on failure run its ``on_failure`` and raise again."""
+    """Send what a service returned; on failure run its ``on_failure`` and raise again; afterwards its
+    ``after_sent``."""
     try:
-        return send(client, shown.messages)
+        sent = send_located(client, shown.messages)
     except Exception:
         if shown.on_failure is not None:
             shown.on_failure()
         raise
+    if shown.after_sent is not None:
+        shown.after_sent(list(zip(shown.messages, sent, strict=True)))
+    return [landed.ts for landed in sent]
 
 
 def open_dm(client: WebClient, user_id: str) -> str:

@@ -49,6 +49,25 @@ class Directory:
         info = self.client.users_info(user=user_id)
         return str((info.get("user") or {}).get("tz") or "") or None
 
+    def display_name(self, user_id: str) -> str | None:
+        """The name Slack shows for ``user_id`` (display name, else real name); None when Slack cannot
+        say (an unknown or deleted user, or a failed call: a file then names them without their id)."""
+        try:
+            user = self.client.users_info(user=user_id).get("user") or {}
+        except SlackApiError as error:
+            log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+            return None
+        profile = user.get("profile") or {}
+        for name in (
+            profile.get("display_name"),
+            profile.get("real_name"),
+            user.get("real_name"),
+            user.get("name"),
+        ):
+            if isinstance(name, str) and name.strip():
+                return name.strip()
+        return None
+
     def permalink(self, channel_id: str, message_ts: str) -> str | None:
         try:
             link = self.client.chat_getPermalink(channel=channel_id, message_ts=message_ts).get("permalink")

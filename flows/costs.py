@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Final, Literal, get_args
 
-from flows.formatting import format_money
-from flows.i18n import join_and, t
+from flows.formatting import format_list, format_money
+from flows.i18n import DEFAULT_LOCALE, t
 from flows.parsing import DirectCost
 
 Bearer = Literal["residents", "staff", "council services"]
@@ -73,7 +73,7 @@ class LineCost:
 @dataclass(frozen=True)
 class CostSummary:
     """Costs a year in whole pounds: per line, per bearer (all three, in :data:`BEARERS` order, zero when
-    a bearer has no lines) and overall, with the assumptions behind them in plain English."""
+    a bearer has no lines) and overall, with the assumptions behind them in the reader's language."""
 
     lines: tuple[LineCost, ...]
     by_bearer: dict[Bearer, Decimal]
@@ -115,10 +115,9 @@ def summarise_costs(
     hourly_rate_default: Decimal,
     weeks_per_year: Decimal,
     working_day_hours: Decimal = Decimal("7.4"),
-    locale: str = "en",
+    locale: str = DEFAULT_LOCALE,
 ) -> CostSummary:
-    """Per-line, per-bearer and overall costs a year in whole pounds, and the assumptions behind them
-    (in ``locale``).
+    """Per-line, per-bearer and overall costs a year in whole pounds, and the assumptions behind them.
 
     ``weeks_per_year`` and ``working_day_hours`` were applied when the answers were parsed ("3 a week",
     "half a day"); they are passed here so the summary can state them.
@@ -145,13 +144,19 @@ def summarise_costs(
     )
 
 
+# "Daily" and "a day" are parsed as working days (flows.parsing), five a week.
+WORKING_DAYS_A_WEEK: Final = 5
+
+
 def _assumptions(
     lines: Sequence[CostLine],
     hourly_rate_default: Decimal,
     weeks_per_year: Decimal,
     working_day_hours: Decimal,
-    locale: str = "en",
+    locale: str,
 ) -> list[str]:
+    """What the figures rest on, in the reader's language: the rate each line was costed at, a year in
+    weeks, what "daily" counts as, the length of a working day, and how figures are rounded."""
     own_rates: dict[Decimal, list[str]] = {}
     for line in lines:
         if line.hourly_rate is not None and line.hourly_rate != hourly_rate_default:
@@ -161,21 +166,34 @@ def _assumptions(
     )
     sentences = []
     if uses_default:
-        sentences.append(t("cost_assumption_default_rate", locale, rate=_format_rate(hourly_rate_default)))
+        sentences.append(
+            t("cost_assumption_default_rate", locale, rate=format_money(hourly_rate_default, locale))
+        )
     for rate, whats in own_rates.items():
         sentences.append(
-            t("cost_assumption_own_rate", locale, whats=join_and(whats, locale), rate=_format_rate(rate))
+            t(
+                "cost_assumption_own_rate",
+                locale,
+                what=format_list(whats, locale),
+                rate=format_money(rate, locale),
+            )
         )
     sentences += [
         t("cost_assumption_weeks", locale, weeks=_number(weeks_per_year)),
-        t("cost_assumption_working_day", locale, hours=_number(working_day_hours)),
+        t(
+            "cost_assumption_daily",
+            locale,
+            days=WORKING_DAYS_A_WEEK,
+            working_days=_number(weeks_per_year * WORKING_DAYS_A_WEEK),
+        ),
+        t("cost_assumption_day_hours", locale, hours=_number(working_day_hours)),
         t("cost_assumption_rounding", locale),
     ]
     return sentences
 
 
-def _quoted(what: str, locale: str = "en") -> str:
-    what = " ".join(what.split()) or t("cost_unnamed", locale)
+def _quoted(what: str, locale: str) -> str:
+    what = " ".join(what.split()) or t("cost_unnamed_line", locale)
     return f"‘{what if len(what) <= _MAX_WHAT else what[: _MAX_WHAT - 1] + '…'}’"
 
 
@@ -184,11 +202,6 @@ def _number(value: Decimal) -> str:
     if value == value.to_integral_value():
         return f"{int(value):,}"
     return f"{value.normalize():,f}"
-
-
-def _format_rate(rate: Decimal) -> str:
-    """An hourly rate: ``£30``, or ``£32.50`` when it has pence."""
-    return format_money(rate)
 
 
 def format_pounds(amount: Decimal, locale: str = "en") -> str:

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flows.interventions import CheckInAnswer
-from flows.leads_summary import ClassificationView
+from flows.report import ClassificationView, CostReport
 
 
 class OpenStatus(StrEnum):
@@ -66,13 +66,15 @@ class InterventionEntry:
 
 @dataclass(frozen=True)
 class SummaryEntry:
-    """A recently completed session, as the leads summary describes it."""
+    """A recently completed session, as its problem's report describes it."""
 
     session_id: int
     title: str
     problem: str
     classification: ClassificationView | None
     completed: str  # when, already written in the workspace's time zone
+    # The problem's cost a year and who bears it (the same figures as every other output).
+    costs: CostReport | None = None
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,26 @@
-"""The summary of a session as a plain model, built from the template and the latest answers.
+"""The summary of a session as a plain model, built from the template and the latest answers, with
+the figures (the template's ``computed:`` sections) read from the problem's report.
 
-Renderers (Slack blocks, Markdown exports) take this model; nothing here knows how it is shown.
+Renderers (Slack blocks) take this model; nothing here knows how it is shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
 from flows.computed import computed_sections
 from flows.engine import Answer, ReplyContext, display_value, items_of
 from flows.i18n import DEFAULT_LOCALE
+from flows.report import (
+    CostSettings,
+    ProblemReport,
+    ReportInputs,
+    SessionAnswers,
+    build_report,
+    root_cause_of,
+)
 from flows.schema import Repeat, Step, StepKind, Template
 
 
@@ -76,9 +84,11 @@ def build_summary(
     *,
     root_cause_of: Callable[[Mapping[str, Answer]], str | None] | None = None,
     context: ReplyContext | None = None,
+    report: ProblemReport | None = None,
 ) -> SessionSummary:
     """A section per top-level step; repeats become numbered lists with their item details; then the
-    template's computed sections (``context`` carries the settings they use, e.g. the hourly rate)."""
+    template's computed sections, read from ``report`` (the problem's report). Without one, a report of
+    these answers alone is built with ``context``'s settings (the hourly rate, weeks in a year)."""
     sections: list[SummarySection] = []
     singles: list[SummaryItem] = []
     for node in template.steps:
@@ -112,9 +122,15 @@ def build_summary(
             )
     if singles:
         sections.append(SummarySection(heading="", items=tuple(singles)))
-    # Computations read settings, never the date: without a context they use the default settings.
-    settings = context or ReplyContext(today=date.min, locale=locale)
-    for computed in computed_sections(template, answers, settings):
+    if report is None and template.computed:
+        report = build_report(
+            ReportInputs(
+                sessions=[SessionAnswers(0, template, answers)],
+                costs=_cost_settings(context) if context is not None else CostSettings(),
+                locale=locale,
+            )
+        )
+    for computed in computed_sections(template.computed, report, locale) if report is not None else ():
         rows = tuple(SummaryItem(label=r.label, text=r.text, details=r.details) for r in computed.rows)
         sections.append(SummarySection(heading=computed.heading, items=rows, numbered=computed.numbered))
     problem = answers.get("problem")
@@ -128,10 +144,12 @@ def build_summary(
     )
 
 
-def default_root_cause(answers: Mapping[str, Answer]) -> str | None:
-    """The confirmed root cause, else the last why."""
-    confirmed = answers.get("root_cause")
-    if confirmed is not None and isinstance(confirmed.value, dict):
-        return str(confirmed.value.get("text"))
-    whys = items_of(answers, "whys", "answer")
-    return str(whys[-1][1]) if whys else None
+def _cost_settings(context: ReplyContext) -> CostSettings:
+    return CostSettings(
+        hourly_rate_default=context.hourly_rate,
+        weeks_per_year=context.weeks_per_year,
+        working_day_hours=context.working_day_hours,
+    )
+
+
+default_root_cause = root_cause_of

@@ -43,6 +43,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted or overwritten content is zeroed in the file, so an erased answer leaves no copy.
+        cursor.execute("PRAGMA secure_delete=ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -119,3 +121,17 @@ def ensure_schema(url: str, engine: Engine) -> None:
     entirely empty; an existing PostgreSQL database is migrated by ``playbook-bot db upgrade``."""
     if make_url(normalise_url(url)).get_backend_name() == "sqlite" or is_empty(engine):
         upgrade(url, engine)
+
+
+def checkpoint(engine: Engine) -> None:
+    """On SQLite, copy the write-ahead log into the database file and truncate it (after an erasure
+    commits, so the erased text's old pages are not left in the WAL). Nothing on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
+    finally:
+        connection.close()

@@ -201,6 +201,19 @@ class ResponseKind(StrEnum):
         return self in (ResponseKind.SNOOZE_DAY, ResponseKind.SNOOZE_WEEK)
 
 
+class LeadsPost(Base):
+    """Where a session's summary for leads was posted (its first message), so that a change made after
+    the session completed updates that message rather than leaving leads with an old account."""
+
+    __tablename__ = "leads_posts"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Intervention(Base):
     """Something the team agreed to do about a problem, owned by one person."""
 

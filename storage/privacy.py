@@ -18,6 +18,12 @@ a check-in got) stay:
 * their check-in responses keep the kind (on track, blocked…) but lose the reason and typed text;
 * session answers naming them as an intervention's owner (``interventions.N.owner``) name the marker,
   and the mention typed for them is dropped.
+
+Words of theirs that other answers copied go too: a root cause picks a why and stores its text, a
+ranking stores the texts it ranks, a classification quotes the answers behind it. Every answer version
+in the sessions they answered (whoever wrote it) and the problem statements of those sessions are
+searched for the erased texts, and a copy is replaced by :data:`REMOVED_TEXT`; so no other person's
+answers, my-data or exports keep them.
 """
 
 from __future__ import annotations
@@ -243,13 +249,19 @@ def erase_person(
         .join(Session, Session.id == AnswerVersion.session_id)
         .where(Session.workspace_id == workspace_id, AnswerVersion.author_id == user_id)
     ).all()
+    erased: set[str] = set()
     for answer, template_id in rows:
         answer.author_id = FORMER_PARTICIPANT
         answer.raw_text = None
         report.answers += 1
         if answer.value is not None and is_free_text(template_id, answer.key):
+            if isinstance(answer.value, str) and answer.value.strip():
+                erased.add(answer.value.strip())
             answer.value = REMOVED_TEXT
             report.free_text_removed += 1
+    report.other["copies"] = _erase_copies(
+        orm, workspace_id, {answer.session_id for answer, _t in rows}, erased
+    )
     for participant in orm.scalars(
         select(Participant)
         .join(Session, Session.id == Participant.session_id)
@@ -292,6 +304,61 @@ def erase_person(
     report.other["interventions"] = _erase_checkins(orm, workspace_id, user_id)
     orm.flush()
     return report
+
+
+# --- copies of erased words -----------------------------------------------------------------------------
+
+# A shorter erased text ("No", "Staff") is only a copy when a whole value is exactly it; a longer one
+# also when another text contains it (a classification's reason quoting it).
+_QUOTED_MIN = 12
+
+
+def _holds(text: str, erased: set[str]) -> bool:
+    stripped = text.strip()
+    return any(stripped == e or (len(e) >= _QUOTED_MIN and e in text) for e in erased)
+
+
+def _scrubbed(value: Any, erased: set[str]) -> tuple[Any, bool]:
+    """``value`` (stored JSON) with every string holding an erased text replaced."""
+    if isinstance(value, str):
+        return (REMOVED_TEXT, True) if value != REMOVED_TEXT and _holds(value, erased) else (value, False)
+    if isinstance(value, list):
+        pairs = [_scrubbed(v, erased) for v in value]
+        return [v for v, _c in pairs], any(c for _v, c in pairs)
+    if isinstance(value, dict):
+        items = {k: _scrubbed(v, erased) for k, v in value.items()}
+        return {k: v for k, (v, _c) in items.items()}, any(c for _v, c in items.values())
+    return value, False
+
+
+def _erase_copies(orm: OrmSession, workspace_id: str, session_ids: set[int], erased: set[str]) -> int:
+    """Replace copies of ``erased`` texts in any answer version of ``session_ids`` (and the problem
+    statements of those sessions). Returns the rows changed."""
+    if not erased or not session_ids:
+        return 0
+    changed = 0
+    for answer in orm.scalars(
+        select(AnswerVersion)
+        .join(Session, Session.id == AnswerVersion.session_id)
+        .where(Session.workspace_id == workspace_id, AnswerVersion.session_id.in_(sorted(session_ids)))
+    ).all():
+        value, copied = _scrubbed(answer.value, erased)
+        typed = answer.raw_text is not None and _holds(answer.raw_text, erased)
+        if copied:
+            answer.value = value
+        if typed:
+            answer.raw_text = None
+        changed += int(copied or typed)
+    for problem in orm.scalars(
+        select(Problem)
+        .join(Session, Session.problem_id == Problem.id)
+        .where(Problem.workspace_id == workspace_id, Session.id.in_(sorted(session_ids)))
+        .distinct()
+    ).all():
+        if problem.statement and problem.statement != REMOVED_TEXT and _holds(problem.statement, erased):
+            problem.statement = REMOVED_TEXT
+            changed += 1
+    return changed
 
 
 # --- interventions and check-ins --------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from storage.models import (
     AnswerVersion,
+    LeadsPost,
     Participant,
     Problem,
     ProcessedEvent,
@@ -313,3 +314,35 @@ class EventRepository:
             .returning(ProcessedEvent.event_id)
         ).all()
         return len(deleted)
+
+
+class LeadsPostRepository:
+    """Where each session's summary for leads went (its first message's channel and ts)."""
+
+    def __init__(self, orm: OrmSession) -> None:
+        self._orm = orm
+
+    def record(self, workspace_id: str, session_id: int, channel_id: str, ts: str, when: datetime) -> None:
+        """The latest post wins: a session posted again (completed again after an edit) is updated there."""
+        row = self._orm.get(LeadsPost, session_id)
+        if row is None:
+            self._orm.add(
+                LeadsPost(
+                    session_id=session_id,
+                    workspace_id=workspace_id,
+                    channel_id=channel_id,
+                    ts=ts,
+                    posted_at=when,
+                )
+            )
+            return
+        row.channel_id, row.ts, row.posted_at = channel_id, ts, when
+
+    def for_sessions(self, workspace_id: str, session_ids: Sequence[int]) -> Sequence[LeadsPost]:
+        if not session_ids:
+            return []
+        return self._orm.scalars(
+            select(LeadsPost)
+            .where(LeadsPost.workspace_id == workspace_id, LeadsPost.session_id.in_(session_ids))
+            .order_by(LeadsPost.session_id)
+        ).all()

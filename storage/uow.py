@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
+from storage.db import checkpoint
 from storage.people import PeopleRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AnswerRepository,
     EventRepository,
+    LeadsPostRepository,
     ProblemRepository,
     SessionRepository,
     WorkspaceRepository,
@@ -45,6 +48,7 @@ class UnitOfWork:
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
         self.people = PeopleRepository(orm)
+        self.leads_posts = LeadsPostRepository(orm)
         self.root_causes = RootCauseRepository(orm)
         return self
 
@@ -67,3 +71,9 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self._orm.rollback()
+
+    def checkpoint(self) -> None:
+        """After a commit that erased data: on SQLite, fold the write-ahead log into the file and
+        truncate it, so no old copy of the erased text stays in the WAL."""
+        bind = self._orm.get_bind()
+        checkpoint(bind if isinstance(bind, Engine) else bind.engine)

@@ -13,7 +13,7 @@ from bot.services import edit
 
 
 def handle_edit_submission(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    shown = edit.submit(context["deps"], context["caller"], view)
+    shown = edit.submit(context["deps"], context["caller"], view, client)
     if shown.view_errors:
         ack(response_action="errors", errors=shown.view_errors)
         return

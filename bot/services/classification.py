@@ -23,7 +23,7 @@ from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError
 from bot.mrkdwn import escape
 from bot.request import Caller
-from bot.services import conversation
+from bot.services import conversation, leads
 from bot.services.conversation import Place, people_of, to_engine_answers
 from bot.services.workspace import settings_for
 from bot.views import classification as views
@@ -42,6 +42,7 @@ def choose(
 ) -> Shown:
     """A choice from the Change scope / Change category menus."""
     result: conversation.Result | None = None
+    refreshes: list[leads.LeadsRefresh] = []
     with deps.uow() as uow:
         session = conversation.load_session(uow, caller.team_id, value.s)
         locale = session.locale
@@ -62,6 +63,8 @@ def choose(
             decided = _late_change(
                 uow, session, template, answers, value.k, value.r, caller.user_id, deps.clock.now()
             )
+            if session.status == SessionStatus.COMPLETED:
+                refreshes = leads.refresh(uow, session, settings, deps.clock.now())
         uow.commit()
     messages: list[Outgoing] = []
     if caller.channel_id and caller.message_ts:
@@ -78,12 +81,15 @@ def choose(
         return Shown(
             messages=messages + committed,
             on_failure=lambda: conversation.mark_prompted(deps, caller.team_id, value.s, None),
+            after_sent=leads.remember_posted(deps, result.leads_post),
         )
     # A later change is said in the thread too, so the record there is complete.
     notice = views.decision_context(
         str(decided["scope"]), str(decided["category"]), str(decided["status"]), caller.user_id, locale
     )
     messages.append(place.post(t("classification_changed_fallback", locale), [notice]))
+    # The leads were told the old decision: their post says the new one.
+    messages += leads.updates(Directory(client), refreshes)
     return Shown(messages=messages)
 
 

@@ -100,6 +100,7 @@ def next_prompt_for(
 
 
 def summary_for(
+    uow: UnitOfWork,
     session: Session,
     template: Template,
     answers: Mapping[str, Answer],
@@ -107,7 +108,9 @@ def summary_for(
     ctx: ReplyContext,
     settings: EffectiveSettings,
 ) -> list[Block]:
-    summary = build_summary(template, answers, session.locale, context=ctx)
+    """The thread's summary; its figures come from the problem's report, as in every other output."""
+    report = leads.report_for_session(uow, session, settings, answers)
+    summary = build_summary(template, answers, session.locale, context=ctx, report=report)
     return summary_blocks(
         summary,
         session_id=session.id,
@@ -392,7 +395,7 @@ def _store(
         session.completed_at = now
         final = engine.with_changes(answers, outcome.changes, reply.user_id)
         checkins.materialise_interventions(uow, session, final, now, settings)
-        summary = summary_for(session, template, final, now, ctx, settings)
+        summary = summary_for(uow, session, template, final, now, ctx, settings)
         leads_post = leads.prepare(uow, session, final, now, settings)
     # Recorded as posted in this same transaction (one transaction per answer, not two); if posting
     # fails, the record is cleared so that Slack's retry re-posts the prompt.
@@ -456,6 +459,7 @@ def _committed(deps: Deps, directory: Directory, result: Result, team_id: str) -
     return Shown(
         messages=elsewhere + outgoing(directory, result),
         on_failure=_forget_prompt_on_failure(deps, team_id, result.session_id),
+        after_sent=leads.remember_posted(deps, result.leads_post),
     )
 
 

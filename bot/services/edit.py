@@ -7,15 +7,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from bot import delivery
 from bot.delivery import Shown
 from bot.deps import Deps
+from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
-from bot.services import conversation, language, learning
+from bot.services import conversation, language, leads, learning
 from bot.services.conversation import Place, people_of, to_engine_answers
 from bot.services.safeguards import edit_errors
 from bot.services.workspace import EffectiveSettings, reply_context, settings_for
@@ -100,7 +102,7 @@ def open_modal(deps: Deps, caller: Caller, session_id: int) -> Shown:
     )
 
 
-def submit(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
+def submit(deps: Deps, caller: Caller, view: dict[str, Any], client: WebClient) -> Shown:
     """Read every changed answer; any unreadable one keeps the modal open with the reason under it;
     otherwise store the changes as new versions, commit, close the modal, then tell the thread."""
     submission = EditSubmission.from_view(view)
@@ -142,11 +144,14 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
         now = deps.clock.now()
         final = engine.with_changes(answers, result.changes, caller.user_id)
         follow_up: list[Block] = []
+        refreshes: list[leads.LeadsRefresh] = []
         prompt = None
         if session.status in (SessionStatus.ACTIVE, SessionStatus.COMPLETED):
             prompt = conversation.next_prompt_for(session, template, final, session.facilitator_id, ctx)
             if prompt is None:
-                follow_up = conversation.summary_for(session, template, final, now, ctx, settings)
+                follow_up = conversation.summary_for(uow, session, template, final, now, ctx, settings)
+                if session.status == SessionStatus.COMPLETED:
+                    refreshes = leads.refresh(uow, session, settings, now)
             elif session.status == SessionStatus.COMPLETED:
                 # The change opened a question (a "no" where a "yes" ended a list): carry on from there.
                 session.status = SessionStatus.ACTIVE
@@ -176,4 +181,6 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
             place.post(notice if number == 0 else t("summary_fallback", locale), message)
             for number, message in enumerate(split_messages(notice_blocks(notice) + follow_up))
         ]
+        # The leads' post about this problem says what the answers say now.
+        + leads.updates(Directory(client), refreshes)
     )

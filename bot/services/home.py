@@ -16,7 +16,7 @@ from bot.delivery import Shown
 from bot.deps import Deps
 from bot.request import Caller
 from bot.services.language import person_locale
-from bot.services.leads import latest_answers
+from bot.services.leads import latest_answers, report_for_session
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.home import SCANNED_INTERVENTIONS, SHOWN_SESSIONS, SHOWN_SUMMARIES, home_view
 from bot.views.status import template_title
@@ -29,7 +29,6 @@ from flows.home import (
     SummaryEntry,
     open_status,
 )
-from flows.leads_summary import classification_of
 from flows.schema import TemplateNotFound, get_template
 from storage.checkins import OpenIntervention
 from storage.models import SessionStatus
@@ -101,19 +100,18 @@ def _open_entry(entry: OpenIntervention) -> InterventionEntry:
 def _summaries(uow: UnitOfWork, settings: EffectiveSettings, team_id: str, locale: str) -> list[SummaryEntry]:
     entries = []
     for session in uow.sessions.recently_completed(team_id, SHOWN_SUMMARIES):
-        answers = latest_answers(uow, session.id)
-        problem = answers.get("problem")
         try:
-            classification = classification_of(get_template(session.template_id), answers)
+            report = report_for_session(uow, session, settings)
         except TemplateNotFound:
-            classification = None
+            continue
         entries.append(
             SummaryEntry(
                 session_id=session.id,
                 title=template_title(session.template_id, locale),
-                problem=str(problem.value) if problem is not None and problem.value else "",
-                classification=classification,
+                problem=report.problem or "",
+                classification=report.classification,
                 completed=local_time(settings, session.completed_at or session.updated_at, locale),
+                costs=report.costs,
             )
         )
     return entries

@@ -1,22 +1,27 @@
-"""Leads: the summary posted to the leads channel when a session completes, and where it goes.
+"""Leads: the summary posted to the leads channel when a session completes, where it goes, and keeping
+it right afterwards.
 
 :func:`prepare` runs inside the completing reply's unit of work and reads everything the post needs
-(this session and every other session on the same problem); :func:`messages` turns it into posts
-after the commit, with a permalink to the session's thread. If the bot is not in the leads channel the
-facilitator is told how to invite it; any other failure is logged and never undoes the session.
+(the problem's report: this session and every other session on the same problem, and every stored
+intervention); :func:`messages` turns it into posts after the commit, with a permalink to the session's
+thread. Where the post landed is recorded (:func:`remember_posted`), so that a change made after the
+session completed — a classification changed, an answer edited — updates the posted message
+(:func:`refresh` inside the change's unit of work, :func:`updates` after it). If the bot is not in the
+leads channel the facilitator is told how to invite it; any other failure is logged and never undoes
+the session.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
 
 from bot import delivery
-from bot.delivery import Ephemeral, Outgoing, Post, Shown
+from bot.delivery import Ephemeral, Outgoing, Post, Sent, Shown, Update
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed
@@ -29,7 +34,15 @@ from bot.views.leads import leads_summary_blocks, split_for_leads
 from flows.commands import channel_ref
 from flows.engine import Answer
 from flows.i18n import t
-from flows.leads_summary import CostSettings, LeadsSummary, SessionAnswers, build_leads_summary
+from flows.report import (
+    FORMER_PARTICIPANT_ID,
+    CostSettings,
+    ProblemReport,
+    ReportInputs,
+    SessionAnswers,
+    StoredIntervention,
+    build_report,
+)
 from flows.schema import TemplateNotFound, get_template
 from storage.models import Session
 from storage.uow import UnitOfWork
@@ -45,6 +58,7 @@ def latest_answers(uow: UnitOfWork, session_id: int) -> dict[str, Answer]:
 
 
 def cost_settings(settings: EffectiveSettings) -> CostSettings:
+    """The workspace's own hourly rate and weeks a year where it set them (else the environment's)."""
     return CostSettings(
         hourly_rate_default=settings.hourly_rate,
         weeks_per_year=settings.weeks_per_year,
@@ -52,18 +66,21 @@ def cost_settings(settings: EffectiveSettings) -> CostSettings:
     )
 
 
-def summary_for_session(
+def report_inputs(
     uow: UnitOfWork,
     session: Session,
     settings: EffectiveSettings,
     answers: Mapping[str, Answer] | None = None,
-) -> LeadsSummary:
-    """The leads summary of ``session`` with every other session on its problem (newest first)."""
-    template = get_template(session.template_id)
+) -> ReportInputs:
+    """What the report of ``session``'s problem is built from: its answers (``answers`` when the caller
+    holds newer ones than are stored), every other live session on the problem (newest first), and the
+    interventions stored for all of them. Names are added by the caller (see :func:`with_names`)."""
     main = SessionAnswers(
-        session.id, template, answers if answers is not None else latest_answers(uow, session.id)
+        session.id,
+        get_template(session.template_id),
+        answers if answers is not None else latest_answers(uow, session.id),
     )
-    related: list[SessionAnswers] = []
+    sessions = [main]
     if session.problem_id is not None:
         for other in uow.sessions.on_problem(
             session.workspace_id, session.problem_id, newest_first=True, with_cancelled=False
@@ -71,18 +88,58 @@ def summary_for_session(
             if other.id == session.id:
                 continue
             try:
-                other_template = get_template(other.template_id)
+                template = get_template(other.template_id)
             except TemplateNotFound:
                 continue
-            related.append(SessionAnswers(other.id, other_template, latest_answers(uow, other.id)))
-    return build_leads_summary(main, related, costs=cost_settings(settings), locale=session.locale)
+            sessions.append(SessionAnswers(other.id, template, latest_answers(uow, other.id)))
+    interventions = [
+        StoredIntervention(
+            session_id=item.session_id,
+            what=item.what,
+            owner_id=item.owner_id,
+            first_checkin=item.first_due,
+            cadence=item.cadence,
+            source_item=item.source_item,
+            status=item.status,
+        )
+        for one in sessions
+        for item in uow.checkins.for_session(session.workspace_id, one.session_id)
+    ]
+    return ReportInputs(
+        sessions=sessions,
+        interventions=interventions,
+        costs=cost_settings(settings),
+        locale=session.locale,
+        problem_id=session.problem_id,
+    )
+
+
+def report_for_session(
+    uow: UnitOfWork,
+    session: Session,
+    settings: EffectiveSettings,
+    answers: Mapping[str, Answer] | None = None,
+) -> ProblemReport:
+    """The report of ``session``'s problem, for Slack (people shown as mentions, so no names needed)."""
+    return build_report(report_inputs(uow, session, settings, answers))
+
+
+def display_names(directory: Directory, user_ids: Collection[str]) -> dict[str, str]:
+    """Names for files (``users.info``), asked outside any transaction; someone Slack cannot name
+    is left out (the report calls them someone no longer in the workspace)."""
+    return {
+        user_id: name
+        for user_id in sorted(user_ids)
+        if user_id != FORMER_PARTICIPANT_ID and (name := directory.display_name(user_id))
+    }
 
 
 @dataclass(frozen=True)
 class LeadsPost:
     """Everything :func:`messages` needs after the commit (no database access there)."""
 
-    summary: LeadsSummary
+    report: ProblemReport
+    team_id: str
     channel: str
     facilitator: str
     session_channel: str
@@ -90,6 +147,27 @@ class LeadsPost:
     is_dm: bool
     when: str
     locale: str = "en"
+
+
+def _post_for(
+    uow: UnitOfWork,
+    session: Session,
+    settings: EffectiveSettings,
+    when: str,
+    channel: str,
+    answers: Mapping[str, Answer] | None = None,
+) -> LeadsPost:
+    return LeadsPost(
+        report=report_for_session(uow, session, settings, answers),
+        team_id=session.workspace_id,
+        channel=channel,
+        facilitator=session.facilitator_id,
+        session_channel=session.channel_id,
+        session_thread_ts=session.thread_ts,
+        is_dm=session.is_dm,
+        when=when,
+        locale=session.locale,
+    )
 
 
 def prepare(
@@ -102,34 +180,31 @@ def prepare(
     """The post for the leads channel, or None when no leads channel is set."""
     if settings.leads_channel is None:
         return None
-    return LeadsPost(
-        summary=summary_for_session(uow, session, settings, answers),
-        channel=settings.leads_channel,
-        facilitator=session.facilitator_id,
-        session_channel=session.channel_id,
-        session_thread_ts=session.thread_ts,
-        is_dm=session.is_dm,
-        when=local_time(settings, now, session.locale),
-        locale=session.locale,
-    )
+    when = local_time(settings, now, session.locale)
+    return _post_for(uow, session, settings, when, settings.leads_channel, answers)
 
 
-def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
-    """The leads posts: the first 50 blocks as a message, the rest in its thread. A link to the
-    session's thread, except for a DM session (leads could not open it anyway)."""
+def _content(directory: Directory, post: LeadsPost) -> tuple[str, list[list[dict[str, object]]]]:
     permalink = (
         None
         if post.is_dm or post.session_thread_ts is None
         else directory.permalink(post.session_channel, post.session_thread_ts)
     )
     content = leads_summary_blocks(
-        post.summary, facilitator=post.facilitator, when=post.when, permalink=permalink, locale=post.locale
+        post.report, facilitator=post.facilitator, when=post.when, permalink=permalink, locale=post.locale
     )
     fallback = clip(
-        escape(t("leads_fallback", post.locale, problem=post.summary.problem or post.summary.title)), 3000
+        escape(t("leads_fallback", post.locale, problem=post.report.problem or post.report.title)), 3000
     )
+    return fallback, [delivery.as_dicts(message) for message in split_for_leads(content, post.locale)]
+
+
+def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
+    """The leads posts: the first 50 blocks as a message, the rest in its thread. A link to the
+    session's thread, except for a DM session (leads could not open it anyway)."""
+    fallback, parts = _content(directory, post)
     not_there_text = t(
-        "leads_not_in_channel", post.locale, channel=post.channel, session=post.summary.session_id
+        "leads_not_in_channel", post.locale, channel=post.channel, session=post.report.session_id
     )
     tell_facilitator: Ephemeral | Post
     if post.is_dm:
@@ -142,20 +217,86 @@ def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
             text=not_there_text,
             best_effort=True,
         )
-    posts: list[Outgoing] = []
-    for number, message in enumerate(split_for_leads(content, post.locale)):
-        posts.append(
-            Post(
-                channel=post.channel,
-                text=fallback,
-                blocks=delivery.as_dicts(message),
-                reply_to_previous=number > 0,
-                # The leads post never undoes the session: a failure is logged (or the facilitator told).
-                best_effort=True,
-                if_not_there=tell_facilitator if number == 0 else None,
-            )
+    return [
+        Post(
+            channel=post.channel,
+            text=fallback,
+            blocks=blocks,
+            reply_to_previous=number > 0,
+            # The leads post never undoes the session: a failure is logged (or the facilitator told).
+            best_effort=True,
+            if_not_there=tell_facilitator if number == 0 else None,
         )
-    return posts
+        for number, blocks in enumerate(parts)
+    ]
+
+
+def remember_posted(
+    deps: Deps, post: LeadsPost | None
+) -> Callable[[Sequence[tuple[Outgoing, Sent]]], None] | None:
+    """After sending, record where the first leads message landed (for later updates)."""
+    if post is None:
+        return None
+    session_id = post.report.session_id
+
+    def record(sent: Sequence[tuple[Outgoing, Sent]]) -> None:
+        for message, landed in sent:
+            if (
+                isinstance(message, Post)
+                and message.channel == post.channel
+                and not message.reply_to_previous
+                and landed.ts is not None
+            ):
+                with deps.uow() as uow:
+                    uow.leads_posts.record(
+                        post.team_id, session_id, landed.channel or post.channel, landed.ts, deps.clock.now()
+                    )
+                    uow.commit()
+                return
+
+    return record
+
+
+@dataclass(frozen=True)
+class LeadsRefresh:
+    """A posted leads message to bring up to date, read inside the change's unit of work."""
+
+    post: LeadsPost
+    ts: str
+
+
+def refresh(
+    uow: UnitOfWork, session: Session, settings: EffectiveSettings, now: datetime
+) -> list[LeadsRefresh]:
+    """Every posted leads message about ``session``'s problem, rebuilt from the answers as they are now
+    (call after the change is added, before the commit)."""
+    uow.flush()
+    ids = [session.id]
+    if session.problem_id is not None:
+        ids = [s.id for s in uow.sessions.on_problem(session.workspace_id, session.problem_id)]
+    found = []
+    for posted in uow.leads_posts.for_sessions(session.workspace_id, ids):
+        owner = (
+            session
+            if posted.session_id == session.id
+            else uow.sessions.get(session.workspace_id, posted.session_id)
+        )
+        if owner is None:
+            continue
+        post = _post_for(uow, owner, settings, local_time(settings, now, owner.locale), posted.channel_id)
+        found.append(LeadsRefresh(post=post, ts=posted.ts))
+    return found
+
+
+def updates(directory: Directory, refreshes: Sequence[LeadsRefresh]) -> list[Outgoing]:
+    """``chat.update`` of each posted leads message (its first part) with the report as it is now."""
+    out: list[Outgoing] = []
+    for item in refreshes:
+        fallback, parts = _content(directory, item.post)
+        out.append(
+            Update(channel=item.post.channel, ts=item.ts, text=fallback, blocks=parts[0], best_effort=True)
+        )
+    return out
 
 
 def leads_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:

@@ -95,6 +95,7 @@ def _forget(deps: Deps, team_id: str, user_id: str) -> tuple[str, list[Outgoing]
             team_id, FORMER_PARTICIPANT, "privacy.forget_me", report.as_detail(), at=deps.clock.now()
         )
         uow.commit()
+        uow.checkpoint()
     log.info("forget-me in %s: %s", team_id, report.as_detail())
     done = t(
         "forget_me_done",

@@ -28,6 +28,7 @@ from bot.mrkdwn import escape
 from bot.views.common import SECTION_LIMIT, clip, sections
 from bot.views.language import language_section
 from bot.views.leads import classification_line, mention
+from flows.costs import format_pounds
 from flows.dates import human_date
 from flows.home import HomePage, InterventionEntry, OpenStatus, SessionEntry, SummaryEntry
 from flows.i18n import t
@@ -136,16 +137,33 @@ def your_interventions(page: HomePage) -> list[Block]:
     return out + sections("\n".join(lines))
 
 
+def _costs_text(entry: SummaryEntry, locale: str) -> str:
+    """The problem's cost a year and each bearer's share, from its report."""
+    if entry.costs is None:
+        return ""
+    shares = " · ".join(
+        t("leads_cost_bearer", locale, bearer=escape(share.label), amount=format_pounds(share.amount, locale))
+        for share in entry.costs.by_bearer
+    )
+    return "\n    " + t(
+        "home_summary_costs", locale, total=format_pounds(entry.costs.total, locale), shares=shares
+    )
+
+
 def _summary_line(entry: SummaryEntry, locale: str) -> str:
     classification = entry.classification
-    return "• " + t(
-        "home_summary_line",
-        locale,
-        session=entry.session_id,
-        title=escape(entry.title),
-        problem=escape(clip(" ".join(entry.problem.split()), PROBLEM_LIMIT)),
-        classification=f" · {classification_line(classification, locale)}" if classification else "",
-        when=entry.completed,
+    return (
+        "• "
+        + t(
+            "home_summary_line",
+            locale,
+            session=entry.session_id,
+            title=escape(entry.title),
+            problem=escape(clip(" ".join(entry.problem.split()), PROBLEM_LIMIT)),
+            classification=f" · {classification_line(classification, locale)}" if classification else "",
+            when=entry.completed,
+        )
+        + _costs_text(entry, locale)
     )
 
 

@@ -15,7 +15,7 @@ from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
 from tests.bot.test_classification_e2e import finish, reach_classification
 from tests.bot.test_five_whys_e2e import say
 from tests.bot.test_leads_summary import add_session, extra_templates
-from tests.flows.test_leads_summary import COSTS
+from tests.flows.test_report import COSTS
 
 __all__ = ["extra_templates"]  # the fixture, used by name below
 
@@ -57,12 +57,12 @@ def test_export_uploads_summary_answers_and_costs(harness: Harness, extra_templa
     reply = export(h, "export 1")
     assert "Exported session 1" in reply
     files = files_by_name(h)
-    assert set(files) == {"summary.md", "answers.csv", "costs.xlsx"}
+    assert set(files) == {"summary.md", "answers.csv", "costs.xlsx", "costs.csv"}
     assert all(f.channel_id == CHANNEL and f.thread_ts == thread and f.completed for f in files.values())
 
     markdown = files["summary.md"].content.decode()
     assert "## Problem\n\nRefunds <take> months & more" in markdown
-    assert "Scope **service**, category **procurement-market**: changed by U0FAC" in markdown
+    assert "Scope **service**, category **procurement-market**: changed by Fran" in markdown
     assert "## Annual cost: £7,800" in markdown  # 0.5 h × 520 × £30
 
     with h.deps.session_factory() as orm:
@@ -71,10 +71,14 @@ def test_export_uploads_summary_answers_and_costs(harness: Harness, extra_templa
         )
     rows = list(csv.DictReader(io.StringIO(files["answers.csv"].content.decode())))
     assert len(rows) == len(stored) > 8
+    names = {FACILITATOR: "Fran", ALEX: "Alex", SAM: "Sam"}
     assert {(r["key"], r["version"], r["author"]) for r in rows} == {
-        (a.key, str(a.version), a.author_id) for a in stored
+        (a.key, str(a.version), names[a.author_id]) for a in stored
     }
-    assert {r["author"] for r in rows} == {FACILITATOR, ALEX, SAM}
+    # People are named as Slack names them, never by user id.
+    assert {r["author"] for r in rows} == {"Fran", "Alex", "Sam"}
+    assert not any(user in files["answers.csv"].content.decode() for user in (FACILITATOR, ALEX, SAM))
+    assert not any(user in markdown for user in (FACILITATOR, ALEX, SAM))
     second_branch = [r for r in rows if r["key"] == "second_branch"]
     assert [(r["version"], r["retracted"]) for r in second_branch] == [("1", "no"), ("2", "yes"), ("3", "no")]
     assert all(r["answered_at"].startswith("20") for r in rows)

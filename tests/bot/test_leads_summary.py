@@ -17,7 +17,7 @@ from storage.models import Problem, Session, SessionStatus, Workspace
 from tests.bot.conftest import CHANNEL, FACILITATOR, LEADS, TEAM, Harness, rendered
 from tests.bot.test_classification_e2e import finish, reach_classification
 from tests.bot.test_five_whys_e2e import say, start
-from tests.flows.test_leads_summary import COSTS, PAIN_POINTS
+from tests.flows.test_report import COSTS, PAIN_POINTS
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def test_seven_whys_twenty_pain_points_and_fifteen_cost_lines_still_post(
     assert "1. Pain 4 &lt;!channel&gt;" in text and "3. Pain 14" in text
     # 15 lines × 1.5 h × 52 × 2 people × £30 = £70,200.
     assert "*Annual cost: £70,200*" in text
-    assert "…and 5 more." in text
+    assert "…and 10 more." in text  # the five costliest lines are shown
 
 
 def test_a_summary_longer_than_one_message_continues_in_its_thread() -> None:

@@ -69,6 +69,7 @@ def test_summary_worked_example() -> None:
         "Time is costed at £30 an hour, the default rate.",
         "Time for ‘Phoning to chase an application’ is costed at £15 an hour, as given.",
         "A year is counted as 52 weeks.",
+        "“Daily” means every working day: 5 a week, 260 a year.",
         "A working day is counted as 7.4 hours.",
         "Figures are rounded to the nearest pound after the sums are done, "
         "so the lines add up to the totals.",
@@ -92,10 +93,11 @@ def test_assumptions_name_every_rate_and_the_settings() -> None:
     assumptions = summarise_costs(
         lines, hourly_rate_default=RATE, weeks_per_year=Decimal("46.4"), working_day_hours=Decimal("7.5")
     ).assumptions
-    assert assumptions[:4] == [
+    assert assumptions[:5] == [
         "Time is costed at £30 an hour, the default rate.",
         "Time for ‘Chasing’ and ‘Re-keying’ is costed at £32.50 an hour, as given.",
         "A year is counted as 46.4 weeks.",
+        "“Daily” means every working day: 5 a week, 232 a year.",
         "A working day is counted as 7.5 hours.",
     ]
     only_own_rate = summarise_costs([CHASING], hourly_rate_default=RATE, weeks_per_year=WEEKS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows import team
-from flows.computed import cost_lines, cost_totals
+from flows.computed import ComputedSection, cost_totals
 from flows.editing import editable_answers, read_edits
 from flows.engine import (
     Answer,
@@ -20,11 +21,26 @@ from flows.engine import (
     walk,
     with_changes,
 )
-from flows.schema import Repeat, get_template, load_templates
+from flows.report import CostSettings, ReportInputs, SessionAnswers, build_report, cost_lines_of
+from flows.schema import Repeat, Template, get_template, load_templates
 from flows.summary import build_summary
 
 CTX = ReplyContext(today=date(2026, 11, 25), hourly_rate=Decimal("32.50"))
 FAC, ALEX, SAM = "U0FAC", "U0ALEX", "U0SAM"
+
+
+def session_cost_totals(
+    template: Template, answers: Mapping[str, Answer], ctx: ReplyContext
+) -> tuple[ComputedSection, ...]:
+    """The cost sections of a report of these answers alone, at ``ctx``'s settings."""
+    report = build_report(
+        ReportInputs(
+            sessions=[SessionAnswers(0, template, answers)],
+            costs=CostSettings(ctx.hourly_rate, ctx.weeks_per_year, ctx.working_day_hours),
+            locale=ctx.locale,
+        )
+    )
+    return cost_totals(report, ctx.locale)
 
 
 def run(template_id: str, replies: list[str], author: str = FAC) -> dict[str, Answer]:
@@ -81,10 +97,10 @@ def test_cost_lines_and_totals_from_answers() -> None:
     residents = ["residents", "Postage", "skip", "monthly", "1", "£20", "£1,200 a year", "skip"]
     state = run("cost-impacts", ["P", *staff, *residents, "done", "skip"])
     assert current_prompt(template, state) is None
-    lines = cost_lines(template, state)
+    lines = [costed.line for costed in cost_lines_of(SessionAnswers(0, template, state))]
     assert [(line.bearer, line.what) for line in lines] == [("staff", "Re-keying"), ("residents", "Postage")]
     assert lines[1].hourly_rate == Decimal("20.00")
-    sections = cost_totals(template, state, CTX)
+    sections = session_cost_totals(template, state, CTX)
     rows = {row.label: row.text for row in sections[0].rows}
     assert rows == {
         "Total a year": "£26,706",

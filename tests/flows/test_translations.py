@@ -5,13 +5,14 @@ wholly in Welsh stores the same values and costs as the same session in English.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from flows import words
-from flows.computed import cost_totals
+from flows.computed import ComputedSection, cost_totals
 from flows.engine import (
     Answer,
     Position,
@@ -23,6 +24,7 @@ from flows.engine import (
 )
 from flows.i18n import LocalText
 from flows.parsing import ParseFailure
+from flows.report import CostSettings, ReportInputs, SessionAnswers, build_report
 from flows.schema import Repeat, Step, StepKind, Template, load_templates
 from flows.translations import local_texts, placeholders, translation_problems
 
@@ -30,6 +32,20 @@ TEMPLATES = load_templates()
 CTX = ReplyContext(today=date(2026, 11, 25), hourly_rate=Decimal("32.50"))
 CTX_CY = ReplyContext(today=date(2026, 11, 25), hourly_rate=Decimal("32.50"), locale="cy")
 CODE = re.compile(r"`([^`]+)`")
+
+
+def session_cost_totals(
+    template: Template, answers: Mapping[str, Answer], ctx: ReplyContext
+) -> tuple[ComputedSection, ...]:
+    """The cost sections of a report of these answers alone, at ``ctx``'s settings."""
+    report = build_report(
+        ReportInputs(
+            sessions=[SessionAnswers(0, template, answers)],
+            costs=CostSettings(ctx.hourly_rate, ctx.weeks_per_year, ctx.working_day_hours),
+            locale=ctx.locale,
+        )
+    )
+    return cost_totals(report, ctx.locale)
 
 
 @pytest.mark.parametrize("template_id", sorted(TEMPLATES))
@@ -164,8 +180,8 @@ def test_a_cost_impacts_session_in_welsh_costs_the_same_as_in_english() -> None:
     in_welsh = run("cost-impacts", welsh, CTX_CY)
     assert values(in_welsh) == values(in_english)
     template = TEMPLATES["cost-impacts"]
-    english_rows = [row for section in cost_totals(template, in_english, CTX) for row in section.rows]
-    welsh_rows = [row for section in cost_totals(template, in_welsh, CTX_CY) for row in section.rows]
+    english_rows = [row for section in session_cost_totals(template, in_english, CTX) for row in section.rows]
+    welsh_rows = [row for section in session_cost_totals(template, in_welsh, CTX_CY) for row in section.rows]
     figures = [row.text.split()[0] for row in english_rows if row.text.startswith("£")]
     # Staff 2.5 h × 156 × 2 × £32.50 + £1 × 156; residents 3.7 h × 12 × £20 + £1,200; council 2 × £40.
     assert figures[:4] == ["£27,674", "£2,088", "£25,506", "£80"]

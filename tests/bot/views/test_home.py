@@ -19,7 +19,7 @@ from flows.home import (
     SessionEntry,
     SummaryEntry,
 )
-from flows.leads_summary import ClassificationView
+from flows.report import ClassificationView, Person
 
 DUE = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
@@ -136,7 +136,7 @@ def test_leads_see_summaries_and_open_interventions_grouped_in_order() -> None:
         scope="service",
         category="process",
         status="changed",
-        by="U0FAC",
+        by=Person(user_id="U0FAC", name="Fran"),
         proposed_scope="product",
         proposed_category="technology",
     )

@@ -1,4 +1,4 @@
-"""The leads summary model and the classification step's typed replies (no Slack, no database)."""
+"""The problem report and the classification step's typed replies (no Slack, no database)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from flows import classification_step
 from flows.engine import Answer
-from flows.leads_summary import CostSettings, SessionAnswers, build_leads_summary
 from flows.parsing import ParseFailure
+from flows.report import CostSettings, ProblemReport, ReportInputs, SessionAnswers, build_report
 from flows.schema import Template, get_template
 
 # Stand-ins for the pain-points and cost-impacts templates: the summary finds its parts by the kinds of
@@ -79,6 +79,12 @@ COSTS = Template.model_validate(
 FIVE_WHYS = get_template("five-whys")
 
 
+def report_of(
+    main: SessionAnswers, related: list[SessionAnswers] | None = None, costs: CostSettings | None = None
+) -> ProblemReport:
+    return build_report(ReportInputs(sessions=[main, *(related or [])], costs=costs or CostSettings()))
+
+
 def answers(values: dict[str, Any], author: str = "U0FAC") -> dict[str, Answer]:
     return {key: Answer(value, author=author) for key, value in values.items()}
 
@@ -101,7 +107,7 @@ def test_the_summary_shows_chain_root_cause_and_a_change_with_who_made_it() -> N
     changed = classification_step.parse_reply("scope council-wide", proposed)
     assert isinstance(changed, dict)
     main = SessionAnswers(1, FIVE_WHYS, answers(five_whys_values(classification=changed), author="U0LEAD"))
-    summary = build_leads_summary(main)
+    summary = report_of(main)
     assert summary.whys == (
         "The form rejects postcodes without a space",
         "The supplier's validation insists on a space",
@@ -110,13 +116,14 @@ def test_the_summary_shows_chain_root_cause_and_a_change_with_who_made_it() -> N
     assert summary.root_cause == "Our contract gives us no say over the supplier's releases"
     view = summary.classification
     assert view is not None
-    assert (view.scope, view.status, view.by) == ("council-wide", "changed", "U0LEAD")
+    assert (view.scope, view.status) == ("council-wide", "changed")
+    assert view.by is not None and view.by.user_id == "U0LEAD"
     assert view.proposed_scope == proposed["scope"] != "council-wide"
     assert view.category == proposed["category"]
 
 
 def test_an_undecided_classification_is_shown_as_a_proposal() -> None:
-    summary = build_leads_summary(SessionAnswers(1, FIVE_WHYS, answers(five_whys_values())))
+    summary = report_of(SessionAnswers(1, FIVE_WHYS, answers(five_whys_values())))
     assert summary.classification is not None and summary.classification.status == "proposed"
 
 
@@ -153,9 +160,15 @@ def test_pain_points_costs_and_interventions_come_from_every_session_on_the_prob
             "lines.2.people": 1,
             "lines.2.rate": "20",
             "lines.2.direct": {"amount": "2", "basis": "per_occurrence"},
-            # an unfinished line is left out
+            # an unfinished line (no frequency yet) is left out
             "lines.3.bearer": "staff",
             "lines.3.what": "Half-entered",
+            # a line with only a direct cost counts: £1,200 a month = £14,400 a year (council services)
+            "lines.4.bearer": "council services",
+            "lines.4.what": "Agency cover",
+            "lines.4.often": {"per_year": "12", "text": "monthly"},
+            "lines.4.people": 1,
+            "lines.4.direct": {"amount": "14400", "basis": "per_year"},
         }
     )
     main = SessionAnswers(
@@ -173,30 +186,36 @@ def test_pain_points_costs_and_interventions_come_from_every_session_on_the_prob
             )
         ),
     )
-    summary = build_leads_summary(
+    summary = report_of(
         main,
         [SessionAnswers(2, COSTS, costs), SessionAnswers(1, PAIN_POINTS, pains)],
         costs=CostSettings(hourly_rate_default=Decimal(30)),
     )
     assert [p.text for p in summary.pain_points] == ["Re-keying forms", "Phone queues", "Lost letters"]
-    assert summary.pain_points[0].details == ("Severity: 5",)
+    assert [(p.rank, p.severity) for p in summary.pain_points] == [(1, 5), (2, 3), (3, 1)]
     assert summary.costs is not None
-    assert summary.costs.total == Decimal(30000)
-    assert dict(summary.costs.by_bearer) == {"residents": Decimal(12000), "staff": Decimal(18000)}
-    assert [(c.what, c.annual) for c in summary.costs.lines] == [
+    assert summary.costs.total == Decimal(44400)
+    assert {b.bearer: b.amount for b in summary.costs.by_bearer} == {
+        "residents": Decimal(12000),
+        "staff": Decimal(18000),
+        "council services": Decimal(14400),
+    }
+    assert [(c.what, c.annual) for c in summary.costs.costliest] == [
         ("Re-keying", Decimal(18000)),
+        ("Agency cover", Decimal(14400)),
         ("Waiting on the phone", Decimal(12000)),
     ]
-    assert [(i.what, i.owner, i.first_checkin, i.cadence) for i in summary.interventions] == [
-        ("Renegotiate release notice", "U0SAM", "2026-12-01", "weekly")
-    ]
+    assert [
+        (i.what, i.owner.user_id if i.owner else None, i.first_checkin, i.cadence)
+        for i in summary.interventions
+    ] == [("Renegotiate release notice", "U0SAM", "2026-12-01", "weekly")]
 
 
 def test_unranked_pain_points_are_listed_most_severe_first() -> None:
     pains = answers(
         {"points.1.point": "Mild", "points.1.severity": 1, "points.2.point": "Severe", "points.2.severity": 5}
     )
-    summary = build_leads_summary(SessionAnswers(1, PAIN_POINTS, pains))
+    summary = report_of(SessionAnswers(1, PAIN_POINTS, pains))
     assert [p.text for p in summary.pain_points] == ["Severe", "Mild"]
 
 
@@ -243,3 +262,89 @@ def test_any_reply_gives_a_value_or_a_clear_failure(text: str) -> None:
     else:
         assert result["scope"] in ("product", "service", "council-wide")
         assert result["status"] in ("confirmed", "changed")
+
+
+def test_interventions_from_every_path_with_people_by_name() -> None:
+    from datetime import date
+
+    from flows.report import FORMER_PARTICIPANT_ID, StoredIntervention
+
+    values = five_whys_values(
+        **{
+            "interventions.1.what": "Renegotiate (edited since)",
+            "interventions.1.owner": "U0SAM",
+            "interventions.done": 1,
+        }
+    )
+    stored = [
+        # Materialised from the session's list when it completed, before the answer was edited.
+        StoredIntervention(1, "Renegotiate", "U0SAM", date(2026, 12, 1), "weekly", source_item=1),
+        # Added later with /playbook intervene (no item in the list).
+        StoredIntervention(1, "Publish a guide", "U0ALEX", date(2026, 12, 9), "fortnightly"),
+        StoredIntervention(1, "Call the supplier", FORMER_PARTICIPANT_ID, date(2026, 12, 10), "monthly"),
+        StoredIntervention(1, "Train the team", "U0GONE", None, None),
+    ]
+    report = build_report(
+        ReportInputs(
+            sessions=[SessionAnswers(1, FIVE_WHYS, answers(values))],
+            interventions=stored,
+            names={"U0SAM": "Sam", "U0ALEX": "Alex"},
+        )
+    )
+    assert [(i.what, i.owner.name if i.owner else None) for i in report.interventions] == [
+        ("Train the team", "someone no longer in the workspace"),
+        ("Renegotiate (edited since)", "Sam"),
+        ("Publish a guide", "Alex"),
+        ("Call the supplier", "former participant"),
+    ]
+
+
+def test_levels_and_cause_and_effect_are_read_by_what_the_templates_ask() -> None:
+    levels = get_template("problem-levels")
+    cpi = get_template("cause-problem-impact")
+    report = build_report(
+        ReportInputs(
+            sessions=[
+                SessionAnswers(
+                    2,
+                    cpi,
+                    answers(
+                        {
+                            "problem": "Repairs get lost",
+                            "causes.1.cause": "Two queues",
+                            "impacts.1.impact": "Residents ring again",
+                            "impacts.1.bearer": "residents",
+                            "impacts.1.severity": 4,
+                            "impacts.2.impact": "Overtime",
+                            "impacts.2.bearer": "staff",
+                            "impacts.2.severity": 2,
+                            "scope": "service",
+                        }
+                    ),
+                ),
+                SessionAnswers(
+                    1,
+                    levels,
+                    answers(
+                        {
+                            "problem": "Older wording",
+                            "residents": "They ring",
+                            "council_wide": False,
+                            "council_wide_why": "Only repairs",
+                        }
+                    ),
+                ),
+            ]
+        )
+    )
+    assert report.problem == "Repairs get lost"  # the session the report is for comes first
+    assert report.levels is not None and report.levels.chosen == "service or product level"
+    assert report.levels.evidence == "Only repairs"
+    assert [(lv.label, lv.text) for lv in report.levels.levels] == [("For residents", "They ring")]
+    effect = report.cause_effect
+    assert effect is not None and effect.causes == ("Two queues",)
+    assert [(i.text, i.bearer, i.severity) for i in effect.impacts] == [
+        ("Residents ring again", "Residents", 4),
+        ("Overtime", "Staff", 2),
+    ]
+    assert effect.affected == ("Residents", "Staff") and effect.scope == "Service"
