@@ -40,6 +40,16 @@ class SessionValue(_Value):
     s: int
 
 
+class StartValue(_Value):
+    """The start modal's metadata: where the session runs when the modal has no channel picker
+    (``c``, the conversation the command came from; ``d``, whether that is the app's DM), and the
+    link back to the message a message shortcut was used on (``m``)."""
+
+    c: str = ""
+    d: bool = False
+    m: str = ""
+
+
 ValueT = TypeVar("ValueT", bound=_Value)
 
 

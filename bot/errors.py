@@ -77,7 +77,7 @@ def handle_error(
             logger.exception("listener failed", exc_info=error)
     if kind == "command":
         return _ephemeral(200, message)
-    if kind in ("block_actions", "view_submission"):
+    if kind in ("block_actions", "view_submission", "shortcut", "message_action"):
         caller = caller_of(body)
         if caller.channel_id and caller.user_id:
             # Only the person who clicked sees it, in the thread where the button was.

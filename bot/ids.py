@@ -104,3 +104,31 @@ def checkin_answers_block(checkin_id: int) -> str:
 class LanguageActionId(StrEnum):
     # The Home tab's language menu; each option's value is a locale (``cy``, ``en``).
     CHOOSE = "language.choose"
+
+
+# Starting a session from a form: the shortcuts (their callback ids are the ones in manifest.yml),
+# the start modal and its inputs.
+class ShortcutCallbackId(StrEnum):
+    # The global shortcut "Start a playbook session".
+    START = "playbook.start"
+    # The message shortcut "Analyse this message".
+    ANALYSE_MESSAGE = "playbook.analyse_message"
+
+
+class StartCallbackId(StrEnum):
+    MODAL = "start.modal"
+
+
+class StartBlockId(StrEnum):
+    TEMPLATE = "start.template"
+    PROBLEM = "start.problem"
+    EXISTING = "start.existing"
+    CHANNEL = "start.channel"
+    SOURCE = "start.source"
+
+
+class StartActionId(StrEnum):
+    TEMPLATE = "start.template.input"
+    PROBLEM = "start.problem.input"
+    EXISTING = "start.existing.input"
+    CHANNEL = "start.channel.input"

@@ -4,7 +4,9 @@ channel references, the ``--problem`` flag and the names of the UK nations. Pure
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flows.calendar import Nation
@@ -29,6 +31,41 @@ NATION_ALIASES: dict[str, Nation] = {
 }
 
 
+# Every ``/playbook`` subcommand, in the order the help card lists them. The help card reads this
+# tuple (each name's line is the catalogue's ``help_command_<name>``), and a test checks that the
+# command listener answers each one, so the list and what the bot does cannot drift apart.
+COMMAND_NAMES: tuple[str, ...] = (
+    "start",
+    "list",
+    "status",
+    "resume",
+    "intervene",
+    "export",
+    "similar",
+    "leads",
+    "nation",
+    "retention",
+    "my-data",
+    "forget-me",
+    "language",
+    "help",
+)
+
+# How close a typed word must be to a known name to be offered as "did you mean …?" (difflib ratio).
+NEAR_MISS_CUTOFF = 0.6
+
+
+def near_miss(typed: str, known: Iterable[str]) -> str | None:
+    """The known name closest to ``typed`` if it is close enough to be a slip (``five-why`` →
+    ``five-whys``, ``stat`` → ``start``), else None. An exact match is not a near miss."""
+    word = typed.strip().lower()
+    names = list(known)
+    if not word or word in names:
+        return None
+    found = difflib.get_close_matches(word, names, n=1, cutoff=NEAR_MISS_CUTOFF)
+    return found[0] if found else None
+
+
 @dataclass(frozen=True)
 class Subcommand:
     """``/playbook <name> <rest>``: the name lower-cased, the rest as typed (trimmed)."""
@@ -37,25 +74,30 @@ class Subcommand:
     rest: str
 
 
-# Welsh names of the subcommands: ``/playbook dechrau five-whys`` is ``/playbook start five-whys``.
+# The Welsh name of every command, as the Welsh help card shows it: ``/playbook dechrau five-whys`` is
+# ``/playbook start five-whys``.
+WELSH_COMMAND_NAMES: dict[str, str] = {
+    "start": "dechrau",
+    "list": "rhestr",
+    "status": "statws",
+    "resume": "ailddechrau",
+    "intervene": "ymyriad",
+    "export": "allforio",
+    "similar": "tebyg",
+    "leads": "arweinwyr",
+    "nation": "gwlad",
+    "retention": "cadw-data",
+    "my-data": "fy-nata",
+    "forget-me": "anghofio-fi",
+    "language": "iaith",
+    "help": "cymorth",
+}
+# Every Welsh word read as a command: the names above and a few other ways of saying them.
 WELSH_SUBCOMMANDS: dict[str, str] = {
-    "dechrau": "start",
+    **{welsh: english for english, welsh in WELSH_COMMAND_NAMES.items()},
     "cychwyn": "start",
-    "rhestr": "list",
-    "statws": "status",
-    "ailddechrau": "resume",
     "parhau": "resume",
-    "arweinwyr": "leads",
-    "ymyriad": "intervene",
     "ymyrryd": "intervene",
-    "gwlad": "nation",
-    "allforio": "export",
-    "tebyg": "similar",
-    "anghofio-fi": "forget-me",
-    "fy-nata": "my-data",
-    "cadw-data": "retention",
-    "iaith": "language",
-    "cymorth": "help",
 }
 # ``/playbook language [workspace] <language>``: what each way of naming a language means.
 LANGUAGE_NAMES: dict[str, str] = {

@@ -393,6 +393,60 @@ class SignedSlackClient:
             payload["message"] = {**shown, **(message or {})}
         return self._interactive(payload)
 
+    def global_shortcut(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        callback_id: str,
+        trigger_id: str | None = None,
+        user_name: str | None = None,
+    ) -> SlackResponse:
+        """A global shortcut chosen from the shortcuts menu: no conversation, only a trigger."""
+        payload: JsonDict = {
+            "type": "shortcut",
+            "token": "verification-token",
+            "action_ts": self.new_ts(),
+            "team": {"id": team_id, "domain": team_id.lower()},
+            "user": self._user(team_id, user_id, user_name),
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": trigger_id or self.new_trigger_id(),
+        }
+        return self._interactive(payload)
+
+    def message_shortcut(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        callback_id: str,
+        channel_id: str,
+        message: JsonDict,
+        trigger_id: str | None = None,
+        user_name: str | None = None,
+        channel_name: str | None = None,
+    ) -> SlackResponse:
+        """A message shortcut chosen from a message's menu (``message_action``): the message as Slack
+        sends it (``ts``, ``text`` entity-encoded, ``user``, ``thread_ts`` for a reply)."""
+        payload: JsonDict = {
+            "type": "message_action",
+            "token": "verification-token",
+            "action_ts": self.new_ts(),
+            "team": {"id": team_id, "domain": team_id.lower()},
+            "user": self._user(team_id, user_id, user_name),
+            "channel": {"id": channel_id, "name": channel_name or channel_id.lower()},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": trigger_id or self.new_trigger_id(),
+            "message_ts": message.get("ts"),
+            "message": {"type": "message", **message},
+            "response_url": self._response_url(team_id, channel_id, user_id),
+        }
+        return self._interactive(payload)
+
     def view_submission(
         self,
         *,

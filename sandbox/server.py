@@ -145,6 +145,9 @@ class _PageHandler(BaseHTTPRequestHandler):
         elif parts.path == "/api/state":
             user = (parse_qs(parts.query).get("user") or [""])[0]
             self._api(lambda: self.server.sandbox.workspace.state(user))
+        elif parts.path == "/api/file":
+            query = parse_qs(parts.query)
+            self._file((query.get("user") or [""])[0], (query.get("id") or [""])[0])
         elif parts.path in ("/", "/index.html"):
             self._static("index.html")
         elif parts.path.startswith("/static/"):
@@ -185,6 +188,7 @@ class _PageHandler(BaseHTTPRequestHandler):
             ),
             "/api/action": lambda: workspace.act(user, body),
             "/api/home": lambda: workspace.open_home(user),
+            "/api/shortcut": lambda: workspace.shortcut(user, body),
             "/api/view/submit": lambda: workspace.submit_view(
                 user, str(body.get("view_id") or ""), values or {}
             ),
@@ -207,6 +211,27 @@ class _PageHandler(BaseHTTPRequestHandler):
             self._error(500, "Something went wrong in the sandbox; the terminal shows the details.")
             return
         self._json(200, {"ok": True, **result})
+
+    def _file(self, user: str, file_id: str) -> None:
+        """A file the app uploaded, as a download (never shown inline: it is the app's data, not
+        the page's)."""
+        try:
+            found = self.server.sandbox.workspace.file(user, file_id)
+        except SandboxRequestError as refused:
+            self._error(refused.status, refused.message)
+            return
+        content = found.content or b""
+        safe_name = "".join(c for c in found.filename if c.isalnum() or c in "._- ") or "download"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(content)))
+        self.send_header("Content-Disposition", f'attachment; filename="{safe_name}"')
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(content)
 
     def _static(self, name: str) -> None:
         if name not in STATIC_FILES:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.ids import ShortcutCallbackId
 from localslack.requests import SignedSlackClient, SlackResponse, slack_encode
 from localslack.webapi import Message, SlackWebApiStandIn, UploadedFile, View
 
@@ -32,9 +33,17 @@ BOT_NAME = "Playbook"
 TEAM_CHANNEL = "C0TEAM"
 LEADS_CHANNEL = "C0LEADS"
 COMMAND = "/playbook"
+# The app's shortcuts, as manifest.yml declares them: callback id → (kind, name).
+SHORTCUTS: dict[str, tuple[str, str]] = {
+    ShortcutCallbackId.START.value: ("global", "Start a playbook session"),
+    ShortcutCallbackId.ANALYSE_MESSAGE.value: ("message", "Analyse this message"),
+}
 # Slack refuses longer messages (msg_too_long); the page says so instead of sending them.
 MESSAGE_LIMIT = 40_000
-INPUT_ELEMENTS = frozenset({"plain_text_input", "static_select", "users_select", "datepicker"})
+INPUT_ELEMENTS = frozenset(
+    {"plain_text_input", "static_select", "users_select", "datepicker", "conversations_select"}
+)
+CHANNEL_NAMES = {"team": TEAM_CHANNEL, "leads": LEADS_CHANNEL}
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,10 @@ def element_state(element: JsonDict, raw: Any) -> JsonDict:
         state["selected_user"] = _sandbox_user(given).id if given is not None else None
     elif kind == "datepicker":
         state["selected_date"] = _valid_date(given) if given is not None else None
+    elif kind == "conversations_select":
+        if given is not None and given not in CHANNEL_NAMES.values():
+            raise SandboxRequestError("Choose one of the channels.")
+        state["selected_conversation"] = given
     else:
         state["value"] = given
     return state
@@ -227,6 +240,10 @@ class SandboxWorkspace:
             "team": {"id": TEAM_ID, "name": TEAM_NAME},
             "bot": {"id": BOT_USER_ID, "name": BOT_NAME},
             "command": COMMAND,
+            "shortcuts": [
+                {"callback_id": callback_id, "type": kind, "name": name}
+                for callback_id, (kind, name) in SHORTCUTS.items()
+            ],
             "users": [
                 {"id": u.id, "name": u.name, "real_name": u.real_name, "role": u.role} for u in SAMPLE_USERS
             ],
@@ -257,7 +274,12 @@ class SandboxWorkspace:
             "ephemeral": message.ephemeral_user is not None,
             "edited": message.edited,
             "files": [
-                {"name": files[f].filename, "title": files[f].title or files[f].filename}
+                {
+                    "id": f,
+                    "name": files[f].filename,
+                    "title": files[f].title or files[f].filename,
+                    "size": files[f].length,
+                }
                 for f in message.files
                 if f in files
             ],
@@ -306,6 +328,16 @@ class SandboxWorkspace:
                     return stack[-1], payload
                 stack.pop()
         return None
+
+    def file(self, user_id: str, file_id: str) -> UploadedFile:
+        """A file the app uploaded, for download: only if it was shared in one of the person's
+        conversations (as in Slack, a file is visible where it was shared)."""
+        _sandbox_user(user_id)
+        mine = {c.id for c in self.conversations(user_id)}
+        found = next((f for f in self.slack.files if f.id == file_id), None)
+        if found is None or found.content is None or found.channel_id not in mine:
+            raise SandboxRequestError("That file is not shared with you.", status=404)
+        return found
 
     def state(self, user_id: str) -> JsonDict:
         """Everything the person can see now, with a ``version`` that changes whenever any of it does."""
@@ -377,6 +409,9 @@ class SandboxWorkspace:
         user = _sandbox_user(user_id)
         conversation = self._conversation(user_id, channel_id)
         command, _, rest = text.strip().partition(" ")
+        if thread_ts is not None:
+            # Slack runs no slash command typed in a thread reply: it says so and sends nothing.
+            raise SandboxRequestError(f"{command} is not supported in threads. Sorry!")
         if command.lower() != COMMAND:
             raise SandboxRequestError(
                 f"Only the {COMMAND} command works in the sandbox. Try `{COMMAND} help`."
@@ -394,10 +429,44 @@ class SandboxWorkspace:
         self._checked(response)
         reply = _command_reply(response)
         if reply is not None:
-            if thread_ts is not None:
-                reply["thread_ts"] = thread_ts
             self._respond(channel_id, user.id, reply)
         return {"reply": reply.get("text", "") if reply is not None else ""}
+
+    def shortcut(self, user_id: str, request: JsonDict) -> JsonDict:
+        """A shortcut chosen from the shortcuts menu (global) or from a message's "More actions" menu
+        (``channel`` + ``message_ts``): the ``shortcut`` or ``message_action`` payload."""
+        user = _sandbox_user(user_id)
+        callback_id = str(request.get("callback_id") or "")
+        kind = SHORTCUTS.get(callback_id, ("", ""))[0]
+        if kind == "global":
+            response = self.client.global_shortcut(
+                team_id=TEAM_ID,
+                user_id=user.id,
+                callback_id=callback_id,
+                trigger_id=self._new_trigger(user.id),
+                user_name=user.name.lower(),
+            )
+        elif kind == "message":
+            channel_id = str(request.get("channel") or "")
+            conversation = self._conversation(user_id, channel_id)
+            message = self._find_message(user_id, channel_id, str(request.get("message_ts") or ""))
+            shown: JsonDict = {"ts": message.ts, "text": message.text, "user": message.user}
+            if message.thread_ts not in (None, message.ts):
+                shown["thread_ts"] = message.thread_ts
+            response = self.client.message_shortcut(
+                team_id=TEAM_ID,
+                user_id=user.id,
+                callback_id=callback_id,
+                channel_id=channel_id,
+                message=shown,
+                trigger_id=self._new_trigger(user.id),
+                user_name=user.name.lower(),
+                channel_name=conversation.name if conversation.kind == "channel" else "directmessage",
+            )
+        else:
+            raise SandboxRequestError("The app has no such shortcut.")
+        self._checked(response)
+        return {}
 
     def _respond(self, channel_id: str, user_id: str, reply: JsonDict) -> None:
         """Show a command's answer the way Slack does: through the command's ``response_url``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot import errors
-from bot.listeners import actions, checkins, commands, home, messages, modals, privacy
+from bot.listeners import actions, checkins, commands, home, messages, modals, privacy, shortcuts
 
 
 def register_listeners(app: App) -> None:
@@ -21,4 +21,5 @@ def register_listeners(app: App) -> None:
     checkins.register(app)
     home.register(app)
     privacy.register(app)
+    shortcuts.register(app)
     errors.register(app)

@@ -9,13 +9,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import delivery
+from bot.delivery import as_dicts
 from bot.deps import Deps
-from bot.mrkdwn import escape, unescape
+from bot.mrkdwn import unescape
 from bot.request import Caller
-from bot.services import checkins, exports, journey, language, leads, privacy, similar
-from bot.views.help import help_text, templates_list
+from bot.services import checkins, exports, journey, language, leads, privacy, similar, start_form
+from bot.views.help import help_blocks, help_text, templates_list, unknown_command
 from flows.commands import split_subcommand
-from flows.i18n import t
 
 COMMAND = "/playbook"
 
@@ -25,11 +25,16 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     caller: Caller = context["caller"]
     sub = split_subcommand(unescape(command.get("text") or ""))
     rest = sub.rest
-    if sub.name in ("", "help", "list"):
+    if sub.name == "help":
         locale = language.caller_locale(deps, caller)
-        ack(text=templates_list(locale) if sub.name == "list" else help_text(locale))
+        ack(text=help_text(locale), blocks=as_dicts(help_blocks(locale)))
         return
-    if sub.name == "language":
+    if sub.name == "list":
+        ack(text=templates_list(language.caller_locale(deps, caller)))
+        return
+    if sub.name in ("", "start") and not rest:
+        shown = start_form.open_from_command(deps, caller)
+    elif sub.name == "language":
         shown = language.language_command(deps, client, caller, rest)
     elif sub.name == "start":
         shown = journey.start_command(deps, client, caller, rest)
@@ -54,8 +59,7 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     elif sub.name == "similar":
         shown = similar.similar_command(deps, client, caller, rest)
     else:
-        locale = language.caller_locale(deps, caller)
-        ack(text=t("cmd_unknown", locale, command=escape(sub.name[:40]), hint=help_text(locale)))
+        ack(text=unknown_command(sub.name, language.caller_locale(deps, caller)))
         return
     delivery.deliver(client, shown)
     ack(text=shown.ack or "", blocks=shown.ack_blocks)

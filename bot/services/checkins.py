@@ -63,7 +63,7 @@ from bot.views.checkins import (
     CheckInCard,
     InterventionSubmission,
     ReasonSubmission,
-    answered_blocks,
+    answered_checkin_message,
     answered_label,
     checkin_message,
     intervention_modal,
@@ -436,6 +436,7 @@ def answer_typed(deps: Deps, client: WebClient, caller: Caller, text: str) -> Sh
         if not uow.events.claim(event_id, caller.team_id):
             log.info("retried delivery of %s ignored", event_id)
             return Shown()
+        answered: Update | None = None
         if answer is None:
             responded = Responded(t("checkin_not_understood", _locale(uow, checkin.intervention)))
         else:
@@ -449,8 +450,14 @@ def answer_typed(deps: Deps, client: WebClient, caller: Caller, text: str) -> Sh
                 raw_text=text,
                 now=deps.clock.now(),
             )
+            if responded.by_owner:
+                # A typed answer retires the message's buttons just as a click does.
+                answered = _answered_update(
+                    checkin, caller.user_id, answer, _locale(uow, checkin.intervention)
+                )
         uow.commit()
-    return Shown(messages=_told(responded, caller.channel_id, caller.thread_ts))
+    told = _told(responded, caller.channel_id, caller.thread_ts)
+    return Shown(messages=([answered] if answered is not None else []) + told)
 
 
 def _answer_by_click(deps: Deps, caller: Caller, checkin_id: int, answer: ParsedCheckInReply) -> Shown:
@@ -459,27 +466,38 @@ def _answer_by_click(deps: Deps, caller: Caller, checkin_id: int, answer: Parsed
     with deps.uow() as uow:
         checkin = uow.checkins.get(checkin_id)
         if checkin is None or checkin.workspace_id != caller.team_id:
-            raise PlaybookError(t("checkin_closed_already"))
+            raise PlaybookError(
+                t("checkin_closed_already", language.person_locale(uow, caller.team_id, caller.user_id))
+            )
         settings = settings_for(deps, uow, caller.team_id)
         responded = respond(
             uow, checkin, settings, user_id=caller.user_id, answer=answer, raw_text=None, now=deps.clock.now()
         )
-        channel, message_ts = checkin.channel_id, checkin.message_ts
+        channel = checkin.channel_id
         locale = _locale(uow, checkin.intervention)
+        answered = _answered_update(checkin, caller.user_id, answer, locale) if responded.by_owner else None
         uow.commit()
-    messages: list[Outgoing] = []
-    if channel and message_ts and responded.by_owner:
-        label = answered_label(answer.kind, answer.reason, locale)
-        messages.append(
-            Update(
-                channel=channel,
-                ts=message_ts,
-                text=escape(label),
-                blocks=delivery.as_dicts(answered_blocks(caller.user_id, label, locale)),
-                best_effort=True,
-            )
-        )
+    messages: list[Outgoing] = [answered] if answered is not None else []
     return Shown(messages=messages + _told(responded, channel or caller.user_id))
+
+
+def _answered_update(
+    checkin: CheckIn, user_id: str, answer: ParsedCheckInReply, locale: str
+) -> Update | None:
+    """The check-in message as answered (``chat.update``): its question kept, the buttons replaced by
+    who answered what. None when the message was never posted."""
+    if not (checkin.channel_id and checkin.message_ts):
+        return None
+    card = CheckInCard(checkin.id, checkin.intervention.what, checkin.intervention.session_id)
+    label = answered_label(answer.kind, answer.reason, locale)
+    text, blocks = answered_checkin_message(card, user_id, label, locale)
+    return Update(
+        channel=checkin.channel_id,
+        ts=checkin.message_ts,
+        text=text,
+        blocks=delivery.as_dicts(blocks),
+        best_effort=True,
+    )
 
 
 def _locale_of_checkin(deps: Deps, team_id: str, checkin_id: int) -> str:

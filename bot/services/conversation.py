@@ -24,10 +24,10 @@ from bot.delivery import Outgoing, Post, Shown, Update
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
-from bot.mrkdwn import mention
 from bot.request import Caller
 from bot.services import checkins, language, leads, learning, safeguards, similar
 from bot.services.workspace import EffectiveSettings, local_time, reply_context, settings_for
+from bot.views.anchor import Anchor, anchor_message
 from bot.views.common import notice_blocks, split_messages
 from bot.views.prompt import (
     answered_context,
@@ -153,6 +153,7 @@ def start_session(
     template_id: str,
     problem_statement: str | None,
     problem_id: int | None = None,
+    source_link: str | None = None,
 ) -> Started:
     """Create the session (anchor message first in a channel, since its ts names the thread), commit,
     then post the introduction and the first question. With ``problem_id`` the session joins that
@@ -166,16 +167,15 @@ def start_session(
         problem_statement = None
     with deps.uow() as uow:
         locale = language.session_locale(uow, team_id, user_id, in_dm=in_dm)
+    anchor = Anchor(template.title.get(locale), user_id, problem_statement, source_link=source_link)
     if in_dm:
         channel = delivery.open_dm(client, user_id)
         thread_ts: str | None = None
     else:
         channel = channel_id
-        anchor_text = t(
-            "anchor", locale, title=template.title.get(locale), session="…", facilitator=mention(user_id)
-        )
+        anchor_text, anchor_blocks = anchor_message(anchor, locale)
         try:
-            [anchor_ts] = delivery.send(client, [Post(channel=channel, text=anchor_text)])
+            [anchor_ts] = delivery.send(client, [delivery.post(channel, anchor_text, anchor_blocks)])
         except SlackApiError as error:
             if error.response.get("error") in NOT_THERE:
                 raise BotNotInChannel(t("bot_not_in_channel", locale)) from error
@@ -221,14 +221,10 @@ def start_session(
     place = Place(channel, thread_ts)
     messages: list[Outgoing] = []
     if not in_dm and thread_ts is not None:
-        anchor_text = t(
-            "anchor",
-            locale,
-            title=template.title.get(locale),
-            session=session_id,
-            facilitator=mention(user_id),
+        anchor_text, anchor_blocks = anchor_message(replace(anchor, session_id=session_id), locale)
+        messages.append(
+            Update(channel=channel, ts=thread_ts, text=anchor_text, blocks=delivery.as_dicts(anchor_blocks))
         )
-        messages.append(Update(channel=channel, ts=thread_ts, text=anchor_text))
     intro = template.intro.get(locale)
     content: list[Block] = notice_blocks(intro) + notice_blocks(t("privacy_reminder", locale))
     if notice is not None:
@@ -281,6 +277,8 @@ class Result:
     locale: str = "en"
     # Set when a session completes and the workspace has a leads channel.
     leads_post: leads.LeadsPost | None = None
+    # Set when the problem was answered in a channel thread: the anchor, updated to name it.
+    anchor: Update | None = None
 
 
 class _MembershipNeeded(Exception):
@@ -410,6 +408,23 @@ def _store(
         completion_text=completion,
         locale=locale,
         leads_post=leads_post,
+        anchor=_anchor_naming_problem(session, template, outcome),
+    )
+
+
+def _anchor_naming_problem(session: Session, template: Template, outcome: Outcome) -> Update | None:
+    """The anchor updated to name the problem, when this reply answered (or changed) it in a thread."""
+    problem = next((c.value for c in outcome.changes if c.key == "problem" and not c.retract), None)
+    if session.is_dm or session.thread_ts is None or not isinstance(problem, str) or not problem.strip():
+        return None
+    anchor = Anchor(template.title.get(session.locale), session.facilitator_id, problem, session.id)
+    text, blocks = anchor_message(anchor, session.locale)
+    return Update(
+        channel=session.channel_id,
+        ts=session.thread_ts,
+        text=text,
+        blocks=delivery.as_dicts(blocks),
+        best_effort=True,
     )
 
 
@@ -457,7 +472,9 @@ def _committed(deps: Deps, directory: Directory, result: Result, team_id: str) -
     # the next question, so that the question stays the last message in the thread).
     elsewhere = similar.after_reply(deps, directory, team_id, result.session_id, result.outcome)
     return Shown(
-        messages=elsewhere + outgoing(directory, result),
+        messages=elsewhere
+        + outgoing(directory, result)
+        + ([result.anchor] if result.anchor is not None else []),
         on_failure=_forget_prompt_on_failure(deps, team_id, result.session_id),
         after_sent=leads.remember_posted(deps, result.leads_post),
     )

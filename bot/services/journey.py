@@ -16,12 +16,12 @@ from slack_sdk import WebClient
 from bot.delivery import Shown
 from bot.deps import Deps
 from bot.directory import Directory
-from bot.mrkdwn import escape, mention
+from bot.mrkdwn import mention
 from bot.request import Caller
 from bot.services import conversation, language
 from bot.services.conversation import Place, people_of, to_engine_answers
 from bot.views.common import notice_blocks
-from bot.views.help import templates_inline
+from bot.views.help import templates_inline, unknown_template
 from bot.views.status import session_line, status_problem_line
 from flows import commands, engine
 from flows.commands import problem_flag, session_ref
@@ -116,14 +116,7 @@ def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> S
     try:
         template = get_template(commands.template_name(template_id))
     except TemplateNotFound as missing:
-        return Shown(
-            ack=t(
-                "unknown_template",
-                locale,
-                name=escape(missing.template_id[:60]),
-                templates=", ".join(f"`{name}`" for name in missing.available),
-            )
-        )
+        return Shown(ack=unknown_template(missing.template_id, locale))
     if len(statement) > 3000:
         return Shown(ack=t("too_long", locale, length=f"{len(statement):,}", limit="3,000"))
     started = conversation.start_session(
@@ -137,10 +130,12 @@ def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> S
         problem_statement=statement or None,
         problem_id=flag.problem_id,
     )
+    # In the app's DM there is no thread: the questions come in the DM itself.
+    here = "_dm" if caller.is_dm else ""
     if flag.problem_id is not None:
         return Shown(
             ack=t(
-                "session_started_on_problem",
+                f"session_started_on_problem{here}",
                 locale,
                 title=template.title.get(locale),
                 session=started.session_id,
@@ -148,7 +143,7 @@ def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> S
             )
         )
     return Shown(
-        ack=t("session_started", locale, title=template.title.get(locale), session=started.session_id)
+        ack=t(f"session_started{here}", locale, title=template.title.get(locale), session=started.session_id)
     )
 
 

@@ -73,11 +73,18 @@ def answer_label(answer: CheckInAnswer, locale: str = "en") -> str:
     return t(f"checkin_button_{answer.value}", locale)
 
 
-def checkin_message(card: CheckInCard, locale: str = "en") -> tuple[str, list[Block]]:
-    """The DM asking an owner how an intervention is going: fallback text and blocks."""
+def checkin_question(card: CheckInCard, locale: str = "en") -> str:
+    """The check-in's question: the intervention and its session (and, when sent late, the day it
+    was due). Kept when the message is answered, so the DM still says what was asked."""
     text = t("checkin_prompt", locale, what=escape(clip(card.what, WHAT_LIMIT)), session=card.session_id)
     if card.catch_up_from is not None:
         text += "\n" + t("checkin_catch_up", locale, date=human_day(card.catch_up_from, locale))
+    return text
+
+
+def checkin_message(card: CheckInCard, locale: str = "en") -> tuple[str, list[Block]]:
+    """The DM asking an owner how an intervention is going: fallback text and blocks."""
+    text = checkin_question(card, locale)
     buttons = [
         ButtonElement(
             text=PlainTextObject(text=answer_label(answer, locale)),
@@ -106,6 +113,16 @@ def answered_label(answer: CheckInAnswer, reason: str | None, locale: str = "en"
 def answered_blocks(user_id: str, label: str, locale: str = "en") -> list[Block]:
     """What replaces a check-in's buttons once its owner answered: who answered what."""
     return [context(t("checkin_answered", locale, who=mention(user_id, locale), answer=escape(label)))]
+
+
+def answered_checkin_message(
+    card: CheckInCard, user_id: str, label: str, locale: str = "en"
+) -> tuple[str, list[Block]]:
+    """The check-in message once answered: its question as it was asked, and below it, in place of
+    the buttons and the reply hint, who answered what."""
+    question = checkin_question(card, locale)
+    answered = t("checkin_answered", locale, who=mention(user_id, locale), answer=escape(label))
+    return f"{question}\n{answered}", [*sections(question), *answered_blocks(user_id, label, locale)]
 
 
 def reason_modal(checkin_id: int, answer: CheckInAnswer, locale: str = "en") -> View:

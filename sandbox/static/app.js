@@ -93,9 +93,11 @@
   }
 
   function kitContext(where) {
+    const c = page.place === "home" ? null : currentChannel();
     return {
       users: names(),
       channels: channelNames(),
+      currentChannel: c && c.kind === "channel" ? c.id : null,
       say,
       act: (element, blockId, value) => act(where, element, blockId, value),
     };
@@ -205,12 +207,29 @@
     if (message.blocks && message.blocks.length) body.appendChild(BlockKit.render(message.blocks, ctx));
     else body.innerHTML = BlockKit.mrkdwn(message.text, ctx);
     (message.files || []).forEach((file) => {
-      const note = document.createElement("p");
-      note.className = "file";
-      note.textContent = `File: ${file.title} (${file.name})`;
-      body.appendChild(note);
+      // As in Slack, a file the app uploads can be downloaded from the message it came with.
+      const link = document.createElement("a");
+      link.className = "file";
+      link.href = `/api/file?user=${encodeURIComponent(page.user)}&id=${encodeURIComponent(file.id)}`;
+      link.setAttribute("download", file.name);
+      const icon = document.createElement("span");
+      icon.className = "file-icon";
+      icon.setAttribute("aria-hidden", "true");
+      icon.textContent = "📄";
+      const title = document.createElement("span");
+      title.className = "file-title";
+      title.textContent = file.title;
+      const detail = document.createElement("span");
+      detail.className = "file-detail";
+      detail.textContent = `${file.name} · ${sizeOf(file.size)} · Download`;
+      link.append(icon, title, detail);
+      body.appendChild(link);
     });
     article.appendChild(body);
+    if (!message.ephemeral) {
+      const more = moreActions(message, where);
+      if (more) head.appendChild(more);
+    }
     if (!inThread && !message.ephemeral) {
       const foot = document.createElement("div");
       foot.className = "message-foot";
@@ -226,6 +245,46 @@
       article.appendChild(foot);
     }
     return article;
+  }
+
+  function sizeOf(bytes) {
+    if (!bytes && bytes !== 0) return "";
+    if (bytes < 1024) return `${bytes} bytes`;
+    return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+  }
+
+  /* A message's "More actions" menu: the app's message shortcuts, as Slack offers them. */
+  function moreActions(message, where) {
+    const shortcuts = (page.workspace.shortcuts || []).filter((s) => s.type === "message");
+    if (!shortcuts.length || !where.channel) return null;
+    const menu = document.createElement("details");
+    menu.className = "more-actions";
+    const summary = document.createElement("summary");
+    summary.textContent = "More actions";
+    summary.setAttribute("aria-label", `More actions for ${message.author}'s message at ${timeOf(message.ts)}`);
+    menu.appendChild(summary);
+    shortcuts.forEach((shortcut) => {
+      const item = document.createElement("button");
+      item.type = "button";
+      item.className = "menu-item";
+      item.textContent = shortcut.name;
+      item.addEventListener("click", () => {
+        menu.open = false;
+        runShortcut({ callback_id: shortcut.callback_id, channel: where.channel, message_ts: message.ts });
+      });
+      menu.appendChild(item);
+    });
+    return menu;
+  }
+
+  async function runShortcut(request) {
+    try {
+      await api("/api/shortcut", { user: page.user, ...request });
+      say("Shortcut sent.");
+    } catch (failure) {
+      showAlert(failure.message);
+    }
+    await poll();
   }
 
   /* Update a list of messages in place, keyed by ts, so unchanged messages keep focus and screen
@@ -576,6 +635,19 @@
       input.value = `${page.workspace.command} start five-whys `;
       input.focus();
       input.setSelectionRange(input.value.length, input.value.length);
+    });
+    const globalShortcuts = (page.workspace.shortcuts || []).filter((s) => s.type === "global");
+    $("shortcuts").hidden = !globalShortcuts.length;
+    globalShortcuts.forEach((shortcut) => {
+      const item = document.createElement("button");
+      item.type = "button";
+      item.className = "menu-item";
+      item.textContent = shortcut.name;
+      item.addEventListener("click", () => {
+        $("shortcuts").open = false;
+        runShortcut({ callback_id: shortcut.callback_id });
+      });
+      $("shortcut-list").appendChild(item);
     });
     $("modal-form").addEventListener("submit", submitModal);
     $("modal-close").addEventListener("click", closeModal);

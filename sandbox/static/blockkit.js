@@ -20,6 +20,18 @@
     mag: "🔍", question: "❓", arrow_right: "➡️", leftwards_arrow_with_hook: "↩️", pound: "💷",
     moneybag: "💰", construction: "🚧", no_entry: "⛔", red_circle: "🔴", large_green_circle: "🟢",
     large_yellow_circle: "🟡", large_orange_circle: "🟠", house: "🏠", clipboard: "📋",
+    lock: "🔒", unlock: "🔓", information_source: "ℹ️", point_right: "👉", link: "🔗", pencil2: "✏️",
+    page_facing_up: "📄", inbox_tray: "📥", outbox_tray: "📤", chart_with_upwards_trend: "📈",
+    chart_with_downwards_trend: "📉", bust_in_silhouette: "👤", busts_in_silhouette: "👥",
+    speech_balloon: "💬", thinking_face: "🤔", raising_hand: "🙋", sparkles: "✨", star: "⭐",
+    heavy_plus_sign: "➕", heavy_minus_sign: "➖", heavy_multiplication_x: "✖️", zzz: "💤",
+    repeat: "🔁", arrows_counterclockwise: "🔄", stopwatch: "⏱️", alarm_clock: "⏰", date: "📅",
+    spiral_calendar_pad: "🗓️", books: "📚", scales: "⚖️", dart: "🎯", jigsaw: "🧩", gear: "⚙️",
+    arrow_forward: "▶️", double_vertical_bar: "⏸️", black_square_for_stop: "⏹️", no_entry_sign: "🚫",
+    grey_question: "❔", exclamation: "❗", large_blue_circle: "🔵", white_circle: "⚪",
+    black_circle: "⚫", triangular_flag_on_post: "🚩", wastebasket: "🗑️", ok_hand: "👌",
+    handshake: "🤝", seedling: "🌱", telephone_receiver: "📞", email: "📧", envelope: "✉️",
+    hammer_and_wrench: "🛠️", mag_right: "🔎", busstop: "🚏", hourglass_done: "⌛",
   };
 
   const PERMALINK = /^https:\/\/[a-z0-9-]+\.slack\.com\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})(?:\?thread_ts=([\d.]+))?/;
@@ -142,6 +154,11 @@
     return typeof obj === "string" ? obj : obj.text || "";
   }
 
+  /* A plain_text object as Slack shows it on buttons and in menus: its :shortcodes: as emoji. */
+  function shown(obj) {
+    return emojify(plain(obj));
+  }
+
   function el(tag, className, html) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -175,7 +192,17 @@
     placeholder.value = "";
     placeholder.textContent = plain(element.placeholder) || "Choose…";
     select.appendChild(placeholder);
-    if (element.type === "users_select") {
+    if (element.type === "conversations_select") {
+      Object.entries(ctx.channels || {}).forEach(([channelId, name]) => {
+        const option = document.createElement("option");
+        option.value = channelId;
+        option.textContent = `#${name}`;
+        select.appendChild(option);
+      });
+      const current = element.default_to_current_conversation ? ctx.currentChannel : null;
+      const initial = element.initial_conversation || current;
+      if (initial && ctx.channels && ctx.channels[initial]) select.value = initial;
+    } else if (element.type === "users_select") {
       Object.entries(ctx.users || {}).forEach(([userId, name]) => {
         const option = document.createElement("option");
         option.value = userId;
@@ -193,7 +220,8 @@
         group.options.forEach((opt) => {
           const option = document.createElement("option");
           option.value = opt.value;
-          option.textContent = plain(opt.text);
+          // Slack shows an option's description under its text; a native list has one line.
+          option.textContent = opt.description ? `${shown(opt.text)} — ${shown(opt.description)}` : shown(opt.text);
           parent.appendChild(option);
         });
       });
@@ -217,6 +245,7 @@
       {
         static_select: "Choose an option",
         users_select: "Choose a person",
+        conversations_select: "Choose a channel",
         datepicker: "Choose a date",
         overflow: "More options",
       }[element.type] ||
@@ -249,12 +278,12 @@
         link.href = element.url;
         link.rel = "noopener noreferrer";
         link.target = "_blank";
-        link.textContent = plain(element.text);
+        link.textContent = shown(element.text);
         return link;
       }
       const button = el("button", `bk-button${element.style ? ` bk-${element.style}` : ""}`);
       button.type = "button";
-      button.textContent = plain(element.text);
+      button.textContent = shown(element.text);
       if (element.accessibility_label) button.setAttribute("aria-label", element.accessibility_label);
       button.addEventListener("click", () => runAction(button, ctx, element, blockId, element.value));
       return button;
@@ -313,7 +342,7 @@
       if (element.initial_value) control.value = element.initial_value;
       if (element.placeholder) control.placeholder = plain(element.placeholder);
       control.id = id;
-    } else if (element.type === "static_select" || element.type === "users_select") {
+    } else if (["static_select", "users_select", "conversations_select"].includes(element.type)) {
       control = selectControl(element, ctx, id);
     } else if (element.type === "datepicker") {
       control = dateControl(element, id);

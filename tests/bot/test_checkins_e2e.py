@@ -330,15 +330,36 @@ def test_a_clicked_answer_replaces_the_buttons_with_who_answered_what(harness: H
     h = harness
     _session, intervention_id, thread = _sent_checkin(h)
     [sent] = checkin_messages(h)
+    question = rendered(sent)
+    assert "Ask the supplier to fix postcode validation" in question and "How is it going?" in question
     _click(h, ResponseKind.ON_TRACK)
     [message] = [m for m in h.slack.messages(channel=dm(h)) if m.ts == sent.ts]
-    assert rendered(message) == f"<@{SAM}> answered: On track"
+    # The question stays as it was asked; the answer is shown below it, in place of the buttons.
+    asked = [b for b in sent.blocks if b.get("type") == "section"]
+    assert [b for b in message.blocks if b.get("type") == "section"] == asked
+    assert rendered(message).split("\n")[-1] == f"<@{SAM}> answered: On track"
     assert not any(b.get("type") == "actions" for b in message.blocks or [])
+    assert "Use a button" not in rendered(message)
     assert intervention(h, intervention_id).progress == "on_track"
     assert "is on track. I'll check in again on Tuesday 8 December at 10:00" in rendered(
         h.slack.messages(channel=dm(h))[-1]
     )
     assert "*On track*" in h.last_text(CHANNEL, thread)
+
+
+def test_a_typed_answer_in_the_dm_also_keeps_the_question_and_retires_the_buttons(harness: Harness) -> None:
+    h = harness
+    _session, intervention_id, _thread = _sent_checkin(h)
+    [sent] = checkin_messages(h)
+    reply_in_dm(h, "blocked: supplier late <!channel>")
+    [message] = [m for m in h.slack.messages(channel=dm(h)) if m.ts == sent.ts]
+    shown = rendered(message)
+    assert shown.startswith("*Check-in:* Ask the supplier to fix postcode validation")
+    assert shown.endswith(f"<@{SAM}> answered: Blocked: supplier late &lt;!channel&gt;")
+    assert not any(b.get("type") == "actions" for b in message.blocks or [])
+    updates = [c for c in h.slack.calls_to("chat.update") if c.params.get("channel") == sent.channel]
+    assert [c.params.get("ts") for c in updates] == [sent.ts]
+    assert intervention(h, intervention_id).progress == "blocked"
 
 
 def test_a_reason_left_empty_keeps_the_modal_open_with_its_question(harness: Harness) -> None:

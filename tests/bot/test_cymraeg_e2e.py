@@ -5,18 +5,22 @@ run's. A workspace an admin makes bilingual posts the leads summary with the Wel
 
 from __future__ import annotations
 
+import json
 import re
 from string import Formatter
 
 import pytest
 from sqlalchemy import select
 
+from bot.ids import StartBlockId
+from flows.commands import COMMAND_NAMES, WELSH_COMMAND_NAMES, WELSH_TEMPLATE_NAMES, split_subcommand
 from flows.i18n import catalogue
 from flows.schema import load_templates
-from flows.translations import local_texts
+from flows.translations import SHARED_PHRASES, local_texts
 from localslack.webapi import Message
 from storage.models import AuditEntry, PersonSetting
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, rendered
+from tests.bot.test_start_and_help import _open_form_by_command, _submit
 from tests.bot.test_welsh_typed_e2e import say
 
 # Words an English sentence is made of and a Welsh one never is.
@@ -264,7 +268,7 @@ def test_a_bilingual_workspace_posts_the_leads_summary_welsh_first(harness: Harn
     assert started.index("Wedi dechrau") < started.index("Started")
     thread = [m for m in h.slack.messages(channel=CHANNEL, team_id=TEAM) if m.thread_ts is None][-1].ts
     anchor = next(m for m in h.slack.messages(channel=CHANNEL, team_id=TEAM) if m.ts == thread)
-    assert anchor.text.index("wedi'i dechrau gan") < anchor.text.index("started by")
+    assert anchor.text.index("hwylusydd:") < anchor.text.index("facilitated by")
     for text in FIVE_WHYS_CY:
         say(h, thread, text)
     say(h, thread, f"<@{SAM}>", encoded=True)
@@ -277,3 +281,82 @@ def test_a_bilingual_workspace_posts_the_leads_summary_welsh_first(harness: Harn
     assert text.index("Achos sylfaenol") < text.index("Root cause")
     # Every catalogue sentence in it has its Welsh before it.
     assert text.index("hwylusydd") < text.index("facilitated by")
+
+
+def _without_slack_names(text: str) -> str:
+    """``text`` without the names Slack shows in English whatever the language (the shortcuts)."""
+    for phrase in SHARED_PHRASES["cy"]:
+        text = text.replace(phrase, " ")
+    return text
+
+
+def test_the_welsh_help_card_names_every_command_and_template_in_welsh(harness: Harness) -> None:
+    h = harness
+    choose_welsh(h, ALEX)
+    response = h.client.slash_command(team_id=TEAM, user_id=ALEX, channel_id=CHANNEL, text="cymorth")
+    body = json.loads(response.body)
+    card = "\n".join(
+        str((b.get("text") or {}).get("text", ""))
+        + "".join(str(e.get("text", "")) for e in b.get("elements", []))
+        for b in body["blocks"]
+    )
+    assert body["blocks"][0]["type"] == "header" and "*Gorchmynion*" in card
+    # Every command, in the one list's order, by the Welsh name the bot reads as that command.
+    positions = [card.index(f"• `/playbook {WELSH_COMMAND_NAMES[name]}") for name in COMMAND_NAMES]
+    assert positions == sorted(positions)
+    for name in COMMAND_NAMES:
+        assert split_subcommand(WELSH_COMMAND_NAMES[name]).name == name
+    for welsh in WELSH_TEMPLATE_NAMES:
+        assert f"• `{welsh}` *" in card
+    assert not english_in(_without_slack_names(card)), english_in(_without_slack_names(card))
+    assert not english_in(_without_slack_names(body["text"]))
+    # Each Welsh name on the card is a command the bot answers.
+    for name in COMMAND_NAMES:
+        reply = command(h, f"{WELSH_COMMAND_NAMES[name]} x", user=ALEX)
+        assert "Dydw i ddim yn adnabod y gorchymyn" not in reply, name
+    templates = command(h, "rhestr", user=ALEX)
+    assert "`pum-pam`" in templates and not english_in(templates), templates
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("statw", "Oeddech chi'n golygu `/playbook statws`?"),
+        ("stauts", "Oeddech chi'n golygu `/playbook statws`?"),
+        ("dechrau pum-pa Biniau", "Oeddech chi'n golygu `pum-pam`?"),
+        ("dechrau five-why Biniau", "Oeddech chi'n golygu `pum-pam`?"),
+    ],
+)
+def test_near_misses_are_answered_in_welsh(harness: Harness, typed: str, expected: str) -> None:
+    h = harness
+    choose_welsh(h, ALEX)
+    reply = command(h, typed, user=ALEX)
+    assert expected in reply and not english_in(reply), reply
+
+
+def _texts_in(node: object) -> list[str]:
+    """Every ``text`` a person reads in Block Kit (labels, hints, placeholders, options)."""
+    if isinstance(node, dict):
+        own = [node["text"]] if isinstance(node.get("text"), str) else []
+        return own + [text for value in node.values() for text in _texts_in(value)]
+    if isinstance(node, list):
+        return [text for value in node for text in _texts_in(value)]
+    return []
+
+
+def test_the_start_form_and_the_anchor_are_in_the_persons_language(harness: Harness) -> None:
+    h = harness
+    choose_welsh(h, FACILITATOR)
+    form = _open_form_by_command(h, "dechrau")
+    assert form.view["title"]["text"] == "Dechrau sesiwn" and form.view["submit"]["text"] == "Dechrau"
+    shown = "\n".join(_texts_in(form.blocks))
+    assert "Dewiswch dempled" in shown and "Y pum pam" in shown and not english_in(shown), shown
+    refused = json.loads(_submit(h, form, template=None, problem="Biniau").body)
+    assert refused["errors"] == {StartBlockId.TEMPLATE: "Dewiswch dempled."}
+    assert _submit(h, form, problem="Mae biniau'n cael eu methu").status == 200
+    [anchor] = [m for m in h.slack.messages(channel=CHANNEL) if m.thread_ts is None and m.bot_id]
+    text = rendered(anchor)
+    assert "hwylusydd" in text and "*Y broblem:* Mae biniau'n cael eu methu" in text
+    assert not english_in(text), text
+    first_question = h.thread(CHANNEL, anchor.ts)[-1]
+    assert not english_in(rendered(first_question)), rendered(first_question)

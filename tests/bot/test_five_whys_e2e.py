@@ -188,7 +188,10 @@ def test_unknown_or_missing_template_lists_the_templates(harness: Harness) -> No
         team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="start six-whys"
     )
     assert "no template called `six-whys`" in response.body and "five-whys" in response.body
-    response = h.client.slash_command(team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="start")
+    # A problem named with no template: the command says which templates there are.
+    response = h.client.slash_command(
+        team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="start --problem 1"
+    )
     assert "Which template?" in response.body and "five-whys" in response.body
     assert h.slack.messages(channel=CHANNEL) == []
 

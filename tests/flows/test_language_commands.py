@@ -54,3 +54,16 @@ def test_templates_have_welsh_names_too() -> None:
     assert template_name("Pum-Pam") == "five-whys" and template_name("five-whys") == "five-whys"
     assert start_in_thread("dechrau costau") == "cost-impacts"
     assert start_in_thread("start pain-points") == "pain-points"
+
+
+def test_every_command_has_one_welsh_name_and_its_help_line_uses_it() -> None:
+    from flows.commands import COMMAND_NAMES, WELSH_COMMAND_NAMES, WELSH_SUBCOMMANDS, split_subcommand
+    from flows.i18n import t
+
+    assert set(WELSH_COMMAND_NAMES) == set(COMMAND_NAMES)
+    assert not set(WELSH_SUBCOMMANDS) & set(COMMAND_NAMES)  # no Welsh word hides an English command
+    for name in COMMAND_NAMES:
+        welsh = WELSH_COMMAND_NAMES[name]
+        assert split_subcommand(f"{welsh.upper()} 3").name == name
+        assert t(f"help_command_{name}", "cy").startswith(f"`/playbook {welsh}"), name
+        assert t(f"help_command_{name}", "en").startswith(f"`/playbook {name}"), name

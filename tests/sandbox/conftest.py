@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from playwright.sync_api import Page, sync_playwright
 
 from bot.settings import Settings
 from sandbox import Sandbox
@@ -30,6 +31,38 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'sandbox.db'}", _env_file=None)  # type: ignore[call-arg]
     with Sandbox(settings, port=0) as running:
         yield running
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+STEP_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Page]:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900},
+            locale="en-GB",
+        )
+        context.set_default_timeout(STEP_TIMEOUT_MS)
+        try:
+            yield context.pages[0] if context.pages else context.new_page()
+        finally:
+            context.close()
 
 
 @dataclass(frozen=True)

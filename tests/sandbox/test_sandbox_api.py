@@ -365,3 +365,104 @@ def test_state_values_refuse_what_the_modal_does_not_offer() -> None:
         state_values(blocks, {"when": {"date": "next Tuesday"}})
     with pytest.raises(SandboxRequestError, match="sample people"):
         state_values(blocks, {"owner": {"user": "U0MALLORY"}})
+
+
+def _anchor_ts(sandbox: Sandbox, problem: str) -> str:
+    team = ok(sandbox, f"/api/state?user={FRAN}")["conversations"][TEAM_CHANNEL]
+    return next(m["ts"] for m in team if m["bot"] and not m["thread_ts"] and problem in readable(m))
+
+
+def test_like_slack_no_slash_command_runs_in_a_thread(sandbox: Sandbox) -> None:
+    ok(
+        sandbox,
+        "/api/command",
+        {"user": FRAN, "channel": TEAM_CHANNEL, "text": "/playbook start five-whys Bins"},
+    )
+    thread = _anchor_ts(sandbox, "Bins")
+    commands_before = len(sandbox.slack.calls)
+    status, refused = call(
+        sandbox,
+        "/api/command",
+        {"user": FRAN, "channel": TEAM_CHANNEL, "text": "/playbook status", "thread_ts": thread},
+    )
+    assert status == 400 and refused["error"] == "/playbook is not supported in threads. Sorry!"
+    # Nothing reached the app, and nothing was shown in the thread.
+    assert len(sandbox.slack.calls) == commands_before
+    team = ok(sandbox, f"/api/state?user={FRAN}")["conversations"][TEAM_CHANNEL]
+    assert not any(m["ephemeral"] and m["thread_ts"] == thread for m in team)
+
+
+def test_an_exports_files_download_from_the_page_for_people_who_can_see_them(sandbox: Sandbox) -> None:
+    ok(
+        sandbox,
+        "/api/command",
+        {"user": FRAN, "channel": TEAM_CHANNEL, "text": "/playbook start five-whys Bins"},
+    )
+    ok(sandbox, "/api/command", {"user": FRAN, "channel": TEAM_CHANNEL, "text": "/playbook export 1"})
+    thread = _anchor_ts(sandbox, "Bins")
+    team = ok(sandbox, f"/api/state?user={ALEX}")["conversations"][TEAM_CHANNEL]
+    files = [f for m in team if m["thread_ts"] == thread for f in m["files"]]
+    assert files and all(f["id"] and f["name"] and f["size"] > 0 for f in files)
+    markdown = next(f for f in files if f["name"].endswith(".md"))
+    status, headers, body = fetch(f"{sandbox.url}/api/file?user={ALEX}&id={markdown['id']}")
+    assert status == 200 and b"Bins" in body
+    assert headers["Content-Disposition"].startswith("attachment;")
+    assert headers["Content-Type"] == "application/octet-stream"
+    # A file is visible where it was shared: not to someone outside that conversation, not by guessing.
+    fran_dm = next(c["id"] for c in ok(sandbox, "/api/workspace")["conversations"][FRAN] if c["kind"] == "dm")
+    ok(sandbox, "/api/command", {"user": FRAN, "channel": fran_dm, "text": "/playbook my-data"})
+    [mine] = [f for m in ok(sandbox, f"/api/state?user={FRAN}")["conversations"][fran_dm] for f in m["files"]]
+    assert fetch(f"{sandbox.url}/api/file?user={FRAN}&id={mine['id']}")[0] == 200
+    assert fetch(f"{sandbox.url}/api/file?user={ALEX}&id={mine['id']}")[0] == 404
+    assert fetch(f"{sandbox.url}/api/file?user={ALEX}&id=FNOPE")[0] == 404
+
+
+def test_the_shortcuts_open_the_start_form_and_it_starts_the_session(sandbox: Sandbox) -> None:
+    shortcuts = ok(sandbox, "/api/workspace")["shortcuts"]
+    assert {(s["type"], s["name"]) for s in shortcuts} == {
+        ("global", "Start a playbook session"),
+        ("message", "Analyse this message"),
+    }
+    by_type = {s["type"]: s["callback_id"] for s in shortcuts}
+    ok(sandbox, "/api/shortcut", {"user": FRAN, "callback_id": by_type["global"]})
+    modal = ok(sandbox, f"/api/state?user={FRAN}")["modal"]
+    assert modal is not None and modal["title"]["text"] == "Start a session"
+    picker = next(b for b in modal["blocks"] if b["element"]["type"] == "conversations_select")
+    template = next(b for b in modal["blocks"] if b["element"]["type"] == "static_select")
+    problem = next(b for b in modal["blocks"] if b["element"]["type"] == "plain_text_input")
+    values = {
+        template["block_id"]: {template["element"]["action_id"]: "pain-points"},
+        problem["block_id"]: {problem["element"]["action_id"]: "Parking permits take weeks"},
+        picker["block_id"]: {picker["element"]["action_id"]: TEAM_CHANNEL},
+    }
+    ok(sandbox, "/api/view/submit", {"user": FRAN, "view_id": modal["id"], "values": values})
+    assert ok(sandbox, f"/api/state?user={FRAN}")["modal"] is None
+    assert "Pain points" in readable(
+        next(
+            m
+            for m in ok(sandbox, f"/api/state?user={FRAN}")["conversations"][TEAM_CHANNEL]
+            if "Parking permits" in readable(m)
+        )
+    )
+
+    # "Analyse this message" on Alex's message: the form comes filled with it.
+    posted = ok(
+        sandbox,
+        "/api/message",
+        {"user": ALEX, "channel": TEAM_CHANNEL, "text": "Residents can't find the form"},
+    )
+    ok(
+        sandbox,
+        "/api/shortcut",
+        {
+            "user": FRAN,
+            "callback_id": by_type["message"],
+            "channel": TEAM_CHANNEL,
+            "message_ts": posted["ts"],
+        },
+    )
+    modal = ok(sandbox, f"/api/state?user={FRAN}")["modal"]
+    problem = next(b for b in modal["blocks"] if b.get("element", {}).get("type") == "plain_text_input")
+    assert problem["element"]["initial_value"] == "Residents can't find the form"
+    status, refused = call(sandbox, "/api/shortcut", {"user": FRAN, "callback_id": "nope"})
+    assert status == 400 and refused["error"] == "The app has no such shortcut."

@@ -6,47 +6,14 @@ fits at 200% zoom. Saves ``test-artifacts/sandbox.png``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
 from sandbox import Sandbox
-from tests.sandbox.conftest import PROBLEM, ROOT_CAUSE, WHYS, FiveWhysDriver
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-STEP_TIMEOUT_MS = 15_000
+from tests.sandbox.conftest import ARTIFACTS, PROBLEM, ROOT_CAUSE, WHYS, FiveWhysDriver
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Page]:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
-            locale="en-GB",
-        )
-        context.set_default_timeout(STEP_TIMEOUT_MS)
-        try:
-            yield context.pages[0] if context.pages else context.new_page()
-        finally:
-            context.close()
 
 
 def last_prompt(page: Page) -> Locator:

@@ -15,6 +15,7 @@ from bot.views.checkins import (
     InterventionSubmission,
     ReasonSubmission,
     answered_blocks,
+    answered_checkin_message,
     answered_label,
     checkin_message,
     intervention_modal,
@@ -102,6 +103,19 @@ def test_the_answered_state_says_who_answered_what_with_no_buttons() -> None:
     assert all(b["type"] != "actions" for b in content)
     # Someone erased with forget-me is never a broken mention.
     assert "former participant answered" in _texts(_dicts(answered_blocks("former-participant", "Done")))
+
+
+def test_the_answered_message_keeps_its_question_above_the_answer() -> None:
+    card = CheckInCard(1, "Fix the <form>", 2)
+    asked_text, asked = checkin_message(card)
+    text, content = answered_checkin_message(card, "U0SAM", "On track")
+    content_dicts = _dicts(content)
+    question = [b for b in _dicts(asked) if b["type"] == "section"]
+    assert content_dicts[: len(question)] == question
+    assert "Fix the &lt;form&gt;" in _texts(content_dicts)
+    assert _texts(content_dicts).endswith("<@U0SAM> answered: On track")
+    assert all(b["type"] != "actions" for b in content_dicts)
+    assert text.startswith(asked_text.split("\n")[0]) and text.endswith("answered: On track")
 
 
 def test_the_reason_modal_asks_why_and_carries_its_checkin() -> None:
