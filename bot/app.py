@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
@@ -82,4 +83,5 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False) -> 
 def build_deps(settings: Settings, clock: Clock | None = None) -> Deps:
     engine = make_engine(settings.database_url)
     ensure_schema(settings.database_url, engine)
-    return Deps(settings=settings, session_factory=make_session_factory(engine), clock=clock or SystemClock())
+    clock = clock or SystemClock(timedelta(seconds=settings.playbook_clock_offset_seconds))
+    return Deps(settings=settings, session_factory=make_session_factory(engine), clock=clock)

@@ -55,6 +55,9 @@ class Post(_Out):
     reply_to_previous: bool = False
     # Sent instead when Slack says the bot isn't in ``channel`` (e.g. tell the facilitator how to invite it).
     if_not_there: Ephemeral | Post | None = None
+    # Slack message metadata (``{"event_type": ..., "event_payload": {...}}``): names what the message
+    # is, so that a sender unsure whether an earlier attempt reached Slack can look for it.
+    metadata: dict[str, Any] | None = None
 
 
 class Ephemeral(_Out):
@@ -162,6 +165,7 @@ def post(
     *,
     thread_ts: str | None = None,
     best_effort: bool = False,
+    metadata: dict[str, Any] | None = None,
 ) -> Post:
     return Post(
         channel=channel,
@@ -169,6 +173,7 @@ def post(
         blocks=as_dicts(blocks) if blocks is not None else None,
         thread_ts=thread_ts,
         best_effort=best_effort,
+        metadata=metadata,
     )
 
 
@@ -196,6 +201,7 @@ def _send_one(client: WebClient, message: Outgoing, previous_ts: str | None) -> 
             blocks=message.blocks,
             unfurl_links=False,
             unfurl_media=False,
+            metadata=message.metadata,
         )
         ts, channel = response.get("ts"), response.get("channel")
         return Sent(str(channel) if channel else None, str(ts) if ts else None)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from bot.settings import Settings
-from flows.clock import Clock
+from flows.clock import Clock, SystemClock
 from storage.uow import UnitOfWork
 
 
@@ -20,3 +21,12 @@ class Deps:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def shared_now(self, uow: UnitOfWork) -> datetime:
+        """The time for decisions several processes share (is a check-in due, has a claim gone
+        stale): the database's clock, since this machine's may be minutes off another's; unless the
+        app runs on a simulated clock (tests, the sandbox's time travel), which then stands for every
+        clock, the database's included."""
+        if isinstance(self.clock, SystemClock):
+            return uow.database_now()
+        return self.clock.now()

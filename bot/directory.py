@@ -1,5 +1,7 @@
 """What the bot asks Slack (reads only): channel membership, whether someone is a workspace admin,
-a person's time zone, a message's permalink, whether a conversation is private or shared.
+a person's time zone, a message's permalink, whether a conversation is private or shared, the app's
+DM with someone, and whether a message the bot may have posted (named by its metadata) is in a
+conversation.
 
 Services call these before or after a database transaction, never while one is open: a slow Slack
 must not hold a row lock or SQLite's writer lock.
@@ -8,6 +10,8 @@ must not hold a row lock or SQLite's writer lock.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -15,6 +19,11 @@ from slack_sdk.errors import SlackApiError
 from flows.related import ChannelFacts
 
 log = logging.getLogger("playbook.directory")
+
+# How far back a look for a message by its metadata reads a conversation, newest first: 1,000 messages
+# (five pages), well beyond what a DM gathers while a claim goes stale.
+HISTORY_PAGE = 200
+HISTORY_PAGES = 5
 
 
 class Directory:
@@ -94,3 +103,42 @@ class Directory:
         )
         name = info.get("name")
         return ChannelFacts(channel_id, str(name) if name else None, private, shared)
+
+    def dm_with(self, user_id: str) -> str:
+        """The id of the app's DM with ``user_id`` (``conversations.open``; needs ``im:write``)."""
+        opened = self.client.conversations_open(users=user_id)
+        return str(opened["channel"]["id"])
+
+    def find_by_metadata(
+        self, channel_id: str, event_type: str, payload: Mapping[str, Any], *, thread_ts: str | None = None
+    ) -> str | None:
+        """The ts of the newest message in ``channel_id`` (in the thread ``thread_ts``, if given) whose
+        metadata has ``event_type`` and an ``event_payload`` containing ``payload``; None if there is
+        none among the most recent :data:`HISTORY_PAGES` pages (``conversations.history`` or
+        ``conversations.replies`` with ``include_all_metadata``; needs the ``*:history`` scope). A
+        failing call raises: the caller must not conclude that the message is not there."""
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            if thread_ts is None:
+                page = self.client.conversations_history(
+                    channel=channel_id, limit=HISTORY_PAGE, cursor=cursor, include_all_metadata=True
+                )
+            else:
+                page = self.client.conversations_replies(
+                    channel=channel_id,
+                    ts=thread_ts,
+                    limit=HISTORY_PAGE,
+                    cursor=cursor,
+                    include_all_metadata=True,
+                )
+            for message in page.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                found = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == event_type and all(
+                    found.get(key) == value for key, value in payload.items()
+                ):
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None

@@ -4,12 +4,14 @@ wakes the jobs that read it (its own job store is never shared between processes
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.app import make_web_client
 from bot.delivery import ClientFor, one_client
@@ -20,9 +22,18 @@ from bot.services.maintenance import purge_expired_data, purge_processed_events
 log = logging.getLogger("playbook.scheduler")
 
 
+def posting_client(client: WebClient) -> WebClient:
+    """``client`` retrying only what Slack refused with a 429 (it did nothing then). A dropped
+    connection or a 5xx may come after Slack accepted a message, so posting again at once could double
+    it: the scheduled senders retry such a post themselves, after looking for it in the conversation."""
+    client.retry_handlers = [h for h in client.retry_handlers if isinstance(h, RateLimitErrorRetryHandler)]
+    return client
+
+
 def _clients(deps: Deps) -> ClientFor | None:
     """How the scheduled jobs get a Web API client for a workspace: its installation's bot token in
-    OAuth mode, else ``SLACK_BOT_TOKEN`` (None, and check-ins stay pending, when there is neither)."""
+    OAuth mode, else ``SLACK_BOT_TOKEN`` (None, and check-ins stay pending, when there is neither);
+    either way a :func:`posting_client`."""
     settings = deps.settings
     if settings.oauth_enabled:
         from bot import oauth
@@ -34,14 +45,14 @@ def _clients(deps: Deps) -> ClientFor | None:
             if bot is None or not bot.bot_token:
                 # A SlackClientError: the check-in stays pending with this as its last_error.
                 raise SlackClientError(f"the app is not installed in workspace {workspace_id}")
-            return make_web_client(settings, bot.bot_token)
+            return posting_client(make_web_client(settings, bot.bot_token))
 
         return for_workspace
     token = settings.slack_bot_token
     if token is None:
         log.error("SLACK_BOT_TOKEN is not set: check-ins stay pending until it is")
         return None
-    return one_client(make_web_client(settings, token.get_secret_value()))
+    return one_client(posting_client(make_web_client(settings, token.get_secret_value())))
 
 
 def dispatch_checkins(deps: Deps) -> None:
@@ -73,7 +84,8 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         dispatch_checkins,
         "interval",
         minutes=1,
-        next_run_time=deps.clock.now(),
+        # The scheduler runs on this machine's real clock, whatever the app's clock says.
+        next_run_time=datetime.now(UTC),
         args=[deps],
         id="checkin-dispatch",
         **common,

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # to a dead process and is sent again (storage.checkins.SENDING_TIMEOUT; keep well above a send's
     # worst case: two Retry-After waits and a 15 s timeout). Tests of killed workers set a few seconds.
     playbook_sending_timeout_seconds: int = Field(default=600, ge=1)
+    # Shifts this process's clock (seconds, may be negative): how the tests run a worker whose clock is
+    # wrong. Check-ins are timed by the database's clock, so a skewed worker neither sends early nor
+    # takes another worker's claims for stale ones.
+    playbook_clock_offset_seconds: int = Field(default=0, ge=-86_400, le=86_400)
     port: int = 3000
 
     @field_validator("slack_api_url")

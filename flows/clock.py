@@ -13,8 +13,15 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    """This machine's clock, shifted by ``offset`` (``PLAYBOOK_CLOCK_OFFSET_SECONDS``: how the tests run a
+    worker whose clock is wrong). Another machine's may differ by minutes, so decisions several
+    processes share are timed by the database's clock instead (``bot.deps.Deps.shared_now``)."""
+
+    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+        self.offset = offset
+
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return datetime.now(UTC) + self.offset
 
 
 class FixedClock:

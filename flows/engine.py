@@ -192,8 +192,9 @@ def items_of(answers: Mapping[str, Answer], repeat_id: str, step_id: str) -> lis
     for key, answer in answers.items():
         if key.startswith(prefix) and key.endswith(suffix):
             middle = key[len(prefix) : -len(suffix)]
-            if middle.isdigit() and not answer.skipped:
-                found.append((int(middle), answer.value))
+            number = _key_number(middle)
+            if number is not None and not answer.skipped:
+                found.append((number, answer.value))
     return sorted(found, key=lambda pair: pair[0])
 
 
@@ -329,13 +330,20 @@ def position_of(template: Template, key: str) -> Position | None:
     if len(parts) == 1:
         node = next((n for n in template.steps if n.id == key), None)
         return Position(key, node) if isinstance(node, Step) else None
-    if len(parts) == 3 and parts[1].isdigit():
+    item = _key_number(parts[1]) if len(parts) == 3 else None
+    if item is not None:
         repeat = next((n for n in template.steps if n.id == parts[0]), None)
         if isinstance(repeat, Repeat):
             step = next((s for s in repeat.steps if s.id == parts[2]), None)
             if step is not None:
-                return Position(key, step, repeat, int(parts[1]))
+                return Position(key, step, repeat, item)
     return None
+
+
+def _key_number(text: str) -> int | None:
+    """The item number in an answer key (``whys.2.answer``): ASCII digits only, since ``str.isdigit``
+    is also true of "²", which ``int`` cannot read."""
+    return int(text) if text.isascii() and text.isdecimal() else None
 
 
 def prefill_changes(template: Template, problem_statement: str | None) -> tuple[Change, ...]:
@@ -634,8 +642,8 @@ def answer_values(answers: Mapping[str, Answer]) -> dict[str, Any]:
 
 def _as_int(text: str) -> int | None:
     stripped = text.strip().lstrip("#")
-    # isascii: ``str.isdigit`` is also true of "²" and other digits ``int`` can't read.
-    return int(stripped) if stripped.isascii() and stripped.isdigit() and len(stripped) < 6 else None
+    # ASCII decimals only: ``str.isdigit`` is also true of "²", which ``int`` cannot read.
+    return int(stripped) if stripped.isascii() and stripped.isdecimal() and len(stripped) < 6 else None
 
 
 def display_value(value: Any) -> str:

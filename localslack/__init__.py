@@ -3,7 +3,7 @@
 (``SignedSlackClient``). Standard-library HTTP only; no request ever leaves the machine."""
 
 from localslack.requests import SignedSlackClient, SlackResponse
-from localslack.webapi import ApiCall, Message, SlackWebApiStandIn, UploadedFile, View
+from localslack.webapi import ApiCall, Message, SlackWebApiStandIn, Stall, UploadedFile, View
 
 __all__ = [
     "ApiCall",
@@ -11,6 +11,7 @@ __all__ = [
     "SignedSlackClient",
     "SlackResponse",
     "SlackWebApiStandIn",
+    "Stall",
     "UploadedFile",
     "View",
 ]

@@ -3,8 +3,10 @@
 A real ``slack_sdk.WebClient(base_url=standin.base_url, token=...)`` works against it unchanged. It
 holds one or more workspaces (teams with users and channels), records every call and every message
 the app posts, enforces the Block Kit and message limits Slack enforces (answering with Slack's own
-error codes), and can fail on demand (429 with ``Retry-After``, 5xx, or ``ok: false``) or rate-limit
-like Slack does, for the end-to-end tests, the benchmarks and the sandbox.
+error codes), and can fail on demand (429 with ``Retry-After``, 5xx, or ``ok: false``), rate-limit
+like Slack does, hold a call (``stall_next``: before Slack accepts it, or after, dropping the answer) or
+refuse connections altogether (``down()``/``up()``), for the end-to-end tests, the benchmarks and the
+sandbox.
 
 Everything is guarded by one lock: the app calls it from several threads at once.
 """
@@ -51,6 +53,8 @@ OPTIONS_LIMIT = 100
 ACTIONS_ELEMENTS_LIMIT = 25
 CONTEXT_ELEMENTS_LIMIT = 10
 LABEL_LIMIT = 2000
+METADATA_LIMIT = 8000
+HISTORY_PAGE_LIMIT = 999
 
 KNOWN_BLOCK_TYPES = frozenset(
     {
@@ -94,6 +98,9 @@ class ApiCall:
     at: float
     status: int = 200
     error: str | None = None  # Slack's error code when the reply was ``ok: false``
+    # Accepted (and, for a post, stored) but the connection was closed without an answer (a stall
+    # ``after``): the caller never learnt that it worked.
+    dropped: bool = False
 
 
 @dataclass
@@ -113,6 +120,8 @@ class Message:
     bot_id: str | None = None
     files: list[str] = field(default_factory=list)
     reactions: list[str] = field(default_factory=list)
+    # Slack message metadata as posted: ``{"event_type": ..., "event_payload": {...}}``.
+    metadata: JsonDict | None = None
 
 
 @dataclass
@@ -246,6 +255,64 @@ class _Reply(NamedTuple):
     status: int
     body: JsonDict
     headers: dict[str, str]
+
+
+# How long a stalled call is held at most when nobody releases it, so that a forgotten stall cannot
+# keep a server thread forever.
+STALL_LIMIT = 120.0
+
+
+class Stall:
+    """A Web API call the stand-in holds (see :meth:`SlackWebApiStandIn.stall_next`).
+
+    ``reached`` is set when the call arrives: with ``when="before"`` nothing has happened yet; with
+    ``when="after"`` Slack has accepted the call (a posted message is stored) and the answer is being
+    held. A test waits on it (``stall.wait(timeout)``, or polls ``stall.is_set()``), does what it wants
+    meanwhile (kill the process that made the call, say), then ``release()``: either way the
+    connection is then closed without an answer, so the caller sees a transport error; a call held
+    ``before`` was never processed (Slack never got it), one held ``after`` was (Slack did what it
+    asked, the caller cannot know)."""
+
+    def __init__(
+        self,
+        method: str,
+        when: Literal["before", "after"],
+        team_id: str | None,
+        match: Callable[[JsonDict], bool] | None,
+        token: str | None = None,
+    ) -> None:
+        self.method = method
+        self.when = when
+        self.team_id = team_id
+        self.match = match
+        self.token = token
+        self.reached = threading.Event()
+        self.released = threading.Event()
+        self.call: ApiCall | None = None  # the call, once it arrived
+        self.reply: JsonDict | None = None  # what Slack would have answered (``after`` only)
+
+    def wait(self, timeout: float) -> bool:
+        """Block until the call arrives (True) or ``timeout`` seconds pass (False)."""
+        return self.reached.wait(timeout)
+
+    def is_set(self) -> bool:
+        """Whether the call has arrived (so a stall reads like the event it waits on)."""
+        return self.reached.is_set()
+
+    def release(self) -> None:
+        self.released.set()
+
+    def _applies(self, method: str, team_id: str | None, token: str | None, params: JsonDict) -> bool:
+        return (
+            method == self.method
+            and (self.team_id is None or self.team_id == team_id)
+            and (self.token is None or self.token == token)
+            and (self.match is None or self.match(params))
+        )
+
+    def _hold(self) -> None:
+        self.reached.set()
+        self.released.wait(STALL_LIMIT)
 
 
 class SlackError(Exception):
@@ -479,6 +546,36 @@ def _list_param(params: JsonDict, key: str) -> list[str]:
     return []
 
 
+def _ts_key(ts: str) -> tuple[int, int]:
+    seconds, _, micros = ts.partition(".")
+    return int(seconds or 0), int((micros or "0").ljust(6, "0")[:6])
+
+
+def _in_window(ts: str, params: JsonDict) -> bool:
+    """Whether a message's ts is within ``oldest``..``latest`` (bounds exclusive unless
+    ``inclusive``), as conversations.history and conversations.replies read them."""
+    inclusive = _truthy(params, "inclusive")
+    oldest, latest = _str_param(params, "oldest"), _str_param(params, "latest")
+    key = _ts_key(ts)
+    if oldest is not None and (key < _ts_key(oldest) or (key == _ts_key(oldest) and not inclusive)):
+        return False
+    return latest is None or key < _ts_key(latest) or (key == _ts_key(latest) and inclusive)
+
+
+def _page(items: list[Message], params: JsonDict, *, default: int) -> tuple[list[Message], bool, str]:
+    """One page of ``items``: ``limit`` of them from the ``cursor`` on; whether there are more, and
+    the cursor of the next page ("" when none)."""
+    try:
+        limit = int(params.get("limit") or default) or default
+        start = int(params.get("cursor") or 0)
+    except (TypeError, ValueError):
+        raise SlackError("invalid_cursor") from None
+    limit = min(max(limit, 1), HISTORY_PAGE_LIMIT)
+    page = items[start : start + limit]
+    more = start + limit < len(items)
+    return page, more, str(start + limit) if more else ""
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
@@ -501,13 +598,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        standin = self.server.standin
+        if standin.is_down:  # a request on a connection opened before down(): no answer either
+            self.close_connection = True
+            return
         try:
-            status, payload, headers = self.server.standin._handle_http(
-                self.command, self.path, dict(self.headers), body
-            )
+            answer = standin._handle_http(self.command, self.path, dict(self.headers), body)
         except Exception:  # a bug in the stand-in must show as a 500, not as a dropped connection
             log.exception("local Slack stand-in failed on %s %s", self.command, self.path)
-            status, payload, headers = 500, b'{"ok": false, "error": "internal_error"}', {}
+            answer = 500, b'{"ok": false, "error": "internal_error"}', {}
+        if answer is None or standin.is_down:  # dropped: close the connection without an answer
+            self.close_connection = True
+            return
+        status, payload, headers = answer
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -552,6 +655,9 @@ class SlackWebApiStandIn:
         self._limits: dict[str, _RateLimit] = {}
         self._buckets: dict[tuple[str, str, str | None], _Bucket] = {}
         self._used_triggers: set[str] = set()
+        self._stalls: list[Stall] = []  # waiting for their call
+        self._every_stall: list[Stall] = []  # waiting or holding one, until released
+        self._down = False
         self._last_ts = 0
         self._serial = 0
         self._methods: dict[str, MethodHandler] = {
@@ -565,6 +671,7 @@ class SlackWebApiStandIn:
             "conversations.members": self._conversations_members,
             "conversations.open": self._conversations_open,
             "conversations.join": self._conversations_join,
+            "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "views.open": self._views_open,
@@ -582,6 +689,7 @@ class SlackWebApiStandIn:
     def start(self) -> str:
         """Serve on ``host:port`` (port 0 picks a free one) in a daemon thread; returns ``base_url``."""
         with self._lock:
+            self._down = False
             if self._server is not None:
                 return self.base_url
             server = _Server((self.host, self.port), _Handler)
@@ -599,11 +707,33 @@ class SlackWebApiStandIn:
         with self._lock:
             server, thread = self._server, self._thread
             self._server = self._thread = None
+        self.release_stalls()
         if server is not None:
             server.shutdown()
             server.server_close()
         if thread is not None:
             thread.join(timeout=5)
+
+    def down(self) -> None:
+        """Slack unreachable: stop listening (connections are refused) and close connections that are
+        open without answering them. Teams, channels and messages are kept for :meth:`up`."""
+        with self._lock:
+            self._down = True
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def up(self) -> str:
+        """Serve again, on the same port (``base_url`` is unchanged), after :meth:`down`."""
+        return self.start()
+
+    @property
+    def is_down(self) -> bool:
+        return self._down
 
     def __enter__(self) -> SlackWebApiStandIn:
         self.start()
@@ -649,6 +779,13 @@ class SlackWebApiStandIn:
             self._users[team_id][bot_user_id] = _User(
                 bot_user_id, team_id, "playbook", "Playbook", "Europe/London", is_bot=True, is_admin=False
             )
+
+    def add_token(self, team_id: str, bot_token: str) -> None:
+        """Another bot token for a workspace (each process of a test may have its own, so that
+        ``stall_next(token=...)`` can pick one process's calls)."""
+        with self._lock:
+            self._team(team_id)
+            self._tokens[bot_token] = team_id
 
     def add_user(
         self,
@@ -793,6 +930,36 @@ class SlackWebApiStandIn:
             self._limits.clear()
             self._buckets.clear()
 
+    def stall_next(
+        self,
+        method: str,
+        when: Literal["before", "after"] = "before",
+        *,
+        team_id: str | None = None,
+        token: str | None = None,
+        match: Callable[[JsonDict], bool] | None = None,
+    ) -> Stall:
+        """Hold the next call of ``method`` (of ``team_id``, made with ``token``, and whose parameters
+        ``match``, when given; ``match`` is asked only once the rest fits) until the returned
+        :class:`Stall` (or :meth:`release_stalls`) releases it: ``before`` Slack does anything, or
+        ``after`` Slack accepted it (a message is stored); then the connection is closed unanswered.
+        Wait for the call with ``stall.wait(timeout)``; no sleeping needed. Other calls go on
+        meanwhile."""
+        if when not in ("before", "after"):
+            raise ValueError("when must be 'before' or 'after'")
+        stall = Stall(method, when, team_id, match, token)
+        with self._lock:
+            self._stalls.append(stall)
+            self._every_stall.append(stall)
+        return stall
+
+    def release_stalls(self) -> None:
+        """Release every stall, held or still waiting for its call (which then goes through)."""
+        with self._lock:
+            stalls, self._every_stall, self._stalls = self._every_stall, [], []
+        for stall in stalls:
+            stall.release()
+
     # --------------------------------------------------------------------------------- inspection
 
     @property
@@ -850,6 +1017,7 @@ class SlackWebApiStandIn:
             self._every.clear()
             self._buckets.clear()
             self._used_triggers.clear()
+        self.release_stalls()
 
     def post_as_user(
         self,
@@ -944,10 +1112,16 @@ class SlackWebApiStandIn:
             raise SlackError("message_not_found")
         return message
 
-    def _message_json(self, message: Message, *, replies: list[Message] | None = None) -> JsonDict:
+    def _message_json(
+        self, message: Message, *, replies: list[Message] | None = None, metadata: bool = True
+    ) -> JsonDict:
+        """A message as the Web API shows it; its metadata only with ``metadata`` (reads give it only
+        when asked with ``include_all_metadata``)."""
         data: JsonDict = {"type": "message", "user": message.user, "text": message.text, "ts": message.ts}
         if message.blocks:
             data["blocks"] = message.blocks
+        if metadata and message.metadata is not None:
+            data["metadata"] = message.metadata
         if message.bot_id:
             data["bot_id"] = message.bot_id
         if message.thread_ts:
@@ -1029,14 +1203,32 @@ class SlackWebApiStandIn:
             )
         return text, list(blocks)
 
+    @staticmethod
+    def _check_metadata(params: JsonDict) -> JsonDict | None:
+        """Message metadata as Slack takes it: ``{"event_type": str, "event_payload": {...}}``."""
+        if params.get("metadata") in (None, ""):
+            return None
+        metadata = _json_param(params, "metadata", error="invalid_metadata_format")
+        if not isinstance(metadata, dict):
+            raise SlackError("invalid_metadata_format")
+        event_type, payload = metadata.get("event_type"), metadata.get("event_payload")
+        if not isinstance(event_type, str) or not event_type or not isinstance(payload, dict):
+            raise SlackError("invalid_metadata_schema")
+        if len(json.dumps(metadata)) > METADATA_LIMIT:
+            raise SlackError("metadata_too_large")
+        return {"event_type": event_type, "event_payload": payload}
+
     # ---------------------------------------------------------------------------------- transport
 
     def _handle_http(
         self, verb: str, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, bytes, dict[str, str]]:
+    ) -> tuple[int, bytes, dict[str, str]] | None:
+        """The answer to one HTTP request; None to close the connection without one."""
         parts = urlsplit(path)
         if parts.path.startswith("/api/"):
             reply = self._handle_api(parts.path.removeprefix("/api/"), parts.query, headers, body)
+            if reply is None:
+                return None
             payload = json.dumps(reply.body).encode()
             return reply.status, payload, {"Content-Type": "application/json; charset=utf-8", **reply.headers}
         if verb == "POST" and parts.path.startswith("/upload/v1/"):
@@ -1066,7 +1258,7 @@ class SlackWebApiStandIn:
         token = params.get("token")
         return str(token) if token else None
 
-    def _handle_api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> _Reply:
+    def _handle_api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> _Reply | None:
         try:
             params = self._params(query, headers, body)
         except (ValueError, UnicodeDecodeError):
@@ -1075,12 +1267,34 @@ class SlackWebApiStandIn:
         recorded = {k: v for k, v in params.items() if k not in ("token", "client_secret")}
         with self._lock:
             team_id = self._tokens.get(token) if token else None
+            stall = self._take_stall(method, team_id, token, params)
+        if stall is not None and stall.when == "before":
+            # Held outside the lock (every other call goes on meanwhile), then dropped unprocessed and
+            # unrecorded: Slack never got it.
+            stall.call = ApiCall(method, recorded, team_id, self._clock(), dropped=True)
+            stall._hold()
+            return None
+        with self._lock:
             call = ApiCall(method, recorded, team_id, self._clock())
             reply = self._dispatch(method, params, token, team_id, headers)
             call.status = reply.status
             call.error = None if reply.body.get("ok") else str(reply.body.get("error"))
             self._calls.append(call)
-            return reply
+            if stall is None:
+                return reply
+            call.dropped = True
+            stall.call, stall.reply = call, reply.body
+        stall._hold()
+        return None
+
+    def _take_stall(
+        self, method: str, team_id: str | None, token: str | None, params: JsonDict
+    ) -> Stall | None:
+        for stall in self._stalls:
+            if stall._applies(method, team_id, token, params):
+                self._stalls.remove(stall)
+                return stall
+        return None
 
     def _dispatch(
         self, method: str, params: JsonDict, token: str | None, team_id: str | None, headers: dict[str, str]
@@ -1219,6 +1433,7 @@ class SlackWebApiStandIn:
             text,
             blocks,
             bot_id=team.bot_id,
+            metadata=self._check_metadata(params),
         )
         self._store(message)
         return {"channel": channel.id, "ts": message.ts, "message": self._message_json(message)}
@@ -1253,10 +1468,13 @@ class SlackWebApiStandIn:
         if message.user != team.bot_user_id:
             raise SlackError("cant_update_message")
         text, blocks = self._check_message_content(params)
+        metadata = self._check_metadata(params)
         if "text" in params:
             message.text = text
         if "blocks" in params:
             message.blocks = blocks
+        if metadata is not None:
+            message.metadata = metadata
         message.edited = True
         return {
             "channel": channel.id,
@@ -1344,10 +1562,13 @@ class SlackWebApiStandIn:
         return reply
 
     def _conversations_replies(self, team: _Team, params: JsonDict) -> JsonDict:
+        """A thread, oldest first: its parent, then the replies in ``oldest``..``latest``, a page of
+        ``limit`` at a time (``cursor`` from ``response_metadata.next_cursor``)."""
         channel = self._channel(team, _str_param(params, "channel"))
         if not channel.bot_is_member:
             raise SlackError("not_in_channel")
         ts = _str_param(params, "ts")
+        with_metadata = _truthy(params, "include_all_metadata")
         visible = [
             m
             for m in self.messages(channel=channel.id, team_id=team.id)
@@ -1358,9 +1579,36 @@ class SlackWebApiStandIn:
         parent = next((m for m in visible if m.ts == ts), None)
         replies = [m for m in visible if m.ts != ts]
         if parent is None or parent.thread_ts not in (None, parent.ts):
-            return {"messages": [self._message_json(m) for m in visible], "has_more": False}
-        body = [self._message_json(parent, replies=replies)] + [self._message_json(m) for m in replies]
-        return {"messages": body, "has_more": False, "response_metadata": {"next_cursor": ""}}
+            return {
+                "messages": [self._message_json(m, metadata=with_metadata) for m in visible],
+                "has_more": False,
+            }
+        window = [m for m in replies if _in_window(m.ts, params)]
+        page, more, next_cursor = _page(window, params, default=1000)
+        body = [self._message_json(parent, replies=replies, metadata=with_metadata)]
+        body += [self._message_json(m, metadata=with_metadata) for m in page]
+        return {"messages": body, "has_more": more, "response_metadata": {"next_cursor": next_cursor}}
+
+    def _conversations_history(self, team: _Team, params: JsonDict) -> JsonDict:
+        """A conversation's top-level messages (thread replies are not in it), newest first, those in
+        ``oldest``..``latest`` (exclusive unless ``inclusive``), a page of ``limit`` (default 100) at a
+        time; metadata only with ``include_all_metadata``."""
+        channel = self._channel(team, _str_param(params, "channel"))
+        if not channel.bot_is_member:
+            raise SlackError("not_in_channel")
+        with_metadata = _truthy(params, "include_all_metadata")
+        everything = [
+            m for m in self.messages(channel=channel.id, team_id=team.id) if m.ephemeral_user is None
+        ]
+        top = [m for m in everything if m.thread_ts in (None, m.ts) and _in_window(m.ts, params)]
+        page, more, next_cursor = _page(list(reversed(top)), params, default=100)
+        body = []
+        for message in page:
+            replies = [m for m in everything if m.thread_ts == message.ts and m.ts != message.ts]
+            body.append(self._message_json(message, replies=replies, metadata=with_metadata))
+        reply: JsonDict = {"messages": body, "has_more": more, "pin_count": 0}
+        reply["response_metadata"] = {"next_cursor": next_cursor}
+        return reply
 
     def _users_info(self, team: _Team, params: JsonDict) -> JsonDict:
         user = self._users[team.id].get(_str_param(params, "user") or "")

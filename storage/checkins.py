@@ -9,8 +9,14 @@ Check-in states::
 
     pending ──claim──▶ sending ──sent──▶ sent ──response──▶ (answered_at set)
        ▲                  │
-       └──send failed─────┘  (attempts, last_error, retry_at: stays pending and visible)
+       ├──send failed─────┤  (attempts, last_error, retry_at: stays pending and visible)
+       └──not sent in time┘  (given back untouched: the claim was not used)
     pending/sending ──intervention closed──▶ cancelled
+
+Time is the database's (``UnitOfWork.database_now``), never a worker's own clock: when a row is due,
+``claimed_at`` and when a claim went stale are all read from one clock, so workers whose clocks differ
+by minutes still agree (a worker whose clock runs fast neither sends early nor takes a live worker's
+claims for dead ones).
 
 Claiming (exactly once, with any number of dispatchers):
 
@@ -21,8 +27,11 @@ Claiming (exactly once, with any number of dispatchers):
   update returned the row (the same as ``rowcount == 1``; RETURNING is used on both backends because an
   ORM-run statement can report ``rowcount`` -1 on psycopg).
 
-Marking a row sent, or giving it back after a failed send, is conditional on its claim token, so a
-dispatcher that lost its claim (see :data:`SENDING_TIMEOUT`) can never overwrite another's outcome.
+The claim is committed before anything is posted. ``attempts`` counts claims: a row claimed with
+``attempts`` above one may already be in the owner's DM (a dispatcher died after Slack accepted it, or
+the connection dropped before Slack's answer), and the dispatcher looks for it there before posting.
+Marking a row sent, or giving it back, is conditional on its claim token, so a dispatcher that lost its
+claim (see :data:`SENDING_TIMEOUT`) can never overwrite another's outcome.
 """
 
 from __future__ import annotations
@@ -60,14 +69,14 @@ __all__ = [
     "ResponseKind",
 ]
 
-# A claim older than this is taken to belong to a dispatcher that died between claiming and marking the
-# row sent. The row is then sent again: if that dispatcher died *after* Slack accepted the message but
-# before the mark was committed (a window of one small UPDATE), the owner gets that check-in twice.
-# chat.postMessage has no idempotency key, so this at-least-once retry is preferred to losing a
-# check-in. Ten minutes is well beyond a send's worst case (two Retry-After waits and a 15 s timeout).
-# The dispatcher passes ``PLAYBOOK_SENDING_TIMEOUT_SECONDS`` (bot/settings.py, default the same ten
-# minutes) to :meth:`CheckInRepository.claim_due`; the process tests set a few seconds so that a claim
-# left by a worker they killed is retried within the test.
+# A claim older than this (by the database's clock) is taken to belong to a dispatcher that died between
+# claiming and marking the row sent; another dispatcher then takes the row over, and first looks in the
+# owner's DM for the check-in (Slack message metadata names it), so a message Slack had accepted is not
+# sent twice. A dispatcher posts nothing once half this time has passed since its claim (it gives the
+# row back instead), so a live one never posts what another has taken over; keep it well above one
+# send's worst case (two Retry-After waits and a 15 s timeout). The dispatcher passes
+# ``PLAYBOOK_SENDING_TIMEOUT_SECONDS`` (bot/settings.py, default the same ten minutes); the process tests
+# set a few seconds so that a claim left by a worker they killed is taken over within the test.
 SENDING_TIMEOUT = timedelta(minutes=10)
 
 # A check-in sent more than this late (everything was down) is marked as a catch-up in its message.
@@ -79,10 +88,17 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Claimed:
-    """A check-in this dispatcher now holds (status ``sending``) and the token that proves it."""
+    """A check-in this dispatcher now holds (status ``sending``) and the token that proves it;
+    ``attempts`` counts this claim."""
 
     checkin_id: int
     token: str
+    attempts: int = 1
+
+    @property
+    def may_have_been_sent(self) -> bool:
+        """Claimed before: an earlier attempt may have reached Slack, so look before posting."""
+        return self.attempts > 1
 
 
 @dataclass(frozen=True)
@@ -324,7 +340,8 @@ class CheckInRepository:
         self, now: datetime, token: str, limit: int, *, sending_timeout: timedelta = SENDING_TIMEOUT
     ) -> list[Claimed]:
         """Take up to ``limit`` due check-ins for this dispatcher (see the module docstring): pending
-        rows whose time has come, and rows whose claim is older than ``sending_timeout``."""
+        rows whose time has come, and rows whose claim is older than ``sending_timeout``, ``now``
+        being the database's clock (or a test's simulated one). Soonest due first."""
         table = cast(Table, CheckIn.__table__)
         due = self._due(now, sending_timeout)
         claim = {"status": CheckInStatus.SENDING, "claim_token": token, "claimed_at": now}
@@ -345,9 +362,12 @@ class CheckInRepository:
                 update(table)
                 .where(table.c.id.in_(ids))
                 .values(**claim, attempts=table.c.attempts + 1)
-                .returning(table.c.id)
-            ).scalars()
-            return [Claimed(int(checkin_id), token) for checkin_id in claimed]
+                .returning(table.c.id, table.c.attempts)
+            )
+            return sorted(
+                (Claimed(int(checkin_id), token, int(attempts)) for checkin_id, attempts in claimed),
+                key=lambda held: ids.index(held.checkin_id),
+            )
         candidates = list(
             connection.execute(
                 select(table.c.id, table.c.status, table.c.claimed_at)
@@ -364,10 +384,10 @@ class CheckInRepository:
                 update(table)
                 .where(table.c.id == checkin_id, table.c.status == status, seen)
                 .values(**claim, attempts=table.c.attempts + 1)
-                .returning(table.c.id)
+                .returning(table.c.attempts)
             ).first()
             if won is not None:
-                result.append(Claimed(int(checkin_id), token))
+                result.append(Claimed(int(checkin_id), token, int(won[0])))
         return result
 
     def holding(self, claim: Claimed) -> CheckIn | None:
@@ -381,6 +401,17 @@ class CheckInRepository:
             )
             .with_for_update(of=CheckIn)
         )
+
+    def give_back(self, claim: Claimed) -> bool:
+        """Return a claimed check-in that was never posted to ``pending`` as it was (the claim is not
+        counted as an attempt)."""
+        checkin = self.holding(claim)
+        if checkin is None:
+            return False
+        checkin.status = CheckInStatus.PENDING
+        checkin.claim_token = None
+        checkin.attempts = max(0, checkin.attempts - 1)
+        return True
 
     def release_failed(self, claim: Claimed, now: datetime, error: str) -> bool:
         """Give a check-in whose send failed back to ``pending``, with the error and when to retry."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -83,6 +84,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+def database_now(connection: Connection) -> datetime:
+    """The database's clock (UTC, aware): one clock that every process sharing the database agrees on,
+    whatever its own clock says. On PostgreSQL it is the transaction's start (``now()``); SQLite is a
+    file on this machine, so it reads this machine's clock (to the millisecond)."""
+    if connection.dialect.name == "postgresql":
+        value = connection.execute(text("SELECT now()")).scalar_one()
+        assert isinstance(value, datetime)
+        return value.astimezone(UTC)
+    stamp = connection.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
+    return datetime.fromisoformat(str(stamp)).replace(tzinfo=UTC)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -6,6 +6,7 @@ Every repository is reached through it, and the ORM session stays private to it:
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -14,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
-from storage.db import checkpoint
+from storage.db import checkpoint, database_now
 from storage.people import PeopleRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
@@ -61,6 +62,11 @@ class UnitOfWork:
         # close() rolls back whatever was not committed and detaches objects without expiring them,
         # so values read inside the unit of work stay readable after it.
         self._orm.close()
+
+    def database_now(self) -> datetime:
+        """The database's clock: what shared schedules (due check-ins, stale claims) are timed by, so
+        that processes whose own clocks differ still agree."""
+        return database_now(self._orm.connection())
 
     def flush(self) -> None:
         """Send pending changes (ids for new rows) without committing."""

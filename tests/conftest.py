@@ -1,5 +1,11 @@
 """Shared fixtures: databases (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), the local Slack
-stand-in, and the real Bolt app served over HTTP in a thread."""
+stand-in, and the real Bolt app served over HTTP in a thread; and the Hypothesis profiles.
+
+Hypothesis runs derandomized by default (profile ``ci``): the same examples on every run, so the suite
+passes or fails the same way each time, and no deadline (a loaded 2-core machine is slow, never
+wrong). ``HYPOTHESIS_PROFILE=explore`` runs randomized, to look for new failing examples; pin each one
+it finds with ``@example`` on the test.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,36 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from storage.db import make_engine, normalise_url
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore",
+    derandomize=False,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 
 def _postgres_schema_url(base: str, schema: str) -> str:
+    """The test's schema first on the search path; every connection named after the schema, so the
+    test's end can close the ones still open."""
     separator = "&" if "?" in base else "?"
-    return f"{normalise_url(base)}{separator}options=-csearch_path%3D{schema}"
+    return f"{normalise_url(base)}{separator}options=-csearch_path%3D{schema}&application_name={schema}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -37,6 +63,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield _postgres_schema_url(POSTGRES_URL, schema)
     finally:
         with admin.begin() as connection:
+            # Connections the test's engines still hold (pools nobody disposed, a killed process's)
+            # count against the server's max_connections, which every test run on the machine shares:
+            # close them, so that a busy machine never sees "too many clients".
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": schema},
+            )
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 

@@ -6,15 +6,18 @@ The schedule lives in the ``checkins`` table (``storage/checkins.py``); APSchedu
 :func:`dispatch_due` every minute (``bot/scheduler.py``), and it can run in any number of processes at
 once. Rules worth knowing:
 
-* **Exactly once, with one stated exception.** Due rows are claimed with row locks (PostgreSQL) or a
-  conditional update (SQLite) before anything is posted, so two dispatchers never send the same
-  check-in. ``chat.postMessage`` has no idempotency key: if a process dies after Slack accepted a
-  check-in but before the one-row UPDATE that marks it sent is committed, the row stays ``sending``
-  and is sent again once its claim is older than ``PLAYBOOK_SENDING_TIMEOUT_SECONDS`` (default ten
-  minutes, ``storage.checkins.SENDING_TIMEOUT``); a process killed *before* Slack accepted the message
-  (the usual case: most of a send is spent waiting for Slack) loses nothing and doubles nothing, its
-  claims are simply retried after that timeout. The double window is one small UPDATE long; we accept
-  a rare double rather than a lost check-in.
+* **Exactly once, across crashes and clocks.** Due rows are claimed with row locks (PostgreSQL) or a
+  conditional update (SQLite), and the claim (``sending``) is committed before anything is posted, so
+  two dispatchers never send the same check-in. Every check-in carries Slack message metadata
+  (``{"event_type": "playbook_checkin", "event_payload": {"checkin_id": N}}``). If a dispatcher dies
+  after claiming (before Slack accepted the message or after), its claims are taken over once older
+  than ``PLAYBOOK_SENDING_TIMEOUT_SECONDS`` (default ten minutes, ``storage.checkins.SENDING_TIMEOUT``);
+  a check-in claimed a second time, or whose post ended in a dropped connection, is first looked for
+  in the owner's DM (``conversations.history`` with ``include_all_metadata``) and only posted if it is
+  not there. Due-ness and claim age are measured by the database's clock (``Deps.shared_now``), so a
+  worker whose clock runs fast neither sends early nor takes a live worker's claims; and a dispatcher
+  posts nothing from a claim older than half the timeout (it gives the row back), so a slow one never
+  posts what another has taken over. Outcomes are recorded a batch at a time, in one transaction.
 * **Missed while down.** A check-in whose time passed while nothing was running is sent once on
   recovery. Each open intervention has one waiting row, so however long the outage, the owner gets one
   message, not a backlog; a message more than ``CATCH_UP_AFTER`` (seven days) late says it is a
@@ -38,11 +41,13 @@ goes to the session.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Literal, cast
 
 from slack_sdk import WebClient
@@ -563,20 +568,48 @@ def nation_command(deps: Deps, caller: Caller, argument: str) -> Shown:
 
 # --- dispatching ---------------------------------------------------------------------------------------
 
+# The Slack message metadata every check-in carries: it names the check-in, so a dispatcher unsure
+# whether an earlier attempt reached Slack finds it in the owner's DM instead of sending it again.
+CHECKIN_EVENT = "playbook_checkin"
+
+
+def checkin_metadata(checkin_id: int) -> dict[str, Any]:
+    return {"event_type": CHECKIN_EVENT, "event_payload": {"checkin_id": checkin_id}}
+
 
 @dataclass
 class DispatchReport:
+    """One dispatcher run: check-ins claimed; marked sent (posted now, or ``found`` already in the
+    owner's DM from an attempt whose outcome was unknown); failed (back to pending, retried later);
+    escalations decided; claims ``given_back`` unused because they were too old to use safely."""
+
     claimed: int = 0
     sent: int = 0
     failed: int = 0
     escalated: int = 0
+    found: int = 0
+    given_back: int = 0
 
 
 @dataclass(frozen=True)
 class _Outgoing:
+    claim: Claimed
     workspace_id: str
+    owner_id: str
     post: Post
     catch_up: bool
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What became of one claimed check-in: ``sent`` (posted now), ``found`` (already in the DM),
+    ``failed`` (Slack refused or could not be reached), ``late`` (not posted: the claim was too old)."""
+
+    claim: Claimed
+    kind: Literal["sent", "found", "failed", "late"]
+    landed: delivery.Sent | None = None
+    catch_up: bool = False
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -627,109 +660,146 @@ def resolve_owner_timezones(deps: Deps, clients: ClientFor) -> int:
 def dispatch_due(
     deps: Deps, clients: ClientFor, *, batch: int = CLAIM_BATCH, max_batches: int = MAX_BATCHES
 ) -> DispatchReport:
-    """Send every check-in that is due at ``deps.clock.now()``: claim a batch, send, mark, repeat.
+    """Send every check-in that is due now (by the database's clock: ``Deps.shared_now``), a batch at
+    a time: claim and prepare the batch in one transaction, post (or find in the DM) each check-in
+    with no transaction open, then record every outcome of the batch in one transaction.
 
     Safe to run in several threads or processes against one database at once (see the module
-    docstring for the exact-once rule and its one exception)."""
+    docstring). ``clients`` must not repeat a post by itself after a dropped connection or a 5xx
+    (slack_sdk's connection-error and server-error retry handlers would): Slack may have accepted
+    the first one; a failed post is retried here, after looking in the DM."""
     resolve_owner_timezones(deps, clients)
     report = DispatchReport()
     sending_timeout = timedelta(seconds=deps.settings.playbook_sending_timeout_seconds)
+    # A claim is used for at most half the time after which other dispatchers take it over: a slow
+    # dispatcher gives its last claims back rather than post what another may be posting.
+    use_within = sending_timeout.total_seconds() / 2
     with ThreadPoolExecutor(max_workers=SENDS_IN_FLIGHT, thread_name_prefix="checkin-send") as pool:
         for _ in range(max_batches):
-            now = deps.clock.now()
+            claiming_from = time.monotonic()
             token = str(uuid.uuid4())
             with deps.uow() as uow:
+                now = deps.shared_now(uow)
                 claims = uow.checkins.claim_due(now, token, batch, sending_timeout=sending_timeout)
+                outgoing = [item for claim in claims if (item := _prepare(uow, claim, now)) is not None]
                 uow.commit()
             if not claims:
                 break
             report.claimed += len(claims)
-            for outcome in pool.map(lambda claim: _send_one(deps, clients, claim), claims):
-                report.sent += outcome in ("sent", "escalated")
-                report.failed += outcome == "failed"
-                report.escalated += outcome == "escalated"
+            deadlines = [claiming_from + use_within] * len(outgoing)
+            outcomes = list(pool.map(partial(_deliver, clients), outgoing, deadlines))
+            escalations = _record(deps, outcomes)
+            report.sent += sum(outcome.kind in ("sent", "found") for outcome in outcomes)
+            report.found += sum(outcome.kind == "found" for outcome in outcomes)
+            report.failed += sum(outcome.kind == "failed" for outcome in outcomes)
+            report.given_back += sum(outcome.kind == "late" for outcome in outcomes)
+            report.escalated += len(escalations)
+            for escalation in escalations:
+                _post_escalation(clients, escalation)
     return report
 
 
-def _prepare(deps: Deps, claim: Claimed) -> _Outgoing | None:
-    """What to send for a claimed check-in; None (and the row cancelled) if its intervention closed."""
-    now = deps.clock.now()
-    with deps.uow() as uow:
-        checkin = uow.checkins.holding(claim)
-        if checkin is None:
-            return None
-        intervention = checkin.intervention
-        if intervention.status != InterventionStatus.OPEN:
-            checkin.status = CheckInStatus.CANCELLED
-            checkin.claim_token = None
-            uow.commit()
-            return None
-        late = now - checkin.due_at > CATCH_UP_AFTER
-        card = CheckInCard(
-            checkin.id,
-            intervention.what,
-            intervention.session_id,
-            catch_up_from=checkin.due_on if late else None,
-        )
-        text, content = checkin_message(card, _locale(uow, intervention))
-        post = delivery.post(intervention.owner_id, text, content)
-        return _Outgoing(intervention.workspace_id, post, late)
+def _prepare(uow: UnitOfWork, claim: Claimed, now: datetime) -> _Outgoing | None:
+    """What to send for a claimed check-in (inside the claiming transaction); None, and the row
+    cancelled, if its intervention was closed."""
+    checkin = uow.checkins.holding(claim)
+    if checkin is None:
+        return None
+    intervention = checkin.intervention
+    if intervention.status != InterventionStatus.OPEN:
+        checkin.status = CheckInStatus.CANCELLED
+        checkin.claim_token = None
+        return None
+    late = now - checkin.due_at > CATCH_UP_AFTER
+    card = CheckInCard(
+        checkin.id,
+        intervention.what,
+        intervention.session_id,
+        catch_up_from=checkin.due_on if late else None,
+    )
+    text, content = checkin_message(card, _locale(uow, intervention))
+    post = delivery.post(intervention.owner_id, text, content, metadata=checkin_metadata(checkin.id))
+    return _Outgoing(claim, intervention.workspace_id, intervention.owner_id, post, late)
 
 
-def _send_one(
-    deps: Deps, clients: ClientFor, claim: Claimed
-) -> Literal["cancelled", "failed", "sent", "escalated"]:
-    outgoing = _prepare(deps, claim)
-    if outgoing is None:
-        return "cancelled"
+def _deliver(clients: ClientFor, item: _Outgoing, deadline: float) -> _Outcome:
+    """Post one claimed check-in, with no transaction open. A check-in claimed before (an earlier
+    attempt's outcome is unknown) is first looked for in the owner's DM by its metadata: found, it is
+    not posted again; a failed look is a failed attempt, never a reason to post blind."""
+    claim = item.claim
     try:
-        [landed] = delivery.send_located(clients(outgoing.workspace_id), [outgoing.post])
-    except (SlackClientError, OSError) as error:  # the row must stay pending and visible
+        client = clients(item.workspace_id)
+        if claim.may_have_been_sent:
+            directory = Directory(client)
+            dm = directory.dm_with(item.owner_id)
+            ts = directory.find_by_metadata(dm, CHECKIN_EVENT, {"checkin_id": claim.checkin_id})
+            if ts is not None:
+                log.info("check-in %s is already in the DM (%s); not sent again", claim.checkin_id, ts)
+                return _Outcome(claim, "found", delivery.Sent(dm, ts), item.catch_up)
+        if time.monotonic() > deadline:
+            return _Outcome(claim, "late")
+        [landed] = delivery.send_located(client, [item.post])
+    except (SlackClientError, OSError) as error:  # the row goes back to pending, visible, and is retried
         message = _error_text(error)
         log.warning("check-in %s not sent: %s", claim.checkin_id, message)
-        with deps.uow() as uow:
-            uow.checkins.release_failed(claim, deps.clock.now(), message)
-            uow.commit()
-        return "failed"
-    escalation = _mark_sent(deps, claim, landed, outgoing.catch_up)
-    if escalation is None:
-        return "sent"
-    _post_escalation(clients, escalation)
-    return "escalated"
+        return _Outcome(claim, "failed", error=message)
+    return _Outcome(claim, "sent", landed, item.catch_up)
 
 
-def _mark_sent(deps: Deps, claim: Claimed, landed: delivery.Sent, catch_up: bool) -> _Escalation | None:
-    """Mark the row sent, queue the next one in the cadence, and decide whether to escalate."""
-    now = deps.clock.now()
+def _record(deps: Deps, outcomes: list[_Outcome]) -> list[_Escalation]:
+    """Record a batch's outcomes in one transaction: sent rows marked (and the next check-in of each
+    cadence queued), failed ones back to pending with their error, unused claims given back; returns
+    the escalations to post."""
+    escalations: list[_Escalation] = []
+    if not outcomes:
+        return escalations
     with deps.uow() as uow:
-        checkin = uow.checkins.holding(claim)
-        if checkin is None:
-            # The intervention was closed while we were sending (the row is cancelled): nothing to do.
-            log.info("check-in %s changed while it was being sent", claim.checkin_id)
-            return None
-        checkin.status = CheckInStatus.SENT
-        checkin.sent_at = now
-        checkin.channel_id = landed.channel
-        checkin.message_ts = landed.ts
-        checkin.catch_up = catch_up
-        checkin.claim_token = None
-        checkin.last_error = None
-        checkin.retry_at = None
-        intervention = checkin.intervention
-        settings = settings_for(deps, uow, intervention.workspace_id)
-        earlier = [c for c in uow.checkins.recent_sent(intervention.id, 3) if c.id != checkin.id][:2]
-        if uow.checkins.pending_for(intervention.id) is None:
-            _queue_next(uow, checkin, intervention, settings, now)
-        escalation = None
-        if (
-            len(earlier) == 2
-            and all(c.answered_at is None for c in earlier)
-            and intervention.escalated_at is None
-        ):
-            intervention.escalated_at = now
-            escalation = _escalation(intervention, settings)
+        now = deps.shared_now(uow)
+        settings: dict[str, EffectiveSettings] = {}
+        for outcome in outcomes:
+            if outcome.kind == "late":
+                uow.checkins.give_back(outcome.claim)
+            elif outcome.kind == "failed":
+                uow.checkins.release_failed(outcome.claim, now, outcome.error or "")
+            else:
+                escalation = _mark_sent(deps, uow, outcome, now, settings)
+                if escalation is not None:
+                    escalations.append(escalation)
         uow.commit()
-    return escalation
+    return escalations
+
+
+def _mark_sent(
+    deps: Deps, uow: UnitOfWork, outcome: _Outcome, now: datetime, settings: dict[str, EffectiveSettings]
+) -> _Escalation | None:
+    """Mark the row sent, queue the next one in the cadence, and decide whether to escalate."""
+    checkin = uow.checkins.holding(outcome.claim)
+    if checkin is None:
+        # The intervention was closed while we were sending (the row is cancelled): nothing to do.
+        log.info("check-in %s changed while it was being sent", outcome.claim.checkin_id)
+        return None
+    landed = outcome.landed or delivery.Sent(None, None)
+    checkin.status = CheckInStatus.SENT
+    checkin.sent_at = now
+    checkin.channel_id = landed.channel
+    checkin.message_ts = landed.ts
+    checkin.catch_up = outcome.catch_up
+    checkin.claim_token = None
+    checkin.last_error = None
+    checkin.retry_at = None
+    intervention = checkin.intervention
+    workspace_id = intervention.workspace_id
+    if workspace_id not in settings:
+        settings[workspace_id] = settings_for(deps, uow, workspace_id)
+    own = settings[workspace_id]
+    earlier = [c for c in uow.checkins.recent_sent(intervention.id, 3) if c.id != checkin.id][:2]
+    if uow.checkins.pending_for(intervention.id) is None:
+        _queue_next(uow, checkin, intervention, own, now)
+    silent = len(earlier) == 2 and all(c.answered_at is None for c in earlier)
+    if silent and intervention.escalated_at is None:
+        intervention.escalated_at = now
+        return _escalation(intervention, own)
+    return None
 
 
 def _queue_next(

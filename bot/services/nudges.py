@@ -3,7 +3,9 @@
 Paused, completed and cancelled sessions are left alone. A session is nudged once per quiet spell: any
 answer moves its ``updated_at`` past ``idle_nudged_at`` and starts a new spell. A nudge is at most once:
 the session is marked nudged (a conditional update, so one process wins) before the nudge is posted,
-since a lost courtesy message costs less than a doubled one.
+since a lost courtesy message costs less than a doubled one. Idleness is judged by the database's clock
+(``Deps.shared_now``), so a worker whose clock runs fast does not nudge early. Each nudge carries Slack
+message metadata naming its session (``playbook_nudge``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from flows.i18n import t
 
 log = logging.getLogger("playbook.nudges")
 
+NUDGE_EVENT = "playbook_nudge"
 IDLE_BATCH = 200
 # Three working days are at least three calendar days: a cheap first cut in the query.
 QUIET_AT_LEAST = timedelta(days=3)
@@ -29,8 +32,8 @@ QUIET_AT_LEAST = timedelta(days=3)
 
 def nudge_idle_sessions(deps: Deps, clients: ClientFor) -> int:
     """Post one nudge in each idle session (see the module docstring); returns how many were posted."""
-    now = deps.clock.now()
     with deps.uow() as uow:
+        now = deps.shared_now(uow)
         candidates = uow.sessions.idle_candidates(now - QUIET_AT_LEAST, IDLE_BATCH)
         settings: dict[str, EffectiveSettings] = {}
         due: list[int] = []
@@ -51,7 +54,10 @@ def nudge_idle_sessions(deps: Deps, clients: ClientFor) -> int:
             locale = session.locale if session is not None else "en"
             uow.commit()
         nudge = delivery.post(
-            channel_id, t("idle_nudge", locale, session=session_id), thread_ts=None if is_dm else thread_ts
+            channel_id,
+            t("idle_nudge", locale, session=session_id),
+            thread_ts=None if is_dm else thread_ts,
+            metadata={"event_type": NUDGE_EVENT, "event_payload": {"session_id": session_id}},
         )
         try:
             delivery.send(clients(workspace_id), [nudge])

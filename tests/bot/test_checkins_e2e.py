@@ -156,6 +156,11 @@ def test_weekly_checkin_arrives_at_ten_local_either_side_of_the_october_clock_ch
     ]
     assert "Ask the supplier to fix postcode validation" in rendered(messages[0])
     assert intervention(h, intervention_id).owner_tz == "Europe/London"
+    # Each names its check-in in Slack message metadata (how a dispatcher finds one it may have sent).
+    sent = [r for r in rows(h, intervention_id) if r.sent_at]
+    assert [m.metadata for m in messages] == [
+        {"event_type": "playbook_checkin", "event_payload": {"checkin_id": r.id}} for r in sent
+    ]
 
 
 def test_a_checkin_due_on_a_bank_holiday_arrives_the_next_working_day(harness: Harness) -> None:
@@ -676,7 +681,7 @@ def _nudge(h: Harness) -> int:
 def test_an_idle_session_gets_one_nudge_and_pause_suppresses_it(harness: Harness) -> None:
     h = harness
     h.clock.set(at(2026, 11, 27, 14))  # Friday 14:00
-    _busy, busy_thread = start_session(h, "First problem")
+    busy, busy_thread = start_session(h, "First problem")
     _paused, paused_thread = start_session(h, "Second problem")
     h.client.message(
         team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="pause", thread_ts=paused_thread
@@ -687,6 +692,10 @@ def test_an_idle_session_gets_one_nudge_and_pause_suppresses_it(harness: Harness
     h.clock.set(at(2026, 12, 2, 14))
     assert _nudge(h) == 1
     assert "quiet for three working days" in h.last_text(CHANNEL, busy_thread)
+    assert h.thread(CHANNEL, busy_thread)[-1].metadata == {
+        "event_type": "playbook_nudge",
+        "event_payload": {"session_id": busy},
+    }
     assert "quiet" not in h.last_text(CHANNEL, paused_thread)
     h.clock.set(at(2026, 12, 9, 14))
     assert _nudge(h) == 0  # one nudge per quiet spell

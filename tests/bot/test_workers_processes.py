@@ -1,28 +1,27 @@
 """Check-ins exactly once with real processes: ``python -m bot worker`` (what ``playbook-bot worker`` and the
-Procfile's ``worker:`` run) as subprocesses against one PostgreSQL schema, posting to the Web API
-stand-in served by this test process.
+Procfile's ``worker:`` run) as subprocesses against one database (a PostgreSQL schema, or a SQLite
+file), posting to the Web API stand-in served by this test process.
 
-The workers use the real clock: the check-ins are simply due already when they start, and the scheduler
-runs the dispatcher at start-up (``next_run_time`` in ``bot/scheduler.py``), which works through
-batches until nothing is due. The test polls the stand-in and the database for the outcome (bounded by
-:data:`DEADLINE`); it never sleeps in place of schedule logic.
+The workers use real clocks (one of them may be told it is 15 minutes ahead:
+``PLAYBOOK_CLOCK_OFFSET_SECONDS``); the check-ins are simply due already when they start, and the
+scheduler runs the dispatcher at start-up (``next_run_time`` in ``bot/scheduler.py``), then every
+minute. The tests synchronise on what the processes did, never on sleeps: the stand-in's ``stall_next``
+holds a post (``after``: Slack has accepted and stored it, the answer is held back) and sets an event
+when it arrives, which is when a worker is SIGKILLed; otherwise they poll the stand-in and the database
+for an outcome (bounded by :data:`DEADLINE`).
 
-The claim-timeout rule, which the SIGKILL test relies on: a worker claims due rows (``sending``, with
-its claim token and ``claimed_at``) before it posts them. If it dies holding claims, those rows are
-neither lost nor sent by anyone else until the claim is older than ``PLAYBOOK_SENDING_TIMEOUT_SECONDS``
-(default 600, ``storage.checkins.SENDING_TIMEOUT``); then any worker takes them over and sends them
-once. A check-in Slack had already accepted when the process died is marked ``sent`` in the same
-breath, so only a kill in the one-UPDATE window between Slack's reply and that commit could double a
-message (``bot/services/checkins.py`` says so); the test kills while the worker waits out a
-``Retry-After``, and checks that every message Slack accepted was marked sent, so none can be doubled
-by the retry.
-
-Run with ``TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test`` (without it these tests are
-skipped, as every PostgreSQL test in the suite is).
+The claim-timeout rule the kill tests rely on: a worker claims due rows (``sending``, with its claim
+token and ``claimed_at`` by the database's clock) before it posts them. If it dies holding claims,
+those rows are neither lost nor sent by anyone else until the claim is older than
+``PLAYBOOK_SENDING_TIMEOUT_SECONDS`` (by the database's clock); then another worker takes them over,
+looks for each in the owner's DM by its Slack metadata, and posts only those that are not there. So a
+kill anywhere (before Slack accepted a message, after, or before the outcome was recorded) neither loses
+nor doubles a check-in.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -40,18 +39,21 @@ from typing import IO, Any
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from localslack.webapi import ApiCall, SlackWebApiStandIn
+from localslack.webapi import ApiCall, SlackWebApiStandIn, Stall
 from storage.checkins import CheckIn, CheckInRepository, CheckInStatus, Intervention
+from storage.db import database_now as storage_database_now
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Session, Workspace
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM
 
-pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
-DEADLINE = 90.0  # seconds: the bound on every wait for the workers
+DEADLINE = 300.0  # seconds: the bound on every wait for the workers (only a failure waits it out)
 POLL = 0.02
 _CHECKIN_BLOCK = re.compile(r"^checkin\.(\d+)$")
-_REPORT = re.compile(r"check-ins: DispatchReport\(claimed=(\d+), sent=(\d+), failed=(\d+)")
+_REPORT = re.compile(
+    r"check-ins: DispatchReport\(claimed=(\d+), sent=(\d+), failed=(\d+), escalated=\d+, found=(\d+)"
+)
 
 
 @dataclass
@@ -73,6 +75,10 @@ class Worker:
     def failed(self) -> int:
         return sum(int(match.group(3)) for match in _REPORT.finditer(self.log()))
 
+    def found(self) -> int:
+        """Check-ins this worker found already in the DM (by their metadata) instead of posting."""
+        return sum(int(match.group(4)) for match in _REPORT.finditer(self.log()))
+
     def kill(self) -> None:
         """SIGKILL, by the pid of the process this test started."""
         if self.process.poll() is None:
@@ -89,7 +95,11 @@ def start_worker(slack: SlackWebApiStandIn, database_url: str, tmp_path: Path) -
     the test's schema; each is killed at the end of the test if it is still running."""
     started: list[Worker] = []
 
-    def start(*, sending_timeout: int = 600) -> Worker:
+    def start(*, sending_timeout: int = 600, clock_offset: int = 0, token: str | None = None) -> Worker:
+        """A worker; with ``token``, its own bot token for the workspace (so the stand-in can tell its
+        calls from another worker's)."""
+        if token is not None:
+            slack.add_token(TEAM, token)
         env = {
             key: value
             for key, value in os.environ.items()
@@ -97,9 +107,10 @@ def start_worker(slack: SlackWebApiStandIn, database_url: str, tmp_path: Path) -
         }
         env |= {
             "DATABASE_URL": database_url,
-            "SLACK_BOT_TOKEN": f"xoxb-{TEAM}",
+            "SLACK_BOT_TOKEN": token or f"xoxb-{TEAM}",
             "SLACK_API_URL": slack.base_url,
             "PLAYBOOK_SENDING_TIMEOUT_SECONDS": str(sending_timeout),
+            "PLAYBOOK_CLOCK_OFFSET_SECONDS": str(clock_offset),
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }
@@ -137,14 +148,16 @@ def wait_for(condition: Callable[[], bool], what: str, workers: list[Worker]) ->
     return time.monotonic() - started
 
 
-def seed(engine: Engine, count: int) -> list[int]:
-    """``count`` open interventions, each with one check-in due a few minutes ago; their ids."""
-    due = datetime.now(UTC) - timedelta(minutes=5)
+def seed(engine: Engine, count: int, *, due_in: timedelta = timedelta(minutes=-5)) -> list[int]:
+    """``count`` open interventions, each with one check-in due ``due_in`` from now (a few minutes
+    ago by default); their ids."""
+    due = datetime.now(UTC) + due_in
     owners = (SAM, ALEX, FACILITATOR)
     factory = make_session_factory(engine)
     with factory() as orm:
-        orm.add(Workspace(id=TEAM, settings={}))
-        orm.flush()
+        if orm.get(Workspace, TEAM) is None:
+            orm.add(Workspace(id=TEAM, settings={}))
+            orm.flush()
         session = Session(
             workspace_id=TEAM, template_id="five-whys", facilitator_id=FACILITATOR, channel_id=CHANNEL
         )
@@ -208,6 +221,31 @@ def posted(slack: SlackWebApiStandIn) -> Counter[int]:
     return counts
 
 
+def delivered(slack: SlackWebApiStandIn) -> Counter[int]:
+    """Check-in messages in the owners' DMs (what the owners see), counted per check-in: the id in
+    the message's metadata, which must be the one in its buttons' block."""
+    counts: Counter[int] = Counter()
+    for message in slack.messages(team_id=TEAM):
+        metadata = message.metadata or {}
+        assert metadata.get("event_type") == "playbook_checkin", message
+        checkin_id = int(metadata["event_payload"]["checkin_id"])
+        blocks = [str(block.get("block_id") or "") for block in message.blocks]
+        assert f"checkin.{checkin_id}" in blocks and message.channel.startswith("D"), message
+        counts[checkin_id] += 1
+    return counts
+
+
+def database_now(engine: Engine) -> datetime:
+    with engine.connect() as connection:
+        return storage_database_now(connection)
+
+
+def wait_for_event(stall: Stall, what: str, workers: list[Worker]) -> None:
+    """Wait for the stand-in's stall to be reached (an Event), failing early if a worker exits."""
+    wait_for(lambda: stall.reached.wait(POLL), what, workers)
+
+
+@ON_POSTGRESQL
 def test_two_worker_processes_post_500_due_checkins_exactly_once(
     slack: SlackWebApiStandIn, database_url: str, start_worker: StartWorker
 ) -> None:
@@ -259,59 +297,105 @@ def _claims_waiting(engine: Engine) -> int:
 def test_a_worker_killed_mid_dispatch_then_restarted_loses_and_doubles_nothing(
     slack: SlackWebApiStandIn, database_url: str, start_worker: StartWorker
 ) -> None:
-    count, timeout = 60, 3
+    count, timeout = 60, 4
     engine = make_engine(database_url)
     upgrade(database_url, engine)
     ids = seed(engine, count)
-    # Ten posts go straight through, then Slack asks for 2 s between posts: the kill lands mid-batch.
-    slack.set_rate_limit("chat.postMessage", per_second=0.5, burst=10, per="workspace")
+    # The eleventh post is accepted by Slack (stored in the DM), then its answer is held back: that is
+    # when the worker is killed, with the rest of its batch posted or not and nothing recorded.
+    posts = itertools.count(1)
+    accepted = slack.stall_next("chat.postMessage", "after", match=lambda _params: next(posts) == 11)
     first = start_worker(sending_timeout=timeout)
-
-    def waiting_out_a_429() -> bool:
-        calls = slack.calls_to("chat.postMessage")
-        if not (len(calls) > 10 and calls[-1].status == 429):
-            return False
-        # Several sends are in flight: kill only once every accepted one is marked, so the kill lands
-        # while the sends wait out Retry-After (a kill between a post and its mark is the exception the
-        # dispatcher documents, not what this test is about).
-        sent = {row.id for row in rows(engine, ids) if row.status == CheckInStatus.SENT}
-        return sent == set(posted(slack))
-
-    wait_for(waiting_out_a_429, "the worker waiting out a Retry-After", [first])
+    wait_for_event(accepted, "the worker's eleventh post", [first])
     first.kill()
+    accepted.release()
     assert first.process.returncode == -signal.SIGKILL
 
-    before = posted(slack)
+    before = delivered(slack)
     at_kill = rows(engine, ids)
     held = [row for row in at_kill if row.status == CheckInStatus.SENDING]
-    marked = {row.id for row in at_kill if row.status == CheckInStatus.SENT}
-    assert len(before) >= 10 and set(before.values()) == {1}
-    # Mid-batch: the dead worker still holds claims it never posted…
-    assert held and all(row.id not in before for row in held)
-    # …and every message Slack accepted was marked sent: none is in the send-to-mark window.
-    assert marked == set(before)
-    assert len(held) + len(marked) + sum(row.status == CheckInStatus.PENDING for row in at_kill) == count
+    assert len(before) >= 11 and set(before.values()) == {1}
+    # Killed mid-batch: it holds claims, some of them already in the owners' DMs, none recorded.
+    assert held and set(before) <= {row.id for row in held}
+    assert not any(row.status == CheckInStatus.SENT for row in at_kill)
+    assert accepted.reply is not None
 
-    slack.clear_rate_limits()
-    # The held claims become available to other workers once they are older than the timeout.
+    # The held claims are taken over once older than the timeout, by the database's clock.
     stale_after = max(row.claimed_at for row in held if row.claimed_at) + timedelta(seconds=timeout)
-    wait_for(lambda: datetime.now(UTC) > stale_after, "the dead worker's claims going stale", [])
+    wait_for(lambda: database_now(engine) > stale_after, "the dead worker's claims going stale", [])
     second = start_worker(sending_timeout=timeout)
     wait_for(
         lambda: statuses(engine).get(CheckInStatus.SENT) == count,
         f"all {count} check-ins marked sent after the restart",
         [second],
     )
+    wait_for(lambda: second.sent() >= count, "the restarted worker reporting its run", [second])
 
-    counts = posted(slack)
+    counts = delivered(slack)
     assert set(counts) == set(ids) and set(counts.values()) == {1}, counts
     after = {row.id: row for row in rows(engine, ids)}
     assert {row.status for row in after.values()} == {CheckInStatus.SENT}
-    # The dead worker's claims were taken over (claimed a second time) and each sent once.
+    # The dead worker's claims were taken over (claimed a second time); those Slack already had were
+    # found in the DMs and point at the messages there, the others were posted once.
     assert {row.id for row in after.values() if row.attempts == 2} == {row.id for row in held}
+    assert len(before) <= second.found() <= len(held)
+    assert accepted.reply["ts"] in {row.message_ts for row in after.values()}
+    messages = {(m.channel, m.ts) for m in slack.messages(team_id=TEAM)}
+    assert all((after[i].channel_id, after[i].message_ts) in messages for i in ids)
     print(
-        f"\nkilled holding {len(held)} claims after {len(before)} posts; "
-        f"restart sent {count - len(before)}, each check-in posted once"
+        f"\nkilled holding {len(held)} claims, {second.found()} of them already in Slack; "
+        f"the restart found those and posted the rest: each check-in delivered once"
+    )
+
+
+def test_500_checkins_two_workers_one_killed_after_slack_accepted_one_15_minutes_fast_each_once(
+    slack: SlackWebApiStandIn, database_url: str, start_worker: StartWorker
+) -> None:
+    count, later_count, timeout = 500, 20, 10
+    engine = make_engine(database_url)
+    upgrade(database_url, engine)
+    ids = seed(engine, count)
+    # Due in ten minutes: a worker trusting a clock 15 minutes fast would send these now.
+    later = seed(engine, later_count, due_in=timedelta(minutes=10))
+    # Both workers start together; the steady one's fifth post is accepted by Slack (stored in the DM)
+    # and its answer held back, and the steady worker is killed right then, holding its batch.
+    posts = itertools.count(1)
+    accepted = slack.stall_next(
+        "chat.postMessage", "after", token="xoxb-steady", match=lambda _params: next(posts) == 5
+    )
+    steady = start_worker(sending_timeout=timeout, token="xoxb-steady")
+    fast = start_worker(sending_timeout=timeout, clock_offset=15 * 60, token="xoxb-fast")
+    wait_for_event(accepted, "the steady worker's fifth post reaching Slack", [steady, fast])
+    steady.kill()
+    accepted.release()
+    assert steady.process.returncode == -signal.SIGKILL
+    assert accepted.reply is not None
+    stuck_id = int(accepted.reply["message"]["metadata"]["event_payload"]["checkin_id"])
+    stuck = {row.id: row for row in rows(engine, ids)}[stuck_id]
+    assert stuck.status == CheckInStatus.SENDING and stuck.claim_token is not None
+    steady_token = stuck.claim_token
+
+    wait_for(
+        lambda: statuses(engine).get(CheckInStatus.SENT) == count,
+        f"all {count} due check-ins marked sent",
+        [fast],
+    )
+    counts = delivered(slack)
+    assert set(counts) == set(ids) and set(counts.values()) == {1}, sorted(counts.items())[:20]
+    # Nothing early: the check-ins due in ten minutes are neither in Slack nor claimed.
+    assert not set(later) & set(counts)
+    assert {(row.status, row.attempts) for row in rows(engine, later)} == {(CheckInStatus.PENDING, 0)}
+    # The steady worker's last claims were taken over once stale (by the database's clock): the
+    # message Slack accepted just before the kill was found in the DM and recorded, not posted again.
+    after = {row.id: row for row in rows(engine, ids)}
+    assert (after[stuck_id].attempts, after[stuck_id].message_ts) == (2, accepted.reply["ts"])
+    assert after[stuck_id].claim_token is None and steady_token not in {r.claim_token for r in after.values()}
+    wait_for(lambda: fast.found() >= 1, "the fast worker reporting what it found", [fast])
+    taken_over = sum(row.attempts == 2 for row in after.values())
+    print(
+        f"\n{count} check-ins by two workers: the steady one killed right after Slack accepted its fifth "
+        f"post, {taken_over} of its claims taken over by the one 15 minutes fast, {fast.found()} of them "
+        f"found already in the DMs; none of the {later_count} due in ten minutes sent early"
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from flows import team
@@ -184,11 +184,18 @@ def test_editing_reads_answers_like_the_thread() -> None:
     assert unchanged.changes == () and unchanged.errors == {}
 
 
+# A five-whys at its root-cause pick, where a number is read.
+AT_THE_PICK = ["Forms reject postcodes", "why one", "why two", "why three", "yes"]
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     template_id=st.sampled_from(sorted(load_templates())),
     replies=st.lists(st.text(max_size=60) | st.sampled_from(["done", "none", "back", "skip", "next", "3"])),
 )
+# Found by Hypothesis: "²" is a digit to ``str.isdigit`` but not a number ``int`` reads.
+@example(template_id="five-whys", replies=[*AT_THE_PICK, "²"])
+@example(template_id="five-whys", replies=[*AT_THE_PICK, "#²"])
 def test_any_replies_to_any_template_never_raise(template_id: str, replies: list[str]) -> None:
     template = get_template(template_id)
     state: dict[str, Answer] = {}
@@ -199,3 +206,17 @@ def test_any_replies_to_any_template_never_raise(template_id: str, replies: list
         state = with_changes(state, outcome.changes)
     walk(template, state)
     build_summary(template, state, context=CTX)
+
+
+def test_a_superscript_or_other_non_ascii_digit_is_not_a_pick_number() -> None:
+    template = get_template("five-whys")
+    state = run("five-whys", AT_THE_PICK)
+    for reply in ("²", "#²", "٣", "１"):
+        outcome = apply_reply(template, state, reply, CTX)
+        assert outcome.rejected and outcome.message is not None
+        assert "a number from 1 to 3" in outcome.message, outcome.message
+    picked = apply_reply(template, state, "2", CTX)
+    assert not picked.rejected
+    assert [(change.key, change.value) for change in picked.changes] == [
+        ("root_cause", {"item": 2, "text": "why two"})
+    ]

@@ -414,6 +414,157 @@ def test_reset_forgets_activity_but_keeps_the_workspaces(
     assert [m.text for m in standin.messages()] == ["after"]
 
 
+CHECKIN_METADATA = {"event_type": "playbook_checkin", "event_payload": {"checkin_id": 7}}
+
+
+def test_message_metadata_is_kept_and_read_back_only_when_asked(
+    standin: SlackWebApiStandIn, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel=ALEX, text="Check-in", metadata=CHECKIN_METADATA)
+    dm = posted["channel"]
+    assert posted["message"]["metadata"] == CHECKIN_METADATA
+    (stored,) = standin.messages(channel=dm)
+    assert stored.metadata == CHECKIN_METADATA
+    reply = client.chat_postMessage(
+        channel=dm,
+        thread_ts=posted["ts"],
+        text="in the thread",
+        metadata={"event_type": "playbook_reply", "event_payload": {"n": 1}},
+    )
+    plain = client.conversations_history(channel=dm)["messages"]
+    assert [m["ts"] for m in plain] == [posted["ts"]] and "metadata" not in plain[0]
+    [top] = client.conversations_history(channel=dm, include_all_metadata=True)["messages"]
+    assert (top["metadata"], top["reply_count"]) == (CHECKIN_METADATA, 1)
+    thread = client.conversations_replies(channel=dm, ts=posted["ts"], include_all_metadata=True)
+    assert [m.get("metadata", {}).get("event_type") for m in thread["messages"]] == [
+        "playbook_checkin",
+        "playbook_reply",
+    ]
+    assert "metadata" not in client.conversations_replies(channel=dm, ts=reply["ts"])["messages"][0]
+    client.chat_update(
+        channel=dm, ts=posted["ts"], text="answered", metadata={"event_type": "x", "event_payload": {}}
+    )
+    assert stored.metadata == {"event_type": "x", "event_payload": {}}
+    for bad, code in (
+        ("not json", "invalid_metadata_format"),
+        ([1, 2], "invalid_metadata_format"),
+        ({"event_type": "x"}, "invalid_metadata_schema"),
+        ({"event_type": "", "event_payload": {}}, "invalid_metadata_schema"),
+        ({"event_type": "x", "event_payload": {"big": "y" * 9000}}, "metadata_too_large"),
+    ):
+        error = error_of(client.chat_postMessage, channel=GENERAL, text="x", metadata=bad)
+        assert error.response["error"] == code, bad
+
+
+def test_conversations_history_is_newest_first_top_level_only_and_pages(
+    standin: SlackWebApiStandIn, client: WebClient
+) -> None:
+    stamps = [client.chat_postMessage(channel=GENERAL, text=f"m{n}")["ts"] for n in range(5)]
+    client.chat_postMessage(channel=GENERAL, thread_ts=stamps[0], text="a reply")
+    client.chat_postEphemeral(channel=GENERAL, user=ALEX, text="only Alex")
+    history = client.conversations_history(channel=GENERAL)
+    assert [m["text"] for m in history["messages"]] == ["m4", "m3", "m2", "m1", "m0"]
+    assert history["has_more"] is False
+    window = client.conversations_history(channel=GENERAL, oldest=stamps[1], latest=stamps[4])
+    assert [m["text"] for m in window["messages"]] == ["m3", "m2"]
+    inclusive = client.conversations_history(
+        channel=GENERAL, oldest=stamps[1], latest=stamps[4], inclusive=True
+    )
+    assert [m["text"] for m in inclusive["messages"]] == ["m4", "m3", "m2", "m1"]
+    first = client.conversations_history(channel=GENERAL, limit=2)
+    assert [m["text"] for m in first["messages"]] == ["m4", "m3"] and first["has_more"] is True
+    cursor = first["response_metadata"]["next_cursor"]
+    rest = client.conversations_history(channel=GENERAL, limit=10, cursor=cursor)
+    assert [m["text"] for m in rest["messages"]] == ["m2", "m1", "m0"] and rest["has_more"] is False
+    assert error_of(client.conversations_history, channel=QUIET).response["error"] == "not_in_channel"
+    assert client.conversations_history(channel=standin.dm_channel(TEAM_A, ALEX))["messages"] == []
+
+
+def _call_in_thread(call: Any) -> tuple[threading.Thread, list[Any]]:
+    """Run ``call`` in a thread; the list gets what it returned or raised."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except Exception as error:  # the outcome under test
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def test_a_call_stalled_before_slack_accepts_it_is_never_processed(standin: SlackWebApiStandIn) -> None:
+    bare = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=10, retry_handlers=[])
+    stall = standin.stall_next("chat.postMessage", "before")
+    thread, outcome = _call_in_thread(lambda: bare.chat_postMessage(channel=GENERAL, text="held"))
+    assert stall.wait(10) and stall.is_set()
+    # Held before Slack did anything: nothing is stored, and other calls go on meanwhile.
+    assert standin.messages(channel=GENERAL) == []
+    bare.chat_postMessage(channel=GENERAL, text="meanwhile")
+    assert [m.text for m in standin.messages(channel=GENERAL)] == ["meanwhile"]
+    standin.release_stalls()
+    thread.join(10)
+    # Dropped unprocessed: the caller sees a transport error and Slack never had the message.
+    assert isinstance(outcome[0], OSError)
+    assert [m.text for m in standin.messages(channel=GENERAL)] == ["meanwhile"]
+    assert [c.params.get("text") for c in standin.calls_to("chat.postMessage")] == ["meanwhile"]
+    assert stall.call is not None and stall.call.dropped
+
+
+def test_a_call_stalled_after_slack_accepted_it_loses_its_answer(standin: SlackWebApiStandIn) -> None:
+    # No retry handlers: slack_sdk's default one would post again after the dropped answer.
+    bare = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=10, retry_handlers=[])
+    matching = standin.stall_next(
+        "chat.postMessage", "after", match=lambda params: params.get("text") == "the one"
+    )
+    bare.chat_postMessage(channel=GENERAL, text="not this one")
+    thread, outcome = _call_in_thread(lambda: bare.chat_postMessage(channel=GENERAL, text="the one"))
+    assert matching.wait(10)
+    # Slack has accepted and stored it; the caller is still waiting for the answer.
+    assert [m.text for m in standin.messages(channel=GENERAL)] == ["not this one", "the one"]
+    assert thread.is_alive() and outcome == []
+    assert matching.call is not None and matching.call.dropped
+    assert matching.reply is not None and matching.reply["ok"] is True
+    assert matching.reply["message"]["text"] == "the one"
+    matching.release()
+    thread.join(10)
+    assert isinstance(outcome[0], OSError)  # the connection closed without an answer
+    assert [c.dropped for c in standin.calls_to("chat.postMessage")] == [False, True]
+
+
+def test_a_stall_can_pick_the_calls_made_with_one_token(standin: SlackWebApiStandIn) -> None:
+    standin.add_token(TEAM_A, "xoxb-second-process")
+    first = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=10, retry_handlers=[])
+    second = WebClient(base_url=standin.base_url, token="xoxb-second-process", timeout=10, retry_handlers=[])
+    assert second.auth_test()["team_id"] == TEAM_A
+    stall = standin.stall_next("chat.postMessage", "after", token="xoxb-second-process")
+    first.chat_postMessage(channel=GENERAL, text="from the first")
+    assert not stall.is_set()
+    thread, outcome = _call_in_thread(lambda: second.chat_postMessage(channel=GENERAL, text="second"))
+    assert stall.wait(10)
+    stall.release()
+    thread.join(10)
+    assert isinstance(outcome[0], OSError)
+    assert [m.text for m in standin.messages(channel=GENERAL)] == ["from the first", "second"]
+
+
+def test_down_refuses_connections_and_up_serves_the_same_workspace_again(
+    standin: SlackWebApiStandIn,
+) -> None:
+    bare = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=5, retry_handlers=[])
+    bare.chat_postMessage(channel=GENERAL, text="before")
+    base_url = standin.base_url
+    standin.down()
+    assert standin.is_down
+    with pytest.raises(OSError):
+        bare.chat_postMessage(channel=GENERAL, text="while down")
+    assert standin.up() == base_url and not standin.is_down
+    bare.chat_postMessage(channel=GENERAL, text="after")
+    assert [m.text for m in standin.messages(channel=GENERAL)] == ["before", "after"]
+
+
 def test_concurrent_posts_get_unique_increasing_ts(standin: SlackWebApiStandIn) -> None:
     def post(worker: int) -> None:
         client = WebClient(base_url=standin.base_url, token=TOKEN_A)

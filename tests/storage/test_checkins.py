@@ -148,3 +148,40 @@ def test_for_owner_lists_open_interventions_with_their_next_checkin(
             ("Intervention 0", T0 + timedelta(days=7), "weekly")
         ]
         assert uow.checkins.for_owner("T0OTHER", "U0ALEX") == []
+
+
+def test_a_claim_says_whether_an_earlier_attempt_may_have_reached_slack(
+    factory: sessionmaker[OrmSession],
+) -> None:
+    [checkin_id] = seed(factory, [T0])
+    [first] = claim(factory, T0, "a")
+    assert (first.attempts, first.may_have_been_sent) == (1, False)
+    [again] = claim(factory, T0 + SENDING_TIMEOUT + timedelta(seconds=1), "b")
+    assert (again.checkin_id, again.attempts, again.may_have_been_sent) == (checkin_id, 2, True)
+
+
+def test_a_claim_given_back_unused_is_pending_again_and_not_counted(
+    factory: sessionmaker[OrmSession],
+) -> None:
+    [checkin_id] = seed(factory, [T0])
+    [held] = claim(factory, T0, "a")
+    with UnitOfWork(factory) as uow:
+        assert uow.checkins.give_back(held) is True
+        uow.commit()
+    returned = row(factory, checkin_id)
+    assert (returned.status, returned.claim_token, returned.attempts) == (CheckInStatus.PENDING, None, 0)
+    assert returned.retry_at is None and returned.last_error is None
+    [next_claim] = claim(factory, T0, "b")
+    assert (next_claim.attempts, next_claim.may_have_been_sent) == (1, False)
+    with UnitOfWork(factory) as uow:
+        assert uow.checkins.give_back(held) is False  # the old token holds nothing any more
+
+
+def test_the_database_clock_is_utc_and_agrees_with_this_machine(factory: sessionmaker[OrmSession]) -> None:
+    before = datetime.now(UTC)
+    with UnitOfWork(factory) as uow:
+        now = uow.database_now()
+    after = datetime.now(UTC)
+    assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
+    # The same machine: PostgreSQL's now() is the transaction's start, SQLite reads to the millisecond.
+    assert before - timedelta(seconds=1) <= now <= after + timedelta(seconds=1)
