@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from bot.directory import Directory, LookupCache
 from bot.settings import Settings
 from flows.clock import Clock, SystemClock
 from storage.uow import UnitOfWork
@@ -18,6 +20,8 @@ class Deps:
     settings: Settings
     session_factory: sessionmaker[OrmSession]
     clock: Clock
+    # Slack's answers about admins and channels, kept briefly (bot/directory.py).
+    lookups: LookupCache = field(default_factory=LookupCache)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -30,3 +34,7 @@ class Deps:
         if isinstance(self.clock, SystemClock):
             return uow.database_now()
         return self.clock.now()
+
+    def directory(self, client: WebClient, team_id: str) -> Directory:
+        """Slack reads for ``team_id`` through ``client``, with the app's brief cache."""
+        return Directory(client, team_id=team_id, cache=self.lookups, clock=self.clock)

@@ -1,21 +1,29 @@
-"""What the bot asks Slack (reads only): channel membership, whether someone is a workspace admin,
-a person's time zone, a message's permalink, whether a conversation is private or shared, the app's
-DM with someone, and whether a message the bot may have posted (named by its metadata) is in a
-conversation.
+"""What the bot asks Slack (reads only): channel membership, whether a channel is public, whether
+someone is a workspace admin, a person's time zone, a message's permalink, whether a conversation is
+private or shared, the app's DM with someone, and whether a message the bot may have posted (named by
+its metadata) is in a conversation.
 
 Services call these before or after a database transaction, never while one is open: a slow Slack
 must not hold a row lock or SQLite's writer lock.
+
+Who is an admin and who can read a channel are asked on many requests (every settings change, every
+``status`` and Home tab), so the answers are kept for :data:`LOOKUP_TTL` in a :class:`LookupCache`
+that lives with the app (``deps.lookups``), keyed by workspace. A failed lookup is never kept.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from flows.clock import Clock, SystemClock
+from flows.policy import UNREADABLE, ChannelAccess
 from flows.related import ChannelFacts
 
 log = logging.getLogger("playbook.directory")
@@ -25,10 +33,71 @@ log = logging.getLogger("playbook.directory")
 HISTORY_PAGE = 200
 HISTORY_PAGES = 5
 
+# How long a person's admin status or a channel's members are trusted before Slack is asked again:
+# short, so someone removed from a private channel (or demoted) loses access within a minute.
+LOOKUP_TTL = timedelta(seconds=60)
+# At most this many answers are kept (the oldest go first); far more than one workspace's channels.
+LOOKUP_CAPACITY = 5000
+
+
+class LookupCache:
+    """Answers from Slack kept briefly: ``(kind, workspace, id) → (value, fetched at)``. Thread-safe;
+    one per app (it lives in ``Deps``)."""
+
+    def __init__(self, ttl: timedelta = LOOKUP_TTL, capacity: int = LOOKUP_CAPACITY) -> None:
+        self._ttl = ttl
+        self._capacity = capacity
+        self._entries: dict[tuple[str, str, str], tuple[Any, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str], now: datetime) -> Any | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            value, fetched = entry
+            if not fetched <= now < fetched + self._ttl:
+                del self._entries[key]
+                return None
+            return value
+
+    def put(self, key: tuple[str, str, str], value: Any, now: datetime) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+            while len(self._entries) >= self._capacity:
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = (value, now)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
 
 class Directory:
-    def __init__(self, client: WebClient) -> None:
+    """Slack reads for one workspace. With ``cache`` (and ``team_id``), admin status and channel access
+    are kept briefly; without, every call asks Slack."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        team_id: str = "",
+        cache: LookupCache | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.client = client
+        self.team_id = team_id
+        self._cache = cache
+        self._clock = clock or SystemClock()
+
+    def _cached(self, kind: str, key: str) -> Any | None:
+        if self._cache is None or not self.team_id:
+            return None
+        return self._cache.get((kind, self.team_id, key), self._clock.now())
+
+    def _keep(self, kind: str, key: str, value: Any) -> None:
+        if self._cache is not None and self.team_id:
+            self._cache.put((kind, self.team_id, key), value, self._clock.now())
 
     def in_channel(self, channel_id: str, user_id: str) -> bool:
         """Whether ``user_id`` is a member of ``channel_id`` (``conversations.members``, every page).
@@ -44,13 +113,59 @@ class Directory:
 
     def is_workspace_admin(self, user_id: str) -> bool:
         """A Slack workspace admin or owner (``users.info``; needs ``users:read``). A failed lookup is
-        a no."""
+        a no (and is not kept)."""
+        known = self._cached("admin", user_id)
+        if known is not None:
+            return bool(known)
         try:
             user = self.client.users_info(user=user_id).get("user") or {}
         except SlackApiError as error:
             log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
             return False
-        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        is_admin = bool(
+            not user.get("deleted")
+            and (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        )
+        self._keep("admin", user_id, is_admin)
+        return is_admin
+
+    def channel_access(self, channel_id: str) -> ChannelAccess:
+        """Whether ``channel_id`` is public (``conversations.info``) and, if not, who is in it
+        (``conversations.members``, every page). A channel Slack won't describe (archived, private
+        without the bot, a failed call) is readable by nobody, and that answer is not kept."""
+        known = self._cached("channel", channel_id)
+        if isinstance(known, ChannelAccess):
+            return known
+        try:
+            info = self.client.conversations_info(channel=channel_id).get("channel") or {}
+            if info.get("is_archived"):
+                return UNREADABLE
+            # A public channel: is_channel and not is_private. Private channels, group DMs and DMs
+            # are read by their members only.
+            is_public = bool(info.get("is_channel")) and not info.get("is_private") and not info.get("is_im")
+            members: frozenset[str] = frozenset()
+            if not is_public:
+                members = frozenset(self._members(channel_id))
+        except SlackApiError as error:
+            log.warning("channel lookup failed for %s: %s", channel_id, error.response.get("error"))
+            return UNREADABLE
+        access = ChannelAccess(is_public=is_public, members=members)
+        self._keep("channel", channel_id, access)
+        return access
+
+    def readable_channels(self, channel_ids: Iterable[str], user_id: str) -> frozenset[str]:
+        """Of ``channel_ids``, the ones ``user_id`` can read (public, or a member)."""
+        return frozenset(c for c in set(channel_ids) if self.channel_access(c).readable_by(user_id))
+
+    def _members(self, channel_id: str) -> list[str]:
+        members: list[str] = []
+        cursor = None
+        while True:
+            page = self.client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
+            members += [str(m) for m in page.get("members") or []]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return members
 
     def timezone(self, user_id: str) -> str | None:
         """The person's IANA time zone (``users.info`` ``tz``); None if Slack doesn't say. A transport

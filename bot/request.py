@@ -2,7 +2,8 @@
 
 Listeners take ``context["caller"]`` (a :class:`Caller`) instead of digging ids out of each payload
 shape; services take the ids as plain arguments. The ids are Slack's (team, user, channel from the
-signed request), never anything a button's value can choose.
+signed request), never anything a button's value can choose. An interaction's channel is the one
+its payload claims in both ``channel`` and ``container`` (see :func:`_claimed_channel`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,17 @@ def _id(value: Any) -> str:
     return _str(value)
 
 
+def _claimed_channel(body: dict[str, Any], container: dict[str, Any]) -> str:
+    """The conversation an interaction says it came from: the payload's ``channel`` and its
+    ``container``'s channel must agree. Two different claims are no claim at all (""), and a service
+    refuses a session's button that names no channel (``flows.policy.container_matches``)."""
+    stated = _id(body.get("channel"))
+    contained = _str(container.get("channel_id"))
+    if stated and contained and stated != contained:
+        return ""
+    return stated or contained
+
+
 def caller_of(body: dict[str, Any]) -> Caller:
     """The :class:`Caller` of any payload Bolt hands us (event, slash command, interaction)."""
     if "command" in body:
@@ -72,7 +84,7 @@ def caller_of(body: dict[str, Any]) -> Caller:
         )
     container: dict[str, Any] = body["container"] if isinstance(body.get("container"), dict) else {}
     message: dict[str, Any] = body["message"] if isinstance(body.get("message"), dict) else {}
-    channel = _id(body.get("channel")) or _str(container.get("channel_id"))
+    channel = _claimed_channel(body, container)
     return Caller(
         team_id=_id(body.get("team")) or _str(body.get("team_id")),
         user_id=_id(body.get("user")) or _str(body.get("user_id")),

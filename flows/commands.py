@@ -8,6 +8,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from flows.calendar import Nation
 
@@ -17,6 +18,7 @@ _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{4,})$")
 _PROBLEM_FLAG = re.compile(r"(?:^|\s)--problem(?:\s+#?(\d{1,9}))?(?=\s|$)")
 _START_IN_THREAD = re.compile(r"^(?:start|dechrau)\s+([a-z][a-z0-9-]*)$")
 _SPACE = re.compile(r"\s+")
+_PLAIN_NUMBER = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,2})?$")
 
 NATION_ALIASES: dict[str, Nation] = {
     "england-and-wales": "england-and-wales",
@@ -45,6 +47,8 @@ COMMAND_NAMES: tuple[str, ...] = (
     "leads",
     "nation",
     "retention",
+    "rate",
+    "weeks",
     "my-data",
     "forget-me",
     "language",
@@ -87,6 +91,8 @@ WELSH_COMMAND_NAMES: dict[str, str] = {
     "leads": "arweinwyr",
     "nation": "gwlad",
     "retention": "cadw-data",
+    "rate": "cyfradd",
+    "weeks": "wythnosau",
     "my-data": "fy-nata",
     "forget-me": "anghofio-fi",
     "language": "iaith",
@@ -111,6 +117,8 @@ LANGUAGE_NAMES: dict[str, str] = {
     "dwyieithog": "bilingual",
 }
 _WORKSPACE_WORDS = frozenset({"workspace", "gweithle"})
+# ``/playbook leads add|remove|list``: the Welsh words for each (``arweinwyr ychwanegu @person``).
+LEADS_ACTIONS: dict[str, str] = {"ychwanegu": "add", "tynnu": "remove", "dileu": "remove", "rhestr": "list"}
 # Welsh names of the templates: ``/playbook dechrau pum-pam`` is ``/playbook start five-whys``.
 WELSH_TEMPLATE_NAMES: dict[str, str] = {
     "pum-pam": "five-whys",
@@ -205,3 +213,14 @@ def start_in_thread(normalised_text: str) -> str | None:
     """The template named by ``start <template>`` typed in a thread (already normalised), else None."""
     match = _START_IN_THREAD.match(normalised_text)
     return template_name(match.group(1)) if match else None
+
+
+def plain_number(text: str) -> Decimal | None:
+    """``46`` or ``46.5`` (at most three digits, two decimals) → the number; anything else → None."""
+    cleaned = text.strip()
+    if not _PLAIN_NUMBER.match(cleaned):
+        return None
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        return None

@@ -187,6 +187,8 @@ class _User:
     tz: str
     is_bot: bool
     is_admin: bool
+    # A workspace owner (users.info is_owner); an owner need not also be an admin.
+    is_owner: bool = False
 
 
 @dataclass
@@ -797,12 +799,13 @@ class SlackWebApiStandIn:
         tz: str = "Europe/London",
         is_bot: bool = False,
         is_admin: bool = False,
+        is_owner: bool = False,
     ) -> None:
         with self._lock:
             self._team(team_id)
             ZoneInfo(tz)  # fail at setup, not in users.info, on a misspelt zone
             self._users[team_id][user_id] = _User(
-                user_id, team_id, name, real_name or name, tz, is_bot, is_admin
+                user_id, team_id, name, real_name or name, tz, is_bot, is_admin, is_owner
             )
 
     def add_channel(
@@ -1627,7 +1630,7 @@ class SlackWebApiStandIn:
                 "tz_label": now.tzname() or user.tz,
                 "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
                 "is_admin": user.is_admin,
-                "is_owner": False,
+                "is_owner": user.is_owner,
                 "is_primary_owner": False,
                 "is_restricted": False,
                 "is_ultra_restricted": False,

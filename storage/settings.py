@@ -17,6 +17,9 @@ NATIONS = ("england-and-wales", "scotland", "northern-ireland")
 DEFAULT_RETENTION_DAYS = 730
 MIN_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 3650
+# What ``/playbook rate`` and ``/playbook weeks`` accept (pounds an hour; working weeks in a year).
+MIN_HOURLY_RATE, MAX_HOURLY_RATE = Decimal(1), Decimal(1000)
+MIN_WEEKS_PER_YEAR, MAX_WEEKS_PER_YEAR = Decimal(1), Decimal(52)
 
 # JSON keys in ``workspaces.settings`` (kept stable: existing rows use them).
 _LEADS = "lead_user_ids"
@@ -24,6 +27,7 @@ _NATION = "nation"
 _RETENTION = "retention_days"
 _RATE = "hourly_rate"
 _WEEKS = "weeks_per_year"
+_LEADS_CHANNEL_BY_ADMIN = "leads_channel_by_admin"
 _LANGUAGE = "language"
 # A workspace's default language for people who have not chosen one: a locale, or both (Welsh first).
 LANGUAGES = ("en", "cy", "bilingual")
@@ -35,6 +39,9 @@ class WorkspaceSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     leads_channel: str | None = None
+    # Whether a Slack workspace admin or owner chose the leads channel (not merely a lead): only then
+    # do summaries of sessions run in private channels or DMs go there. Unknown (older rows): no.
+    leads_channel_by_admin: bool = False
     lead_user_ids: tuple[str, ...] = ()
     nation: str | None = None
     retention_days: int | None = None
@@ -78,6 +85,7 @@ def read_settings(raw: dict[str, Any] | None, leads_channel: str | None) -> Work
     language = data.get(_LANGUAGE)
     return WorkspaceSettings(
         leads_channel=leads_channel or None,
+        leads_channel_by_admin=data.get(_LEADS_CHANNEL_BY_ADMIN) is True,
         lead_user_ids=tuple(str(u) for u in leads) if isinstance(leads, list | tuple) else (),
         nation=nation if nation in NATIONS else None,
         retention_days=_retention(data.get(_RETENTION)),
@@ -92,6 +100,7 @@ def write_settings(raw: dict[str, Any] | None, settings: WorkspaceSettings) -> d
     data = dict(raw or {})
     values: dict[str, Any] = {
         _LEADS: list(settings.lead_user_ids) or None,
+        _LEADS_CHANNEL_BY_ADMIN: settings.leads_channel_by_admin or None,
         _NATION: settings.nation,
         _RETENTION: settings.retention_days,
         _RATE: None if settings.hourly_rate is None else str(settings.hourly_rate),

@@ -28,6 +28,7 @@ from storage.repositories import (
 )
 from storage.retention import RetentionRepository
 from storage.root_causes import RootCauseRepository
+from storage.visibility import VisibilityRepository
 
 
 class UnitOfWork:
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
         self.people = PeopleRepository(orm)
+        self.visibility = VisibilityRepository(orm)
         self.leads_posts = LeadsPostRepository(orm)
         self.root_causes = RootCauseRepository(orm)
         return self

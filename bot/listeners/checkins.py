@@ -36,7 +36,9 @@ def handle_add_button(ack: Ack, action: dict[str, Any], client: WebClient, conte
     if session_id is None:
         ack()
         return
-    shown = checkins.open_intervention_form(context["deps"], context["caller"], session_id)
+    shown = checkins.open_intervention_form(
+        context["deps"], client, context["caller"], session_id, clicked=True
+    )
     ack()
     delivery.deliver(client, shown)
 
@@ -55,7 +57,7 @@ def handle_reason_submission(ack: Ack, view: dict[str, Any], client: WebClient, 
 
 
 def handle_add_submission(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    _submitted(ack, client, checkins.add_from_form(context["deps"], context["caller"], view))
+    _submitted(ack, client, checkins.add_from_form(context["deps"], client, context["caller"], view))
 
 
 def register(app: App) -> None:

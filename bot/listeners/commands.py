@@ -13,7 +13,17 @@ from bot.delivery import as_dicts
 from bot.deps import Deps
 from bot.mrkdwn import unescape
 from bot.request import Caller
-from bot.services import checkins, exports, journey, language, leads, privacy, similar, start_form
+from bot.services import (
+    checkins,
+    exports,
+    journey,
+    language,
+    leads,
+    privacy,
+    similar,
+    start_form,
+    workspace,
+)
 from bot.views.help import help_blocks, help_text, templates_list, unknown_command
 from flows.commands import split_subcommand
 
@@ -39,15 +49,15 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     elif sub.name == "start":
         shown = journey.start_command(deps, client, caller, rest)
     elif sub.name == "status":
-        shown = journey.status(deps, caller)
+        shown = journey.status(deps, client, caller)
     elif sub.name == "resume":
         shown = journey.resume_command(deps, client, caller, rest)
     elif sub.name == "leads":
         shown = leads.leads_command(deps, client, caller, rest)
     elif sub.name == "intervene":
-        shown = checkins.intervene_command(deps, caller, rest)
+        shown = checkins.intervene_command(deps, client, caller, rest)
     elif sub.name == "nation":
-        shown = checkins.nation_command(deps, caller, rest)
+        shown = checkins.nation_command(deps, client, caller, rest)
     elif sub.name == "export":
         shown = exports.export(deps, client, caller, rest)
     elif sub.name == "forget-me":
@@ -56,6 +66,10 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = privacy.my_data(deps, client, caller)
     elif sub.name == "retention":
         shown = privacy.retention(deps, client, caller, rest)
+    elif sub.name == "rate":
+        shown = workspace.rate_command(deps, client, caller, rest)
+    elif sub.name == "weeks":
+        shown = workspace.weeks_command(deps, client, caller, rest)
     elif sub.name == "similar":
         shown = similar.similar_command(deps, client, caller, rest)
     else:

@@ -62,7 +62,7 @@ from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.ids import CheckInBlockId
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
-from bot.services import conversation, language
+from bot.services import access, conversation, language, workspace
 from bot.services.workspace import EffectiveSettings, settings_for
 from bot.views.checkins import (
     CheckInCard,
@@ -101,6 +101,7 @@ from storage.models import (
     Session,
     SessionStatus,
 )
+from storage.settings import WorkspaceSettings
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.checkins")
@@ -208,28 +209,35 @@ def _session_to_add_to(
     return session, settings
 
 
-def open_intervention_form(deps: Deps, caller: Caller, session_id: int) -> Shown:
-    """The Add intervention button (and ``/playbook intervene``): the form, for those who may add."""
+def open_intervention_form(
+    deps: Deps, client: WebClient, caller: Caller, session_id: int, *, clicked: bool = False
+) -> Shown:
+    """The Add intervention button (``clicked``: it must be the session's own message) and
+    ``/playbook intervene``: the form, for those who may see the session and add to it."""
+    access.ensure_session_visible(deps, client, caller, session_id)
     with deps.uow() as uow:
-        _session, settings = _session_to_add_to(uow, deps, caller, session_id)
+        session, settings = _session_to_add_to(uow, deps, caller, session_id)
         locale = language.person_locale(uow, caller.team_id, caller.user_id)  # the form is the caller's
+        if clicked:
+            # The button is on the summary in the session's thread, and on the leads summary.
+            access.ensure_clicked_in(session.channel_id, session_id, caller, also=[settings.leads_channel])
     if caller.trigger_id is None:
         return Shown()
     form = intervention_modal(session_id, settings.today(deps.clock.now()), locale)
     return Shown(messages=[delivery.open_view(caller.trigger_id, form)])
 
 
-def intervene_command(deps: Deps, caller: Caller, argument: str) -> Shown:
+def intervene_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
     """``/playbook intervene <session>``: open the intervention form for that session."""
     session_id = commands.session_ref(argument)
     locale = language.caller_locale(deps, caller)
     if session_id is None:
         return Shown(ack=t("intervene_needs_session", locale))
-    shown = open_intervention_form(deps, caller, session_id)
+    shown = open_intervention_form(deps, client, caller, session_id)
     return shown.model_copy(update={"ack": t("intervene_opened", locale, session=session_id)})
 
 
-def add_from_form(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
+def add_from_form(deps: Deps, client: WebClient, caller: Caller, view: dict[str, Any]) -> Shown:
     """The submitted intervention form: anything missing or unreadable keeps the form open with the
     reason under it; otherwise the intervention and its first check-in are stored and the session's
     thread is told."""
@@ -254,6 +262,7 @@ def add_from_form(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
     if errors or isinstance(first, parsing.ParseFailure) or cadence is None:
         return Shown(view_errors=errors)
     new = NewIntervention(form.what, form.owner, first, cadence)
+    access.ensure_session_visible(deps, client, caller, form.session_id)
     with deps.uow() as uow:
         session, settings = _session_to_add_to(uow, deps, caller, form.session_id)
         add_intervention(uow, session, new, settings, created_by=caller.user_id, now=now)
@@ -542,27 +551,26 @@ def answer_reason(deps: Deps, caller: Caller, view: dict[str, Any]) -> Shown:
 # --- the workspace's nation ----------------------------------------------------------------------------
 
 
-def nation_command(deps: Deps, caller: Caller, argument: str) -> Shown:
+def nation_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
     """``/playbook nation [england-and-wales|scotland|northern-ireland]``: show or set whose bank
-    holidays check-ins skip, and re-time the workspace's waiting check-ins. Once leads are named, only
-    a lead may change it."""
+    holidays check-ins skip, and re-time the workspace's waiting check-ins. Changing it: a workspace
+    admin or owner, or a lead (``workspace.change_settings``)."""
     with deps.uow() as uow:
         settings = settings_for(deps, uow, caller.team_id)
         locale = language.person_locale(uow, caller.team_id, caller.user_id)
-        usage = Shown(ack=t("nation_usage", locale, nation=t(f"nation_{settings.nation}", locale)))
-        nation = commands.nation(argument) if argument else None
-        if nation is None:
-            return usage
-        if not policy.may_set_nation(settings.lead_ids, caller.user_id):
-            raise NotAllowed(t("nation_not_allowed", locale))
-        uow.workspaces.change_settings(caller.team_id, nation=nation)
+    nation = commands.nation(argument) if argument else None
+    if nation is None:
+        return Shown(ack=t("nation_usage", locale, nation=t(f"nation_{settings.nation}", locale)))
+
+    def retime_waiting_checkins(uow: UnitOfWork, _after: WorkspaceSettings) -> None:
         calendar = WorkingCalendar(nation)
         for waiting in uow.checkins.pending_in_workspace(caller.team_id):
             if waiting.snoozed:
                 continue
             zone = _zone(waiting.intervention, settings)
             waiting.due_at = checkin_moment(waiting.due_on, tz=zone, calendar=calendar)
-        uow.commit()
+
+    workspace.change_settings(deps, client, caller, then=retime_waiting_checkins, nation=nation)
     return Shown(ack=t("nation_set", locale, nation=t(f"nation_{nation}", locale)))
 
 

@@ -45,6 +45,7 @@ def choose(
     refreshes: list[leads.LeadsRefresh] = []
     with deps.uow() as uow:
         session = conversation.load_session(uow, caller.team_id, value.s)
+        conversation.ensure_same_place(session, caller.channel_id, caller.user_id)
         locale = session.locale
         place = Place.of(session)
         settings = settings_for(deps, uow, caller.team_id)

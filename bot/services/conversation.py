@@ -25,7 +25,7 @@ from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
 from bot.request import Caller
-from bot.services import checkins, language, leads, learning, safeguards, similar
+from bot.services import access, checkins, language, leads, learning, safeguards, similar
 from bot.services.workspace import EffectiveSettings, local_time, reply_context, settings_for
 from bot.views.anchor import Anchor, anchor_message
 from bot.views.common import notice_blocks, split_messages
@@ -243,11 +243,6 @@ def problem_statement_of(deps: Deps, team_id: str, problem_id: int) -> str:
         if problem is None:
             raise SessionNotFound(t("problem_not_found", problem=problem_id))
         return problem.statement
-
-
-def problem_exists(deps: Deps, team_id: str, problem_id: int) -> bool:
-    with deps.uow() as uow:
-        return uow.problems.get(team_id, problem_id) is not None
 
 
 # --- replies -------------------------------------------------------------------------------------------
@@ -574,9 +569,10 @@ def _on_button(deps: Deps, caller: Caller, value: AnswerValue, in_channel: bool 
 
 
 def ensure_same_place(session: Session, channel_id: str | None, user_id: str) -> None:
-    """A button must come from the session's own channel or DM: one carrying another session's id
-    (crafted, or pasted elsewhere) is refused and logged."""
-    if channel_id and channel_id != session.channel_id:
+    """A button must say which conversation it was clicked in, and that must be the session's own
+    channel or DM: one without a channel, or carrying another session's id (crafted, or pasted
+    elsewhere), is refused and logged."""
+    if not policy.container_matches(session.channel_id, channel_id):
         log.warning("refused: %s clicked for session %s from channel %s", user_id, session.id, channel_id)
         raise NotAllowed(t("not_this_session", session.locale))
 
@@ -621,6 +617,7 @@ def resume(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Sh
 
 def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Shown:
     """Resume from Home: a paused session carries on; an active one gets its question posted again."""
+    access.ensure_session_visible(deps, client, caller, session_id)
     with deps.uow() as uow:
         session = load_session(uow, caller.team_id, session_id)
         if not people_of(session).is_participant(caller.user_id):

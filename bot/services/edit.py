@@ -18,7 +18,7 @@ from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
 from bot.services import conversation, language, leads, learning
-from bot.services.conversation import Place, people_of, to_engine_answers
+from bot.services.conversation import Place, ensure_same_place, people_of, to_engine_answers
 from bot.services.safeguards import edit_errors
 from bot.services.workspace import EffectiveSettings, reply_context, settings_for
 from bot.views.common import clip, notice_blocks, split_messages
@@ -81,13 +81,15 @@ def offer(deps: Deps, caller: Caller) -> Shown:
 
 
 def open_modal(deps: Deps, caller: Caller, session_id: int) -> Shown:
-    """The Edit answers button: the modal with every answer the person may change."""
+    """The Edit answers button (on the session's own message): the modal with every answer the
+    person may change."""
     with deps.uow() as uow:
         # The form is the person's own: in their language, whatever the session's.
         locale = language.person_locale(uow, caller.team_id, caller.user_id)
         session = uow.sessions.get(caller.team_id, session_id)
         if session is None:
             raise SessionNotFound(t("unknown_session", locale, session=session_id))
+        ensure_same_place(session, caller.channel_id, caller.user_id)
         settings = settings_for(deps, uow, caller.team_id)
         if not _may_edit(session, settings, caller.user_id):
             raise NotAllowed(t("only_participants", locale))

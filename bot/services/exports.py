@@ -2,10 +2,12 @@
 when) and, when the problem has cost lines, an ``.xlsx`` of the cost impacts, uploaded in one
 ``files_upload_v2`` to the session's conversation (its thread, or the DM it ran in).
 
-Who may: the people who took part in the session, and leads. The files are rendered by
-:mod:`flows.exports` from the problem's report, the same model as every other place a figure is shown.
-People are named in the files, never by Slack user id: names are asked of Slack (``users.info``) after
-the transaction, and a person who used forget-me is a "former participant".
+Who may: the people who took part in the session, and leads; either only if they may see the
+session (``services/access.py``: a private channel's session is exported only by its members). The
+files are rendered by :mod:`flows.exports` from the problem's report, the same model as every other
+place a figure is shown; other sessions on the problem are in them only if everyone where the files go
+may see them. People are named in the files, never by Slack user id: names are asked of Slack
+(``users.info``) after the transaction, and a person who used forget-me is a "former participant".
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed, SessionNotFound
 from bot.request import Caller
-from bot.services import language
+from bot.services import access, language
 from bot.services.conversation import people_of
 from bot.services.leads import display_names, report_inputs
 from bot.services.workspace import local_time, settings_for
@@ -54,6 +56,10 @@ def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Show
     own_locale = language.caller_locale(deps, caller)  # the reply is the caller's; the files the session's
     if session_id is None:
         return Shown(ack=t("export_needs_session", own_locale))
+    access.ensure_session_visible(deps, client, caller, session_id)
+    # The files go to the session's conversation: other sessions on its problem are in them only if
+    # everyone there may see them (run in the same conversation, or in a public channel).
+    shareable = access.channels_shareable_into(deps, client, caller.team_id, session_id)
     with deps.uow() as uow:
         session = uow.sessions.get(caller.team_id, session_id)
         if session is None:
@@ -61,7 +67,7 @@ def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Show
         settings = settings_for(deps, uow, caller.team_id)
         if not policy.may_export(people_of(session), settings.lead_ids, caller.user_id):
             raise NotAllowed(t("export_not_allowed", own_locale))
-        inputs = report_inputs(uow, session, settings)
+        inputs = report_inputs(uow, session, settings, related_from=shareable)
         versions = list(uow.answers.history(session.id))
         locale, facilitator = session.locale, session.facilitator_id
         channel, thread_ts = session.channel_id, None if session.is_dm else session.thread_ts

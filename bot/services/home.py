@@ -5,9 +5,14 @@
 - the open interventions they own, with the next check-in in their own time zone;
 - for leads: recently completed sessions as the leads summary classifies them, and every open
   intervention grouped by where its check-ins stand.
+
+Every session shown is one the person may see (``storage/visibility.py``): a lead who is not in a
+private channel does not see its sessions or their interventions here.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from slack_sdk import WebClient
 
@@ -15,6 +20,7 @@ from bot import delivery
 from bot.delivery import Shown
 from bot.deps import Deps
 from bot.request import Caller
+from bot.services import access
 from bot.services.language import person_locale
 from bot.services.leads import latest_answers, report_for_session
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
@@ -31,7 +37,7 @@ from flows.home import (
 )
 from flows.schema import TemplateNotFound, get_template
 from storage.checkins import OpenIntervention
-from storage.models import SessionStatus
+from storage.models import Session, SessionStatus
 from storage.uow import UnitOfWork
 
 # Sessions looked at to find the unfinished ones (most recently active first).
@@ -39,12 +45,22 @@ SCANNED_SESSIONS = 50
 UNFINISHED = (SessionStatus.ACTIVE, SessionStatus.PAUSED)
 
 
-def _sessions(uow: UnitOfWork, team_id: str, user_id: str, locale: str) -> tuple[list[SessionEntry], int]:
+def _sessions(
+    uow: UnitOfWork, team_id: str, user_id: str, locale: str, readable: frozenset[str]
+) -> tuple[list[SessionEntry], int]:
     """The first :data:`SHOWN_SESSIONS` unfinished sessions with their current question, and how
     many more there are."""
-    unfinished = [
-        s for s in uow.sessions.for_user(team_id, user_id, limit=SCANNED_SESSIONS) if s.status in UNFINISHED
-    ]
+    unfinished = list(
+        uow.visibility.visible_sessions(
+            team_id,
+            user_id,
+            readable,
+            taking_part=True,
+            statuses=UNFINISHED,
+            newest_first=True,
+            limit=SCANNED_SESSIONS,
+        )
+    )
     entries = []
     for session in unfinished[:SHOWN_SESSIONS]:
         template = get_template(session.template_id)
@@ -97,11 +113,19 @@ def _open_entry(entry: OpenIntervention) -> InterventionEntry:
     )
 
 
-def _summaries(uow: UnitOfWork, settings: EffectiveSettings, team_id: str, locale: str) -> list[SummaryEntry]:
+def _summaries(
+    settings: EffectiveSettings,
+    completed: Sequence[Session],
+    uow: UnitOfWork,
+    locale: str,
+    readable: frozenset[str],
+) -> list[SummaryEntry]:
+    """Recently completed sessions the lead may see; each report takes only what the lead may see
+    from the other sessions on its problem (those in channels they can read)."""
     entries = []
-    for session in uow.sessions.recently_completed(team_id, SHOWN_SUMMARIES):
+    for session in completed:
         try:
-            report = report_for_session(uow, session, settings)
+            report = report_for_session(uow, session, settings, related_from=readable)
         except TemplateNotFound:
             continue
         entries.append(
@@ -117,17 +141,28 @@ def _summaries(uow: UnitOfWork, settings: EffectiveSettings, team_id: str, local
     return entries
 
 
-def home_page(deps: Deps, uow: UnitOfWork, team_id: str, user_id: str) -> HomePage:
-    """Everything ``user_id``'s Home tab shows, read in one unit of work."""
+def home_page(
+    deps: Deps, uow: UnitOfWork, team_id: str, user_id: str, readable: frozenset[str] = frozenset()
+) -> HomePage:
+    """Everything ``user_id``'s Home tab shows, read in one unit of work; ``readable``: the channels
+    they can read (asked of Slack before it)."""
     locale = person_locale(uow, team_id, user_id)
     settings = settings_for(deps, uow, team_id)
-    sessions, more = _sessions(uow, team_id, user_id, locale)
+    sessions, more = _sessions(uow, team_id, user_id, locale, readable)
     leads = None
     if settings.is_lead(user_id):
+        completed = uow.sessions.recently_completed(team_id, SHOWN_SUMMARIES)
+        open_items = uow.checkins.open_in_workspace(team_id, SCANNED_INTERVENTIONS)
+        candidates = {s.id for s in completed} | {e.intervention.session_id for e in open_items}
+        visible = {
+            s.id for s in uow.visibility.visible_sessions(team_id, user_id, readable, session_ids=candidates)
+        }
         leads = LeadsHome(
-            summaries=tuple(_summaries(uow, settings, team_id, locale)),
+            summaries=tuple(
+                _summaries(settings, [s for s in completed if s.id in visible], uow, locale, readable)
+            ),
             open_interventions=tuple(
-                _open_entry(entry) for entry in uow.checkins.open_in_workspace(team_id, SCANNED_INTERVENTIONS)
+                _open_entry(entry) for entry in open_items if entry.intervention.session_id in visible
             ),
         )
     return HomePage(
@@ -143,5 +178,9 @@ def home_page(deps: Deps, uow: UnitOfWork, team_id: str, user_id: str) -> HomePa
 def publish(deps: Deps, client: WebClient, caller: Caller) -> Shown:
     """The caller's Home tab, built afresh (on opening it, and after Resume)."""
     with deps.uow() as uow:
-        page = home_page(deps, uow, caller.team_id, caller.user_id)
+        is_lead = settings_for(deps, uow, caller.team_id).is_lead(caller.user_id)
+    # A lead's Home shows sessions from across the workspace; anyone else's, their own.
+    readable = access.readable_channels(deps, client, caller.team_id, caller.user_id, mine=not is_lead)
+    with deps.uow() as uow:
+        page = home_page(deps, uow, caller.team_id, caller.user_id, readable)
     return Shown(messages=[delivery.publish_home(caller.user_id, home_view(page))])

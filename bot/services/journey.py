@@ -15,20 +15,23 @@ from slack_sdk import WebClient
 
 from bot.delivery import Shown
 from bot.deps import Deps
-from bot.directory import Directory
 from bot.mrkdwn import mention
 from bot.request import Caller
-from bot.services import conversation, language
+from bot.services import access, conversation, language
 from bot.services.conversation import Place, people_of, to_engine_answers
 from bot.views.common import notice_blocks
 from bot.views.help import templates_inline, unknown_template
 from bot.views.status import session_line, status_problem_line
-from flows import commands, engine
+from flows import commands, engine, policy
 from flows.commands import problem_flag, session_ref
 from flows.i18n import t
+from flows.policy import ChannelAccess
 from flows.schema import TemplateNotFound, get_template, load_templates
 from storage.models import Session
 from storage.uow import UnitOfWork
+
+# How many of the caller's own sessions ``/playbook status`` lists (most recently active first).
+STATUS_SESSIONS = 20
 
 
 def template_named_in_thread(normalised_text: str) -> str | None:
@@ -54,8 +57,8 @@ def start_in_thread(deps: Deps, client: WebClient, caller: Caller, template_id: 
     if caller.thread_ts is None:
         return Shown()
     event_id = caller.event_id or f"{caller.channel_id}:{caller.message_ts}"
-    directory = Directory(client)
-    in_channel: bool | None = None
+    directory = deps.directory(client, caller.team_id)
+    channel: ChannelAccess | None = None
     while True:
         with deps.uow() as uow:
             session = uow.sessions.by_thread(
@@ -63,14 +66,15 @@ def start_in_thread(deps: Deps, client: WebClient, caller: Caller, template_id: 
             )
             if session is None:
                 return Shown()
-            taking_part = people_of(session).is_participant(caller.user_id)
-            if not taking_part and in_channel is None:
+            people = people_of(session)
+            if not session.is_dm and channel is None:
+                # Who can read the channel is asked of Slack outside the transaction; then again.
                 uow.rollback()
-                in_channel = directory.in_channel(caller.channel_id, caller.user_id)
+                channel = directory.channel_access(session.channel_id)
                 continue
             if not uow.events.claim(event_id, caller.team_id):
                 return Shown()
-            if not (taking_part or in_channel):
+            if not policy.may_see_session(people, caller.user_id, channel):
                 uow.commit()
                 return Shown()
             problem_id = _problem_for(uow, session, caller.user_id)
@@ -111,7 +115,8 @@ def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> S
         return Shown(ack=t("start_needs_template", locale, templates=templates_inline()))
     if flag.present and flag.problem_id is None:
         return Shown(ack=t("problem_flag_needs_id", locale))
-    if flag.problem_id is not None and not conversation.problem_exists(deps, caller.team_id, flag.problem_id):
+    # A problem the caller may not see is answered exactly as one that doesn't exist.
+    if flag.problem_id is not None and not access.problem_visible(deps, client, caller, flag.problem_id):
         return Shown(ack=t("problem_not_found", locale, problem=flag.problem_id))
     try:
         template = get_template(commands.template_name(template_id))
@@ -151,6 +156,7 @@ def resume_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> 
     session_id = session_ref(rest)
     if session_id is None:
         return Shown(ack=t("resume_needs_session", language.caller_locale(deps, caller)))
+    access.ensure_session_visible(deps, client, caller, session_id)
     return conversation.resume(deps, client, caller, session_id)
 
 
@@ -164,24 +170,39 @@ def _step_title(session: Session, uow: UnitOfWork, locale: str) -> str:
     return position.step.title(locale, position.item) if position else ""
 
 
-def status(deps: Deps, caller: Caller) -> Shown:
-    """The caller's sessions, grouped by problem: each problem shows every session on it (whoever ran
-    them) and where each stands; sessions on no problem come last."""
+def status(deps: Deps, client: WebClient, caller: Caller) -> Shown:
+    """The caller's sessions, grouped by problem: each problem shows every session on it that the
+    caller may see (whoever ran them) and where each stands; sessions on no problem come last. A
+    session in a channel the caller can no longer read is left out, like any other they may not see."""
+    readable = access.readable_channels(deps, client, caller.team_id, caller.user_id, mine=True)
     with deps.uow() as uow:
-        mine: Sequence[Session] = uow.sessions.for_user(caller.team_id, caller.user_id)
+        mine: Sequence[Session] = uow.visibility.visible_sessions(
+            caller.team_id,
+            caller.user_id,
+            readable,
+            taking_part=True,
+            newest_first=True,
+            limit=STATUS_SESSIONS,
+        )
         locale = language.person_locale(uow, caller.team_id, caller.user_id)
         if not mine:
             return Shown(ack=t("no_sessions", locale))
         problem_ids = list(dict.fromkeys(s.problem_id for s in mine if s.problem_id is not None))
+        problems = {
+            p.id: p
+            for p in uow.visibility.visible_problems(caller.team_id, caller.user_id, readable, problem_ids)
+        }
         lines = [t("status_heading", locale)]
         for problem_id in problem_ids:
-            problem = uow.problems.get(caller.team_id, problem_id)
+            problem = problems.get(problem_id)
             if problem is None:
                 continue
             lines.append(status_problem_line(problem.id, problem.statement, locale))
             lines += [
                 session_line(s, _step_title(s, uow, locale), locale)
-                for s in uow.sessions.on_problem(caller.team_id, problem.id)
+                for s in uow.visibility.visible_sessions(
+                    caller.team_id, caller.user_id, readable, problem_id=problem.id
+                )
             ]
         others = [s for s in mine if s.problem_id is None]
         if others:

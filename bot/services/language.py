@@ -17,7 +17,6 @@ from slack_sdk import WebClient
 
 from bot.delivery import Shown
 from bot.deps import Deps
-from bot.directory import Directory
 from bot.errors import NotAllowed
 from bot.request import Caller
 from flows import policy
@@ -84,7 +83,7 @@ def language_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -
     if not choice.workspace:
         return choose(deps, caller, choice.language)
     # Slack is asked before the transaction opens, never while it is.
-    is_admin = Directory(client).is_workspace_admin(caller.user_id)
+    is_admin = deps.directory(client, caller.team_id).is_workspace_admin(caller.user_id)
     with deps.uow() as uow:
         locale = person_locale(uow, caller.team_id, caller.user_id)
         if not policy.may_set_workspace_language(is_admin):

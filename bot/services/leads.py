@@ -24,14 +24,14 @@ from bot import delivery
 from bot.delivery import Ephemeral, Outgoing, Post, Sent, Shown, Update
 from bot.deps import Deps
 from bot.directory import Directory
-from bot.errors import NotAllowed
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, mention
 from bot.request import Caller
+from bot.services import workspace
 from bot.services.language import person_locale
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.common import clip
 from bot.views.leads import leads_summary_blocks, split_for_leads
-from flows.commands import channel_ref
+from flows.commands import LEADS_ACTIONS, channel_ref, user_ref
 from flows.engine import Answer
 from flows.i18n import t
 from flows.report import (
@@ -71,10 +71,13 @@ def report_inputs(
     session: Session,
     settings: EffectiveSettings,
     answers: Mapping[str, Answer] | None = None,
+    related_from: Collection[str] | None = None,
 ) -> ReportInputs:
     """What the report of ``session``'s problem is built from: its answers (``answers`` when the caller
-    holds newer ones than are stored), every other live session on the problem (newest first), and the
-    interventions stored for all of them. Names are added by the caller (see :func:`with_names`)."""
+    holds newer ones than are stored), every other live session on the problem (newest first; with
+    ``related_from``, only those run in these channels — what may be shown where the report goes),
+    and the interventions stored for all of them. Names are added by the caller (see
+    :func:`with_names`)."""
     main = SessionAnswers(
         session.id,
         get_template(session.template_id),
@@ -85,7 +88,7 @@ def report_inputs(
         for other in uow.sessions.on_problem(
             session.workspace_id, session.problem_id, newest_first=True, with_cancelled=False
         ):
-            if other.id == session.id:
+            if other.id == session.id or (related_from is not None and other.channel_id not in related_from):
                 continue
             try:
                 template = get_template(other.template_id)
@@ -119,9 +122,11 @@ def report_for_session(
     session: Session,
     settings: EffectiveSettings,
     answers: Mapping[str, Answer] | None = None,
+    related_from: Collection[str] | None = None,
 ) -> ProblemReport:
-    """The report of ``session``'s problem, for Slack (people shown as mentions, so no names needed)."""
-    return build_report(report_inputs(uow, session, settings, answers))
+    """The report of ``session``'s problem, for Slack (people shown as mentions, so no names needed);
+    ``related_from`` as in :func:`report_inputs`."""
+    return build_report(report_inputs(uow, session, settings, answers, related_from))
 
 
 def display_names(directory: Directory, user_ids: Collection[str]) -> dict[str, str]:
@@ -147,6 +152,9 @@ class LeadsPost:
     is_dm: bool
     when: str
     locale: str = "en"
+    # False when a lead (not an admin) chose the leads channel: then a session run in a private
+    # channel or a DM is not summarised there (checked with Slack after the commit).
+    channel_for_private: bool = True
 
 
 def _post_for(
@@ -156,9 +164,14 @@ def _post_for(
     when: str,
     channel: str,
     answers: Mapping[str, Answer] | None = None,
+    *,
+    channel_for_private: bool = True,
 ) -> LeadsPost:
+    """The post about ``session`` for ``channel``. To a channel that may not take private sessions'
+    summaries (a lead chose it), the report takes nothing from sessions in other conversations."""
+    related_from = None if channel_for_private else {session.channel_id}
     return LeadsPost(
-        report=report_for_session(uow, session, settings, answers),
+        report=report_for_session(uow, session, settings, answers, related_from),
         team_id=session.workspace_id,
         channel=channel,
         facilitator=session.facilitator_id,
@@ -167,6 +180,7 @@ def _post_for(
         is_dm=session.is_dm,
         when=when,
         locale=session.locale,
+        channel_for_private=channel_for_private,
     )
 
 
@@ -177,11 +191,27 @@ def prepare(
     now: datetime,
     settings: EffectiveSettings,
 ) -> LeadsPost | None:
-    """The post for the leads channel, or None when no leads channel is set."""
+    """The post for the leads channel, or None when no leads channel is set. To a leads channel a lead
+    chose, the summary takes nothing from sessions in other conversations (they may be private)."""
     if settings.leads_channel is None:
         return None
-    when = local_time(settings, now, session.locale)
-    return _post_for(uow, session, settings, when, settings.leads_channel, answers)
+    return _post_for(
+        uow,
+        session,
+        settings,
+        local_time(settings, now, session.locale),
+        settings.leads_channel,
+        answers,
+        channel_for_private=settings.leads_channel_for_private,
+    )
+
+
+def _private_to_that_channel(directory: Directory, post: LeadsPost) -> bool:
+    """Whether the session ran somewhere its summary may not be taken to a leads channel that no admin
+    chose: a DM, or a channel that is not public."""
+    if post.channel_for_private:
+        return False
+    return post.is_dm or not directory.channel_access(post.session_channel).is_public
 
 
 def _content(directory: Directory, post: LeadsPost) -> tuple[str, list[list[dict[str, object]]]]:
@@ -201,22 +231,20 @@ def _content(directory: Directory, post: LeadsPost) -> tuple[str, list[list[dict
 
 def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
     """The leads posts: the first 50 blocks as a message, the rest in its thread. A link to the
-    session's thread, except for a DM session (leads could not open it anyway)."""
+    session's thread, except for a DM session (leads could not open it anyway). Nothing, and the
+    facilitator is told why, for a private session when no admin chose the leads channel."""
+    if _private_to_that_channel(directory, post):
+        log.warning(
+            "summary of session %s not posted: private, and no admin chose the leads channel",
+            post.report.session_id,
+        )
+        held = t("leads_private_held", post.locale, channel=post.channel, session=post.report.session_id)
+        return [_tell_facilitator(post, held)]
     fallback, parts = _content(directory, post)
     not_there_text = t(
         "leads_not_in_channel", post.locale, channel=post.channel, session=post.report.session_id
     )
-    tell_facilitator: Ephemeral | Post
-    if post.is_dm:
-        tell_facilitator = Post(channel=post.session_channel, text=not_there_text, best_effort=True)
-    else:
-        tell_facilitator = Ephemeral(
-            channel=post.session_channel,
-            user=post.facilitator,
-            thread_ts=post.session_thread_ts,
-            text=not_there_text,
-            best_effort=True,
-        )
+    tell_facilitator = _tell_facilitator(post, not_there_text)
     return [
         Post(
             channel=post.channel,
@@ -283,7 +311,15 @@ def refresh(
         )
         if owner is None:
             continue
-        post = _post_for(uow, owner, settings, local_time(settings, now, owner.locale), posted.channel_id)
+        post = _post_for(
+            uow,
+            owner,
+            settings,
+            local_time(settings, now, owner.locale),
+            posted.channel_id,
+            channel_for_private=settings.leads_channel_for_private
+            or posted.channel_id != settings.leads_channel,
+        )
         found.append(LeadsRefresh(post=post, ts=posted.ts))
     return found
 
@@ -299,24 +335,53 @@ def updates(directory: Directory, refreshes: Sequence[LeadsRefresh]) -> list[Out
     return out
 
 
+def _tell_facilitator(post: LeadsPost, text: str) -> Ephemeral | Post:
+    """A word for the facilitator about the leads post: in the DM it ran in, or privately in its thread."""
+    if post.is_dm:
+        return Post(channel=post.session_channel, text=text, best_effort=True)
+    return Ephemeral(
+        channel=post.session_channel,
+        user=post.facilitator,
+        thread_ts=post.session_thread_ts,
+        text=text,
+        best_effort=True,
+    )
+
+
 def leads_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
-    """``/playbook leads [#channel]``: show or set where summaries go. Once leads are named in the
-    workspace settings, only a lead may change it."""
+    """``/playbook leads [#channel]``: show or set where summaries go (a workspace admin or owner, or a
+    lead); ``leads add|remove @person`` and ``leads list``: name the leads (admins and owners). The
+    Welsh words work too (``arweinwyr ychwanegu|tynnu @person``, ``arweinwyr rhestr``)."""
     with deps.uow() as uow:
-        settings = settings_for(deps, uow, caller.team_id)
         locale = person_locale(uow, caller.team_id, caller.user_id)
-        if not argument:
-            current = settings.leads_channel
-            return Shown(
-                ack=t("leads_channel_current", locale, channel=current)
-                if current
-                else t("leads_channel_none", locale)
-            )
-        channel = channel_ref(argument)
-        if channel is None:
-            return Shown(ack=t("leads_channel_expected", locale))
-        if settings.lead_ids and not settings.is_lead(caller.user_id):
-            raise NotAllowed(t("leads_channel_only_leads", locale))
-        uow.workspaces.change_settings(caller.team_id, leads_channel=channel)
-        uow.commit()
+    word, _, person = argument.partition(" ")
+    action = LEADS_ACTIONS.get(word.lower(), word.lower())
+    if action in ("add", "remove"):
+        user_id = user_ref(person)
+        if user_id is None:
+            return Shown(ack=t("leads_person_expected", locale, action=escape(word.lower()[:20])))
+        if action == "add":
+            before, after = workspace.change_leads(deps, client, caller, add=user_id)
+            key = "leads_added" if after != before else "leads_already"
+        else:
+            before, after = workspace.change_leads(deps, client, caller, remove=user_id)
+            key = "leads_removed" if after != before else "leads_not_a_lead"
+        return Shown(ack=t(key, locale, user=mention(user_id, locale)))
+    if action == "list" and not person:
+        leads = workspace.lead_ids(deps, client, caller)
+        if not leads:
+            return Shown(ack=t("leads_list_none", locale))
+        return Shown(ack=t("leads_list", locale, leads=", ".join(mention(u, locale) for u in leads)))
+    if not argument:
+        with deps.uow() as uow:
+            current = settings_for(deps, uow, caller.team_id).leads_channel
+        return Shown(
+            ack=t("leads_channel_current", locale, channel=current)
+            if current
+            else t("leads_channel_none", locale)
+        )
+    channel = channel_ref(argument)
+    if channel is None:
+        return Shown(ack=t("leads_channel_expected", locale))
+    workspace.change_settings(deps, client, caller, leads_channel=channel)
     return Shown(ack=t("leads_channel_set", locale, channel=channel))

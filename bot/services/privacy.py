@@ -20,15 +20,13 @@ from slack_sdk import WebClient
 from bot import delivery
 from bot.delivery import Ephemeral, FileUpload, Outgoing, Post, Shown, Upload
 from bot.deps import Deps
-from bot.directory import Directory
 from bot.errors import NotAllowed
 from bot.mrkdwn import escape
 from bot.request import Caller
-from bot.services import language
+from bot.services import language, workspace
 from bot.services.workspace import settings_for
 from bot.views.common import clip
 from bot.views.privacy import forget_me_confirmation
-from flows import policy
 from flows.exports import ExportFile, my_data_file
 from flows.i18n import t
 from flows.privacy import is_free_text, retention_days
@@ -152,23 +150,6 @@ def retention(deps: Deps, client: WebClient, caller: Caller, rest: str) -> Shown
     days = retention_days(rest)
     if days is None or not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
         return Shown(ack=t("retention_bad", locale, **limits))
-    with deps.uow() as uow:
-        is_lead = settings_for(deps, uow, caller.team_id).is_lead(caller.user_id)
-    # Asked of Slack outside any transaction, and only when being a lead isn't enough already.
-    is_admin = not is_lead and Directory(client).is_workspace_admin(caller.user_id)
-    with deps.uow() as uow:
-        settings = settings_for(deps, uow, caller.team_id)
-        if not policy.may_change_settings(settings.lead_ids, caller.user_id, is_admin):
-            log.warning("refused retention change by %s in %s", caller.user_id, caller.team_id)
-            raise NotAllowed(t("retention_not_allowed", locale))
-        before = settings.retention_days
-        uow.workspaces.change_settings(caller.team_id, retention_days=days)
-        uow.audit.add(
-            caller.team_id,
-            caller.user_id,
-            "settings.retention",
-            {"before": before, "after": days},
-            at=deps.clock.now(),
-        )
-        uow.commit()
-    return Shown(ack=t("retention_set", locale, days=days, before=before))
+    before, _after = workspace.change_settings(deps, client, caller, retention_days=days)
+    before_days = before.effective_retention_days
+    return Shown(ack=t("retention_set", locale, days=days, before=before_days))

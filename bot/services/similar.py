@@ -26,7 +26,7 @@ from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed, SessionNotFound
 from bot.request import Caller
-from bot.services import conversation
+from bot.services import access, conversation
 from bot.services.workspace import settings_for
 from bot.views import classification as views
 from flows import policy
@@ -119,6 +119,8 @@ def similar_command(deps: Deps, client: WebClient, caller: Caller, rest: str) ->
     session_id = session_ref(rest)
     if session_id is None:
         return Shown(ack=t("similar_usage"))
+    # A session the caller may not see is answered as one that doesn't exist (services/access.py).
+    access.ensure_session_visible(deps, client, caller, session_id)
     directory = Directory(client)
     with deps.uow() as uow:
         session = uow.sessions.get(caller.team_id, session_id)

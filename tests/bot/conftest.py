@@ -28,6 +28,8 @@ OTHER_TEAM = "T0OTHER"
 CHANNEL = "C0TEAM"
 LEADS = "C0LEADS"
 FACILITATOR, ALEX, SAM = "U0FAC", "U0ALEX", "U0SAM"
+# A Slack workspace admin (users.info is_admin): the one who may change settings and name leads.
+ADMIN = "U0ADMIN"
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -91,6 +93,7 @@ def slack() -> Iterator[SlackWebApiStandIn]:
         standin.add_team(team, name, bot_user_id="UBOT", bot_token=f"xoxb-{team}")
         for user, display in ((FACILITATOR, "Fran"), (ALEX, "Alex"), (SAM, "Sam")):
             standin.add_user(team, user, display)
+        standin.add_user(team, ADMIN, "Ada", is_admin=True)
         standin.add_channel(team, CHANNEL, "team", members=[FACILITATOR, ALEX, SAM])
         standin.add_channel(team, LEADS, "leads", members=[FACILITATOR])
     yield standin

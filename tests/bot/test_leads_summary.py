@@ -14,7 +14,7 @@ from bot.views.common import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT, sections
 from bot.views.leads import split_for_leads
 from flows.schema import Template
 from storage.models import Problem, Session, SessionStatus, Workspace
-from tests.bot.conftest import CHANNEL, FACILITATOR, LEADS, TEAM, Harness, rendered
+from tests.bot.conftest import ADMIN, CHANNEL, FACILITATOR, LEADS, TEAM, Harness, rendered
 from tests.bot.test_classification_e2e import finish, reach_classification
 from tests.bot.test_five_whys_e2e import say, start
 from tests.flows.test_report import COSTS, PAIN_POINTS
@@ -34,7 +34,7 @@ def extra_templates(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def set_leads(h: Harness, channel: str = LEADS) -> None:
     response = h.client.slash_command(
-        team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text=f"leads <#{channel}|leads>", encoded=True
+        team_id=TEAM, user_id=ADMIN, channel_id=CHANNEL, text=f"leads <#{channel}|leads>", encoded=True
     )
     assert response.status == 200 and f"<#{channel}>" in response.body
 
@@ -207,6 +207,6 @@ def test_only_a_lead_may_move_the_leads_channel_once_leads_are_named(harness: Ha
     response = h.client.slash_command(
         team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="leads <#C0OTHER|other>", encoded=True
     )
-    assert "Only a lead" in response.body
+    assert "Only a workspace admin or owner, or one of this workspace's leads (<@U0LEAD>)" in response.body
     with h.deps.session_factory() as orm:
         assert orm.get(Workspace, TEAM).leads_channel == LEADS  # type: ignore[union-attr]

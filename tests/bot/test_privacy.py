@@ -266,7 +266,7 @@ def test_a_shorter_retention_setting_purges_sooner(harness: Harness) -> None:
 def test_only_leads_and_admins_change_retention_and_it_is_audited(harness: Harness) -> None:
     h = harness
     assert "730 days" in command(h, "retention")
-    assert "Only the workspace's leads and Slack admins" in command(h, "retention 365", user=SAM)
+    assert "Only a workspace admin or owner" in command(h, "retention 365", user=SAM)
     assert "from 30 to 3650" in command(h, "retention 5", user=SAM)
     h.slack.add_user(TEAM, "U0ADMIN", "Ada", is_admin=True)
     assert "365 days" in command(h, "retention 365", user="U0ADMIN")
