@@ -262,8 +262,11 @@ def test_a_bilingual_workspace_posts_the_leads_summary_welsh_first(harness: Harn
     h = harness
     h.slack.add_user(TEAM, SAM, "sam", is_admin=True)
     command(h, "iaith gweithle dwyieithog", user=SAM)
-    reply = command(h, f"leads <#{LEADS}|leads>")
-    assert reply.index("Bydd crynodebau") < reply.index("Summaries will go")  # the facilitator chose neither
+    # Neither the admin nor the facilitator chose a language: both read Welsh, then English.
+    refused = command(h, f"leads <#{LEADS}|leads>")
+    assert refused.index("Dim ond gweinyddwr") < refused.index("Only a workspace admin")
+    reply = command(h, f"leads <#{LEADS}|leads>", user=SAM)
+    assert reply.index("Bydd crynodebau") < reply.index("Summaries will go")
     started = command(h, "start five-whys Mae'r ffurflen yn methu")
     assert started.index("Wedi dechrau") < started.index("Started")
     thread = [m for m in h.slack.messages(channel=CHANNEL, team_id=TEAM) if m.thread_ts is None][-1].ts
