@@ -26,23 +26,33 @@ from storage.db import ensure_schema, make_engine, make_session_factory
 log = logging.getLogger("playbook.app")
 
 
-def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
+def make_web_client(
+    settings: Settings, token: str | None = None, *, retries: bool = True, timeout: int = 15
+) -> WebClient:
     """A WebClient on ``SLACK_API_URL`` that retries 429s (honouring Retry-After), 5xx and dropped
-    connections. Every client the app creates comes from here."""
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=15)
-    client.retry_handlers.extend(
-        [
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=1),
-        ]
-    )
+    connections. Every client the app creates comes from here. The outbox's sender asks for one
+    without retries (``retries=False``): it owns them, and never sleeps out a Retry-After."""
+    # retry_handlers=[]: not even slack_sdk's default connection-error retry, which could post a
+    # message twice when a connection drops after Slack took it.
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=timeout, retry_handlers=[])
+    if retries:
+        client.retry_handlers.extend(
+            [
+                RateLimitErrorRetryHandler(max_retry_count=2),
+                ServerErrorRetryHandler(max_retry_count=2),
+                ConnectionErrorRetryHandler(max_retry_count=1),
+            ]
+        )
     return client
 
 
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False) -> App:
     """The Bolt app. ``process_before_response=True``: Slack gets its HTTP 200 only after the listener
     returned, so every accepted answer is committed before the ack (a crash makes Slack retry).
+
+    No Web API call is made here (``token_verification_enabled=False``): the bot's identity comes from
+    ``auth.test`` on the first request, cached once it succeeds, so a server (re)started while Slack is
+    unreachable comes up and serves as soon as Slack is back.
 
     In Socket Mode there are no HTTP requests to sign (the WebSocket is authenticated by the app
     token), so the signing secret is optional there and required otherwise."""
@@ -68,6 +78,7 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False) -> 
         signing_secret=secret.get_secret_value() if secret is not None else None,
         request_verification_enabled=not socket_mode,
         process_before_response=True,
+        token_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(max_workers=settings.playbook_listener_threads),
         raise_error_for_unhandled_request=False,
         ignoring_self_events_enabled=True,

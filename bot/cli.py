@@ -50,7 +50,12 @@ def cmd_serve(settings: Settings, host: str, port: int, scheduler: bool) -> int:
             from bot.scheduler import start_background_scheduler
 
             start_background_scheduler(deps)
-        return make_wsgi_app(create_app(settings, deps))
+        else:
+            # The schedule runs in a worker; the outbox's sender runs here too (bot/scheduler.py).
+            from bot.scheduler import start_outbox_sender
+
+            start_outbox_sender(deps)
+        return make_wsgi_app(create_app(settings, deps), ready=deps.database_ready)
 
     config = server_config(
         host, port, database_url=settings.database_url, threads=settings.playbook_listener_threads

@@ -1,10 +1,19 @@
 """The one place that sends to Slack: messages, ephemeral messages, updates, files, modals and the
-Home tab.
+Home tab; and the sender of the outbox.
 
 Services decide *what* must be shown and return it as :data:`Outgoing` values (plain data: channel,
 thread, fallback text, Block Kit as dicts); :func:`send` turns each into one Web API call. Clipping
 (Slack's 40,000-character message text, 3,000 in our fallbacks), unfurl options and what a failure
 means live here, once, not in every feature.
+
+Messages owed by a stored change (the next prompt, an anchor, a summary, a leads post) do not go
+straight to Slack: the service adds them to the outbox through a :class:`Queue`, in the transaction of
+the change, and returns their ids in :attr:`Shown.queued`. After the commit the request path sends
+them within ``PLAYBOOK_OUTBOX_REQUEST_BUDGET_SECONDS`` (:func:`send_queued`), so Slack's ack holds; what
+is left (a crash, a 429 with a long Retry-After, Slack down) is sent by :func:`send_ready`, which the
+scheduler runs every few seconds. Every message posted carries Slack message metadata naming its
+outbox id (:data:`METADATA_EVENT`), so a message whose sender died before recording the outcome is
+found in the conversation instead of being posted twice (``storage/outbox.py`` has the states).
 
 User text is escaped where it is put into mrkdwn (``bot/views/``); the fallback ``text`` given here is
 already mrkdwn-safe.
@@ -12,10 +21,13 @@ already mrkdwn-safe.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from slack_sdk import WebClient
@@ -24,6 +36,13 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.views.common import clip
+from flows.i18n import t
+from storage.outbox import Claimed, thread_not_sent
+from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+    from storage.models import Session
 
 log = logging.getLogger("playbook.delivery")
 
@@ -55,9 +74,26 @@ class Post(_Out):
     reply_to_previous: bool = False
     # Sent instead when Slack says the bot isn't in ``channel`` (e.g. tell the facilitator how to invite it).
     if_not_there: Ephemeral | Post | None = None
+    # A link to this message, resolved (chat.getPermalink) when it is sent: every
+    # :data:`PERMALINK_SLOT` in the text and blocks becomes it.
+    permalink_of: MessageRef | None = None
     # Slack message metadata (``{"event_type": ..., "event_payload": {...}}``): names what the message
-    # is, so that a sender unsure whether an earlier attempt reached Slack can look for it.
+    # is, so that a sender unsure whether an earlier attempt reached Slack can look for it. (The
+    # outbox's sender sets its own: the message's outbox id.)
     metadata: dict[str, Any] | None = None
+    # What the message is, when its ts must be recorded once Slack has it (:data:`LEADS_ROLE`).
+    role: str | None = None
+    # Posted only if this conversation is public when the message is sent (asked of Slack then, never
+    # inside a transaction); otherwise ``if_private`` is sent instead and the message is not.
+    only_if_public: str | None = None
+    if_private: Ephemeral | Post | None = None
+
+
+class MessageRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    ts: str
 
 
 class Ephemeral(_Out):
@@ -147,12 +183,10 @@ class Shown(BaseModel):
     # For a modal submission: errors to show under its inputs (block id → message); the modal stays open.
     view_errors: dict[str, str] | None = None
     messages: list[Outgoing] = Field(default_factory=list)
-    # Run if sending fails before the error is raised again (e.g. forget that a prompt was posted, so
-    # Slack's retry of the event posts it).
-    on_failure: Callable[[], None] | None = None
-    # Run after everything was sent, with each message and where it landed (e.g. record a post's ts to
-    # update it later).
-    after_sent: Callable[[Sequence[tuple[Outgoing, Sent]]], None] | None = None
+    # Outbox ids committed with the change, sent (in order, after ``messages``) by :func:`deliver`;
+    # ``held``: those the change's own transaction claimed (sent without claiming them again).
+    queued: list[int] = Field(default_factory=list)
+    held: list[Claimed] = Field(default_factory=list)
 
     def then(self, *more: Outgoing) -> Shown:
         return self.model_copy(update={"messages": [*self.messages, *more]})
@@ -192,6 +226,10 @@ def _error_code(error: SlackApiError) -> str:
 
 
 def _send_one(client: WebClient, message: Outgoing, previous_ts: str | None) -> Sent:
+    if isinstance(message, Post) and (held := _held_as_private(client, message)) is not None:
+        if held[1] is not None:
+            _send_one(client, held[1], None)
+        return Sent(None, None)
     if isinstance(message, Post):
         thread_ts = previous_ts if message.reply_to_previous and previous_ts else message.thread_ts
         response = client.chat_postMessage(
@@ -279,18 +317,16 @@ def send_located(client: WebClient, messages: Iterable[Outgoing]) -> list[Sent]:
     return sent
 
 
-def deliver(client: WebClient, shown: Shown) -> list[str | None]:
-    """Send what a service returned; on failure run its ``on_failure`` and raise again; afterwards its
-    ``after_sent``."""
-    try:
-        sent = send_located(client, shown.messages)
-    except Exception:
-        if shown.on_failure is not None:
-            shown.on_failure()
-        raise
-    if shown.after_sent is not None:
-        shown.after_sent(list(zip(shown.messages, sent, strict=True)))
-    return [landed.ts for landed in sent]
+def deliver(client: WebClient, shown: Shown, deps: Deps | None = None) -> list[str | None]:
+    """Send what a service returned: its direct messages (courtesies: a notice, a "seen elsewhere"),
+    then what it queued in the outbox (within the request's budget; the rest is left to the
+    background sender), so that a queued question stays the last message in its thread."""
+    if shown.queued and deps is None:
+        raise ValueError("queued messages need the app's dependencies to be sent")
+    sent = send(client, shown.messages)
+    if shown.queued and deps is not None:
+        send_queued(deps, client, shown.queued, held=shown.held)
+    return sent
 
 
 def open_dm(client: WebClient, user_id: str) -> str:
@@ -308,3 +344,464 @@ def _where(message: Outgoing) -> str:
 
 
 Post.model_rebuild()
+
+
+# --- the outbox ----------------------------------------------------------------------------------------
+
+METADATA_EVENT = "playbook_message"
+# Stands for a message's permalink until it is sent (see ``Post.permalink_of``).
+PERMALINK_SLOT = "https://playbook.invalid/permalink"
+# The background sender's timeout for one Web API call.
+SENDER_TIMEOUT_SECONDS = 10
+# Slack's ``ok: false`` errors that say nothing about the message itself: try again later.
+TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+ANCHOR = "anchor"
+# The first part of a leads post: where it lands is recorded, so later changes can update it.
+LEADS_ROLE = "leads_post"
+
+
+def ordering_key(channel: str, session_id: int | None) -> str:
+    """Messages with one key are sent in order: a session's messages in one conversation, or else
+    everything for a channel."""
+    return f"session:{session_id}:{channel}" if session_id is not None else f"channel:{channel}"
+
+
+class Queue:
+    """Adds messages to the outbox in the caller's unit of work (the transaction of the change that
+    owes them); :meth:`shown` carries their ids to the request path.
+
+    A message is also claimed in that transaction when nothing earlier with its ordering key is
+    unsent (it is then :attr:`held`): the request path sends it straight after the commit, without a
+    transaction of its own to claim it. One claimed in a transaction that does not commit was never
+    claimed."""
+
+    def __init__(self, uow: UnitOfWork, workspace_id: str, now: datetime) -> None:
+        self._uow, self._workspace_id, self._now = uow, workspace_id, now
+        self.ids: list[int] = []
+        self.held: list[Claimed] = []
+        self._anchors: dict[int, int] = {}
+        self._last_top: dict[str, int] = {}
+        self._holding: dict[str, bool] = {}
+        self._db_now: datetime | None = None
+
+    def shown(self, **fields: Any) -> Shown:
+        """A :class:`Shown` that sends what was queued (with any other fields: ``ack``, …)."""
+        return Shown(queued=list(self.ids), held=list(self.held), **fields)
+
+    def anchor(self, session: Session, message: Post) -> int:
+        """A channel session's anchor: once Slack has it, its ts names the session's thread."""
+        queued = self._add(message, session, kind=ANCHOR, thread_of=None)
+        self._anchors[session.id] = queued
+        return queued
+
+    def add(self, message: Post | Update, session: Session | None = None) -> int:
+        """Queue one message (of ``session``, if it belongs to one). A post to a channel session whose
+        anchor is not in Slack yet waits for it and goes in its thread."""
+        thread_of: int | None = None
+        if isinstance(message, Post):
+            key = ordering_key(message.channel, session.id if session is not None else None)
+            if message.reply_to_previous:
+                thread_of = self._last_top.get(key)
+            elif (
+                session is not None
+                and not session.is_dm
+                and session.thread_ts is None
+                and message.channel == session.channel_id
+            ):
+                thread_of = self._anchors.get(session.id) or self._uow.outbox.anchor_of(session.id)
+        return self._add(message, session, kind=message.kind, thread_of=thread_of)
+
+    def extend(self, messages: Iterable[Outgoing], session: Session | None = None) -> None:
+        for message in messages:
+            if not isinstance(message, Post | Update):
+                raise TypeError(f"only posts and updates go through the outbox, not {message.kind}")
+            self.add(message, session)
+
+    def _add(
+        self, message: Post | Update, session: Session | None, *, kind: str, thread_of: int | None
+    ) -> int:
+        session_id = session.id if session is not None else None
+        key = ordering_key(message.channel, session_id)
+        queued = self._uow.outbox.add(
+            workspace_id=self._workspace_id,
+            session_id=session_id,
+            ordering_key=key,
+            channel=message.channel,
+            thread_ts=message.thread_ts if isinstance(message, Post) else None,
+            thread_of=thread_of,
+            kind=kind,
+            payload=message.model_dump(mode="json"),
+            now=self._now,
+        )
+        self.ids.append(queued)
+        if isinstance(message, Post) and not message.reply_to_previous and thread_of is None:
+            self._last_top[key] = queued
+        return queued
+
+
+@dataclass
+class Flushed:
+    """What one run of the sender did: ids sent (with their ts), dead (with Slack's error), and
+    claimed but left (Retry-After, an unknown outcome, out of time)."""
+
+    sent: dict[int, str | None] = field(default_factory=dict)
+    dead: dict[int, str] = field(default_factory=dict)
+    left: set[int] = field(default_factory=set)
+    dead_anchors: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    claimed: Claimed
+    # "sent", "retry" (pending again after not_before), "unknown" (the same, looked for before it is
+    # posted again), "dead"
+    what: Literal["sent", "retry", "unknown", "dead"]
+    ts: str | None = None
+    not_before: datetime | None = None
+    error: str | None = None
+    fallback: Outgoing | None = None
+
+
+def _metadata(outbox_id: int) -> dict[str, Any]:
+    return {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": outbox_id}}
+
+
+def _outbox_id(message: dict[str, Any]) -> int | None:
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != METADATA_EVENT:
+        return None
+    value = (metadata.get("event_payload") or {}).get("outbox_id")
+    return int(value) if isinstance(value, int | str) and str(value).isdecimal() else None
+
+
+def find_posted(client: WebClient, claimed: Claimed) -> str | None:
+    """The ts of the message this outbox id was posted as, if it is in the conversation (its thread,
+    or the channel's recent history). Raises if Slack cannot be asked."""
+    cursor: str | None = None
+    for _page in range(5):
+        if claimed.thread_ts is not None:
+            try:
+                response = client.conversations_replies(
+                    channel=claimed.channel,
+                    ts=claimed.thread_ts,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+            except SlackApiError as error:
+                if _error_code(error) == "thread_not_found":
+                    return None
+                raise
+        else:
+            response = client.conversations_history(
+                channel=claimed.channel, include_all_metadata=True, limit=200, cursor=cursor
+            )
+        for message in response.get("messages") or []:
+            if _outbox_id(message) == claimed.id:
+                return str(message.get("ts"))
+        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return None
+    return None
+
+
+def _with_permalink(client: WebClient, message: Post) -> Post:
+    ref = message.permalink_of
+    if ref is None:
+        return message
+    link: str | None = None
+    try:
+        link = client.chat_getPermalink(channel=ref.channel, message_ts=ref.ts).get("permalink")
+    except SlackApiError as error:
+        log.warning("no permalink for %s/%s: %s", ref.channel, ref.ts, _error_code(error))
+    # Without one, a link that opens the channel.
+    link = str(link) if link else f"https://slack.com/app_redirect?channel={ref.channel}"
+    filled = json.loads(json.dumps(message.model_dump(mode="json")).replace(PERMALINK_SLOT, link))
+    return Post.model_validate(filled)
+
+
+def _held_as_private(client: WebClient, message: Post) -> tuple[str, Outgoing | None] | None:
+    """``(conversation, what to send instead)`` when ``message`` may only go out for a public
+    conversation and Slack says this one isn't (or can't find it); None to send it. A rate limit or a
+    server error propagates: the message is tried again later."""
+    channel = message.only_if_public
+    if channel is None:
+        return None
+    try:
+        info = client.conversations_info(channel=channel).get("channel") or {}
+    except SlackApiError as error:
+        status = getattr(error.response, "status_code", 200)
+        if status == 429 or status >= 500 or _error_code(error) in TRANSIENT:
+            raise
+        return channel, message.if_private
+    public = not (info.get("is_private") or info.get("is_im") or info.get("is_mpim"))
+    return None if public else (channel, message.if_private)
+
+
+def _post_claimed(client: WebClient, claimed: Claimed) -> str | None:
+    message = Post.model_validate(claimed.payload)
+    message = _with_permalink(client, message)
+    response = client.chat_postMessage(
+        channel=message.channel,
+        thread_ts=claimed.thread_ts,
+        text=clip(message.text, FALLBACK_LIMIT),
+        blocks=message.blocks,
+        unfurl_links=False,
+        unfurl_media=False,
+        metadata=_metadata(claimed.id),
+    )
+    ts = response.get("ts")
+    return str(ts) if ts else None
+
+
+def _retry_after(error: SlackApiError) -> float:
+    headers = getattr(error.response, "headers", None) or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(1.0, float(value)) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+def _backoff(claimed: Claimed) -> timedelta:
+    """How long to leave a message after a send whose outcome was unknown: 2 s, 4 s, … up to 5 min."""
+    return timedelta(seconds=min(300, 2 ** min(claimed.attempts, 9)))
+
+
+def _attempt(client: WebClient, claimed: Claimed, now: datetime) -> _Outcome:
+    """Send one claimed message (after looking for it, if its last claim went stale)."""
+    try:
+        if claimed.kind == "update":
+            update = Update.model_validate(claimed.payload)
+            client.chat_update(
+                channel=update.channel,
+                ts=update.ts,
+                text=clip(update.text, FALLBACK_LIMIT),
+                blocks=update.blocks,
+            )
+            return _Outcome(claimed, "sent", ts=update.ts)
+        if claimed.kind != "update":
+            held = _held_as_private(client, Post.model_validate(claimed.payload))
+            if held is not None:
+                log.info("outbox %s held: %s is not a public conversation", claimed.id, held[0])
+                return _Outcome(claimed, "dead", error="not_public", fallback=held[1])
+        if claimed.uncertain:
+            found = find_posted(client, claimed)
+            if found is not None:
+                log.info("outbox %s was already in Slack (%s): not posted again", claimed.id, found)
+                return _Outcome(claimed, "sent", ts=found)
+        return _Outcome(claimed, "sent", ts=_post_claimed(client, claimed))
+    except SlackApiError as error:
+        code = _error_code(error)
+        status = getattr(error.response, "status_code", 200)
+        if status == 429 or code == "ratelimited":
+            wait = _retry_after(error)
+            return _Outcome(claimed, "retry", not_before=now + timedelta(seconds=wait), error=code)
+        if status >= 500 or code in TRANSIENT:
+            return _Outcome(claimed, "unknown", not_before=now + _backoff(claimed), error=code)
+        fallback: Outgoing | None = None
+        if claimed.kind != "update":
+            message = Post.model_validate(claimed.payload)
+            if message.if_not_there is not None and code in NOT_THERE:
+                fallback = message.if_not_there
+        if not claimed.payload.get("best_effort"):
+            log.error(
+                "outbox %s (%s to %s) refused by Slack: %s", claimed.id, claimed.kind, claimed.channel, code
+            )
+        return _Outcome(claimed, "dead", error=code, fallback=fallback)
+    except (SlackClientError, OSError) as error:
+        log.warning(
+            "outbox %s: Slack unreachable (%s); it is looked for before it is sent again",
+            claimed.id,
+            type(error).__name__,
+        )
+        return _Outcome(claimed, "unknown", not_before=now + _backoff(claimed), error=type(error).__name__)
+
+
+def _dead_anchor_notice(uow: UnitOfWork, claimed: Claimed) -> Post | None:
+    """A session whose anchor Slack refused is cancelled; its facilitator hears why in the app's DM."""
+    if claimed.session_id is None:
+        return None
+    cancelled = uow.sessions.cancel_unanchored(claimed.session_id)
+    if cancelled is None:
+        return None
+    _workspace, _channel, facilitator, locale = cancelled
+    return Post(channel=facilitator, text=t("bot_not_in_channel", locale), best_effort=True)
+
+
+def _record(
+    uow: UnitOfWork, outcome: _Outcome, flushed: Flushed, *, tell: bool, now: datetime
+) -> list[Outgoing]:
+    """Store one outcome; returns the notices to send once this is committed."""
+    claimed = outcome.claimed
+    notices: list[Outgoing] = []
+    if outcome.what == "sent":
+        recorded = uow.outbox.mark_sent(claimed.id, claimed.attempts, outcome.ts)
+        if recorded and claimed.session_id is not None and outcome.ts:
+            if claimed.kind == ANCHOR:
+                uow.sessions.set_thread(claimed.session_id, outcome.ts)
+            elif claimed.payload.get("role") == LEADS_ROLE:
+                uow.leads_posts.record(
+                    claimed.workspace_id, claimed.session_id, claimed.channel, outcome.ts, now
+                )
+        flushed.sent[claimed.id] = outcome.ts
+    elif outcome.what == "retry":
+        uow.outbox.release(claimed.id, claimed.attempts, not_before=outcome.not_before, error=outcome.error)
+        flushed.left.add(claimed.id)
+    elif outcome.what == "unknown":
+        uow.outbox.release(
+            claimed.id, claimed.attempts, not_before=outcome.not_before, error=outcome.error, uncertain=True
+        )
+        flushed.left.add(claimed.id)
+    else:
+        followers = uow.outbox.mark_dead(claimed.id, claimed.attempts, outcome.error or "refused")
+        flushed.dead[claimed.id] = outcome.error or "refused"
+        for follower in followers:
+            flushed.dead[follower] = thread_not_sent(claimed.id)
+        if outcome.fallback is not None:
+            notices.append(outcome.fallback)
+        if claimed.kind == ANCHOR:
+            flushed.dead_anchors.append(claimed.id)
+            notice = _dead_anchor_notice(uow, claimed)
+            if notice is not None and tell:
+                notices.append(notice)
+    return notices
+
+
+def _send_batch(
+    clients: ClientFor, claimed: list[Claimed], deadline: float | None, adjust_timeout: bool, now: datetime
+) -> list[_Outcome]:
+    """Send claimed messages in id order. Several of one ordering key (held by the request that
+    queued them) go one after another; once one of them is not sent, the rest of its key is given
+    back unsent. A message whose thread is an earlier one of the batch takes that one's ts."""
+    outcomes: list[_Outcome] = []
+    stopped: set[str] = set()
+    sent_ts: dict[int, str | None] = {}
+    dead: set[int] = set()
+    for one in claimed:
+        if one.ordering_key in stopped:
+            outcomes.append(_Outcome(one, "retry"))
+            continue
+        if one.thread_of is not None and one.thread_of in dead:
+            outcomes.append(_Outcome(one, "dead", error=thread_not_sent(one.thread_of)))
+            dead.add(one.id)
+            continue
+        if one.thread_ts is None and one.thread_of is not None and sent_ts.get(one.thread_of):
+            one = replace(one, thread_ts=sent_ts[one.thread_of])
+        if deadline is not None and time.monotonic() >= deadline:
+            # Out of time: give it back untouched for the background sender.
+            outcome = _Outcome(one, "retry")
+        else:
+            try:
+                client = clients(one.workspace_id)
+            except SlackClientError as error:
+                client = None
+                outcome = _Outcome(one, "retry", not_before=now + timedelta(seconds=60), error=str(error))
+            if client is not None:
+                if adjust_timeout and deadline is not None:
+                    # The request path's own client: each call may use what is left of the budget
+                    # (and a little more, so a post under way is not cut off at the last moment).
+                    client.timeout = max(0.5, deadline - time.monotonic() + 0.5)  # type: ignore[assignment]
+                outcome = _attempt(client, one, now)
+        outcomes.append(outcome)
+        if outcome.what == "sent":
+            sent_ts[one.id] = outcome.ts
+        elif outcome.what == "dead":
+            dead.add(one.id)
+        else:
+            stopped.add(one.ordering_key)
+    return outcomes
+
+
+def _run(
+    deps: Deps,
+    clients: ClientFor,
+    *,
+    only: Collection[int] | None,
+    held: Sequence[Claimed] = (),
+    deadline: float | None,
+    tell_dead_anchors: bool,
+) -> Flushed:
+    flushed = Flushed()
+    tried: set[int] = {one.id for one in held}
+    claimed: list[Claimed] = sorted(held, key=lambda one: one.id)
+    outcomes: list[_Outcome] = []
+    stale_after = deps.settings.playbook_outbox_claim_seconds
+    request_path = only is not None
+    # Keys whose messages this run sent: the request path also sends what was queued behind them
+    # meanwhile (by a request that found them unsent), instead of leaving it to the background.
+    keys: set[str] = set()
+    if claimed:
+        outcomes = _send_batch(clients, claimed, deadline, request_path, deps.clock.now())
+    while True:
+        notices: list[tuple[str, Outgoing]] = []
+        if request_path:
+            keys.update(o.claimed.ordering_key for o in outcomes if o.what == "sent")
+        wanted = None if only is None else [i for i in only if i not in tried]
+        more = wanted is None or bool(wanted) or bool(keys)
+        if outcomes or more:
+            with deps.uow() as uow:
+                for outcome in outcomes:
+                    for notice in _record(
+                        uow, outcome, flushed, tell=tell_dead_anchors, now=deps.clock.now()
+                    ):
+                        notices.append((outcome.claimed.workspace_id, notice))
+                claimed = []
+                if more and (deadline is None or time.monotonic() < deadline):
+                    claimed = uow.outbox.claim_ready(
+                        now=deps.clock.now(), stale_after=stale_after, only=wanted, keys=keys, exclude=tried
+                    )
+                uow.commit()
+        else:
+            claimed = []
+        for workspace_id, notice in notices:
+            send(clients(workspace_id), [notice.model_copy(update={"best_effort": True})])
+        if not claimed:
+            return flushed
+        tried.update(one.id for one in claimed)
+        outcomes = _send_batch(clients, claimed, deadline, request_path, deps.clock.now())
+
+
+def request_client(client: WebClient, timeout: float) -> WebClient:
+    """A client like the request's (same token and URL) that never waits: no retries (the outbox
+    owns them) and a timeout within the request's budget."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=timeout,  # type: ignore[arg-type]
+        retry_handlers=[],  # slack_sdk's default would post again after a dropped connection
+    )
+
+
+def send_queued(
+    deps: Deps,
+    client: WebClient,
+    ids: Collection[int],
+    *,
+    held: Sequence[Claimed] = (),
+    budget: float | None = None,
+) -> Flushed:
+    """The request path: send what this request queued, in order, for at most ``budget`` seconds
+    (``PLAYBOOK_OUTBOX_REQUEST_BUDGET_SECONDS``, 1.5 by default: Slack waits 3 s for the ack). A 429 is
+    never waited out here (its Retry-After goes on the message for the background sender)."""
+    if budget is None:
+        budget = deps.settings.playbook_outbox_request_budget_seconds
+    fast = request_client(client, budget)
+    return _run(
+        deps,
+        one_client(fast),
+        only=list(ids),
+        held=held,
+        deadline=time.monotonic() + budget,
+        tell_dead_anchors=False,
+    )
+
+
+def send_ready(deps: Deps, clients: ClientFor, *, budget: float | None = None) -> Flushed:
+    """The background sender: everything that may be sent now, in order per conversation."""
+    deadline = time.monotonic() + budget if budget is not None else None
+    return _run(deps, clients, only=None, deadline=deadline, tell_dead_anchors=True)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.directory import Directory, LookupCache
 from bot.settings import Settings
 from flows.clock import Clock, SystemClock
+from storage.db import database_answers
 from storage.uow import UnitOfWork
 
 
@@ -25,6 +26,11 @@ class Deps:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def database_ready(self) -> bool:
+        """Whether the database answers now (``GET /readyz``)."""
+        engine = self.session_factory.kw["bind"]
+        return database_answers(engine)
 
     def shared_now(self, uow: UnitOfWork) -> datetime:
         """The time for decisions several processes share (is a check-in due, has a claim gone

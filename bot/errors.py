@@ -14,6 +14,7 @@ from bot.delivery import Ephemeral, send
 from bot.request import caller_of
 from bot.views.errors import modal_notice
 from flows.i18n import t
+from storage.uow import DatabaseUnavailable
 
 log = logging.getLogger("playbook.errors")
 
@@ -69,6 +70,10 @@ def handle_error(
     if isinstance(error, PlaybookError):
         message = error.user_message
         logger.info("refused: %s (%s)", type(error).__name__, message)
+    elif isinstance(error, DatabaseUnavailable):
+        # Nothing was stored: an event gets a 500 (Slack retries it), a person is told to try again.
+        message = t("database_unavailable")
+        logger.error("the database did not answer: %s", error)
     else:
         message = t("something_went_wrong")
         if isinstance(error, SlackApiError):

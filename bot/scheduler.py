@@ -4,7 +4,7 @@ wakes the jobs that read it (its own job store is never shared between processes
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot import delivery
 from bot.app import make_web_client
 from bot.delivery import ClientFor, one_client
 from bot.deps import Deps
@@ -20,6 +21,8 @@ from bot.services import checkins, nudges
 from bot.services.maintenance import purge_expired_data, purge_processed_events
 
 log = logging.getLogger("playbook.scheduler")
+
+OUTBOX_INTERVAL_SECONDS = 2
 
 
 def posting_client(client: WebClient) -> WebClient:
@@ -30,10 +33,11 @@ def posting_client(client: WebClient) -> WebClient:
     return client
 
 
-def _clients(deps: Deps) -> ClientFor | None:
+def _clients(deps: Deps, *, retries: bool = True) -> ClientFor | None:
     """How the scheduled jobs get a Web API client for a workspace: its installation's bot token in
     OAuth mode, else ``SLACK_BOT_TOKEN`` (None, and check-ins stay pending, when there is neither);
-    either way a :func:`posting_client`."""
+    a :func:`posting_client`, or with ``retries=False`` one that retries nothing (the outbox's sender
+    owns its retries and never sleeps out a Retry-After)."""
     settings = deps.settings
     if settings.oauth_enabled:
         from bot import oauth
@@ -45,6 +49,10 @@ def _clients(deps: Deps) -> ClientFor | None:
             if bot is None or not bot.bot_token:
                 # A SlackClientError: the check-in stays pending with this as its last_error.
                 raise SlackClientError(f"the app is not installed in workspace {workspace_id}")
+            if not retries:
+                return make_web_client(
+                    settings, bot.bot_token, retries=False, timeout=delivery.SENDER_TIMEOUT_SECONDS
+                )
             return posting_client(make_web_client(settings, bot.bot_token))
 
         return for_workspace
@@ -52,6 +60,12 @@ def _clients(deps: Deps) -> ClientFor | None:
     if token is None:
         log.error("SLACK_BOT_TOKEN is not set: check-ins stay pending until it is")
         return None
+    if not retries:
+        return one_client(
+            make_web_client(
+                settings, token.get_secret_value(), retries=False, timeout=delivery.SENDER_TIMEOUT_SECONDS
+            )
+        )
     return one_client(posting_client(make_web_client(settings, token.get_secret_value())))
 
 
@@ -61,6 +75,26 @@ def dispatch_checkins(deps: Deps) -> None:
         report = checkins.dispatch_due(deps, clients)
         if report.claimed:
             log.info("check-ins: %s", report)
+
+
+def send_outbox(deps: Deps) -> None:
+    """Send what the request path left in the outbox (a crash, a Retry-After, Slack down)."""
+    clients = _clients(deps, retries=False)
+    if clients is not None:
+        flushed = delivery.send_ready(deps, clients)
+        if flushed.sent or flushed.dead:
+            log.info(
+                "outbox: %d sent, %d dead, %d left", len(flushed.sent), len(flushed.dead), len(flushed.left)
+            )
+
+
+def purge_outbox(deps: Deps) -> None:
+    """Forget outbox messages sent (or refused) more than a day ago."""
+    with deps.uow() as uow:
+        purged = uow.outbox.purge_finished(deps.clock.now() - timedelta(days=1))
+        uow.commit()
+    if purged:
+        log.info("outbox: %d finished messages forgotten", purged)
 
 
 def nudge_idle(deps: Deps) -> None:
@@ -91,6 +125,39 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         **common,
     )
     scheduler.add_job(nudge_idle, "interval", minutes=5, args=[deps], id="idle-nudge", **common)
+    # The outbox: what the request path could not send in its budget. Any number of processes may run
+    # it (claims, storage/outbox.py); it also runs at start-up, to send what a crash left.
+    scheduler.add_job(
+        send_outbox,
+        "interval",
+        seconds=OUTBOX_INTERVAL_SECONDS,
+        next_run_time=deps.clock.now(),
+        args=[deps],
+        id="send-outbox",
+        **common,
+    )
+    scheduler.add_job(purge_outbox, "interval", hours=1, args=[deps], id="purge-outbox", **common)
+
+
+def start_outbox_sender(deps: Deps) -> BackgroundScheduler:
+    """Only the outbox's sender, in a server whose schedule runs in a worker (``serve
+    --no-scheduler``): each server process sends what its own requests could not send in their
+    budget within seconds, whether or not a worker is running (any number of senders is safe)."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        send_outbox,
+        "interval",
+        seconds=OUTBOX_INTERVAL_SECONDS,
+        next_run_time=deps.clock.now(),
+        args=[deps],
+        id="send-outbox",
+        misfire_grace_time=None,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.start()
+    return scheduler
 
 
 def start_background_scheduler(deps: Deps) -> BackgroundScheduler:

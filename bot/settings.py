@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     # to a dead process and is sent again (storage.checkins.SENDING_TIMEOUT; keep well above a send's
     # worst case: two Retry-After waits and a 15 s timeout). Tests of killed workers set a few seconds.
     playbook_sending_timeout_seconds: int = Field(default=600, ge=1)
+    # The outbox (storage/outbox.py): a message claimed by a sender that has not said what happened
+    # after this long is looked for in Slack and, if it is not there, sent again (keep well above a
+    # send's worst case: the sender's 10 s timeout). Tests of killed servers set a few seconds.
+    playbook_outbox_claim_seconds: int = Field(default=60, ge=1)
+    # How long a request may spend sending what it queued before Slack gets its ack (Slack waits 3 s);
+    # what is left is sent by the background sender within seconds.
+    playbook_outbox_request_budget_seconds: float = Field(default=1.5, gt=0, le=60)
     # Shifts this process's clock (seconds, may be negative): how the tests run a worker whose clock is
     # wrong. Check-ins are timed by the database's clock, so a skewed worker neither sends early nor
     # takes another worker's claims for stale ones.

@@ -1,5 +1,7 @@
-"""The WSGI application served in HTTP mode: ``POST /slack/events`` and ``GET /healthz``; with OAuth,
-``GET /slack/install`` and ``GET /slack/oauth_redirect``."""
+"""The WSGI application served in HTTP mode: ``POST /slack/events``, ``GET /healthz`` (liveness: the
+process answers) and ``GET /readyz`` (readiness: the database answers; 503 when it does not); with
+OAuth, ``GET /slack/install`` and ``GET /slack/oauth_redirect``. Neither probe calls Slack: a server
+whose Slack is unreachable is alive and ready, and sends what it owes once Slack is back."""
 
 from __future__ import annotations
 
@@ -31,15 +33,16 @@ def well_formed_signature_headers(environ: dict[str, Any]) -> bool:
 
 
 def make_wsgi_app(
-    app: App, *, health: Callable[[], bool] | None = None
+    app: App, *, health: Callable[[], bool] | None = None, ready: Callable[[], bool] | None = None
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     handler = SlackRequestHandler(app)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
-        if path == "/healthz" and method == "GET":
-            healthy = health() if health is not None else True
+        if path in ("/healthz", "/readyz") and method == "GET":
+            probe = health if path == "/healthz" else ready
+            healthy = probe() if probe is not None else True
             body = json.dumps({"ok": healthy}).encode()
             start_response(
                 "200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")]

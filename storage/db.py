@@ -125,6 +125,18 @@ def upgrade(url: str, engine: Engine | None = None) -> None:
         command.upgrade(config, "heads")
 
 
+def database_answers(engine: Engine, timeout_seconds: float = 2.0) -> bool:
+    """Whether the database answers a trivial query now (``/readyz``)."""
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_seconds * 1000)}")
+            connection.exec_driver_sql("SELECT 1")
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not ready"; the probe must answer, not raise
+        return False
+
+
 def is_empty(engine: Engine) -> bool:
     return not inspect(engine).get_table_names()
 

@@ -107,11 +107,12 @@ class Session(Base):
     status: Mapped[str] = mapped_column(String(16), default=SessionStatus.ACTIVE)
     facilitator_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
-    # The anchor message in a channel; for a DM session, None (the DM itself is the session's place).
+    # The anchor message in a channel, set when Slack has it (the anchor goes through the outbox); for
+    # a DM session, None (the DM itself is the session's place).
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     is_dm: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str] = mapped_column(String(8), default="en")
-    # The answer key of the last prompt we posted: lets a retried event re-post a prompt that was lost.
+    # No longer written: a prompt that was lost is now an unsent outbox message (storage/outbox.py).
     last_prompted_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -338,3 +339,51 @@ class PersonSetting(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class OutboxMessage(Base):
+    """A message the bot must send because something was stored, written in the same transaction as
+    that change (``storage/outbox.py`` explains its states, ordering and claims)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_ready", "status", "id"),
+        Index("ix_outbox_ordering", "ordering_key", "status", "id"),
+        Index("ix_outbox_session", "session_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    # No foreign key: a message can outlive nothing it names, but it must not stop a workspace's rows
+    # being deleted (an uninstall) or wait for them.
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    # Erased with its session (retention, forget-me of a DM session): its payload may quote answers.
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    # Messages with the same key are sent in id order: ``session:{id}:{channel}``, or the channel.
+    ordering_key: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(32))
+    # The thread it goes in; None for a top-level message, or until ``thread_of`` is sent.
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    # An earlier message (same ordering key) whose ts is this one's thread: a session's anchor, the
+    # first part of a long leads post. If that one can never be sent, neither can this.
+    thread_of: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Not before this (the app's clock): Slack's Retry-After, or a back-off after a server error.
+    not_before: Mapped[datetime | None] = mapped_column()
+    # When a sender claimed it, by the database's clock (so senders' clocks may disagree).
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    # A send whose outcome is unknown (the connection dropped, Slack answered 5xx): the message may be
+    # in Slack, so it is looked for before it is posted again.
+    uncertain: Mapped[bool] = mapped_column(default=False)
+    sent_ts: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

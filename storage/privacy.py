@@ -52,6 +52,7 @@ from storage.models import (
     Session,
     utcnow,
 )
+from storage.outbox import OutboxRepository
 
 __all__ = [
     "FORMER_PARTICIPANT",
@@ -357,6 +358,12 @@ def _erase_copies(orm: OrmSession, workspace_id: str, session_ids: set[int], era
     ).all():
         if problem.statement and problem.statement != REMOVED_TEXT and _holds(problem.statement, erased):
             problem.statement = REMOVED_TEXT
+            changed += 1
+    # Messages still waiting in the outbox go out without the erased words (sent ones keep no payload).
+    for message in OutboxRepository(orm).unsent_in_workspace(workspace_id):
+        payload, copied = _scrubbed(message.payload, erased)
+        if copied:
+            message.payload = payload
             changed += 1
     return changed
 

@@ -222,14 +222,30 @@ class SessionRepository:
     def touch(self, session: Session, when: datetime | None = None) -> None:
         session.updated_at = when or utcnow()
 
-    def set_last_prompted(self, workspace_id: str, session_id: int, key: str | None) -> None:
-        """Record the prompt last posted with one UPDATE: this runs after every answer, so it does not
-        load the session (and its participants) first."""
+    def set_thread(self, session_id: int, thread_ts: str) -> None:
+        """A channel session's anchor was posted: its ts names the session's thread from now on."""
         self._orm.execute(
             update(Session)
-            .where(Session.workspace_id == workspace_id, Session.id == session_id)
-            .values(last_prompted_key=key)
+            .where(Session.id == session_id, Session.thread_ts.is_(None))
+            .values(thread_ts=thread_ts)
         )
+
+    def cancel_unanchored(self, session_id: int) -> tuple[str, str, str, str] | None:
+        """A channel session whose anchor could never be posted (the bot is not in the channel) is
+        cancelled; returns (workspace, channel, facilitator, locale) to tell the facilitator, or None
+        if it was not waiting for its anchor."""
+        row = self._orm.execute(
+            update(Session)
+            .where(
+                Session.id == session_id,
+                Session.thread_ts.is_(None),
+                Session.is_dm.is_(False),
+                Session.status != SessionStatus.CANCELLED,
+            )
+            .values(status=SessionStatus.CANCELLED)
+            .returning(Session.workspace_id, Session.channel_id, Session.facilitator_id, Session.locale)
+        ).first()
+        return (str(row[0]), str(row[1]), str(row[2]), str(row[3])) if row is not None else None
 
 
 class AnswerRepository:

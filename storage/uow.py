@@ -10,12 +10,14 @@ from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
 from storage.db import checkpoint, database_now
+from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
@@ -29,6 +31,11 @@ from storage.repositories import (
 from storage.retention import RetentionRepository
 from storage.root_causes import RootCauseRepository
 from storage.visibility import VisibilityRepository
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer (down, unreachable, refusing connections, or busy past the
+    timeout): nothing was stored, and the caller may try again."""
 
 
 class UnitOfWork:
@@ -51,6 +58,7 @@ class UnitOfWork:
         self.retention = RetentionRepository(orm)
         self.people = PeopleRepository(orm)
         self.visibility = VisibilityRepository(orm)
+        self.outbox = OutboxRepository(orm)
         self.leads_posts = LeadsPostRepository(orm)
         self.root_causes = RootCauseRepository(orm)
         return self
@@ -63,7 +71,13 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed and detaches objects without expiring them,
         # so values read inside the unit of work stay readable after it.
-        self._orm.close()
+        try:
+            self._orm.close()
+        except (OperationalError, InterfaceError):
+            if exc is None:
+                raise
+        if isinstance(exc, OperationalError | InterfaceError):
+            raise DatabaseUnavailable(str(exc.orig) if exc.orig is not None else str(exc)) from exc
 
     def database_now(self) -> datetime:
         """The database's clock: what shared schedules (due check-ins, stale claims) are timed by, so

@@ -26,7 +26,7 @@ def handle_answer_button(
         context["deps"], client, context["caller"], value, body.get("message") or {}
     )
     ack()
-    delivery.deliver(client, shown)
+    delivery.deliver(client, shown, context["deps"])
 
 
 def handle_classification_menu(
@@ -40,7 +40,7 @@ def handle_classification_menu(
         context["deps"], client, context["caller"], value, body.get("message") or {}
     )
     ack()
-    delivery.deliver(client, shown)
+    delivery.deliver(client, shown, context["deps"])
 
 
 def handle_edit_button(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -75,7 +75,7 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     else:
         ack(text=unknown_command(sub.name, language.caller_locale(deps, caller)))
         return
-    delivery.deliver(client, shown)
+    delivery.deliver(client, shown, context["deps"])
     ack(text=shown.ack or "", blocks=shown.ack_blocks)
 
 

@@ -35,7 +35,7 @@ def handle_resume(ack: Ack, action: dict[str, Any], client: WebClient, context: 
         return
     shown = conversation.show_current(deps, client, caller, session_id)
     ack()
-    delivery.deliver(client, shown)
+    delivery.deliver(client, shown, deps)
     delivery.deliver(client, home.publish(deps, client, caller))
 
 

@@ -46,7 +46,7 @@ def handle_message(event: dict[str, Any], client: WebClient, context: BoltContex
         shown = journey.start_in_thread(deps, client, caller, template)
     else:
         shown = conversation.on_message(deps, client, caller, text)
-    delivery.deliver(client, shown)
+    delivery.deliver(client, shown, context["deps"])
 
 
 def handle_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -18,7 +18,7 @@ def handle_edit_submission(ack: Ack, view: dict[str, Any], client: WebClient, co
         ack(response_action="errors", errors=shown.view_errors)
         return
     ack()
-    delivery.deliver(client, shown)
+    delivery.deliver(client, shown, context["deps"])
 
 
 def handle_start_submission(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:

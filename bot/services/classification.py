@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 
 from bot import delivery
 from bot.codec import AnswerValue
-from bot.delivery import Outgoing, Shown, Update
+from bot.delivery import Outgoing, Queue, Shown, Update
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError
@@ -41,7 +41,6 @@ def choose(
     deps: Deps, client: WebClient, caller: Caller, value: AnswerValue, message: dict[str, Any]
 ) -> Shown:
     """A choice from the Change scope / Change category menus."""
-    result: conversation.Result | None = None
     refreshes: list[leads.LeadsRefresh] = []
     with deps.uow() as uow:
         session = conversation.load_session(uow, caller.team_id, value.s)
@@ -54,6 +53,7 @@ def choose(
         template = get_template(session.template_id)
         answers = to_engine_answers(uow.answers.latest(session.id))
         position = engine.walk(template, answers).current
+        result: conversation.Result | None = None
         if position is not None and position.key == value.k:
             reply = conversation.Reply(caller.team_id, caller.user_id, value.r, value.k)
             result = conversation.apply(deps, uow, session, reply)
@@ -66,32 +66,33 @@ def choose(
             )
             if session.status == SessionStatus.COMPLETED:
                 refreshes = leads.refresh(uow, session, settings, deps.clock.now())
-        uow.commit()
-    messages: list[Outgoing] = []
-    if caller.channel_id and caller.message_ts:
-        messages.append(
-            Update(
-                channel=caller.channel_id,
-                ts=caller.message_ts,
-                text=str(message.get("text") or t("classification_fallback", locale)),
-                blocks=_decision_blocks(message, value.s, value.k, decided, caller.user_id, locale),
+        messages: list[Outgoing] = []
+        if caller.channel_id and caller.message_ts:
+            messages.append(
+                Update(
+                    channel=caller.channel_id,
+                    ts=caller.message_ts,
+                    text=str(message.get("text") or t("classification_fallback", locale)),
+                    blocks=_decision_blocks(message, value.s, value.k, decided, caller.user_id, locale),
+                )
             )
-        )
-    if result is not None:
-        committed = conversation.outgoing(Directory(client), result)
-        return Shown(
-            messages=messages + committed,
-            on_failure=lambda: conversation.mark_prompted(deps, caller.team_id, value.s, None),
-            after_sent=leads.remember_posted(deps, result.leads_post),
-        )
-    # A later change is said in the thread too, so the record there is complete.
-    notice = views.decision_context(
-        str(decided["scope"]), str(decided["category"]), str(decided["status"]), caller.user_id, locale
-    )
-    messages.append(place.post(t("classification_changed_fallback", locale), [notice]))
-    # The leads were told the old decision: their post says the new one.
-    messages += leads.updates(Directory(client), refreshes)
-    return Shown(messages=messages)
+        if result is not None:
+            queue = conversation.queue_result(deps, uow, session, result, *messages)
+        else:
+            # A later change is said in the thread too, so the record there is complete.
+            notice = views.decision_context(
+                str(decided["scope"]),
+                str(decided["category"]),
+                str(decided["status"]),
+                caller.user_id,
+                locale,
+            )
+            messages.append(place.post(t("classification_changed_fallback", locale), [notice]))
+            queue = Queue(uow, session.workspace_id, deps.clock.now())
+            queue.extend(messages, session)
+        uow.commit()
+    # The leads were told the old decision: their post says the new one (a courtesy, sent directly).
+    return queue.shown(messages=leads.updates(Directory(client), refreshes))
 
 
 def _decision_blocks(

@@ -1,9 +1,11 @@
 """Running a session: starting it, applying each reply (typed or clicked), pausing and resuming.
 
 One unit of work per reply: load the session, derive its position once, apply the reply through the
-flow engine, store the answer, commit; then what comes next (a notice, the next question, or the
-completion and summary) is returned to be posted. Nothing is posted before the commit, and Slack is
-never called while the transaction is open: whether someone new is in the channel is asked first.
+flow engine, store the answer and what comes next (a notice, the next question, or the completion,
+summary and leads post) in the outbox, commit; the queued ids are returned to be sent. Nothing is
+posted for a change that did not commit, and nothing a committed change owes is lost: a retried event
+finds its answer stored and only sends what the session still owes. Slack is never called while the
+transaction is open: whether someone new is in the channel is asked first.
 """
 
 from __future__ import annotations
@@ -15,12 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from bot import delivery
 from bot.codec import AnswerValue
-from bot.delivery import Outgoing, Post, Shown, Update
+from bot.delivery import Outgoing, Post, Queue, Shown, Update
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
@@ -44,11 +45,9 @@ from flows.schema import Template, get_template
 from flows.summary import build_summary
 from flows.words import Command
 from storage.models import AnswerVersion, Role, Session, SessionStatus
-from storage.uow import UnitOfWork
+from storage.uow import DatabaseUnavailable, UnitOfWork
 
 log = logging.getLogger("playbook.conversation")
-
-NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 
 def to_engine_answers(rows: Mapping[str, AnswerVersion]) -> dict[str, Answer]:
@@ -120,18 +119,6 @@ def summary_for(
     )
 
 
-def mark_prompted(deps: Deps, team_id: str, session_id: int, key: str | None) -> None:
-    with deps.uow() as uow:
-        uow.sessions.set_last_prompted(team_id, session_id, key)
-        uow.commit()
-
-
-def _forget_prompt_on_failure(deps: Deps, team_id: str, session_id: int) -> Any:
-    """If posting fails after a reply was committed with its prompt recorded as posted, clear the
-    record (an event is then retried by Slack, and the retry posts the prompt)."""
-    return lambda: mark_prompted(deps, team_id, session_id, None)
-
-
 # --- starting ------------------------------------------------------------------------------------------
 
 
@@ -155,9 +142,11 @@ def start_session(
     problem_id: int | None = None,
     source_link: str | None = None,
 ) -> Started:
-    """Create the session (anchor message first in a channel, since its ts names the thread), commit,
-    then post the introduction and the first question. With ``problem_id`` the session joins that
-    problem and its statement answers the template's problem question."""
+    """Create the session and queue its anchor (in a channel), introduction and first question in
+    the same transaction; after the commit send them. The anchor's ts becomes the session's thread when
+    Slack has it (``delivery``); if Slack refuses it (the bot is not in the channel) the session is
+    cancelled and the person told. With ``problem_id`` the session joins that problem and its statement
+    answers the template's problem question."""
     template = get_template(template_id)
     if problem_id is not None:
         problem_statement = problem_statement_of(deps, team_id, problem_id)
@@ -167,74 +156,66 @@ def start_session(
         problem_statement = None
     with deps.uow() as uow:
         locale = language.session_locale(uow, team_id, user_id, in_dm=in_dm)
+    channel = delivery.open_dm(client, user_id) if in_dm else channel_id
     anchor = Anchor(template.title.get(locale), user_id, problem_statement, source_link=source_link)
-    if in_dm:
-        channel = delivery.open_dm(client, user_id)
-        thread_ts: str | None = None
-    else:
-        channel = channel_id
-        anchor_text, anchor_blocks = anchor_message(anchor, locale)
-        try:
-            [anchor_ts] = delivery.send(client, [delivery.post(channel, anchor_text, anchor_blocks)])
-        except SlackApiError as error:
-            if error.response.get("error") in NOT_THERE:
-                raise BotNotInChannel(t("bot_not_in_channel", locale)) from error
-            raise
-        thread_ts = anchor_ts
     now = deps.clock.now()
-    with deps.uow() as uow:
-        uow.workspaces.get_or_create(team_id)
-        session = uow.sessions.add(
-            Session(
-                workspace_id=team_id,
-                template_id=template.id,
-                status=SessionStatus.ACTIVE,
-                facilitator_id=user_id,
-                channel_id=channel,
-                thread_ts=thread_ts,
-                is_dm=in_dm,
-                locale=locale,
-                created_at=now,
-                updated_at=now,
+    try:
+        with deps.uow() as uow:
+            uow.workspaces.get_or_create(team_id)
+            session = uow.sessions.add(
+                Session(
+                    workspace_id=team_id,
+                    template_id=template.id,
+                    status=SessionStatus.ACTIVE,
+                    facilitator_id=user_id,
+                    channel_id=channel,
+                    thread_ts=None,
+                    is_dm=in_dm,
+                    locale=locale,
+                    created_at=now,
+                    updated_at=now,
+                )
             )
-        )
-        uow.sessions.add_participant(session, user_id, Role.FACILITATOR)
-        notice = None
-        if held is not None:
-            notice = safeguards.hold_statement(
-                uow, session, template, user_id=user_id, statement=held, now=now
-            )
-        if problem_id is not None:
-            session.problem_id = problem_id
-        elif problem_statement:
-            problem = uow.problems.add(team_id, problem_statement.strip()[:3000], user_id)
-            session.problem_id = problem.id
-        for change in engine.prefill_changes(template, problem_statement):
-            uow.answers.add_version(
-                session.id, change.key, value=change.value, author_id=user_id, raw_text=str(change.value)
-            )
-        answers = to_engine_answers(uow.answers.latest(session.id)) if problem_statement else {}
-        ctx = reply_context(deps, settings_for(deps, uow, team_id), locale)
-        prompt = next_prompt_for(session, template, answers, user_id, ctx)
-        uow.commit()
-        session_id = session.id
-    place = Place(channel, thread_ts)
-    messages: list[Outgoing] = []
-    if not in_dm and thread_ts is not None:
-        anchor_text, anchor_blocks = anchor_message(replace(anchor, session_id=session_id), locale)
-        messages.append(
-            Update(channel=channel, ts=thread_ts, text=anchor_text, blocks=delivery.as_dicts(anchor_blocks))
-        )
-    intro = template.intro.get(locale)
-    content: list[Block] = notice_blocks(intro) + notice_blocks(t("privacy_reminder", locale))
-    if notice is not None:
-        content += notice_blocks(notice)
-    if prompt is not None:
-        content += prompt_blocks(prompt, session_id, locale=locale)
-    messages.append(place.post(intro, content))
-    delivery.send(client, messages)
-    mark_prompted(deps, team_id, session_id, prompt.key if prompt else None)
-    return Started(session_id, template, place)
+            uow.sessions.add_participant(session, user_id, Role.FACILITATOR)
+            notice = None
+            if held is not None:
+                notice = safeguards.hold_statement(
+                    uow, session, template, user_id=user_id, statement=held, now=now
+                )
+            if problem_id is not None:
+                session.problem_id = problem_id
+            elif problem_statement:
+                problem = uow.problems.add(team_id, problem_statement.strip()[:3000], user_id)
+                session.problem_id = problem.id
+            for change in engine.prefill_changes(template, problem_statement):
+                uow.answers.add_version(
+                    session.id, change.key, value=change.value, author_id=user_id, raw_text=str(change.value)
+                )
+            answers = to_engine_answers(uow.answers.latest(session.id)) if problem_statement else {}
+            ctx = reply_context(deps, settings_for(deps, uow, team_id), locale)
+            prompt = next_prompt_for(session, template, answers, user_id, ctx)
+            queue = Queue(uow, team_id, now)
+            if not in_dm:
+                anchor_text, anchor_blocks = anchor_message(replace(anchor, session_id=session.id), locale)
+                queue.anchor(
+                    session, Post(channel=channel, text=anchor_text, blocks=delivery.as_dicts(anchor_blocks))
+                )
+            intro = template.intro.get(locale)
+            content: list[Block] = notice_blocks(intro) + notice_blocks(t("privacy_reminder", locale))
+            if notice is not None:
+                content += notice_blocks(notice)
+            if prompt is not None:
+                content += prompt_blocks(prompt, session.id, locale=locale)
+            queue.add(Place(channel, None).post(intro, content), session)
+            uow.commit()
+            session_id = session.id
+    except DatabaseUnavailable as down:
+        log.warning("session not started: the database did not answer (%s)", down)
+        raise PlaybookError(t("start_failed_try_again", locale)) from down
+    flushed = delivery.send_queued(deps, client, queue.ids, held=queue.held)
+    if flushed.dead_anchors:
+        raise BotNotInChannel(t("bot_not_in_channel", locale))
+    return Started(session_id, template, Place(channel, None))
 
 
 def problem_statement_of(deps: Deps, team_id: str, problem_id: int) -> str:
@@ -282,8 +263,8 @@ class _MembershipNeeded(Exception):
 
 
 def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result:
-    """Apply a reply inside the caller's unit of work; the caller commits and then posts
-    :func:`outgoing` of the result."""
+    """Apply a reply inside the caller's unit of work; the caller queues :func:`outgoing` of the
+    result (:func:`queue_result`) and commits."""
     place = Place.of(session)
     locale = session.locale
     if session.status in (SessionStatus.COMPLETED, SessionStatus.CANCELLED):
@@ -309,7 +290,6 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
         session.status = SessionStatus.ACTIVE
         uow.sessions.touch(session, now)
         prompt = next_prompt_for(session, template, answers, reply.user_id, ctx)
-        session.last_prompted_key = prompt.key if prompt else None
         return Result(session.id, place, Outcome(message=t("resumed", locale), next_prompt=prompt))
     # Where the session stands, derived once from its answers and passed to everything below.
     progress = engine.walk(template, answers)
@@ -390,9 +370,6 @@ def _store(
         checkins.materialise_interventions(uow, session, final, now, settings)
         summary = summary_for(uow, session, template, final, now, ctx, settings)
         leads_post = leads.prepare(uow, session, final, now, settings)
-    # Recorded as posted in this same transaction (one transaction per answer, not two); if posting
-    # fails, the record is cleared so that Slack's retry re-posts the prompt.
-    session.last_prompted_key = outcome.next_prompt.key if outcome.next_prompt else None
     uow.sessions.touch(session, now)
     completion = template.completion.get(locale) if summary is not None else None
     return Result(
@@ -423,9 +400,9 @@ def _anchor_naming_problem(session: Session, template: Template, outcome: Outcom
     )
 
 
-def outgoing(directory: Directory, result: Result) -> list[Outgoing]:
-    """What a committed reply produced: a notice, the next prompt, or the completion and summary (and
-    the leads post)."""
+def outgoing(result: Result) -> list[Outgoing]:
+    """What a reply produced: a notice, the next prompt, or the completion and summary (and the
+    leads post)."""
     outcome = result.outcome
     locale = result.locale
     if outcome is None:
@@ -451,7 +428,7 @@ def outgoing(directory: Directory, result: Result) -> list[Outgoing]:
             for number, message in enumerate(split_messages(content + result.summary))
         ]
         if result.leads_post is not None:
-            posts += leads.messages(directory, result.leads_post)
+            posts += leads.messages(result.leads_post)
         return posts
     prompt: Prompt | None = outcome.next_prompt
     if prompt is not None:
@@ -462,17 +439,14 @@ def outgoing(directory: Directory, result: Result) -> list[Outgoing]:
     return []
 
 
-def _committed(deps: Deps, directory: Directory, result: Result, team_id: str) -> Shown:
-    # A confirmed root cause is followed by the similar ones seen elsewhere in the council (before
-    # the next question, so that the question stays the last message in the thread).
-    elsewhere = similar.after_reply(deps, directory, team_id, result.session_id, result.outcome)
-    return Shown(
-        messages=elsewhere
-        + outgoing(directory, result)
-        + ([result.anchor] if result.anchor is not None else []),
-        on_failure=_forget_prompt_on_failure(deps, team_id, result.session_id),
-        after_sent=leads.remember_posted(deps, result.leads_post),
-    )
+def queue_result(deps: Deps, uow: UnitOfWork, session: Session, result: Result, *before: Outgoing) -> Queue:
+    """Queue what a reply produced (after ``before``: e.g. the clicked message's update) in the
+    reply's own transaction; the caller commits, then returns :meth:`Queue.shown`."""
+    queue = Queue(uow, session.workspace_id, deps.clock.now())
+    # The anchor's update (the session's state shown on it) goes after the thread's messages.
+    anchor = [result.anchor] if result.anchor is not None else []
+    queue.extend([*before, *outgoing(result), *anchor], session)
+    return queue
 
 
 def _find_session_for_message(uow: UnitOfWork, caller: Caller) -> Session | None:
@@ -508,64 +482,86 @@ def _on_message(
             if hint:
                 return Shown(messages=[delivery.post(caller.channel_id, t("start_hint"), best_effort=True)])
             return Shown()
-        session_id = session.id
-        # The claim and the answer commit together: a crash before the commit leaves neither, so
-        # Slack's retry is processed in full; a retry after the commit is recognised here.
+        # The claim, the answer and what it owes (the next prompt) commit together: a crash before the
+        # commit leaves none of them, so Slack's retry is processed in full; a retry after the commit
+        # is recognised here and only sends what the session still owes (never queues it again).
         if not uow.events.claim(event_id, caller.team_id):
+            unsent = uow.outbox.unsent_for_session(session.id)
             uow.rollback()
-            log.info("retried delivery of %s ignored", event_id)
-            return repost_lost_prompt(deps, caller.team_id, session_id)
+            log.info("retried delivery of %s: %d message(s) still to send", event_id, len(unsent))
+            return Shown(queued=unsent)
         reply = Reply(caller.team_id, caller.user_id, text, in_channel=in_channel)
         try:
             result = apply(deps, uow, session, reply)
         except NotAllowed:
             uow.commit()
             return Shown()
+        queue = queue_result(deps, uow, session, result)
         uow.commit()
-    return _committed(deps, directory, result, caller.team_id)
+    return queue.shown(messages=_seen_elsewhere(deps, directory, caller.team_id, result))
+
+
+def _seen_elsewhere(deps: Deps, directory: Directory, team_id: str, result: Result) -> list[Outgoing]:
+    """A confirmed root cause is followed by the similar ones seen elsewhere in the council: a courtesy
+    sent straight after the commit (:func:`delivery.deliver` sends it before what was queued, so the
+    next question stays the last message in the thread)."""
+    return similar.after_reply(deps, directory, team_id, result.session_id, result.outcome)
 
 
 def on_button(
     deps: Deps, client: WebClient, caller: Caller, value: AnswerValue, message: dict[str, Any]
 ) -> Shown:
     """A prompt's shortcut button: the same as typing its reply. Once it counts, the buttons on that
-    message are replaced by who answered what."""
+    message are replaced by who answered what (queued before the next prompt, in the same order)."""
     directory = Directory(client)
     in_channel: bool | None = None
     for _attempt in range(2):
         try:
-            result = _on_button(deps, caller, value, in_channel)
+            notice, shown, result = _on_button(deps, caller, value, message, in_channel)
             break
         except _MembershipNeeded:
             in_channel = directory.in_channel(caller.channel_id, caller.user_id)
     else:  # pragma: no cover
         raise AssertionError("membership was looked up")
-    if result.notice and result.outcome is None:
-        raise PlaybookError(result.notice)
-    messages: list[Outgoing] = []
-    if result.outcome is not None and not result.outcome.rejected and caller.channel_id and caller.message_ts:
-        messages.append(
-            Update(
-                channel=caller.channel_id,
-                ts=caller.message_ts,
-                text=str(message.get("text") or answered_fallback(value.r, result.locale)),
-                blocks=replace_actions(
-                    message.get("blocks") or [], answered_context(caller.user_id, value.r, result.locale)
-                ),
-            )
-        )
-    committed = _committed(deps, directory, result, caller.team_id)
-    return committed.model_copy(update={"messages": messages + committed.messages})
+    if notice is not None:
+        raise PlaybookError(notice)
+    if result is None:
+        return shown
+    return shown.model_copy(update={"messages": _seen_elsewhere(deps, directory, caller.team_id, result)})
 
 
-def _on_button(deps: Deps, caller: Caller, value: AnswerValue, in_channel: bool | None) -> Result:
+def _on_button(
+    deps: Deps, caller: Caller, value: AnswerValue, message: dict[str, Any], in_channel: bool | None
+) -> tuple[str | None, Shown, Result | None]:
     reply = Reply(caller.team_id, caller.user_id, value.r, expected_key=value.k, in_channel=in_channel)
     with deps.uow() as uow:
         session = load_session(uow, caller.team_id, value.s)
         ensure_same_place(session, caller.channel_id, caller.user_id)
         result = apply(deps, uow, session, reply)
+        if result.notice and result.outcome is None:
+            uow.commit()
+            return result.notice, Shown(), None
+        answered: list[Outgoing] = []
+        if (
+            result.outcome is not None
+            and not result.outcome.rejected
+            and caller.channel_id
+            and caller.message_ts
+        ):
+            answered.append(
+                Update(
+                    channel=caller.channel_id,
+                    ts=caller.message_ts,
+                    text=str(message.get("text") or answered_fallback(value.r, result.locale)),
+                    blocks=replace_actions(
+                        message.get("blocks") or [],
+                        answered_context(caller.user_id, value.r, result.locale),
+                    ),
+                )
+            )
+        queue = queue_result(deps, uow, session, result, *answered)
         uow.commit()
-    return result
+    return None, queue.shown(), result
 
 
 def ensure_same_place(session: Session, channel_id: str | None, user_id: str) -> None:
@@ -577,30 +573,6 @@ def ensure_same_place(session: Session, channel_id: str | None, user_id: str) ->
         raise NotAllowed(t("not_this_session", session.locale))
 
 
-def repost_lost_prompt(deps: Deps, team_id: str, session_id: int) -> Shown:
-    """On a retried delivery of an event we already stored: if the prompt that follows it was never
-    posted (the process died, or Slack failed, between the commit and the post), post it now."""
-    with deps.uow() as uow:
-        session = uow.sessions.get(team_id, session_id)
-        if session is None or session.status != SessionStatus.ACTIVE:
-            return Shown()
-        template = get_template(session.template_id)
-        answers = to_engine_answers(uow.answers.latest(session.id))
-        ctx = learning.with_learning(
-            reply_context(deps, settings_for(deps, uow, team_id), session.locale), uow, session
-        )
-        prompt = next_prompt_for(session, template, answers, session.facilitator_id, ctx)
-        if prompt is None or prompt.key == session.last_prompted_key:
-            return Shown()
-        place = Place.of(session)
-        locale = session.locale
-    mark_prompted(deps, team_id, session_id, prompt.key)
-    return Shown(
-        messages=[place.post(prompt_fallback_text(prompt), prompt_blocks(prompt, session_id, locale=locale))],
-        on_failure=_forget_prompt_on_failure(deps, team_id, session_id),
-    )
-
-
 def resume(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Shown:
     """``/playbook resume <session>``: a paused session carries on where it stopped."""
     with deps.uow() as uow:
@@ -610,9 +582,9 @@ def resume(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Sh
         if not people_of(session).is_participant(caller.user_id):
             raise PlaybookError(t("only_participants"))
         result = apply(deps, uow, session, Reply(caller.team_id, caller.user_id, "resume"))
+        queue = queue_result(deps, uow, session, result)
         uow.commit()
-    committed = _committed(deps, Directory(client), result, caller.team_id)
-    return committed.model_copy(update={"ack": t("resumed")})
+    return queue.shown(ack=t("resumed"))
 
 
 def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Shown:
@@ -624,9 +596,7 @@ def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int)
             raise NotAllowed(t("only_participants", session.locale))
         if session.status == SessionStatus.PAUSED:
             result = apply(deps, uow, session, Reply(caller.team_id, caller.user_id, "resume"))
-            uow.commit()
-            prompt = result.outcome.next_prompt if result.outcome else None
-            messages = outgoing(Directory(client), result)
+            queue = queue_result(deps, uow, session, result)
         elif session.status == SessionStatus.ACTIVE:
             template = get_template(session.template_id)
             answers = to_engine_answers(uow.answers.latest(session.id))
@@ -636,19 +606,16 @@ def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int)
             prompt = engine.current_prompt(
                 template, answers, session.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
             )
-            place = Place.of(session)
-            messages = (
-                [
-                    place.post(
-                        prompt_fallback_text(prompt), prompt_blocks(prompt, session_id, locale=session.locale)
-                    )
-                ]
-                if prompt is not None
-                else []
+            if prompt is None:
+                return Shown()
+            queue = Queue(uow, session.workspace_id, deps.clock.now())
+            queue.add(
+                Place.of(session).post(
+                    prompt_fallback_text(prompt), prompt_blocks(prompt, session_id, locale=session.locale)
+                ),
+                session,
             )
         else:
             return Shown()
-    if not messages:
-        return Shown()
-    mark_prompted(deps, caller.team_id, session_id, prompt.key if prompt else None)
-    return Shown(messages=messages, on_failure=_forget_prompt_on_failure(deps, caller.team_id, session_id))
+        uow.commit()
+    return queue.shown()

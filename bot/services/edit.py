@@ -1,6 +1,7 @@
 """Editing answers: typed ``edit`` (or the Edit answers button) opens a modal of the session's answers;
 a submission stores each changed answer as a new version (who, when) after reading it exactly as the
-thread would, and the summary (or the next question) is posted again from the latest answers."""
+thread would, and the summary (or the next question) is queued again from the latest answers in the
+same transaction."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from bot import delivery
-from bot.delivery import Shown
+from bot.delivery import Queue, Shown
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
@@ -162,27 +163,23 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any], client: WebClient) 
         place = Place.of(session)
         labels = ", ".join(escape(allowed[c.key].label) for c in result.changes)
         session_id, locale = session.id, session.locale
-        if prompt is not None:
-            session.last_prompted_key = prompt.key
-        uow.commit()
-    notice = t(
-        "edit_saved",
-        locale,
-        user=mention(caller.user_id, locale),
-        count=len(result.changes),
-        labels=labels,
-    )
-    if prompt is not None:
-        content = notice_blocks(notice) + prompt_blocks(prompt, session_id, locale=locale)
-        return Shown(
-            messages=[place.post(notice, content)],
-            on_failure=lambda: conversation.mark_prompted(deps, caller.team_id, session_id, None),
+        notice = t(
+            "edit_saved",
+            locale,
+            user=mention(caller.user_id, locale),
+            count=len(result.changes),
+            labels=labels,
         )
-    return Shown(
-        messages=[
-            place.post(notice if number == 0 else t("summary_fallback", locale), message)
-            for number, message in enumerate(split_messages(notice_blocks(notice) + follow_up))
-        ]
-        # The leads' post about this problem says what the answers say now.
-        + leads.updates(Directory(client), refreshes)
-    )
+        # Said in the thread in the edit's own transaction: the new question (or summary) is owed.
+        queue = Queue(uow, session.workspace_id, now)
+        if prompt is not None:
+            content = notice_blocks(notice) + prompt_blocks(prompt, session_id, locale=locale)
+            queue.add(place.post(notice, content), session)
+        else:
+            for number, message in enumerate(split_messages(notice_blocks(notice) + follow_up)):
+                queue.add(
+                    place.post(notice if number == 0 else t("summary_fallback", locale), message), session
+                )
+        uow.commit()
+    # The leads' post about this problem says what the answers say now (a courtesy, sent directly).
+    return queue.shown(messages=leads.updates(Directory(client), refreshes))

@@ -3,25 +3,27 @@ it right afterwards.
 
 :func:`prepare` runs inside the completing reply's unit of work and reads everything the post needs
 (the problem's report: this session and every other session on the same problem, and every stored
-intervention); :func:`messages` turns it into posts after the commit, with a permalink to the session's
-thread. Where the post landed is recorded (:func:`remember_posted`), so that a change made after the
-session completed — a classification changed, an answer edited — updates the posted message
-(:func:`refresh` inside the change's unit of work, :func:`updates` after it). If the bot is not in the
-leads channel the facilitator is told how to invite it; any other failure is logged and never undoes
-the session.
+intervention); :func:`messages` turns it into posts, queued in the outbox in that same transaction,
+with a link to the session's thread resolved when the post is sent. Where the post landed is recorded
+when Slack has it (the outbox's sender, for a post whose ``role`` is :data:`LEADS_ROLE`), so that a
+change made after the session completed — a classification changed, an answer edited — updates the
+posted message (:func:`refresh` inside the change's unit of work, :func:`updates` after it). If the
+bot is not in the leads channel the facilitator is told how to invite it; any other failure is logged
+and never undoes the session.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
 
 from bot import delivery
-from bot.delivery import Ephemeral, Outgoing, Post, Sent, Shown, Update
+from bot.delivery import LEADS_ROLE, Ephemeral, MessageRef, Outgoing, Post, Shown, Update
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.mrkdwn import escape, mention
@@ -206,20 +208,7 @@ def prepare(
     )
 
 
-def _private_to_that_channel(directory: Directory, post: LeadsPost) -> bool:
-    """Whether the session ran somewhere its summary may not be taken to a leads channel that no admin
-    chose: a DM, or a channel that is not public."""
-    if post.channel_for_private:
-        return False
-    return post.is_dm or not directory.channel_access(post.session_channel).is_public
-
-
-def _content(directory: Directory, post: LeadsPost) -> tuple[str, list[list[dict[str, object]]]]:
-    permalink = (
-        None
-        if post.is_dm or post.session_thread_ts is None
-        else directory.permalink(post.session_channel, post.session_thread_ts)
-    )
+def _content(post: LeadsPost, permalink: str | None) -> tuple[str, list[list[dict[str, object]]]]:
     content = leads_summary_blocks(
         post.report, facilitator=post.facilitator, when=post.when, permalink=permalink, locale=post.locale
     )
@@ -229,18 +218,31 @@ def _content(directory: Directory, post: LeadsPost) -> tuple[str, list[list[dict
     return fallback, [delivery.as_dicts(message) for message in split_for_leads(content, post.locale)]
 
 
-def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
+def _thread_of(post: LeadsPost) -> MessageRef | None:
+    """The session's thread, which the post links to (not for a DM session: leads could not open it)."""
+    if post.is_dm or post.session_thread_ts is None:
+        return None
+    return MessageRef(channel=post.session_channel, ts=post.session_thread_ts)
+
+
+def messages(post: LeadsPost) -> list[Outgoing]:
     """The leads posts: the first 50 blocks as a message, the rest in its thread. A link to the
-    session's thread, except for a DM session (leads could not open it anyway). Nothing, and the
-    facilitator is told why, for a private session when no admin chose the leads channel."""
-    if _private_to_that_channel(directory, post):
+    session's thread, resolved when the post is sent (``Post.permalink_of``). To a leads channel no
+    admin chose, a private session's summary is held and the facilitator told why: at once for a DM
+    session; for a channel, when it is sent (``Post.only_if_public``: whether the channel is public is
+    Slack's to say, and never asked while the answer's transaction is open)."""
+    held = _tell_facilitator(
+        post, t("leads_private_held", post.locale, channel=post.channel, session=post.report.session_id)
+    )
+    if not post.channel_for_private and post.is_dm:
         log.warning(
-            "summary of session %s not posted: private, and no admin chose the leads channel",
+            "summary of session %s not posted: a DM session, and no admin chose the leads channel",
             post.report.session_id,
         )
-        held = t("leads_private_held", post.locale, channel=post.channel, session=post.report.session_id)
-        return [_tell_facilitator(post, held)]
-    fallback, parts = _content(directory, post)
+        return [held]
+    guard = None if post.channel_for_private else post.session_channel
+    thread = _thread_of(post)
+    fallback, parts = _content(post, delivery.PERMALINK_SLOT if thread is not None else None)
     not_there_text = t(
         "leads_not_in_channel", post.locale, channel=post.channel, session=post.report.session_id
     )
@@ -254,35 +256,14 @@ def messages(directory: Directory, post: LeadsPost) -> list[Outgoing]:
             # The leads post never undoes the session: a failure is logged (or the facilitator told).
             best_effort=True,
             if_not_there=tell_facilitator if number == 0 else None,
+            permalink_of=thread if delivery.PERMALINK_SLOT in json.dumps(blocks) else None,
+            # Where the first part lands is recorded, so that later changes update it.
+            role=LEADS_ROLE if number == 0 else None,
+            only_if_public=guard if number == 0 else None,
+            if_private=held if number == 0 and guard is not None else None,
         )
         for number, blocks in enumerate(parts)
     ]
-
-
-def remember_posted(
-    deps: Deps, post: LeadsPost | None
-) -> Callable[[Sequence[tuple[Outgoing, Sent]]], None] | None:
-    """After sending, record where the first leads message landed (for later updates)."""
-    if post is None:
-        return None
-    session_id = post.report.session_id
-
-    def record(sent: Sequence[tuple[Outgoing, Sent]]) -> None:
-        for message, landed in sent:
-            if (
-                isinstance(message, Post)
-                and message.channel == post.channel
-                and not message.reply_to_previous
-                and landed.ts is not None
-            ):
-                with deps.uow() as uow:
-                    uow.leads_posts.record(
-                        post.team_id, session_id, landed.channel or post.channel, landed.ts, deps.clock.now()
-                    )
-                    uow.commit()
-                return
-
-    return record
 
 
 @dataclass(frozen=True)
@@ -328,7 +309,9 @@ def updates(directory: Directory, refreshes: Sequence[LeadsRefresh]) -> list[Out
     """``chat.update`` of each posted leads message (its first part) with the report as it is now."""
     out: list[Outgoing] = []
     for item in refreshes:
-        fallback, parts = _content(directory, item.post)
+        thread = _thread_of(item.post)
+        permalink = directory.permalink(thread.channel, thread.ts) if thread is not None else None
+        fallback, parts = _content(item.post, permalink)
         out.append(
             Update(channel=item.post.channel, ts=item.ts, text=fallback, blocks=parts[0], best_effort=True)
         )

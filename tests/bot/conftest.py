@@ -14,7 +14,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from pydantic import SecretStr
 
-from bot.app import build_deps, create_app
+from bot.app import build_deps, create_app, make_web_client
+from bot.delivery import Flushed, one_client, send_ready
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.web import make_wsgi_app
@@ -34,6 +35,9 @@ ADMIN = "U0ADMIN"
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # Tests open many connections at once (twenty simultaneous starts): the default backlog of 5
+    # resets some of them on a busy machine before the accept loop gets to them.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -58,6 +62,18 @@ class Harness:
         messages = self.thread(channel, thread_ts)
         assert messages, "the bot posted nothing there"
         return rendered(messages[-1])
+
+    def send_outbox(self) -> Flushed:
+        """Run the background sender once, as the scheduler's ``send-outbox`` job does (with this
+        harness's clock: advance it to pass a Retry-After)."""
+        client = make_web_client(
+            self.deps.settings,
+            self.deps.settings.slack_bot_token.get_secret_value()
+            if self.deps.settings.slack_bot_token
+            else None,
+            retries=False,
+        )
+        return send_ready(self.deps, one_client(client))
 
 
 def rendered(message: Message) -> str:
@@ -106,6 +122,9 @@ def make_settings(slack: SlackWebApiStandIn, database_url: str, team: str = TEAM
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_api_url=slack.base_url,
         database_url=database_url,
+        # The request path sends what it queued before the ack; on a busy test machine give it time,
+        # so a test never depends on the background sender unless it runs it (``send_outbox``).
+        playbook_outbox_request_budget_seconds=30,
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -115,7 +134,7 @@ def harness(slack: SlackWebApiStandIn, database_url: str) -> Iterator[Harness]:
     clock = FixedClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     settings = make_settings(slack, database_url)
     deps = build_deps(settings, clock)
-    server, url = serve(make_wsgi_app(create_app(settings, deps)))
+    server, url = serve(make_wsgi_app(create_app(settings, deps), ready=deps.database_ready))
     yield Harness(slack, SignedSlackClient(url, SIGNING_SECRET), deps, clock, url)
     server.shutdown()
     server.server_close()

@@ -84,6 +84,7 @@ def oauth_settings(slack: SlackWebApiStandIn, database_url: str, key: str | None
         playbook_encryption_key=SecretStr(key) if key is not None else None,
         slack_api_url=slack.base_url,
         database_url=database_url,
+        playbook_outbox_request_budget_seconds=30,  # a busy test machine never leaves a post behind
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -151,10 +152,11 @@ def test_retried_event_is_stored_once(harness: Harness) -> None:
         assert orm.get(ProcessedEvent, "Ev0RETRY1") is not None
 
 
-def test_a_lost_prompt_is_posted_when_slack_retries(harness: Harness) -> None:
+def test_a_prompt_slack_failed_to_take_is_posted_once_when_slack_retries(harness: Harness) -> None:
     h = harness
     thread = start(h, "start five-whys Missed bin collections")
-    h.slack.fail_next("chat.postMessage", status=500, times=3)
+    before = len(h.thread(CHANNEL, thread))
+    h.slack.fail_next("chat.postMessage", status=500)
     response = h.client.message(
         team_id=TEAM,
         user_id=FACILITATOR,
@@ -163,11 +165,21 @@ def test_a_lost_prompt_is_posted_when_slack_retries(harness: Harness) -> None:
         thread_ts=thread,
         event_id="Ev0LOST",
     )
-    assert response.status >= 500  # Slack will retry this delivery
+    # The answer and its next prompt were committed together: the ack says so, and the prompt is owed.
+    assert response.status == 200
     assert [r.key for r in stored(h) if r.key.startswith("whys.")] == ["whys.1.answer"]
+    assert len(h.thread(CHANNEL, thread)) == before
+    # Slack's retry (after its own wait, past the outbox's back-off) finds the answer stored and only
+    # sends what the session still owes, once: not the answer again, not the prompt twice.
+    h.clock.advance(timedelta(minutes=1))
     say(h, thread, "Crews lack the round info", event_id="Ev0LOST", retry_num=1, retry_reason="http_error")
     assert "Why 2" in h.last_text(CHANNEL, thread)
+    assert len(h.thread(CHANNEL, thread)) == before + 1
     assert [r.key for r in stored(h) if r.key.startswith("whys.")] == ["whys.1.answer"]
+    # A second retry, and the background sender, find nothing more to send.
+    say(h, thread, "Crews lack the round info", event_id="Ev0LOST", retry_num=2, retry_reason="http_error")
+    assert h.send_outbox().sent == {}
+    assert len(h.thread(CHANNEL, thread)) == before + 1
 
 
 def test_bad_input_gets_a_clear_reply_and_the_prompt_stays(harness: Harness) -> None:

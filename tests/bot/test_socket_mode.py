@@ -40,6 +40,7 @@ def socket_app(slack: SlackWebApiStandIn, sqlite_url: str) -> Iterator[tuple[Soc
         slack_app_token=SecretStr("xapp-test"),
         slack_api_url=slack.base_url,
         database_url=sqlite_url,
+        playbook_outbox_request_budget_seconds=30,  # a busy test machine never leaves a post behind
         _env_file=None,  # type: ignore[call-arg]
     )
     deps = build_deps(settings, FixedClock(datetime(2026, 11, 25, 10, tzinfo=UTC)))

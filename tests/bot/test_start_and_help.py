@@ -17,7 +17,7 @@ from bot.ids import ShortcutCallbackId, StartActionId, StartBlockId, StartCallba
 from flows.commands import COMMAND_NAMES
 from flows.schema import load_templates
 from localslack.webapi import Message, View
-from storage.models import Session
+from storage.models import Session, SessionStatus
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness, rendered
 from tests.bot.test_five_whys_e2e import say
 
@@ -405,4 +405,6 @@ def test_a_channel_without_the_bot_is_refused_in_the_form_with_how_to_invite_it(
         StartBlockId.CHANNEL: "I'm not in that channel yet. "
         "Invite me by typing `/invite @Playbook bot` there, or choose another channel."
     }
-    assert not _sessions(h)
+    # The session was stored with its anchor owed; Slack refused the anchor, so it was cancelled
+    # without ever having a thread: nothing runs there.
+    assert all(s.status == SessionStatus.CANCELLED and s.thread_ts is None for s in _sessions(h))

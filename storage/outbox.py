@@ -1,0 +1,377 @@
+"""The outbox: every message the bot must send because something was stored is a row here, added in
+the same transaction as that change, so nothing is posted for a change that did not commit and nothing
+a committed change owes is lost.
+
+States::
+
+    pending ──claim──▶ claimed ──Slack accepted──▶ sent
+       ▲                  │  └────Slack refused for good (not in channel, …)──▶ dead
+       └──429, 5xx, ──────┘        (and every message in the thread of a dead one)
+          connection lost (not_before; ``uncertain`` unless Slack said 429)
+
+Order: messages with the same ``ordering_key`` (a session's place, or a channel) are sent in id order.
+A message is claimable only when no earlier message with its key is still unsent (pending or
+claimed); a dead one does not hold the rest back.
+
+Claims are timed by the database's clock (``CURRENT_TIMESTAMP`` read in the claiming transaction), so
+senders whose clocks disagree still agree on when a claim went stale. A sender that died (or lost its
+connection to Slack) between claiming and recording the outcome leaves the row ``claimed``; once the
+claim is older than ``stale_after`` any sender may claim it again, and :class:`Claimed` says it is
+``uncertain``: the message may already be in Slack, so the sender looks for it (by its outbox id in the
+message metadata) before posting it again. A send whose outcome was unknown (the connection dropped
+mid-post, Slack answered 5xx) is given back ``uncertain`` for the same reason. Recording an outcome is
+conditional on the claim (its ``attempts``), so a sender that lost its claim never overwrites
+another's outcome.
+
+``not_before`` (Retry-After, back-off) is compared with the caller's clock, which tests inject.
+
+PostgreSQL: candidates are locked with ``FOR UPDATE SKIP LOCKED``, so concurrent senders never wait for
+each other; SQLite: every write transaction is serial (``BEGIN IMMEDIATE``, ``storage/db.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import aliased
+
+from storage import db as storage_db
+from storage.models import OutboxMessage, OutboxStatus
+
+__all__ = ["Claimed", "OutboxMessage", "OutboxRepository", "OutboxStatus", "database_now", "thread_not_sent"]
+
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
+
+
+def database_now(orm: OrmSession) -> datetime:
+    """The database server's current time (UTC, aware): the one clock every sender shares."""
+    return storage_db.database_now(orm.connection())
+
+
+def thread_not_sent(message_id: int) -> str:
+    """The error of a message that died because the one whose thread it goes in was never sent."""
+    return f"its thread (outbox {message_id}) was not sent"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message a sender now holds: send it, then record what happened (conditional on ``attempts``)."""
+
+    id: int
+    workspace_id: str
+    session_id: int | None
+    ordering_key: str
+    channel: str
+    thread_ts: str | None
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    # The earlier message (same ordering key) whose ts is this one's thread, until that is known.
+    thread_of: int | None
+    # It may already be in Slack: claimed before by a sender that never said what happened, or given
+    # back after a send whose outcome was unknown.
+    uncertain: bool
+
+
+class OutboxRepository:
+    def __init__(self, orm: OrmSession) -> None:
+        self._orm = orm
+
+    def add(
+        self,
+        *,
+        workspace_id: str,
+        ordering_key: str,
+        channel: str,
+        kind: str,
+        payload: dict[str, Any],
+        now: datetime,
+        session_id: int | None = None,
+        thread_ts: str | None = None,
+        thread_of: int | None = None,
+        held_since: datetime | None = None,
+    ) -> int:
+        """Add a message; ``held_since`` (the database's time, :func:`database_now`): claimed at once
+        by the transaction adding it, which sends it after its commit (only when nothing earlier with
+        its key is unsent: :meth:`has_unsent`)."""
+        row = OutboxMessage(
+            uncertain=False,
+            workspace_id=workspace_id,
+            session_id=session_id,
+            ordering_key=ordering_key,
+            channel=channel,
+            thread_ts=thread_ts,
+            thread_of=thread_of,
+            kind=kind,
+            payload=payload,
+            status=OutboxStatus.PENDING if held_since is None else OutboxStatus.CLAIMED,
+            attempts=0 if held_since is None else 1,
+            claimed_at=held_since,
+            created_at=now,
+        )
+        self._orm.add(row)
+        self._orm.flush()
+        return row.id
+
+    def has_unsent(self, ordering_key: str) -> bool:
+        """Whether a message with this key is still to be sent (pending or claimed)."""
+        found = self._orm.scalar(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.ordering_key == ordering_key, OutboxMessage.status.in_(UNSENT))
+            .limit(1)
+        )
+        return found is not None
+
+    def database_now(self) -> datetime:
+        return database_now(self._orm)
+
+    def claim_ready(
+        self,
+        *,
+        now: datetime,
+        stale_after: float,
+        only: Collection[int] | None = None,
+        keys: Collection[str] = (),
+        exclude: Collection[int] = (),
+        limit: int = 50,
+    ) -> list[Claimed]:
+        """Claim up to ``limit`` messages that may be sent now: pending and past ``not_before``, or
+        claimed longer than ``stale_after`` seconds ago (database clock), and first of their ordering
+        key among the unsent. With ``only``, just those ids (the request path sends what it queued),
+        and those next in line with one of ``keys`` (queued meanwhile by a request that found this
+        one's messages unsent); never those in ``exclude`` (tried already in this run)."""
+        if only is not None and not only and not keys:
+            return []
+        db_now = database_now(self._orm)
+        stale_before = db_now - timedelta(seconds=stale_after)
+        earlier = aliased(OutboxMessage)
+        blocked = exists().where(
+            earlier.ordering_key == OutboxMessage.ordering_key,
+            earlier.id < OutboxMessage.id,
+            earlier.status.in_(UNSENT),
+        )
+        ready = or_(
+            and_(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
+            ),
+            and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claimed_at < stale_before),
+        )
+        query = select(OutboxMessage.id, OutboxMessage.status).where(ready, ~blocked)
+        if only is not None:
+            mine = OutboxMessage.id.in_(list(only))
+            query = query.where(or_(mine, OutboxMessage.ordering_key.in_(list(keys))) if keys else mine)
+        if exclude:
+            query = query.where(OutboxMessage.id.not_in(list(exclude)))
+        query = query.order_by(OutboxMessage.id).limit(limit)
+        if self._orm.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+        candidates = {int(row[0]): str(row[1]) for row in self._orm.execute(query)}
+        if not candidates:
+            return []
+        table = cast(Table, OutboxMessage.__table__)
+        claimed = self._orm.connection().execute(
+            update(table)
+            .where(
+                table.c.id.in_(list(candidates)),
+                or_(
+                    table.c.status == OutboxStatus.PENDING,
+                    and_(table.c.status == OutboxStatus.CLAIMED, table.c.claimed_at < stale_before),
+                ),
+            )
+            .values(status=OutboxStatus.CLAIMED, claimed_at=db_now, attempts=table.c.attempts + 1)
+            .returning(
+                table.c.id,
+                table.c.workspace_id,
+                table.c.session_id,
+                table.c.ordering_key,
+                table.c.channel,
+                table.c.thread_ts,
+                table.c.kind,
+                table.c.payload,
+                table.c.attempts,
+                table.c.thread_of,
+                table.c.uncertain,
+            )
+        )
+        found = [
+            Claimed(
+                id=int(r.id),
+                workspace_id=str(r.workspace_id),
+                session_id=r.session_id,
+                ordering_key=str(r.ordering_key),
+                channel=str(r.channel),
+                thread_ts=r.thread_ts,
+                kind=str(r.kind),
+                payload=dict(r.payload),
+                attempts=int(r.attempts),
+                thread_of=r.thread_of,
+                uncertain=bool(r.uncertain) or candidates[int(r.id)] == OutboxStatus.CLAIMED,
+            )
+            for r in claimed
+        ]
+        return sorted(found, key=lambda c: c.id)
+
+    def _held(self, message_id: int, attempts: int) -> Any:
+        table = cast(Table, OutboxMessage.__table__)
+        return and_(
+            table.c.id == message_id,
+            table.c.status == OutboxStatus.CLAIMED,
+            table.c.attempts == attempts,
+        )
+
+    def mark_sent(self, message_id: int, attempts: int, ts: str | None) -> bool:
+        """Record that Slack accepted it (``ts``: the message's ts); messages waiting for it as their
+        thread get that thread. False if the claim was lost meanwhile."""
+        table = cast(Table, OutboxMessage.__table__)
+        done = self._orm.connection().execute(
+            update(table)
+            .where(self._held(message_id, attempts))
+            # The payload is not needed once Slack has the message, and may quote what people typed
+            # (forget-me and retention must not find copies here).
+            .values(
+                status=OutboxStatus.SENT, sent_ts=ts, error=None, not_before=None, uncertain=False, payload={}
+            )
+            .returning(table.c.id)
+        )
+        if done.first() is None:
+            return False
+        if ts is not None:
+            self._orm.connection().execute(
+                update(table)
+                .where(table.c.thread_of == message_id, table.c.thread_ts.is_(None))
+                .values(thread_ts=ts)
+            )
+        return True
+
+    def release(
+        self,
+        message_id: int,
+        attempts: int,
+        *,
+        not_before: datetime | None = None,
+        error: str | None = None,
+        uncertain: bool = False,
+    ) -> bool:
+        """Give a claimed message back (to be sent after ``not_before``); ``uncertain``: it may have
+        reached Slack (it stays so until it is sent)."""
+        table = cast(Table, OutboxMessage.__table__)
+        values: dict[str, Any] = {
+            "status": OutboxStatus.PENDING,
+            "not_before": not_before,
+            "error": error,
+            "claimed_at": None,
+        }
+        if uncertain:
+            values["uncertain"] = True
+        done = self._orm.connection().execute(
+            update(table).where(self._held(message_id, attempts)).values(**values).returning(table.c.id)
+        )
+        return done.first() is not None
+
+    def mark_dead(self, message_id: int, attempts: int, error: str) -> list[int]:
+        """Slack will never take it: it, and every unsent message in its thread, is dead. Returns the
+        ids of those that followed it down (empty if the claim was lost)."""
+        table = cast(Table, OutboxMessage.__table__)
+        done = self._orm.connection().execute(
+            update(table)
+            .where(self._held(message_id, attempts))
+            .values(status=OutboxStatus.DEAD, error=error[:1000], payload={})
+            .returning(table.c.id)
+        )
+        if done.first() is None:
+            return []
+        followers: list[int] = []
+        parents = [message_id]
+        while parents:
+            killed = self._orm.connection().execute(
+                update(table)
+                .where(table.c.thread_of.in_(parents), table.c.status.in_(UNSENT))
+                .values(status=OutboxStatus.DEAD, error=thread_not_sent(message_id), payload={})
+                .returning(table.c.id)
+            )
+            parents = [int(row[0]) for row in killed]
+            followers += parents
+        return followers
+
+    def unsent_for_session(self, session_id: int) -> list[int]:
+        return [
+            int(i)
+            for i in self._orm.scalars(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.session_id == session_id, OutboxMessage.status.in_(UNSENT))
+                .order_by(OutboxMessage.id)
+            )
+        ]
+
+    def anchor_of(self, session_id: int) -> int | None:
+        """The outbox id of a session's anchor message, while it is unsent."""
+        found = self._orm.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.session_id == session_id,
+                OutboxMessage.kind == "anchor",
+                OutboxMessage.status.in_(UNSENT),
+            )
+        )
+        return int(found) if found is not None else None
+
+    def latest_sent(self, ordering_key: str) -> tuple[int, str | None] | None:
+        """The last message sent with this key: (id, its ts)."""
+        row = self._orm.execute(
+            select(OutboxMessage.id, OutboxMessage.sent_ts)
+            .where(OutboxMessage.ordering_key == ordering_key, OutboxMessage.status == OutboxStatus.SENT)
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        ).first()
+        return (int(row[0]), row[1]) if row is not None else None
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        return self._orm.get(OutboxMessage, message_id)
+
+    def counts(self) -> dict[str, int]:
+        """How many messages are in each state."""
+        rows = self._orm.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+        return {str(status): int(count) for status, count in rows}
+
+    def statuses(self, ids: Sequence[int]) -> dict[int, str]:
+        rows = self._orm.execute(
+            select(OutboxMessage.id, OutboxMessage.status).where(OutboxMessage.id.in_(list(ids)))
+        )
+        return {int(i): str(s) for i, s in rows}
+
+    def unsent_in_workspace(self, workspace_id: str) -> Sequence[OutboxMessage]:
+        """Messages of a workspace still to be sent (the only ones that keep their payload)."""
+        return self._orm.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.workspace_id == workspace_id, OutboxMessage.status.in_(UNSENT)
+            )
+        ).all()
+
+    def purge_finished(self, before: datetime) -> int:
+        """Forget sent and dead messages created before ``before`` (their payloads may quote answers;
+        nothing needs them once Slack has the message)."""
+        deleted = self._orm.execute(
+            delete(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.DEAD)),
+                OutboxMessage.created_at < before,
+            )
+            .returning(OutboxMessage.id)
+        ).all()
+        return len(deleted)
+
+    def cancel_session(self, session_id: int, reason: str) -> int:
+        """A session that cannot go on (its anchor could not be posted): its unsent messages are dead."""
+        table = cast(Table, OutboxMessage.__table__)
+        killed = self._orm.connection().execute(
+            update(table)
+            .where(table.c.session_id == session_id, table.c.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.DEAD, error=reason[:1000], payload={})
+            .returning(table.c.id)
+        )
+        return len(killed.all())

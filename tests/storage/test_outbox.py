@@ -1,0 +1,118 @@
+"""The outbox's rules, on SQLite and PostgreSQL: order per key, not_before, claims that go stale by the
+database's clock, outcomes conditional on the claim, and a dead message taking its thread with it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storage.db import make_engine, make_session_factory, upgrade
+from storage.models import OutboxStatus
+from storage.uow import UnitOfWork
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def uow_factory(database_url: str) -> Iterator[UnitOfWork]:
+    engine = make_engine(database_url)
+    upgrade(database_url, engine)
+    yield UnitOfWork(make_session_factory(engine))
+    engine.dispose()
+
+
+def add(uow: UnitOfWork, key: str, *, thread_of: int | None = None) -> int:
+    return uow.outbox.add(
+        workspace_id="T1",
+        ordering_key=key,
+        channel="C1",
+        kind="post",
+        payload={"kind": "post", "channel": "C1", "text": key},
+        now=NOW,
+        thread_of=thread_of,
+    )
+
+
+def claim(factory: UnitOfWork, *, now: datetime = NOW, stale_after: float = 60, **kw: object) -> list[int]:
+    with factory as uow:
+        claimed = uow.outbox.claim_ready(now=now, stale_after=stale_after, **kw)  # type: ignore[arg-type]
+        uow.commit()
+    return [c.id for c in claimed]
+
+
+def test_messages_with_one_key_go_in_order_and_keys_do_not_wait_for_each_other(
+    uow_factory: UnitOfWork,
+) -> None:
+    with uow_factory as uow:
+        a1, a2, b1 = add(uow, "a"), add(uow, "a"), add(uow, "b")
+        uow.commit()
+    assert claim(uow_factory) == [a1, b1]  # a2 waits for a1
+    assert claim(uow_factory) == []  # both heads are held
+    with uow_factory as uow:
+        assert uow.outbox.mark_sent(a1, 1, "1.1")
+        uow.commit()
+    assert claim(uow_factory) == [a2]
+
+
+def test_a_retry_after_holds_its_key_until_not_before(uow_factory: UnitOfWork) -> None:
+    with uow_factory as uow:
+        first, second = add(uow, "a"), add(uow, "a")
+        uow.commit()
+    assert claim(uow_factory) == [first]
+    with uow_factory as uow:
+        assert uow.outbox.release(first, 1, not_before=NOW + timedelta(seconds=20), error="ratelimited")
+        uow.commit()
+    assert claim(uow_factory, now=NOW + timedelta(seconds=19)) == []
+    assert claim(uow_factory, now=NOW + timedelta(seconds=20)) == [first]
+    assert second not in claim(uow_factory, now=NOW + timedelta(seconds=20))
+
+
+def test_a_claim_goes_stale_by_the_database_clock_and_outcomes_need_the_claim(
+    uow_factory: UnitOfWork,
+) -> None:
+    with uow_factory as uow:
+        message = add(uow, "a")
+        uow.commit()
+    assert claim(uow_factory) == [message]
+    # However far the caller's clock is ahead, a claim is stale only by the database's clock.
+    assert claim(uow_factory, now=NOW + timedelta(days=1), stale_after=3600) == []
+    with uow_factory as uow:
+        (again,) = uow.outbox.claim_ready(now=NOW, stale_after=-1)  # any claim is stale
+        uow.commit()
+    assert again.id == message and again.uncertain and again.attempts == 2
+    with uow_factory as uow:
+        assert not uow.outbox.mark_sent(message, 1, "1.1")  # the first claim was lost
+        assert uow.outbox.mark_sent(message, 2, "1.2")
+        uow.commit()
+        assert uow.outbox.counts() == {OutboxStatus.SENT: 1}
+
+
+def test_a_dead_message_takes_what_waits_in_its_thread_with_it(uow_factory: UnitOfWork) -> None:
+    with uow_factory as uow:
+        anchor = add(uow, "s")
+        intro = add(uow, "s", thread_of=anchor)
+        later = add(uow, "s", thread_of=anchor)
+        other = add(uow, "s")
+        uow.commit()
+    assert claim(uow_factory) == [anchor]
+    with uow_factory as uow:
+        assert sorted(uow.outbox.mark_dead(anchor, 1, "not_in_channel")) == [intro, later]
+        uow.commit()
+    assert claim(uow_factory) == [other]  # dead messages hold nothing back
+
+
+def test_a_sent_message_gives_its_ts_to_what_waits_in_its_thread(uow_factory: UnitOfWork) -> None:
+    with uow_factory as uow:
+        anchor = add(uow, "s")
+        intro = add(uow, "s", thread_of=anchor)
+        uow.commit()
+    claim(uow_factory)
+    with uow_factory as uow:
+        uow.outbox.mark_sent(anchor, 1, "1700000000.000100")
+        uow.commit()
+    with uow_factory as uow:
+        (claimed,) = uow.outbox.claim_ready(now=NOW, stale_after=60)
+        uow.commit()
+    assert claimed.id == intro and claimed.thread_ts == "1700000000.000100"
