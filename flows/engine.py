@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from flows import classification_step, parsing, words
+from flows import classification_step, parsing, readback, words
+from flows.calendar import WorkingCalendar
 from flows.classification_examples import LabelledExample
-from flows.formatting import format_money
+from flows.formatting import format_day, format_money
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.schema import Condition, Repeat, Step, StepKind, Template
 from flows.words import Command
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+# The answer key under which a question the bot asked about the session itself waits for its yes or
+# no: "cancel this session?", "is £1,200 each time or a year?". Step ids start with a letter, so it
+# never names a question; the template walk does not see it.
+PENDING = "_pending"
 _SPACE = re.compile(r"\s+")
 
 
@@ -64,6 +69,8 @@ class ReplyContext:
     mention: Callable[[str], str] = lambda user_id: f"<@{user_id}>"
     # The workspace's default cost of an hour of staff time (cost impacts).
     hourly_rate: Decimal = Decimal(30)
+    # The working days check-ins are sent on (a first check-in on a Saturday is sent on the Monday).
+    calendar: WorkingCalendar | None = None
     # The classifications this workspace's facilitators decided, for the classifier to follow; asked
     # for only when a classification is proposed (the adapter reads them from the database).
     learned: Callable[[], Sequence[LabelledExample]] = lambda: ()
@@ -93,6 +100,8 @@ class Prompt:
     optional: bool = False
     done_allowed: bool = False
     item: int | None = None
+    # Where the question sits in its list: "Why 3 · up to 7", "Cost line 2 · 4 of 6 questions".
+    progress: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +120,7 @@ class Outcome:
     # A reply to show before the next prompt: a rejection, a nudge, a confirmation.
     message: str | None = None
     rejected: bool = False
-    control: Literal["pause", "help"] | None = None
+    control: Literal["pause", "help", "cancel"] | None = None
     next_prompt: Prompt | None = None
     completed: bool = False
     examples: tuple[str, ...] = field(default_factory=tuple)
@@ -137,7 +146,10 @@ def _holds(
     if condition.min_item is not None and (item is None or item < condition.min_item):
         return False
     if condition.step is not None:
-        return bool(_lookup(answers, condition.step, repeat, item) == condition.equals)
+        value = _lookup(answers, condition.step, repeat, item)
+        if condition.not_in:
+            return value not in condition.not_in
+        return bool(value == condition.equals)
     return True
 
 
@@ -306,7 +318,26 @@ def build_prompt(
         optional=step.optional,
         done_allowed=done_allowed,
         item=position.item,
+        progress=_progress(answers, position, locale),
     )
+
+
+def _progress(answers: Mapping[str, Answer], position: Position, locale: str) -> str | None:
+    """Where a question inside a list sits: a list of one question an item says how far it may go
+    ("Why 3 · up to 7"); an item of several questions counts them ("Cost line 2 · 4 of 6 questions"),
+    counting only the questions that apply to it given its answers so far."""
+    repeat, item = position.repeat, position.item
+    if repeat is None or item is None:
+        return None
+    if repeat.item_label is not None:
+        name = repeat.item_label.get(locale, n=item)
+    else:
+        name = t("progress_item_name", locale, label=repeat.label.get(locale), n=item)
+    asked = [step for step in repeat.steps if _holds(step.when, answers, repeat, item)]
+    if len(asked) <= 2:
+        return t("progress_list", locale, item=name, most=repeat.max_items)
+    number = next((n for n, step in enumerate(asked, start=1) if step.id == position.step.id), len(asked))
+    return t("progress_item", locale, item=name, number=number, count=len(asked))
 
 
 def current_prompt(
@@ -318,6 +349,11 @@ def current_prompt(
     values: Mapping[str, str] | None = None,
     learned: Callable[[], Sequence[LabelledExample]] | None = None,
 ) -> Prompt | None:
+    """The question the session waits on: a pending yes-or-no (see :data:`PENDING`), else the first
+    unanswered question of the template (None: the session is complete)."""
+    pending = pending_of(answers)
+    if pending is not None:
+        return pending_prompt(template, answers, pending, locale)
     position = walk(template, answers).current
     if position is None:
         return None
@@ -422,9 +458,15 @@ def apply_reply(
     progress: Walk | None = None,
 ) -> Outcome:
     """Interpret one reply (already decoded from Slack's entity encoding) against the session.
-    ``progress`` is :func:`walk` of these answers when the caller has already derived it."""
+    ``progress`` is :func:`walk` of these answers when the caller has already derived it.
+
+    A steering word is never stored as an answer: each either acts (``back``, ``skip``, ``done``,
+    ``none``, ``pause``, ``cancel``, ``help``) or, where it means nothing, says so and asks again."""
     locale = ctx.locale
     command = normalise_command(text)
+    pending = pending_of(answers)
+    if pending is not None:
+        return _answer_pending(template, answers, pending, text, ctx)
     progress = progress if progress is not None else walk(template, answers)
     position = progress.current
 
@@ -451,22 +493,44 @@ def apply_reply(
                 template, answers, locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
             ),
         )
+    if command == Command.CANCEL:
+        return _ask(template, answers, {"ask": "cancel"}, ctx)
+    if command == Command.RESUME:
+        return _reject(template, answers, ctx, t("resume_not_paused", locale))
+    if command in (Command.EDIT, Command.KEEP):
+        # Both act before a reply reaches the engine (the edit form, a held answer); here they mean nothing.
+        return _reject(template, answers, ctx, t("word_not_here", locale, word=ctx.escape(text.strip())))
     if command == Command.BACK:
         if not progress.answered:
             return _reject(template, answers, ctx, t("nothing_to_go_back_to", locale))
         last = progress.answered[-1]
         previous = answers[last]
-        shown = ctx.escape(display_value(previous.value)) if not previous.skipped else t("skipped", locale)
+        went_from = position_of(template, last)
+        kind = went_from.step.kind if went_from is not None else None
+        shown = (
+            ctx.escape(display_value(previous.value, kind, locale))
+            if not previous.skipped
+            else t("skipped", locale)
+        )
         return _finish(
             template, answers, (Change(last, retract=True),), ctx, t("went_back", locale, previous=shown)
         )
     if position is None:
         return Outcome(message=t("already_complete", locale), rejected=True, completed=True)
+    if command == Command.NONE:
+        # "none" ends a list where "done" would; at an optional question it leaves the answer out;
+        # anywhere else it is refused, so no list ever gets an item called "none".
+        if _done_allowed(position):
+            command = Command.DONE
+        elif position.step.optional:
+            command = Command.SKIP
+        else:
+            return _reject(template, answers, ctx, t("none_not_here", locale))
     if command == Command.SKIP:
         if not position.step.optional:
             return _reject(template, answers, ctx, t("not_optional", locale))
         return _finish(template, answers, (Change(position.key, None, skipped=True),), ctx)
-    if command == Command.NONE and _none_ends_list(position):
+    if command == Command.NEXT:
         command = Command.DONE
     if command == Command.DONE:
         repeat = position.repeat
@@ -480,7 +544,212 @@ def apply_reply(
     read = read_answer(position.step, text, answers, ctx)
     if isinstance(read, Rejection):
         return _reject(template, answers, ctx, read.message, read.examples)
-    return _finish(template, answers, (Change(position.key, read.value),), ctx, read.nudge)
+    before = _item_values(answers, position)
+    after = _item_values(with_changes(answers, (Change(position.key, read.value),)), position)
+    check = readback.slip_check(
+        position.step, position.key, text, read.value,
+        before=before, after=after, repeat=position.repeat, ctx=ctx,
+    )  # fmt: skip
+    if check is not None:
+        return _ask(template, answers, check, ctx)
+    said = readback.read_back(position.step, read.value, text, values=after, repeat=position.repeat, ctx=ctx)
+    message = "\n".join(part for part in (said, read.nudge) if part) or None
+    return _finish(template, answers, (Change(position.key, read.value),), ctx, message)
+
+
+# --- questions about the session itself: cancel?, each time or a year?, is that right? -----------------
+
+
+def pending_of(answers: Mapping[str, Answer]) -> dict[str, Any] | None:
+    """The yes-or-no question the session waits on (see :data:`PENDING`), or None."""
+    answer = answers.get(PENDING)
+    if answer is None or answer.skipped or not isinstance(answer.value, dict):
+        return None
+    return answer.value
+
+
+def current_key(answers: Mapping[str, Answer], progress: Walk | None = None) -> str | None:
+    """The key of the question the session waits on (a button for any other is stale)."""
+    if pending_of(answers) is not None:
+        return PENDING
+    position = progress.current if progress is not None else None
+    return position.key if position is not None else None
+
+
+def awaits_cancel(answers: Mapping[str, Answer]) -> bool:
+    """Whether the session is asking "cancel this session?"."""
+    pending = pending_of(answers)
+    return pending is not None and pending.get("ask") == "cancel"
+
+
+def is_cancel_request(answers: Mapping[str, Answer], text: str) -> bool:
+    """Whether ``text`` asks to cancel the session, or answers the question whether to: a reply only
+    the facilitator or a lead may give."""
+    if words.command_of(text) == Command.CANCEL:
+        return True
+    return awaits_cancel(answers) and (words.yes_or_no(text) is not None or words.is_confirmation(text))
+
+
+def _item_values(answers: Mapping[str, Answer], position: Position) -> dict[str, Any]:
+    """The given answers of ``position``'s list item, by step id (empty outside a list)."""
+    if position.repeat is None or position.item is None:
+        return {}
+    prefix = f"{position.repeat.id}.{position.item}."
+    return {
+        key[len(prefix) :]: answer.value
+        for key, answer in answers.items()
+        if key.startswith(prefix) and not answer.skipped
+    }
+
+
+def _ask(
+    template: Template, answers: Mapping[str, Answer], question: dict[str, Any], ctx: ReplyContext
+) -> Outcome:
+    after = with_changes(answers, (Change(PENDING, question),))
+    return Outcome(
+        changes=(Change(PENDING, question),),
+        next_prompt=pending_prompt(template, after, question, ctx.locale),
+    )
+
+
+def pending_prompt(
+    template: Template,
+    answers: Mapping[str, Answer],
+    pending: Mapping[str, Any],
+    locale: str = DEFAULT_LOCALE,
+) -> Prompt:
+    """The question the session waits on, with its two answers as buttons."""
+    ask = pending.get("ask")
+    yes_no = (
+        PromptOption("yes", t("button_yes_right", locale), primary=True),
+        PromptOption("no", t("button_no_change", locale)),
+    )
+    if ask == "cancel":
+        text = t("cancel_confirm", locale)
+        options: tuple[PromptOption, ...] = (
+            PromptOption("yes", t("button_cancel_session", locale)),
+            PromptOption("no", t("button_carry_on", locale), primary=True),
+        )
+        return Prompt(PENDING, StepKind.YESNO, text, None, options=options)
+    key = str(pending.get("key", ""))
+    position = position_of(template, key)
+    label = position.step.title(locale, position.item) if position is not None else key
+    if ask == "basis":
+        amount = format_money(Decimal(str(pending.get("amount", "0"))), locale)
+        per_year = _per_year_of(answers, position)
+        yearly = (
+            format_money(Decimal(str(pending.get("amount", "0"))) * per_year, locale, whole_pounds=True)
+            if per_year is not None
+            else None
+        )
+        text = (
+            t("check_basis_yearly", locale, label=label, amount=amount, yearly=yearly)
+            if yearly is not None
+            else t("check_basis", locale, label=label, amount=amount)
+        )
+        options = (
+            PromptOption("each time", t("button_each_time", locale)),
+            PromptOption("a year", t("button_a_year", locale)),
+        )
+        return Prompt(PENDING, StepKind.CHOICE, text, None, options=options)
+    value = pending.get("value")
+    if pending.get("reason") == "rate":
+        amount = format_money(Decimal(str(value)), locale)
+        limit = format_money(readback.HIGH_HOURLY_RATE, locale)
+        text = t("check_rate", locale, amount=amount, limit=limit)
+    else:
+        total = format_money(Decimal(str(pending.get("total", "0"))), locale, whole_pounds=True)
+        text = t(
+            "check_line", locale, label=label, total=total,
+            limit=format_money(readback.LARGE_LINE_A_YEAR, locale),
+        )  # fmt: skip
+    return Prompt(PENDING, StepKind.YESNO, text, None, options=yes_no)
+
+
+def _per_year_of(answers: Mapping[str, Answer], position: Position | None) -> Decimal | None:
+    if position is None or position.repeat is None:
+        return None
+    value = readback.value_of_kind(position.repeat, _item_values(answers, position), StepKind.FREQUENCY)
+    return readback.decimal_of(value, "per_year")
+
+
+def _answer_pending(
+    template: Template,
+    answers: Mapping[str, Answer],
+    pending: dict[str, Any],
+    text: str,
+    ctx: ReplyContext,
+) -> Outcome:
+    """A reply while the session waits on a yes or no. ``help``, ``pause`` and ``back`` work as
+    anywhere; an answer to the question settles it; anything else drops the question and is read as
+    an ordinary reply (someone who types the answer again need not say no first)."""
+    locale = ctx.locale
+    command = normalise_command(text)
+    prompt = pending_prompt(template, answers, pending, locale)
+    without = {key: answer for key, answer in answers.items() if key != PENDING}
+    drop = Change(PENDING, retract=True)
+    ask = pending.get("ask")
+    if command == Command.HELP:
+        return Outcome(control="help", message=t("help_words", locale), next_prompt=prompt)
+    if command == Command.PAUSE:
+        return Outcome(control="pause", next_prompt=prompt)
+    yes_no = words.yes_or_no(text)
+    if yes_no is None and words.is_confirmation(text):
+        yes_no = True
+    if ask == "cancel":
+        if command == Command.CANCEL or yes_no is True:
+            return Outcome(changes=(drop,), control="cancel", message=t("cancelled", locale))
+        if yes_no is False or command == Command.BACK:
+            return _finish(template, without, (drop,), ctx, t("cancel_declined", locale))
+        return _with_drop(apply_reply(template, without, text, ctx), drop)
+    if command == Command.CANCEL:
+        return _ask(template, without, {"ask": "cancel"}, ctx)
+    if command == Command.BACK:
+        return _finish(template, without, (drop,), ctx, t("check_dropped", locale))
+    key = str(pending.get("key", ""))
+    position = position_of(template, key)
+    if position is None:  # the template changed under a waiting question: forget the question
+        return _with_drop(apply_reply(template, without, text, ctx), drop)
+    if ask == "basis":
+        basis = words.basis_of(text)
+        if basis is None:
+            return _with_drop(apply_reply(template, without, text, ctx), drop)
+        value: Any = {"amount": str(pending.get("amount", "0")), "basis": basis}
+        before = _item_values(without, position)
+        after = _item_values(with_changes(without, (Change(key, value),)), position)
+        check = readback.line_check(key, value, before=before, after=after, repeat=position.repeat, ctx=ctx)
+        if check is not None:
+            return _ask(template, without, check, ctx)
+    else:
+        if yes_no is None:
+            return _with_drop(apply_reply(template, without, text, ctx), drop)
+        if yes_no is False:
+            return _finish(template, without, (drop,), ctx, t("check_declined", locale))
+        value = pending.get("value")
+        after = _item_values(with_changes(without, (Change(key, value),)), position)
+        if pending.get("reason") == "rate":  # a confirmed rate may still take the line over the million
+            before = _item_values(without, position)
+            check = readback.line_check(
+                key, value, before=before, after=after, repeat=position.repeat, ctx=ctx
+            )
+            if check is not None:
+                return _ask(template, without, check, ctx)
+    said = readback.read_back(
+        position.step, value, _as_typed(position.step, value), values=after, repeat=position.repeat, ctx=ctx
+    )
+    return _finish(template, without, (drop, Change(key, value)), ctx, said)
+
+
+def _as_typed(step: Step, value: Any) -> str:
+    """A stored value written as a reply would be (for reading it back after a confirmation)."""
+    if isinstance(value, dict) and "text" in value:
+        return str(value["text"])
+    return ""
+
+
+def _with_drop(outcome: Outcome, drop: Change) -> Outcome:
+    """``outcome`` with the waiting question dropped first."""
+    return replace(outcome, changes=(drop, *outcome.changes))
 
 
 @dataclass(frozen=True)
@@ -527,16 +796,15 @@ def next_in_item(answers: Mapping[str, Answer], repeat: Repeat, item: int) -> Po
     return None
 
 
-def _none_ends_list(position: Position) -> bool:
-    """``none`` at the first question of a list that may be empty ends it (e.g. "no interventions");
-    anywhere else it is an ordinary answer."""
+def _done_allowed(position: Position) -> bool:
+    """Whether ``done`` (or ``none``) may end the list ``position`` is in: at the first question of an
+    item, once the list has the items it needs."""
     repeat = position.repeat
     return bool(
         repeat is not None
         and position.first_in_item
-        and position.item == 1
-        and repeat.min_items == 0
         and repeat.done_ends
+        and (position.item or 1) - 1 >= repeat.min_items
     )
 
 
@@ -590,6 +858,8 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
         )
         if isinstance(frequency, parsing.ParseFailure):
             return frequency
+        if frequency.per_year == 0:  # "never", "0 a week": a cost line is something that happens
+            return _failure(t("frequency_zero", locale), "3 a week", "10 per month")
         return {"per_year": str(frequency.per_year), "text": frequency.describe()}
     if kind is StepKind.COUNT:
         return parsing.parse_count(text)
@@ -646,20 +916,35 @@ def _as_int(text: str) -> int | None:
     return int(stripped) if stripped.isascii() and stripped.isdecimal() and len(stripped) < 6 else None
 
 
-def display_value(value: Any) -> str:
-    """A stored value as a person would read it."""
+def display_value(value: Any, kind: StepKind | None = None, locale: str = DEFAULT_LOCALE) -> str:
+    """A stored value as a person would read it. With the step's ``kind``, money is written with £ and
+    thousands separators (``£1,200``, ``£32.50``), a date in the one style people read
+    (``Tuesday 8 December 2026``) and a cadence in words."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if kind is StepKind.MONEY and isinstance(value, str | int | Decimal):
+        try:
+            return format_money(Decimal(str(value)), locale)
+        except ArithmeticError:
+            return str(value)
+    if kind is StepKind.DATE and isinstance(value, str):
+        try:
+            return format_day(date.fromisoformat(value), locale)
+        except ValueError:
+            return value
+    if kind is StepKind.CADENCE and isinstance(value, str) and value in ("weekly", "fortnightly", "monthly"):
+        return t(f"cadence_{value}", locale)
     if isinstance(value, dict):
+        if "ask" in value:  # a question the session waited on (see PENDING), not an answer
+            return ""
         if "text" in value:
             return str(value["text"])
         if "hours" in value:
             return f"{Decimal(value['hours']).normalize():f} hours"
         if "amount" in value:
-            basis = "per occurrence" if value.get("basis") == "per_occurrence" else "a year"
-            return f"£{Decimal(value['amount']):,.2f} {basis}"
+            return readback.direct_cost_words(value, None, locale)
     if isinstance(value, list):
-        return "; ".join(display_value(v) for v in value)
+        return "; ".join(display_value(v, None, locale) for v in value)
     return str(value)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Final, Literal
@@ -55,6 +55,9 @@ class DirectCost:
 
     amount: Decimal
     basis: Literal["per_occurrence", "per_year"] = "per_occurrence"
+    # False when the reply named no period ("£1,200"): "each time" was assumed, and is worth asking.
+    # Not part of the value: two costs are equal when their amount and basis are.
+    basis_stated: bool = field(default=True, compare=False)
 
 
 @dataclass(frozen=True)
@@ -437,6 +440,7 @@ def parse_direct_cost(
     if isinstance(amount, ParseFailure):
         return ParseFailure(amount.message, DIRECT_COST_EXAMPLES)
     word = match["period"] or match["adverb"]
+    stated = word is not None or match["occurrence"] is not None
     if word is None:
         basis: Literal["per_occurrence", "per_year"] = "per_occurrence"
     else:
@@ -455,7 +459,7 @@ def parse_direct_cost(
             "That's more than £1bn, the most I can take for one cost. Please check the amount.",
             DIRECT_COST_EXAMPLES,
         )
-    return DirectCost(amount.quantize(_PENNY, rounding=ROUND_HALF_UP), basis)
+    return DirectCost(amount.quantize(_PENNY, rounding=ROUND_HALF_UP), basis, stated)
 
 
 # --- durations -----------------------------------------------------------------------------------------
@@ -781,7 +785,8 @@ _IN_TIME = re.compile(
 )
 _NEXT = re.compile(r"next\s+(?P<unit>week|fortnight|month|year)")
 _WEEKDAY_AHEAD = re.compile(
-    rf"(?:(?:next|this|coming|this\s+coming|on|on\s+the)\s+)?(?P<weekday>{_WEEKDAY})(?P<later>\s+week|\s+after\s+next)?"
+    rf"(?:(?P<which>next|this|coming|this\s+coming|on|on\s+the)\s+)?(?P<weekday>{_WEEKDAY})"
+    r"(?P<later>\s+week|\s+after\s+next)?"
 )
 _DATE_WORDS = re.compile(r"^(?:on|by|from|for|starting)\s+")
 _LEAD_DAYS = {"today": 0, "now": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "day after tomorrow": 2}
@@ -789,6 +794,9 @@ _LEAD_DAYS["the day after tomorrow"] = 2
 
 
 def _format_date(day: date) -> str:
+    """``Tuesday 8 December 2026``, the style :func:`flows.formatting.format_day` writes in English.
+    Written here from our own names: a parser answers in microseconds, and Babel's first call loads
+    CLDR's data."""
     return (
         f"{_WEEKDAY_NAMES[day.weekday()].title()} {day.day} {_MONTH_NAMES[day.month - 1].title()} {day.year}"
     )
@@ -867,20 +875,48 @@ def _read_date(cleaned: str, today: date) -> date | ParseFailure | None:
     if match := _NEXT.fullmatch(cleaned):
         return _shifted(today, match["unit"], 1)
     if match := _WEEKDAY_AHEAD.fullmatch(cleaned):
-        ahead = (_WEEKDAYS[match["weekday"]] - today.weekday() - 1) % 7 + 1
-        return today + timedelta(days=ahead + (7 if match["later"] else 0))
+        weekday = _WEEKDAYS[match["weekday"]]
+        if match["which"] == "next" and not match["later"]:
+            return _in_next_week(today, weekday)
+        return _first_after(today, weekday) + timedelta(days=7 if match["later"] else 0)
     for pattern in (_ISO_DATE, _NUMERIC_DATE, _DAY_MONTH, _MONTH_DAY):
         if match := pattern.fullmatch(cleaned):
             return _explicit_date(match, today)
     return None
 
 
+def _first_after(today: date, weekday: int) -> date:
+    """The first ``weekday`` (0 is Monday) after ``today``: "Tuesday", "this Tuesday"."""
+    return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+
+
+def _in_next_week(today: date, weekday: int) -> date:
+    """``weekday`` in the week (Monday to Sunday) after this one, as "next Tuesday" is meant in the UK:
+    said on a Monday it is a week tomorrow, not tomorrow."""
+    return today + timedelta(days=7 - today.weekday() + weekday)
+
+
+def next_weekday_alternative(text: str, *, today: date) -> date | None:
+    """When ``text`` is "next <weekday>" (``dydd Mawrth nesaf``) and the weekday also falls later this
+    week, that nearer date (which people sometimes mean): the reading back names both. None otherwise."""
+    if len(text) > MAX_REPLY_CHARS:
+        return None
+    match = _WEEKDAY_AHEAD.fullmatch(_DATE_WORDS.sub("", _prepare(text, hedges=False)))
+    if match is None or match["which"] != "next" or match["later"]:
+        return None
+    weekday = _WEEKDAYS[match["weekday"]]
+    nearer = _first_after(today, weekday)
+    return nearer if nearer != _in_next_week(today, weekday) else None
+
+
 def parse_date(text: str, *, today: date, max_days_ahead: int = 366) -> date | ParseFailure:
     """A date from today up to ``max_days_ahead`` days ahead: ``tomorrow``, ``next Tuesday``,
     ``in 2 weeks``, ``3 March``, ``March 3``, ``3/3/2026`` (day first), ``2026-03-03``.
 
-    A weekday on its own ("Tuesday", "next Tuesday") is the first one after today; "Tuesday week" is
-    seven days after that. A day and month without a year is the next such date on or after today.
+    A weekday on its own ("Tuesday", "this Tuesday") is the first one after today; "Tuesday week" is
+    seven days after that. "Next Tuesday" is UK usage: the Tuesday of next week (Monday to Sunday), so
+    on a Monday it is eight days away (:func:`next_weekday_alternative` gives the nearer reading). A
+    day and month without a year is the next such date on or after today.
     """
     examples = _date_examples(today)
     if len(text) > MAX_REPLY_CHARS:

@@ -55,6 +55,8 @@ class Condition(_Model):
 
     step: str | None = None
     equals: Any = None
+    # Instead of ``equals``: holds unless the answer is one of these (and while it is not given yet).
+    not_in: tuple[str, ...] = ()
     min_item: int | None = None
 
     @model_validator(mode="after")
@@ -135,6 +137,8 @@ class Repeat(_Model):
     collaborative: bool = False
     # The item step whose answer names an item in summaries and lists (default: the first step).
     title_step: str | None = None
+    # How a prompt names the item it belongs to ("Cost line {n}", "Why {n}"), shown with its progress.
+    item_label: LocalText | None = None
 
     @model_validator(mode="after")
     def _sane(self) -> Repeat:

@@ -39,13 +39,14 @@ from flows.engine import (
     done_key,
     next_in_item,
     normalise_command,
+    pending_of,
     read_answer,
     walk,
     with_changes,
 )
 from flows.i18n import t
 from flows.schema import Repeat, Template
-from flows.words import Command
+from flows.words import Command, command_of
 
 STEER_WORDS = frozenset({Command.NEXT, Command.DONE})
 
@@ -127,7 +128,7 @@ def prompt_for(
     """What ``author`` is asked next: their open item's next question (addressed to them), the
     invitation to add an item, or — once the list has closed — the session's next question."""
     repeat = collecting(template, answers)
-    if repeat is None:
+    if repeat is None or pending_of(answers) is not None:  # a yes-or-no (cancel?) waits for everyone
         return current_prompt(
             template, answers, ctx.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned
         )
@@ -194,6 +195,9 @@ def apply_team_reply(
         if mine is None or not mine.step.optional:
             return _refuse(t("not_optional", locale), prompt=own_prompt)
         return _outcome(template, answers, (Change(mine.key, None, skipped=True),), reply, ctx)
+    if command_of(reply.text) is not None:
+        # Any other steering word (`none`, `resume`, `keep`...) means nothing here: never an item.
+        return _refuse(t("word_not_here", locale, word=ctx.escape(reply.text.strip())), prompt=own_prompt)
     position = mine
     if position is None:
         item = _highest(answers, repeat) + 1

@@ -49,6 +49,8 @@ class _WordsFile(BaseModel):
     yes_before_a_reason: LocaleForms
     no_before_a_reason: LocaleForms
     confirm: LocaleForms
+    each_time: LocaleForms
+    a_year: LocaleForms
 
     @model_validator(mode="after")
     def _complete(self) -> _WordsFile:
@@ -91,6 +93,8 @@ class Vocabulary:
     yes_before_a_reason: tuple[str, ...]
     no_before_a_reason: tuple[str, ...]
     confirm: frozenset[str]
+    each_time: frozenset[str]
+    a_year: frozenset[str]
     # The forms as written in the data, for showing people which words they can type.
     shown: Mapping[Command, Mapping[str, tuple[str, ...]]]
 
@@ -123,6 +127,8 @@ def vocabulary() -> Vocabulary:
         yes_before_a_reason=_longest_first(data.yes_before_a_reason),
         no_before_a_reason=_longest_first(data.no_before_a_reason),
         confirm=frozenset(_all(data.confirm)),
+        each_time=frozenset(_all(data.each_time)),
+        a_year=frozenset(_all(data.a_year)),
         shown={
             command: {locale: tuple(forms) for locale, forms in by_locale.items()}
             for command, by_locale in data.commands.items()
@@ -143,6 +149,17 @@ def forms(command: Command, locale: str) -> tuple[str, ...]:
 def is_confirmation(text: str) -> bool:
     """Whether ``text`` accepts a suggestion: ``yes``, ``confirm``, ``ie``, ``cadarnhau``…"""
     return fold(text) in vocabulary().confirm
+
+
+def basis_of(text: str) -> str | None:
+    """``per_occurrence`` for "each time" (``bob tro``), ``per_year`` for "a year" (``y flwyddyn``), None
+    for anything else: the answer to "is that cost each time or a year?"."""
+    folded = fold(text)
+    if folded in vocabulary().each_time:
+        return "per_occurrence"
+    if folded in vocabulary().a_year:
+        return "per_year"
+    return None
 
 
 def yes_or_no(text: str) -> bool | None:

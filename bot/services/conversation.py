@@ -286,7 +286,11 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     ctx = learning.with_learning(reply_context(deps, settings, locale), uow, session)
     if session.status == SessionStatus.PAUSED:
         if engine.normalise_command(reply.text) != Command.RESUME:
-            return Result(session.id, place, None)
+            # One reply to each message, saying how to carry on (a click on an old button: the notice).
+            if reply.expected_key is not None:
+                return Result(session.id, place, None, notice=t("paused_reply", locale, session=session.id))
+            paused = Outcome(message=t("paused_reply", locale, session=session.id), rejected=True)
+            return Result(session.id, place, paused, locale=locale)
         session.status = SessionStatus.ACTIVE
         uow.sessions.touch(session, now)
         prompt = next_prompt_for(session, template, answers, reply.user_id, ctx)
@@ -303,8 +307,14 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     reply = replace(reply, text=screened.text)
     command = engine.normalise_command(reply.text)
     steers = policy.may_steer(people, settings.lead_ids, reply.user_id)
+    if engine.is_cancel_request(answers, reply.text) and not steers:
+        refusal = t("cancel_only_steer", locale)
+        if reply.expected_key is not None:
+            raise NotAllowed(refusal)
+        return Result(session.id, place, Outcome(message=refusal, rejected=True), locale=locale)
     collaborative = None if session.is_dm else team.collecting(template, answers, progress)
-    if collaborative is not None and command != "pause":
+    waiting = engine.pending_of(answers) is not None
+    if collaborative is not None and command not in (Command.PAUSE, Command.CANCEL) and not waiting:
         team_reply = team.TeamReply(
             reply.text, reply.user_id, steers, session.facilitator_id, reply.expected_key
         )
@@ -315,7 +325,7 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
         if refused is not None:
             return Result(session.id, place, Outcome(message=refused, rejected=True), locale=locale)
     position = progress.current
-    if reply.expected_key is not None and (position is None or position.key != reply.expected_key):
+    if reply.expected_key is not None and engine.current_key(answers, progress) != reply.expected_key:
         return Result(session.id, place, None, notice=t("already_answered", locale))
     if policy.refuses_facilitator_step(position, reply.text, steers):
         refusal = t("classification_only_steer", locale)
@@ -361,6 +371,8 @@ def _store(
         )
     if outcome.control == "pause":
         session.status = SessionStatus.PAUSED
+    if outcome.control == "cancel":  # kept, with its answers, as a cancelled session
+        session.status = SessionStatus.CANCELLED
     summary = None
     leads_post = None
     if outcome.completed and outcome.changes:
@@ -416,6 +428,8 @@ def outgoing(result: Result) -> list[Outgoing]:
         paused = t("paused", locale, session=result.session_id)
         content += notice_blocks(paused)
         return [result.place.post(paused, content)]
+    if outcome.control == "cancel":
+        return [result.place.post("\n".join(text_parts), content)]
     if outcome.completed and result.summary is not None:
         if result.completion_text:
             content += notice_blocks(result.completion_text)

@@ -93,6 +93,7 @@ def reply_context(deps: Deps, settings: EffectiveSettings, locale: str) -> Reply
         working_day_hours=settings.working_day_hours,
         weeks_per_year=settings.weeks_per_year,
         hourly_rate=settings.hourly_rate,
+        calendar=settings.calendar,
         escape=escape,
         mention=mention,
     )

@@ -42,6 +42,8 @@ def prompt_blocks(prompt: Prompt, session_id: int, *, locale: str = "en") -> lis
     if prompt.hints:
         text += "\n_" + " ".join(prompt.hints) + "_"
     blocks: list[Block] = sections(text, BlockId.PROMPT)
+    if prompt.progress:
+        blocks.append(context(prompt.progress))
     buttons = _buttons(prompt, session_id, locale)
     for start in range(0, len(buttons), ACTIONS_PER_BLOCK):
         blocks.append(

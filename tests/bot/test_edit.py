@@ -155,6 +155,7 @@ def test_editing_a_cost_line_updates_the_yearly_total(harness: Harness) -> None:
     for reply in (
         "staff",
         "Scanning forms",
+        "both",
         "1 hour",
         "10 a year",
         "1",

@@ -38,7 +38,8 @@ class CostStory:
     assumptions: tuple[str, ...] = ()
 
 
-# Each line: who bears it, what, staff time, how often, people, hourly cost, direct cost, evidence.
+# Each line: who bears it, what, the kind of cost (staff time, money spent or both), then the questions
+# that kind asks: staff time, how often, people, hourly cost, direct cost, evidence.
 STORIES = (
     CostStory(
         # The example. Staff: 1 h × 156 a year (3 a week × 52) × 2 people × £30 = £9,360.
@@ -46,27 +47,9 @@ STORIES = (
         # month: £14,400. Total £26,760.
         name="only direct costs count",
         lines=(
-            ("staff", "Re-keying forms", "1 hour", "3 a week", "2", "skip", "skip", "skip"),
-            (
-                "council services",
-                "Printing and postage",
-                "skip",
-                "monthly",
-                "1",
-                "skip",
-                "£3,000 a year",
-                "skip",
-            ),
-            (
-                "residents",
-                "Childcare to visit the office",
-                "skip",
-                "monthly",
-                "1",
-                "skip",
-                "£1,200 a month",
-                "skip",
-            ),
+            ("staff", "Re-keying forms", "time", "1 hour", "3 a week", "2", "skip", "skip"),
+            ("council services", "Printing and postage", "money", "monthly", "£3,000 a year", "skip"),
+            ("residents", "Childcare to visit the office", "money", "monthly", "£1,200 a month", "skip"),
         ),
         total="£26,760",
         residents="£14,400",
@@ -81,10 +64,11 @@ STORIES = (
         # Total £24,280.
         name="workspace rate, own rate and a daily line",
         lines=(
-            ("staff", "Answering chase-up calls", "15 minutes", "daily", "3", "skip", "skip", "skip"),
+            ("staff", "Answering chase-up calls", "time", "15 minutes", "daily", "3", "skip", "skip"),
             (
                 "residents",
                 "Travelling to the office",
+                "both",
                 "2 hours",
                 "10 a month",
                 "1",
@@ -92,7 +76,7 @@ STORIES = (
                 "£4 each time",
                 "skip",
             ),
-            ("council services", "Agency cover", "skip", "weekly", "1", "skip", "£250 each time", "Invoices"),
+            ("council services", "Agency cover", "money", "weekly", "£250 each time", "Invoices"),
         ),
         total="£24,280",
         residents="£3,480",
@@ -257,7 +241,8 @@ def test_a_cause_problem_impact_post_has_causes_impacts_and_who_is_affected(harn
     assert "2. Overtime in repairs — Staff · severity 3/5" in posted
     assert "*Who is affected:* Residents, Staff" in posted
     assert "*Scope:* Council-wide" in posted
-    assert f"One shared repairs queue · owner <@{SAM}> · first check-in 27 November 2026 · weekly" in posted
+    # The clock says Wednesday 25 November 2026: "next Friday" is the Friday of next week (UK usage).
+    assert f"One shared repairs queue · owner <@{SAM}> · first check-in 4 December 2026 · weekly" in posted
 
 
 def test_a_cost_impacts_post_lists_the_costliest_lines_first(harness: Harness) -> None:
@@ -405,7 +390,7 @@ def test_a_formula_in_a_cost_line_is_a_string_cell(harness: Harness) -> None:
     h = harness
     formula = '=HYPERLINK("https://example.org","x")'
     thread = start(h, "start cost-impacts Forms")
-    for reply in ("staff", formula, "1 hour", "weekly", "1", "skip", "skip", "skip", "done", "skip"):
+    for reply in ("staff", formula, "time", "1 hour", "weekly", "1", "skip", "skip", "done", "skip"):
         say(h, thread, reply)
     book = load_workbook(io.BytesIO(export_files(h, 1)["costs.xlsx"].content))
     cell = book["Cost lines"]["A2"]

@@ -134,7 +134,8 @@ def test_cause_problem_impact_end_to_end_with_an_intervention(harness: Harness) 
     assert "One shared repairs queue" in summary and f"Owner: <@{SAM}>" in summary
     stored = latest(h, thread)
     assert stored["interventions.1.owner"].value == SAM
-    assert stored["interventions.1.first_checkin"].value == "2026-11-27"  # the clock says Wed 25 Nov 2026
+    # The clock says Wednesday 25 November 2026: "next Friday" is the Friday of next week (UK usage).
+    assert stored["interventions.1.first_checkin"].value == "2026-12-04"
     assert stored["interventions.1.cadence"].value == "weekly"
     assert stored["interventions.done"].value == 1
 
@@ -163,6 +164,7 @@ def test_cost_impacts_gives_the_exact_total_and_breakdown(harness: Harness) -> N
     # Line 1, staff: 2.5 hours × 156 a year (3 a week × 52 weeks) × 2 people × £30 (default) = £23,400.
     say(h, thread, "staff")
     say(h, thread, "Re-keying missed-bin reports")
+    say(h, thread, "both")
     say(h, thread, "2h 30m")
     say(h, thread, "3 a week")
     say(h, thread, "2")
@@ -173,13 +175,15 @@ def test_cost_impacts_gives_the_exact_total_and_breakdown(harness: Harness) -> N
     say(h, thread, "Team estimate")
     # Line 2, residents: 0.75 hours × 120 a year (10 a month) × 1 person × £15 = £1,350,
     # plus £2 each time × 120 = £240; so £1,590.
-    for reply in ("residents", "Calls chasing collections", "45 minutes", "10 per month", "1", "£15"):
+    for reply in ("residents", "Calls chasing collections", "both", "45 minutes", "10 per month", "1", "£15"):
         say(h, thread, reply)
     say(h, thread, "£2 each time")
     say(h, thread, "skip")
-    # Line 3, council services: no staff time, twice a year, £3,500 a year direct = £3,500.
-    for reply in ("council services", "Extra collection rounds", "skip", "twice a year", "1", "skip"):
+    # Line 3, council services: money spent only (no time, people or rate asked), twice a year,
+    # £3,500 a year direct = £3,500.
+    for reply in ("council services", "Extra collection rounds", "money", "twice a year"):
         say(h, thread, reply)
+    assert "What is the direct cost" in h.last_text(CHANNEL, thread)
     say(h, thread, "£3.5k a year")
     say(h, thread, "Fleet invoices 2025")
     say(h, thread, "done")
@@ -204,10 +208,10 @@ def test_cost_impacts_uses_the_workspace_hourly_rate(harness: Harness) -> None:
         workspace.settings = {"hourly_rate": "40"}
         uow.commit()
     thread = start(h, "start cost-impacts Paper forms")
-    for reply in ("staff", "Scanning forms", "1 hour", "10 a year", "1"):
+    for reply in ("staff", "Scanning forms", "time", "1 hour", "10 a year", "1"):
         say(h, thread, reply)
     assert "default rate (£40 an hour)" in h.last_text(CHANNEL, thread)
-    for reply in ("skip", "skip", "skip", "done", "skip"):
+    for reply in ("skip", "skip", "done", "skip"):  # staff time only: no direct cost is asked
         say(h, thread, reply)
     summary = summary_text(h, thread)
     # 1 hour × 10 a year × 1 person × £40 = £400.
@@ -260,11 +264,12 @@ def test_every_parser_rejects_bad_input_with_examples_and_the_prompt_stays(harne
     cases = [
         ("Who bears this cost", "the mayor", "`Residents`", "residents"),
         ("What is the cost?", "   ", "didn't get an answer", "Scanning paper forms"),
+        ("Is this cost staff time", "sometimes", "`Staff time`", "both"),
         ("How long does it take each time?", "ages", "`2h 30m`", "45 minutes"),
         ("How often does it happen?", "sometimes", "`3 a week`", "10 per month"),
         ("How many people are involved", "many", "`3`", "2"),
         ("What does an hour of their time cost?", "lots", "`£1,200`", "£25"),
-        ("Is there a direct cost as well", "a lot", "`£40 each time`", "£2 each time"),
+        ("What is the direct cost", "a lot", "`£40 each time`", "£2 each time"),
     ]
     for prompt, bad, example, good in cases:
         assert prompt in h.last_text(CHANNEL, thread)

@@ -44,8 +44,12 @@ def session_cost_totals(
 
 
 def run(template_id: str, replies: list[str], author: str = FAC) -> dict[str, Answer]:
-    template = get_template(template_id)
-    state: dict[str, Answer] = {}
+    return run_on(get_template(template_id), {}, replies, author)
+
+
+def run_on(
+    template: Template, state: dict[str, Answer], replies: list[str], author: str = FAC
+) -> dict[str, Answer]:
     for reply in replies:
         outcome = apply_reply(template, state, reply, CTX)
         assert not outcome.rejected, (reply, outcome.message)
@@ -78,13 +82,20 @@ def test_interventions_end_with_none_only_when_empty() -> None:
     ended = with_changes(state, apply_reply(template, state, "none", CTX).changes)
     assert ended[done_key(template.node("interventions"))].value == 0  # type: ignore[arg-type]
     assert current_prompt(template, ended) is None
-    # "none" at a list that needs an item, or after the first item, is an ordinary answer.
-    causes = run("cause-problem-impact", ["P", "none"])
-    assert causes["causes.1.cause"].value == "none"
+    # "none" at a list that needs an item is refused, never stored as an item called "none"...
+    causes = run("cause-problem-impact", ["P"])
+    refused = apply_reply(template, causes, "none", CTX)
+    assert refused.rejected and not refused.changes and "`none`" in (refused.message or "")
+    # ...and after the first item it ends the list, as `done` does.
+    one = run("cause-problem-impact", ["P", "cause", "done", "impact", "staff", "3", "done", "product"])
+    one = run_on(template, one, ["Fix it", "<@U0SAM>", "tomorrow", "weekly"])
+    ended = with_changes(one, apply_reply(template, one, "none", CTX).changes)
+    assert ended[done_key(template.node("interventions"))].value == 1  # type: ignore[arg-type]
+    assert "interventions.2.what" not in ended
 
 
 def test_hourly_rate_placeholder_shows_the_settings_rate() -> None:
-    state = run("cost-impacts", ["P", "staff", "Scanning", "1 hour", "daily", "2"])
+    state = run("cost-impacts", ["P", "staff", "Scanning", "time", "1 hour", "daily", "2"])
     outcome = apply_reply(get_template("cost-impacts"), state, "help", CTX)
     assert outcome.next_prompt is not None and "(£32.50 an hour)" in outcome.next_prompt.text
 
@@ -92,14 +103,15 @@ def test_hourly_rate_placeholder_shows_the_settings_rate() -> None:
 def test_cost_lines_and_totals_from_answers() -> None:
     template = get_template("cost-impacts")
     # 2.5 h × 156 a year × 2 people × £32.50 (default) = £25,350; plus £1 × 156 = £156 → £25,506.
-    staff = ["staff", "Re-keying", "2h 30m", "3 a week", "2", "skip", "£1 each time", "skip"]
-    # No staff time; £1,200 a year direct → £1,200.
-    residents = ["residents", "Postage", "skip", "monthly", "1", "£20", "£1,200 a year", "skip"]
+    staff = ["staff", "Re-keying", "both", "2h 30m", "3 a week", "2", "skip", "£1 each time", "skip"]
+    # Money spent only (no time, people or rate asked); £1,200 a year direct → £1,200.
+    residents = ["residents", "Postage", "money", "monthly", "£1,200 a year", "skip"]
     state = run("cost-impacts", ["P", *staff, *residents, "done", "skip"])
     assert current_prompt(template, state) is None
     lines = [costed.line for costed in cost_lines_of(SessionAnswers(0, template, state))]
     assert [(line.bearer, line.what) for line in lines] == [("staff", "Re-keying"), ("residents", "Postage")]
-    assert lines[1].hourly_rate == Decimal("20.00")
+    assert lines[1].hourly_rate is None and lines[1].staff_hours_per_occurrence == 0
+    assert "costs.2.people" not in state and "costs.2.staff_time" not in state
     sections = session_cost_totals(template, state, CTX)
     rows = {row.label: row.text for row in sections[0].rows}
     assert rows == {

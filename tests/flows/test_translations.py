@@ -163,16 +163,18 @@ def values(state: dict[str, Answer]) -> dict[str, object]:
 
 def test_a_cost_impacts_session_in_welsh_costs_the_same_as_in_english() -> None:
     english = [
-        *["Missed bins", "staff", "Re-keying", "2h 30m", "3 a week", "2", "skip", "£1 each time", "skip"],
-        *["residents", "Postage", "half a day", "monthly", "one", "£20", "£1,200 a year", "A sample"],
-        *["council services", "Licences", "skip", "twice a year", "twelve", "skip", "£40 each time", "skip"],
+        *["Missed bins", "staff", "Re-keying", "both", "2h 30m", "3 a week", "2", "skip", "£1 each time"],
+        *["skip", "residents", "Postage", "both", "half a day", "monthly", "one", "£20", "£1,200 a year"],
+        *["A sample", "council services", "Licences", "both", "skip", "twice a year", "twelve", "skip"],
+        *["£40 each time", "skip"],
         *["done", "skip"],
     ]
     welsh = [
-        *["Missed bins", "Staff", "Re-keying", "2 awr 30 munud", "3 yr wythnos", "dau", "hepgor"],
+        *["Missed bins", "Staff", "Re-keying", "y ddau", "2 awr 30 munud", "3 yr wythnos", "dau", "hepgor"],
         *["£1 bob tro", "hepgor"],
-        *["trigolion", "Postage", "hanner diwrnod", "bob mis", "un", "£20", "£1,200 y flwyddyn", "A sample"],
-        *["Gwasanaethau'r cyngor", "Licences", "hepgor", "ddwywaith y flwyddyn", "deuddeg", "hepgor"],
+        *["trigolion", "Postage", "y ddau", "hanner diwrnod", "bob mis", "un", "£20", "£1,200 y flwyddyn"],
+        *["A sample", "Gwasanaethau'r cyngor", "Licences", "y ddau", "hepgor", "ddwywaith y flwyddyn"],
+        *["deuddeg", "hepgor"],
         *["£40 y tro", "hepgor"],
         *["gorffen", "hepgor"],
     ]
@@ -212,7 +214,7 @@ def test_welsh_prompts_fill_their_placeholders() -> None:
     assert prompt is not None
     assert prompt.text == "*Pam 1.* Pam mae hynny'n digwydd?\n> Mae'r ffurflen yn gwrthod codau post"
     costs = TEMPLATES["cost-impacts"]
-    state = run_partial("cost-impacts", ["P", "staff", "Sganio", "awr", "bob dydd", "2"])
+    state = run_partial("cost-impacts", ["P", "staff", "Sganio", "amser staff", "awr", "bob dydd", "2"])
     prompt = current_prompt(costs, state, "cy", values=CTX_CY.prompt_values())
     assert prompt is not None and "(£32.50 yr awr)" in prompt.text
     assert [

@@ -156,7 +156,7 @@ def test_welsh_back_skip_done_and_none_steer_an_english_session() -> None:
     assert current_prompt(get_template("cause-problem-impact"), state) is None
     # "hepgor" skips an optional question and is refused on a required one, as "skip" is.
     costs = get_template("cost-impacts")
-    state = run("cost-impacts", ["P", "staff", "Re-keying"])
+    state = run("cost-impacts", ["P", "staff", "Re-keying", "both"])
     skipped = apply_reply(costs, state, "hepgor", CTX)
     assert skipped.changes and skipped.changes[0].skipped and skipped.changes[0].key == "costs.1.staff_time"
     assert apply_reply(costs, {}, "hepgor", CTX).rejected

@@ -151,7 +151,10 @@ class CostDriver:
         self.steps += 1
         if self.steps > MAX_COST_STEPS:
             raise AssertionError(f"no summary after {MAX_COST_STEPS} answers; the last prompt was:\n{prompt}")
-        text = prompt.lower()
+        # The question, without the reading back of the last answer ("Got it. How often: …").
+        text = "\n".join(line for line in prompt.lower().splitlines() if not line.startswith("got it."))
+        if "staff time, money spent" in text:
+            return "both"
         if "who bears" in text:
             self.lines += 1
             return {1: "staff", 2: "residents"}.get(self.lines, "done")
