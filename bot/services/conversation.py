@@ -359,7 +359,7 @@ def _store(
     now = deps.clock.now()
     versions = {key: row.version for key, row in rows.items()}
     for change in outcome.changes:
-        uow.answers.add_version(
+        stored = uow.answers.add_version(
             session.id,
             change.key,
             value=None if change.retract else change.value,
@@ -369,6 +369,9 @@ def _store(
             retracted=change.retract,
             current_versions=versions,
         )
+        # One reply can change a key twice (a waiting question dropped, then asked again about the
+        # new answer): each change is the next version.
+        versions[change.key] = stored.version
     if outcome.control == "pause":
         session.status = SessionStatus.PAUSED
     if outcome.control == "cancel":  # kept, with its answers, as a cancelled session

@@ -136,7 +136,7 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any], client: WebClient) 
             return Shown()
         versions = {key: row.version for key, row in rows.items()}
         for change in result.changes:
-            uow.answers.add_version(
+            stored = uow.answers.add_version(
                 session.id,
                 change.key,
                 value=change.value,
@@ -144,6 +144,7 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any], client: WebClient) 
                 raw_text=submission.texts[change.key],
                 current_versions=versions,
             )
+            versions[change.key] = stored.version
         now = deps.clock.now()
         final = engine.with_changes(answers, result.changes, caller.user_id)
         follow_up: list[Block] = []
