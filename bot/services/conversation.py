@@ -495,9 +495,12 @@ def _on_message(
         if session is None:
             # Someone writing to the app's DM with nothing running would otherwise hear nothing back.
             hint = caller.is_dm and uow.events.claim(event_id, caller.team_id)
+            hint_text = (
+                t("start_hint", language.person_locale(uow, caller.team_id, caller.user_id)) if hint else ""
+            )
             uow.commit()
             if hint:
-                return Shown(messages=[delivery.post(caller.channel_id, t("start_hint"), best_effort=True)])
+                return Shown(messages=[delivery.post(caller.channel_id, hint_text, best_effort=True)])
             return Shown()
         # The claim, the answer and what it owes (the next prompt) commit together: a crash before the
         # commit leaves none of them, so Slack's retry is processed in full; a retry after the commit
@@ -594,14 +597,15 @@ def resume(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Sh
     """``/playbook resume <session>``: a paused session carries on where it stopped."""
     with deps.uow() as uow:
         session = load_session(uow, caller.team_id, session_id)
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)  # the reply is the caller's
         if session.status != SessionStatus.PAUSED:
-            return Shown(ack=t("not_paused", session=session_id))
+            return Shown(ack=t("not_paused", locale, session=session_id))
         if not people_of(session).is_participant(caller.user_id):
-            raise PlaybookError(t("only_participants"))
+            raise PlaybookError(t("only_participants", locale))
         result = apply(deps, uow, session, Reply(caller.team_id, caller.user_id, "resume"))
         queue = queue_result(deps, uow, session, result)
         uow.commit()
-    return queue.shown(ack=t("resumed"))
+    return queue.shown(ack=t("resumed", locale))
 
 
 def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Shown:

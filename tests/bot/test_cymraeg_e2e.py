@@ -391,3 +391,17 @@ def test_a_second_amount_at_the_each_time_or_a_year_question_is_asked_about_in_w
     answered = rendered(h.thread(CHANNEL, thread)[-1])
     assert "Iawn. Cost uniongyrchol: £25 bob tro — £300 y flwyddyn" in answered, answered
     assert not english_in(answered), answered
+
+
+def test_refusals_and_hints_to_a_welsh_reader_are_welsh(harness: Harness) -> None:
+    h = harness
+    choose_welsh(h, ALEX)
+    for typed in ("ailddechrau 99", "tebyg", "tebyg 99", "allforio 99", "ymyriad 99"):
+        body = command(h, typed, user=ALEX)
+        reply = str(json.loads(body).get("text", "")) if body.startswith("{") else body
+        assert reply and not english_in(reply), (typed, reply)
+    dm = h.slack.dm_channel(TEAM, ALEX)
+    response = h.client.message(team_id=TEAM, user_id=ALEX, channel_id=dm, text="helo", channel_type="im")
+    assert response.status == 200
+    [hint] = [m for m in h.slack.messages(channel=dm) if m.bot_id]
+    assert not english_in(rendered(hint)), rendered(hint)
