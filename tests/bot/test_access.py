@@ -150,7 +150,7 @@ def test_the_hourly_rate_and_weeks_a_year_are_settings_and_reach_every_cost(harn
 
     command(h, "start cost-impacts Paper forms", FACILITATOR)
     thread = newest_anchor(h, CHANNEL)
-    for reply in ("staff", "Scanning forms", "1 hour", "1 a week", "1"):
+    for reply in ("staff", "Scanning forms", "time", "1 hour", "1 a week", "1"):
         say(h, CHANNEL, thread, reply)
     assert "default rate (£40 an hour)" in h.last_text(CHANNEL, thread)
     for reply in ("skip", "skip", "skip", "done", "skip"):
