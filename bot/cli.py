@@ -112,6 +112,27 @@ def cmd_db(settings: Settings, action: str) -> int:
     return 0
 
 
+def cmd_digest(settings: Settings, workspaces: Sequence[str], now: bool) -> int:
+    """Send the weekly digest: with ``--now`` the seven days up to now at once, else whatever the
+    schedule owes and no worker has sent yet."""
+    from bot.app import build_deps
+    from bot.scheduler import client_factory
+    from bot.services import digest
+
+    deps = build_deps(settings)
+    clients = client_factory(deps)
+    if clients is None:
+        print(f"Missing: SLACK_BOT_TOKEN\n\n{SETUP_HELP}", file=sys.stderr)
+        return 2
+    send = digest.send_now if now else digest.send_due
+    report = send(deps, clients, list(workspaces) or None)
+    print(
+        f"digest sent: {', '.join(report.sent) or 'none'}; failed: {', '.join(report.failed) or 'none'}",
+        file=sys.stderr,
+    )
+    return 1 if report.failed else 0
+
+
 def cmd_classify(path: str) -> int:
     from flows.classification import run_classify_jsonl
 
@@ -132,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=3000)
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
+    digest = sub.add_parser("digest", help="send the weekly digest to the leads channel")
+    digest.add_argument("--workspace", action="append", default=[], help="a workspace (team) id; repeatable")
+    digest.add_argument("--now", action="store_true", help="send the seven days up to now at once")
     classify = sub.add_parser("classify", help="classify five-whys analyses from a JSONL file")
     classify.add_argument("file")
     return parser
@@ -161,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_worker(settings)
     if command == "sandbox":
         return cmd_sandbox(settings, getattr(args, "port", 3000))
+    if command == "digest":
+        return cmd_digest(settings, args.workspace, args.now)
     if command == "db":
         return cmd_db(settings, args.action)
     return 2

@@ -123,6 +123,8 @@ class FileUpload(BaseModel):
     filename: str
     title: str
     content: str | bytes
+    # An image's description for people who cannot see it (Slack's ``alt_txt``).
+    alt_text: str | None = None
 
 
 class Upload(_Out):
@@ -266,7 +268,9 @@ def _send_one(client: WebClient, message: Outgoing, previous_ts: str | None) -> 
             channel = open_dm(client, channel)
         client.files_upload_v2(
             file_uploads=[
-                {"content": f.content, "filename": f.filename, "title": f.title} for f in message.files
+                {"content": f.content, "filename": f.filename, "title": f.title}
+                | ({"alt_txt": f.alt_text} if f.alt_text else {})
+                for f in message.files
             ],
             channel=channel,
             thread_ts=message.thread_ts,

@@ -12,6 +12,11 @@ class ActionId(StrEnum):
     RESUME = "session.resume"
 
 
+class HomeActionId(StrEnum):
+    # A Start button on the Home tab; its value is the template id.
+    START = "home.start"
+
+
 class BlockId(StrEnum):
     PROMPT = "prompt"
     PROMPT_ACTIONS = "prompt.actions"
@@ -31,6 +36,8 @@ class ClassificationActionId(StrEnum):
 
     SCOPE = "classification.scope"
     CATEGORY = "classification.category"
+    # "Show details": the proposal's reasons in full, in a modal only the clicker sees.
+    DETAILS = "classification.details"
 
 
 class ClassificationBlockId(StrEnum):

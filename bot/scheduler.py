@@ -17,7 +17,7 @@ from bot import delivery
 from bot.app import make_web_client
 from bot.delivery import ClientFor, one_client
 from bot.deps import Deps
-from bot.services import checkins, nudges
+from bot.services import checkins, digest, nudges
 from bot.services.maintenance import purge_expired_data, purge_processed_events
 
 log = logging.getLogger("playbook.scheduler")
@@ -103,6 +103,21 @@ def nudge_idle(deps: Deps) -> None:
         nudges.nudge_idle_sessions(deps, clients)
 
 
+def client_factory(deps: Deps) -> ClientFor | None:
+    """The Web API client of each workspace for jobs run outside a request (the CLI's too)."""
+    return _clients(deps)
+
+
+def send_digests(deps: Deps) -> None:
+    """Wake the weekly digest: each workspace's goes once its time has come, once per ISO week
+    however many processes run this (the claim is a row in the database)."""
+    clients = _clients(deps)
+    if clients is not None:
+        report = digest.send_due(deps, clients)
+        if report.sent or report.failed:
+            log.info("digests: sent %s, failed %s", report.sent, report.failed)
+
+
 def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
     # misfire_grace_time=None: a job due while the process was down runs late instead of being dropped
     # (APScheduler 3's default grace is one second); coalesce: several missed runs run once.
@@ -125,6 +140,9 @@ def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:
         **common,
     )
     scheduler.add_job(nudge_idle, "interval", minutes=5, args=[deps], id="idle-nudge", **common)
+    # The weekly digest: due at 09:00 local on Monday (or the next working day); checked every five
+    # minutes, so it goes within five minutes of its time, or at once after a restart.
+    scheduler.add_job(send_digests, "interval", minutes=5, args=[deps], id="weekly-digest", **common)
     # The outbox: what the request path could not send in its budget. Any number of processes may run
     # it (claims, storage/outbox.py); it also runs at start-up, to send what a crash left.
     scheduler.add_job(

@@ -299,6 +299,17 @@ class Classification(_Model):
     category: Category
     confidence: float = Field(ge=0, le=1)
     reasons: list[str] = Field(min_length=1)
+    # The short why a person reads first (the reasons are the details): the rules' note behind the
+    # strongest evidence for the scope and for the category, and how many of the most similar known
+    # cases have both labels.
+    scope_note: str | None = None
+    category_note: str | None = None
+    cases_agreeing: int = 0
+    cases_consulted: int = 0
+
+    @property
+    def fairly_sure(self) -> bool:
+        return self.confidence >= FAIRLY_SURE
 
 
 @dataclass(frozen=True)
@@ -495,6 +506,14 @@ def _explain(dimension: str, noun: str, decision: _Decision[LabelT]) -> str:
     return f"{dimension} {decision.label}: " + "; ".join(phrases) + "."
 
 
+def _strongest_note(decision: _Decision[LabelT]) -> str | None:
+    """The note of the evidence that counted most for the decision, or None when no words counted."""
+    points: dict[str, float] = {}
+    for hit in decision.hits:
+        points[hit.why] = points.get(hit.why, 0.0) + hit.points
+    return max(points, key=lambda why: points[why]) if points else None
+
+
 def _shorten(text: str, limit: int = _CASE_TEXT_SHOWN) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
@@ -585,12 +604,23 @@ def classify(
             f"{used} {'is' if used == 1 else 'are'} among the most similar cases."
         )
     reasons.append(
-        f"Confidence {confidence:.2f} ({_sureness(confidence)}), the narrower of two margins: scope "
-        f"{scope.label} over {scope.runner_up} by {scope.margin:.2f}, category {category.label} over "
-        f"{category.runner_up} by {category.margin:.2f}."
+        f"Confidence {confidence:.0%} ({_sureness(confidence)}): the next most likely were scope "
+        f"{scope.runner_up} and category {category.runner_up}."
     )
     return Classification(
-        root_cause=chosen, scope=scope.label, category=category.label, confidence=confidence, reasons=reasons
+        root_cause=chosen,
+        scope=scope.label,
+        category=category.label,
+        confidence=confidence,
+        reasons=reasons,
+        scope_note=_strongest_note(scope),
+        category_note=_strongest_note(category),
+        cases_agreeing=sum(
+            1
+            for neighbour in neighbours
+            if (neighbour.example.scope, neighbour.example.category) == (scope.label, category.label)
+        ),
+        cases_consulted=len(neighbours),
     )
 
 
@@ -650,6 +680,9 @@ def _read_line(line: str) -> _Analysis | str:
     return analysis
 
 
+_CLI_FIELDS = {"root_cause", "scope", "category", "confidence", "reasons"}
+
+
 def run_classify_jsonl(lines: Iterable[str], out: TextIO, err: TextIO) -> int:
     """Classify one analysis per JSON line (``id``, ``problem``, ``whys``, optional ``root_cause``),
     writing one JSON line per analysis to ``out``. A bad line gets a message naming its line number on
@@ -665,6 +698,7 @@ def run_classify_jsonl(lines: Iterable[str], out: TextIO, err: TextIO) -> int:
             status = 1
             continue
         result = classify(analysis.problem, analysis.whys, analysis.root_cause, rules=rules)
-        record = {"id": analysis.id, **result.model_dump()}
+        # The output keeps its documented fields; the short why's parts are for the Slack message.
+        record = {"id": analysis.id, **result.model_dump(include=_CLI_FIELDS)}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return status

@@ -27,6 +27,7 @@ from flows.classification import (
     Scope,
     classify,
 )
+from flows.formatting import format_list
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.parsing import ParseFailure
 
@@ -240,6 +241,26 @@ def _failure(locale: str) -> ParseFailure:
     )
 
 
+def why_sentence(proposal: Classification, locale: str = DEFAULT_LOCALE) -> str:
+    """One short sentence of why: what the answers point to (the rules' notes) and whether the most
+    similar known cases agree; the full reasons are the details."""
+    notes = list(dict.fromkeys(n for n in (proposal.scope_note, proposal.category_note) if n))
+    agreeing, consulted = proposal.cases_agreeing, proposal.cases_consulted
+    if notes and agreeing:
+        return t(
+            "classification_why_words_cases",
+            locale,
+            notes=format_list(notes, locale),
+            agreeing=agreeing,
+            consulted=consulted,
+        )
+    if notes:
+        return t("classification_why_words", locale, notes=format_list(notes, locale))
+    if agreeing:
+        return t("classification_why_cases", locale, agreeing=agreeing, consulted=consulted)
+    return t("classification_why_default", locale)
+
+
 def describe_proposal(
     proposal: Classification,
     locale: str = DEFAULT_LOCALE,
@@ -247,16 +268,27 @@ def describe_proposal(
     *,
     learned: int = 0,
 ) -> str:
-    """The proposal as mrkdwn: scope, category, confidence, how many of the team's own decisions it
-    learned from, and the reasons (user words escaped)."""
+    """The proposal in plain words: scope and category, how sure, one sentence of why, how many of the
+    team's own decisions it learned from, and how to confirm or change it. The reasons in full (the
+    words found, the similar known cases) are behind the message's "Show details" button."""
+    sureness = "classification_fairly_sure" if proposal.fairly_sure else "classification_not_sure"
     lines = [
-        t("classification_scope_line", locale, scope=scope_name(proposal.scope, locale)),
-        t("classification_category_line", locale, category=category_name(proposal.category, locale)),
-        t("classification_confidence_line", locale, confidence=f"{proposal.confidence:.0%}"),
+        t(
+            "classification_plain",
+            locale,
+            scope=scope_name(proposal.scope, locale),
+            category=category_name(proposal.category, locale),
+            sureness=t(sureness, locale),
+        ),
+        why_sentence(proposal, locale),
     ]
     if learned:
         lines.append(t("classification_learned_line", locale, count=learned))
-    lines.append(t("classification_reasons_heading", locale))
-    lines += [f"• {escape(reason)}" for reason in proposal.reasons]
     lines.append(t("classification_how_to", locale))
     return "\n".join(lines)
+
+
+def details_lines(proposal: Mapping[str, Any], escape: Callable[[str], str] = str) -> list[str]:
+    """The proposal's reasons in full (stored with a decision, or a fresh proposal's), user words
+    escaped: what the details view lists."""
+    return [escape(str(reason)) for reason in proposal.get("reasons") or ()]

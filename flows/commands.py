@@ -44,6 +44,8 @@ COMMAND_NAMES: tuple[str, ...] = (
     "intervene",
     "export",
     "similar",
+    "themes",
+    "digest",
     "leads",
     "nation",
     "retention",
@@ -93,6 +95,8 @@ WELSH_COMMAND_NAMES: dict[str, str] = {
     "retention": "cadw-data",
     "rate": "cyfradd",
     "weeks": "wythnosau",
+    "themes": "themau",
+    "digest": "crynhoad",
     "my-data": "fy-nata",
     "forget-me": "anghofio-fi",
     "language": "iaith",
@@ -213,6 +217,27 @@ def start_in_thread(normalised_text: str) -> str | None:
     """The template named by ``start <template>`` typed in a thread (already normalised), else None."""
     match = _START_IN_THREAD.match(normalised_text)
     return template_name(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class PaperRequest:
+    """``/playbook export … docx``: the paper on a session's problem, or on a problem by its number."""
+
+    session_id: int | None
+    problem_id: int | None
+
+
+def paper_request(rest: str) -> PaperRequest | None:
+    """``12 docx``, ``#12 docx``, ``--problem 3 docx`` → what the paper is on; None when ``rest`` does
+    not end in ``docx`` or names neither a session nor a problem."""
+    words = rest.split()
+    if not words or words[-1].lower() != "docx":
+        return None
+    flag = problem_flag(" ".join(words[:-1]))
+    if flag.present:
+        return PaperRequest(None, flag.problem_id) if flag.problem_id is not None and not flag.rest else None
+    session_id = session_ref(flag.rest)
+    return PaperRequest(session_id, None) if session_id is not None else None
 
 
 def plain_number(text: str) -> Decimal | None:

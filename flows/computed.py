@@ -30,11 +30,16 @@ class ComputedSection:
     numbered: bool = False
 
 
-Computation = Callable[[ProblemReport, str], tuple[ComputedSection, ...]]
+# Cost lines (session id, item) a summary already shows with their yearly figure.
+ShownLines = frozenset[tuple[int, int]]
+Computation = Callable[[ProblemReport, str, ShownLines], tuple[ComputedSection, ...]]
 
 
-def cost_totals(report: ProblemReport, locale: str) -> tuple[ComputedSection, ...]:
-    """Cost a year: the total, each bearer's share, each line, and the assumptions behind them."""
+def cost_totals(
+    report: ProblemReport, locale: str, shown: ShownLines = frozenset()
+) -> tuple[ComputedSection, ...]:
+    """Cost a year: the total, each bearer's share, each line not already shown beside its answers
+    (a line of another session on the same problem), and the assumptions behind them."""
     costs = report.costs
     if costs is None:
         return ()
@@ -42,16 +47,18 @@ def cost_totals(report: ProblemReport, locale: str) -> tuple[ComputedSection, ..
     rows += [ComputedRow(share.label, format_pounds(share.amount, locale)) for share in costs.by_bearer]
     per_line = tuple(
         ComputedRow(
-            line.what,
-            t("cost_line_annual", locale, amount=format_pounds(line.annual, locale)),
+            "",
+            t("cost_line_elsewhere", locale, what=line.what, amount=format_pounds(line.annual, locale)),
             (line.bearer_label,),
         )
         for line in costs.lines
+        if line.item is None or (line.session_id, line.item) not in shown
     )
     assumptions = tuple(ComputedRow("", sentence) for sentence in costs.assumptions)
     sections = [ComputedSection(t("cost_totals_heading", locale), tuple(rows))]
     if per_line:
-        sections.append(ComputedSection(t("cost_lines_heading", locale), per_line, numbered=True))
+        heading = t("cost_lines_other_heading" if shown else "cost_lines_heading", locale)
+        sections.append(ComputedSection(heading, per_line, numbered=True))
     sections.append(ComputedSection(t("cost_assumptions_heading", locale), assumptions, numbered=True))
     return tuple(sections)
 
@@ -60,7 +67,8 @@ COMPUTATIONS: dict[str, Computation] = {"cost_totals": cost_totals}
 
 
 def computed_sections(
-    names: tuple[str, ...], report: ProblemReport, locale: str
+    names: tuple[str, ...], report: ProblemReport, locale: str, shown: ShownLines = frozenset()
 ) -> tuple[ComputedSection, ...]:
-    """Every computation ``names`` lists (a template's ``computed:``), in order."""
-    return tuple(section for name in names for section in COMPUTATIONS[name](report, locale))
+    """Every computation ``names`` lists (a template's ``computed:``), in order; ``shown``: the cost
+    lines the summary already shows beside their answers."""
+    return tuple(section for name in names for section in COMPUTATIONS[name](report, locale, shown))

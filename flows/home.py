@@ -1,16 +1,20 @@
-"""What a person's App Home tab shows, as plain data: their sessions and where each stands, the
-interventions they own; for leads, recent summaries and every open intervention grouped by where its
-check-ins stand. Pure: the Slack adapter reads the database into a :class:`HomePage` and renders it.
+"""What a person's App Home tab shows, as plain data: buttons to start each template; their sessions
+(open and recently finished, with links) and where each stands; the interventions they own with their
+next check-ins; for leads, problems by status, recent summaries, every open intervention grouped by
+where its check-ins stand (blocked and unanswered first), and the leads settings. Pure: the Slack
+adapter reads the database into a :class:`HomePage` and renders it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from flows.interventions import CheckInAnswer
 from flows.report import ClassificationView, CostReport
+from flows.themes import ThemeView
 
 
 class OpenStatus(StrEnum):
@@ -35,9 +39,29 @@ def open_status(*, escalated: bool, progress: str | None, checkins_sent: int) ->
     return OpenStatus.AWAITING_ANSWER if checkins_sent else OpenStatus.AWAITING_FIRST
 
 
+class ProblemStatus(StrEnum):
+    """Where a problem stands, from its sessions and interventions; shown in this order."""
+
+    IN_ANALYSIS = "in_analysis"  # a session on it is running or paused
+    ACTING = "acting"  # analysed, with open interventions
+    ANALYSED = "analysed"  # analysed, nothing open
+
+
+def problem_status(session_statuses: Iterable[str], open_interventions: int) -> ProblemStatus | None:
+    """A problem with a running or paused session is being analysed; else, once a session is
+    completed, it is being acted on while any intervention is open; cancelled sessions alone say
+    nothing (None)."""
+    statuses = set(session_statuses)
+    if statuses & {"active", "paused"}:
+        return ProblemStatus.IN_ANALYSIS
+    if "completed" not in statuses:
+        return None
+    return ProblemStatus.ACTING if open_interventions else ProblemStatus.ANALYSED
+
+
 @dataclass(frozen=True)
 class SessionEntry:
-    """One of the person's unfinished sessions: where it runs and the question it is at."""
+    """One of the person's sessions: where it runs and the question it is at (or when it finished)."""
 
     session_id: int
     title: str
@@ -45,6 +69,12 @@ class SessionEntry:
     step: str
     channel_id: str
     is_dm: bool
+    # The thread's permalink (asked of Slack after the page is read); None in a DM or if Slack had none.
+    link: str | None = None
+    thread_ts: str | None = None
+    # For a finished session: the day it finished, already written for the reader, and its problem.
+    finished: str | None = None
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,9 +108,45 @@ class SummaryEntry:
 
 
 @dataclass(frozen=True)
+class ProblemEntry:
+    """A problem as leads see it: its statement, where it stands and its sessions."""
+
+    problem_id: int | None
+    statement: str
+    status: ProblemStatus
+    session_ids: tuple[int, ...]
+    open_interventions: int = 0
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    template_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class LeadsSettings:
+    """The workspace's leads settings as they are in effect, for reading (changing them is a
+    command for a Slack workspace admin or a lead)."""
+
+    leads_channel: str | None
+    lead_ids: tuple[str, ...]
+    hourly_rate: str  # already written as money
+    weeks_per_year: str
+    nation: str
+    retention_days: int
+
+
+@dataclass(frozen=True)
 class LeadsHome:
     summaries: tuple[SummaryEntry, ...]
     open_interventions: tuple[InterventionEntry, ...]
+    problems: tuple[ProblemEntry, ...] = ()
+    # Problems counted by status, including those the lead may not see listed.
+    problem_counts: tuple[tuple[ProblemStatus, int], ...] = ()
+    settings: LeadsSettings | None = None
+    # Themes across the workspace as this lead may read them (private root causes counted only).
+    themes: tuple[ThemeView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,3 +160,7 @@ class HomePage:
     interventions: tuple[InterventionEntry, ...]
     # Only for leads.
     leads: LeadsHome | None = None
+    # The templates a session can be started with, from the Home tab.
+    templates: tuple[TemplateChoice, ...] = ()
+    # The person's recently finished sessions.
+    finished: tuple[SessionEntry, ...] = ()

@@ -99,6 +99,17 @@ def may_set_workspace_language(is_workspace_admin: bool) -> bool:
     return is_workspace_admin
 
 
+def may_set_nation(lead_ids: Collection[str], user_id: str) -> bool:
+    """Whose bank holidays check-ins skip: anyone until the workspace names leads, then only a lead."""
+    return not lead_ids or user_id in lead_ids
+
+
+def may_read_digest(lead_ids: Collection[str], user_id: str, is_workspace_admin: bool) -> bool:
+    """The weekly digest's preview, with costs and owners across the workspace: a named lead or a
+    Slack workspace admin or owner."""
+    return is_workspace_admin or user_id in lead_ids
+
+
 def may_name_leads(is_workspace_admin: bool) -> bool:
     """Adding, removing and listing the leads: Slack workspace admins and owners only (a lead could
     otherwise name anyone a lead, or remove the others)."""

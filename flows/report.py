@@ -120,6 +120,8 @@ class CostLineView(_Frozen):
     bearer: str
     bearer_label: str
     annual: Decimal
+    # The line's item in its session's list (``costs.2``), so a summary can show the figure beside it.
+    item: int | None = None
     staff_hours: Decimal
     occurrences_per_year: Decimal
     how_often: str
@@ -161,6 +163,8 @@ class InterventionView(_Frozen):
     first_checkin: str | None = None  # ISO date
     cadence: str | None = None
     status: str | None = None
+    # The latest progress its owner reported at a check-in (``on_track``, ``blocked``), if any.
+    progress: str | None = None
 
 
 class ProblemReport(_Frozen):
@@ -205,6 +209,7 @@ class StoredIntervention:
     cadence: str | None
     source_item: int | None = None
     status: str | None = None
+    progress: str | None = None
 
 
 @dataclass(frozen=True)
@@ -480,6 +485,7 @@ class _Costed:
     line: CostLine
     bearer_label: str
     how_often: str
+    item: int
 
 
 def cost_lines_of(session: SessionAnswers, locale: str = DEFAULT_LOCALE) -> list[_Costed]:
@@ -532,7 +538,7 @@ def _cost_line(session: SessionAnswers, repeat: Repeat, item: int, locale: str) 
         # A line whose stored answers are out of range is left out rather than costed wrongly.
         return None
     how_often = str(frequency.get("text")) if isinstance(frequency, dict) and frequency.get("text") else ""
-    return _Costed(session.session_id, line, bearer[1], how_often)
+    return _Costed(session.session_id, line, bearer[1], how_often, item)
 
 
 def _bearer(value: str) -> Bearer:
@@ -570,6 +576,7 @@ def _costs(inputs: ReportInputs, locale: str) -> CostReport | None:
             bearer=c.line.bearer,
             bearer_label=c.bearer_label,
             annual=cost.annual,
+            item=c.item,
             staff_hours=c.line.staff_hours_per_occurrence,
             occurrences_per_year=c.line.occurrences_per_year,
             how_often=c.how_often,
@@ -612,6 +619,7 @@ def _interventions(inputs: ReportInputs, person: _People) -> list[InterventionVi
                 first_checkin=item.first_checkin.isoformat() if item.first_checkin else None,
                 cadence=item.cadence,
                 status=item.status,
+                progress=item.progress,
             )
         )
     for session in inputs.sessions:

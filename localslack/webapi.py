@@ -162,6 +162,7 @@ class UploadedFile:
     filename: str
     length: int
     title: str = ""
+    alt_txt: str | None = None  # the description Slack shows and reads out in place of an image
     content: bytes | None = None
     channel_id: str | None = None
     thread_ts: str | None = None
@@ -1757,7 +1758,9 @@ class SlackWebApiStandIn:
             length = int(_required(params, "length"))
         except ValueError:
             raise SlackError("invalid_arguments") from None
-        upload = UploadedFile(self._next_id("F"), team.id, filename, length)
+        upload = UploadedFile(
+            self._next_id("F"), team.id, filename, length, alt_txt=_str_param(params, "alt_txt")
+        )
         self._files[upload.id] = upload
         return {"upload_url": f"{self.root_url}upload/v1/{upload.id}", "file_id": upload.id}
 

@@ -341,6 +341,22 @@ class PersonSetting(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class DigestSend(Base):
+    """The weekly digest of one workspace, once per ISO week: the row is claimed before the digest is
+    sent, so however many workers wake at 09:00 only the one whose insert landed sends it."""
+
+    __tablename__ = "digest_sends"
+    __table_args__ = (UniqueConstraint("workspace_id", "send_week", name="uq_digest_send_week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    send_week: Mapped[str] = mapped_column(String(10))  # ISO week it is sent in, e.g. 2026-W49
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     CLAIMED = "claimed"

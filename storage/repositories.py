@@ -5,7 +5,7 @@ Every query that reaches a session, problem or answer is scoped by workspace id.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -98,6 +98,17 @@ class ProblemRepository:
             select(Problem).where(Problem.workspace_id == workspace_id, Problem.id == problem_id)
         )
 
+    def statements(self, workspace_id: str, problem_ids: Collection[int]) -> dict[int, str]:
+        """The statements of ``problem_ids`` in the workspace, by id (one query)."""
+        if not problem_ids:
+            return {}
+        rows = self._orm.execute(
+            select(Problem.id, Problem.statement).where(
+                Problem.workspace_id == workspace_id, Problem.id.in_(list(problem_ids))
+            )
+        )
+        return {problem_id: statement for problem_id, statement in rows}
+
 
 class SessionRepository:
     def __init__(self, orm: OrmSession) -> None:
@@ -154,6 +165,15 @@ class SessionRepository:
             query = query.where(Session.status != SessionStatus.CANCELLED)
         order = (Session.updated_at.desc(), Session.id.desc()) if newest_first else (Session.id,)
         return self._orm.scalars(query.order_by(*order)).all()
+
+    def recently_active(self, workspace_id: str, limit: int) -> Sequence[Session]:
+        """The workspace's sessions, most recently active first (any status)."""
+        return self._orm.scalars(
+            select(Session)
+            .where(Session.workspace_id == workspace_id)
+            .order_by(Session.updated_at.desc(), Session.id.desc())
+            .limit(limit)
+        ).all()
 
     def recently_completed(self, workspace_id: str, limit: int) -> Sequence[Session]:
         return self._orm.scalars(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from storage.audit import AuditRepository
 from storage.checkins import CheckInRepository
 from storage.db import checkpoint, database_now
+from storage.digests import DigestRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
@@ -61,6 +62,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(orm)
         self.leads_posts = LeadsPostRepository(orm)
         self.root_causes = RootCauseRepository(orm)
+        self.digests = DigestRepository(orm)
         return self
 
     def __exit__(

@@ -43,6 +43,18 @@ def handle_classification_menu(
     delivery.deliver(client, shown, context["deps"])
 
 
+def handle_classification_details(
+    ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    session_id = session_of_button(action.get("value"))
+    if session_id is None:
+        ack()
+        return
+    shown = classification.details(context["deps"], context["caller"], session_id)
+    ack()
+    delivery.deliver(client, shown)
+
+
 def handle_edit_button(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     deps: Deps = context["deps"]
@@ -57,4 +69,5 @@ def register(app: App) -> None:
     app.action(matching(ActionId.ANSWER))(handle_answer_button)
     app.action(ClassificationActionId.SCOPE)(handle_classification_menu)
     app.action(ClassificationActionId.CATEGORY)(handle_classification_menu)
+    app.action(ClassificationActionId.DETAILS)(handle_classification_details)
     app.action(EditActionId.OPEN)(handle_edit_button)

@@ -15,10 +15,12 @@ from bot.mrkdwn import unescape
 from bot.request import Caller
 from bot.services import (
     checkins,
+    digest,
     exports,
     journey,
     language,
     leads,
+    paper,
     privacy,
     similar,
     start_form,
@@ -58,6 +60,8 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = checkins.intervene_command(deps, client, caller, rest)
     elif sub.name == "nation":
         shown = checkins.nation_command(deps, client, caller, rest)
+    elif sub.name == "export" and paper.wants_paper(rest):
+        shown = paper.export_command(deps, client, caller, rest)
     elif sub.name == "export":
         shown = exports.export(deps, client, caller, rest)
     elif sub.name == "forget-me":
@@ -72,6 +76,10 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
         shown = workspace.weeks_command(deps, client, caller, rest)
     elif sub.name == "similar":
         shown = similar.similar_command(deps, client, caller, rest)
+    elif sub.name == "digest":
+        shown = digest.preview_command(deps, client, caller)
+    elif sub.name == "themes":
+        shown = digest.themes_command(deps, client, caller)
     else:
         ack(text=unknown_command(sub.name, language.caller_locale(deps, caller)))
         return

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot import delivery
 from bot.codec import session_of_button
 from bot.deps import Deps
-from bot.ids import ActionId, LanguageActionId
+from bot.ids import ActionId, HomeActionId, LanguageActionId
 from bot.request import Caller
 from bot.services import conversation, home, language
 
@@ -49,7 +49,19 @@ def handle_language(ack: Ack, action: dict[str, Any], client: WebClient, context
     delivery.deliver(client, home.publish(deps, client, caller))
 
 
+def handle_start(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """A Start button on the Home tab: the start form with that template chosen."""
+    template_id = str(action.get("value") or "")
+    if not template_id:
+        ack()
+        return
+    shown = home.start_template(context["deps"], context["caller"], template_id)
+    ack()
+    delivery.deliver(client, shown)
+
+
 def register(app: App) -> None:
     app.event("app_home_opened")(handle_home_opened)
     app.action(ActionId.RESUME)(handle_resume)
     app.action(LanguageActionId.CHOOSE)(handle_language)
+    app.action(HomeActionId.START)(handle_start)

@@ -23,11 +23,12 @@ from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError
 from bot.mrkdwn import escape
 from bot.request import Caller
-from bot.services import conversation, leads
+from bot.services import conversation, leads, learning
 from bot.services.conversation import Place, people_of, to_engine_answers
 from bot.services.workspace import settings_for
 from bot.views import classification as views
 from flows import classification_step, engine, policy
+from flows.classification import FAIRLY_SURE
 from flows.i18n import t
 from flows.parsing import ParseFailure
 from flows.schema import Step, StepKind, Template, get_template
@@ -141,3 +142,51 @@ def _late_change(
     uow.answers.add_version(session.id, key, value=value, author_id=user_id, raw_text=reply_text)
     uow.sessions.touch(session, now)
     return value
+
+
+def details(deps: Deps, caller: Caller, session_id: int) -> Shown:
+    """The "Show details" button on a proposal: its reasons in full, in a modal only the clicker
+    sees. Whoever can see the proposal may read why it was made: the click must come from the
+    proposal's channel. A decided classification shows the reasons of the proposal it decided on; an
+    open one, the proposal as it stands (learning from the same decisions as the message did)."""
+    with deps.uow() as uow:
+        session = conversation.load_session(uow, caller.team_id, session_id, for_update=False)
+        locale = session.locale
+        # The click must come from where the proposal was posted (Slack signs the channel), so the
+        # button's value can't be used to read another session's reasons.
+        if caller.channel_id != session.channel_id:
+            raise NotAllowed(t("not_this_session", locale))
+        template = get_template(session.template_id)
+        answers = to_engine_answers(uow.answers.latest(session.id))
+        key = next(
+            (s.id for s in template.steps if isinstance(s, Step) and s.kind is StepKind.CLASSIFICATION), None
+        )
+        if key is None:
+            raise PlaybookError(t("classification_not_open", locale))
+        decided = answers.get(key)
+        proposed: dict[str, Any]
+        if decided is not None and isinstance(decided.value, dict) and decided.value.get("proposed"):
+            proposed = dict(decided.value["proposed"])
+        else:
+            if not engine.items_of(answers, "whys", "answer"):
+                raise PlaybookError(t("classification_not_open", locale))
+            values = engine.answer_values(answers)
+            proposal = classification_step.propose(
+                values, learning.learned_examples(uow, caller.team_id, session.id)
+            )
+            proposed = classification_step.proposal_dict(proposal)
+    confidence = proposed.get("confidence")
+    sure = isinstance(confidence, int | float) and confidence >= FAIRLY_SURE
+    intro = t(
+        "classification_details_intro",
+        locale,
+        scope=escape(str(proposed.get("scope"))),
+        category=escape(str(proposed.get("category"))),
+        sureness=t("classification_fairly_sure" if sure else "classification_not_sure", locale),
+    )
+    reasons = classification_step.details_lines(proposed, escape)
+    if caller.trigger_id is None:
+        return Shown()
+    return Shown(
+        messages=[delivery.open_view(caller.trigger_id, views.details_modal(intro, reasons, locale))]
+    )

@@ -106,6 +106,7 @@ def report_inputs(
             cadence=item.cadence,
             source_item=item.source_item,
             status=item.status,
+            progress=item.progress,
         )
         for one in sessions
         for item in uow.checkins.for_session(session.workspace_id, one.session_id)

@@ -18,6 +18,7 @@ the session's unit of work opens, never while it is open.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
@@ -82,6 +83,14 @@ def open_from_command(deps: Deps, caller: Caller) -> Shown:
 def open_from_shortcut(deps: Deps, caller: Caller) -> Shown:
     """The global shortcut: the form with a channel picker (a shortcut belongs to no conversation)."""
     return _open(deps, caller, _form(deps, caller))
+
+
+def open_from_home(deps: Deps, caller: Caller, template_id: str) -> Shown:
+    """A Start button on the Home tab: the form with that template chosen, for a session in the
+    person's DM with the app (the Home tab belongs to no conversation; the hint says how to start one
+    in a channel)."""
+    form = _form(deps, caller, channel_id=caller.user_id, in_dm=True)
+    return _open(deps, caller, replace(form, template_id=template_id))
 
 
 def open_from_message(deps: Deps, client: WebClient, caller: Caller, message: dict[str, Any]) -> Shown:

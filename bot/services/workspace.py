@@ -24,7 +24,7 @@ from flows import parsing, policy
 from flows.calendar import Nation, WorkingCalendar, local_today
 from flows.commands import plain_number
 from flows.engine import ReplyContext
-from flows.formatting import format_date, format_money, format_number
+from flows.formatting import format_day_time, format_money, format_number
 from flows.i18n import DEFAULT_LOCALE, language_of, t
 from storage.settings import (
     MAX_HOURLY_RATE,
@@ -100,9 +100,10 @@ def reply_context(deps: Deps, settings: EffectiveSettings, locale: str) -> Reply
 
 
 def local_time(settings: EffectiveSettings, when: datetime, locale: str = "en") -> str:
-    """``25 November 2026, 10:00`` (``25 Tachwedd 2026, 10:00``) in the workspace's time zone."""
+    """``Wednesday 25 November 2026, 10:00`` (``dydd Mercher 25 Tachwedd 2026, 10:00``) in the
+    workspace's time zone (the one way dates are written in summaries, posts and Home)."""
     local = when.astimezone(ZoneInfo(settings.timezone))
-    return f"{format_date(local.date(), locale)}, {local:%H:%M}"
+    return format_day_time(local, language_of(locale))
 
 
 # --- changing settings ---------------------------------------------------------------------------------

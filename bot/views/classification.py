@@ -1,4 +1,5 @@
-"""The classification proposal's menus: Change scope / Change category (static selects), and what
+"""The classification proposal's menus: Change scope / Change category (static selects) and a "Show
+details" button that opens the reasons in full (:func:`details_modal`), and what
 "seen elsewhere in the council" shows: similar root causes from other sessions with their channel,
 date and link, and whether the cause may be council-wide.
 
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     MarkdownTextObject,
     Option,
@@ -20,16 +22,20 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticSelectElement,
 )
+from slack_sdk.models.views import View
 
-from bot.codec import answer_value
+from bot.codec import answer_value, session_button
 from bot.ids import ClassificationActionId, ClassificationBlockId
 from bot.mrkdwn import escape, mention
+from bot.views.common import clip, sections
 from flows.classification import CATEGORIES, SCOPES
 from flows.classification_step import category_name, scope_name
 from flows.formatting import format_date, format_list
 from flows.i18n import t
 from flows.related import ElsewhereFound, ShownRootCause
 
+# Slack's limit on a modal's title.
+MODAL_TITLE_LIMIT = 24
 # A root cause quoted under "seen elsewhere" is cut at this many characters.
 QUOTED_ROOT_CAUSE = 240
 
@@ -57,7 +63,28 @@ def menus(session_id: int, key: str, locale: str = "en") -> list[Block]:
             for c in CATEGORIES
         ],
     )
-    return [ActionsBlock(block_id=ClassificationBlockId.MENUS, elements=[scope, category])]
+    details = ButtonElement(
+        text=PlainTextObject(text=t("classification_details_button", locale)),
+        action_id=ClassificationActionId.DETAILS,
+        value=session_button(session_id),
+    )
+    return [ActionsBlock(block_id=ClassificationBlockId.MENUS, elements=[scope, category, details])]
+
+
+def details_modal(intro: str, reasons: Sequence[str], locale: str = "en") -> View:
+    """The proposal's reasons in full (``reasons`` already escaped): the words found in the answers,
+    the most similar known cases and how sure it is; what the thread message sums up in a sentence."""
+    blocks: list[Block] = [*sections(intro)]
+    if reasons:
+        blocks += sections("\n".join(f"• {reason}" for reason in reasons))
+    else:
+        blocks += sections(t("classification_details_none", locale))
+    return View(
+        type="modal",
+        title=PlainTextObject(text=clip(t("classification_details_title", locale), MODAL_TITLE_LIMIT)),
+        close=PlainTextObject(text=t("classification_details_close", locale)),
+        blocks=blocks,
+    )
 
 
 def decision_context(scope: str, category: str, status: str, who: str, locale: str = "en") -> Block:
@@ -149,6 +176,7 @@ __all__ = [
     "ClassificationActionId",
     "ClassificationBlockId",
     "decision_context",
+    "details_modal",
     "menus",
     "seen_elsewhere_blocks",
     "similar_answer_blocks",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
     ButtonElement,
     ContextBlock,
@@ -23,14 +24,24 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.codec import session_button
-from bot.ids import ActionId
+from bot.ids import ActionId, HomeActionId
 from bot.mrkdwn import escape
 from bot.views.common import SECTION_LIMIT, clip, sections
+from bot.views.digest import themes_section
 from bot.views.language import language_section
 from bot.views.leads import classification_line, mention
+from flows.calendar import resolve_tz
 from flows.costs import format_pounds
-from flows.dates import human_date
-from flows.home import HomePage, InterventionEntry, OpenStatus, SessionEntry, SummaryEntry
+from flows.formatting import format_day, format_list, format_time
+from flows.home import (
+    HomePage,
+    InterventionEntry,
+    LeadsSettings,
+    OpenStatus,
+    ProblemStatus,
+    SessionEntry,
+    SummaryEntry,
+)
 from flows.i18n import t
 from flows.interventions import CheckInAnswer
 
@@ -39,6 +50,11 @@ HOME_BLOCK_LIMIT = 100
 SHOWN_SESSIONS = 10
 SHOWN_INTERVENTIONS = 15
 SHOWN_SUMMARIES = 8
+SHOWN_FINISHED = 5
+# Problems named under each status (the rest are counted).
+SHOWN_PROBLEMS = 5
+# Slack allows 25 elements in an actions block.
+ACTIONS_LIMIT = 25
 # Leads see at most this many open interventions, the soonest check-ins first.
 SCANNED_INTERVENTIONS = 500
 WHAT_LIMIT = 300
@@ -52,14 +68,25 @@ def _more(count: int, locale: str) -> str:
 
 
 def _where(entry: SessionEntry, locale: str) -> str:
-    return t("where_dm", locale) if entry.is_dm else f"<#{entry.channel_id}>"
+    where = t("where_dm", locale) if entry.is_dm else f"<#{entry.channel_id}>"
+    # A permalink from Slack is an https URL; anything else is not made into a link.
+    if entry.link and entry.link.startswith("https://") and not any(c in entry.link for c in "<>| "):
+        where += " · " + t("home_open_thread", locale, link=entry.link)
+    return where
 
 
 def _next_checkin(entry: InterventionEntry, page: HomePage) -> str:
-    """The next check-in in the owner's own time zone (the workspace's until Slack has told us theirs)."""
+    """The next check-in in the owner's own time zone (the workspace's until Slack has told us theirs),
+    written like every other date: ``Tuesday 8 December 2026 at 10:00``."""
     if entry.next_checkin_at is None:
         return "—"
-    return human_date(entry.next_checkin_at, entry.owner_tz, page.locale, fallback=page.timezone)
+    local = entry.next_checkin_at.astimezone(resolve_tz(entry.owner_tz, fallback=page.timezone))
+    return t(
+        "date_day_time",
+        page.locale,
+        day=format_day(local.date(), page.locale),
+        time=format_time(local, page.locale),
+    )
 
 
 def _progress(entry: InterventionEntry, locale: str) -> str:
@@ -86,6 +113,28 @@ def header(page: HomePage) -> list[Block]:
     return [
         HeaderBlock(text=PlainTextObject(text=t("home_title", page.locale))),
         ContextBlock(elements=[MarkdownTextObject(text=t("home_intro", page.locale))]),
+        ContextBlock(elements=[MarkdownTextObject(text=t("home_personal_data", page.locale))]),
+    ]
+
+
+def start_buttons(page: HomePage) -> list[Block]:
+    """A button for each template: it starts a session in the person's DM with the app."""
+    if not page.templates:
+        return []
+    locale = page.locale
+    buttons = [
+        ButtonElement(
+            text=PlainTextObject(text=clip(choice.title, 75)),
+            action_id=HomeActionId.START,
+            value=choice.template_id,
+        )
+        for choice in page.templates[:ACTIONS_LIMIT]
+    ]
+    return [
+        DividerBlock(),
+        *sections(t("home_start", locale)),
+        ActionsBlock(elements=list(buttons)),
+        ContextBlock(elements=[MarkdownTextObject(text=t("home_start_hint", locale))]),
     ]
 
 
@@ -119,6 +168,29 @@ def your_sessions(page: HomePage) -> list[Block]:
     if page.more_sessions > 0:
         out += sections(_more(page.more_sessions, locale))
     return out
+
+
+def _finished_line(entry: SessionEntry, locale: str) -> str:
+    line = t(
+        "home_finished_line",
+        locale,
+        session=entry.session_id,
+        title=escape(entry.title),
+        when=entry.finished or "",
+        where=_where(entry, locale),
+    )
+    if entry.problem:
+        line += "\n    " + escape(clip(" ".join(entry.problem.split()), PROBLEM_LIMIT))
+    return "• " + line
+
+
+def your_finished_sessions(page: HomePage) -> list[Block]:
+    """The person's recently finished sessions, each with a link to its thread."""
+    if not page.finished:
+        return []
+    locale = page.locale
+    lines = [_finished_line(entry, locale) for entry in page.finished]
+    return [DividerBlock(), *sections(t("home_finished", locale)), *sections("\n".join(lines))]
 
 
 def your_interventions(page: HomePage) -> list[Block]:
@@ -167,6 +239,37 @@ def _summary_line(entry: SummaryEntry, locale: str) -> str:
     )
 
 
+def leads_problems(page: HomePage) -> list[Block]:
+    """Leads: the workspace's problems by status: each status counted, and the problems the lead
+    may see named under it."""
+    if page.leads is None:
+        return []
+    locale = page.locale
+    out: list[Block] = [DividerBlock(), *sections(t("home_leads_problems", locale))]
+    counts = dict(page.leads.problem_counts)
+    if not counts:
+        return out + sections(t("home_no_problems", locale))
+    for status in ProblemStatus:
+        count = counts.get(status, 0)
+        if not count:
+            continue
+        named = [p for p in page.leads.problems if p.status is status]
+        lines = [
+            t("home_status_heading", locale, status=t(f"home_problem_{status.value}", locale), count=count)
+        ]
+        for problem in named:
+            statement = escape(clip(" ".join(problem.statement.split()), PROBLEM_LIMIT))
+            sessions_text = ", ".join(str(n) for n in problem.session_ids)
+            line = t("home_problem_line", locale, statement=statement, sessions=sessions_text)
+            if problem.open_interventions:
+                line += " · " + t("home_problem_open", locale, count=problem.open_interventions)
+            lines.append("• " + line)
+        if count > len(named):
+            lines.append(t("home_problems_not_named", locale, count=count - len(named)))
+        out += sections("\n".join(lines))
+    return out
+
+
 def leads_recent_summaries(page: HomePage) -> list[Block]:
     if page.leads is None:
         return []
@@ -187,18 +290,37 @@ def _lead_line(entry: InterventionEntry, page: HomePage) -> str:
     return "• " + line
 
 
+# Blocked, or the last two check-ins unanswered: what a lead should look at first.
+NEEDS_ATTENTION = (OpenStatus.BLOCKED, OpenStatus.NO_ANSWER)
+
+
 def leads_open_interventions(page: HomePage) -> list[Block]:
-    """Leads: every open intervention in the workspace, grouped by where its check-ins stand."""
+    """Leads: every open intervention in the workspace, grouped by where its check-ins stand; the
+    blocked and overdue ones under their own heading first."""
     if page.leads is None:
         return []
     locale = page.locale
-    out: list[Block] = [DividerBlock(), *sections(t("home_leads_open", locale))]
     by_status: dict[OpenStatus, list[InterventionEntry]] = {}
     for entry in page.leads.open_interventions:
         by_status.setdefault(entry.status or OpenStatus.AWAITING_FIRST, []).append(entry)
-    if not by_status:
+    out: list[Block] = [DividerBlock(), *sections(t("home_leads_attention", locale))]
+    if not any(by_status.get(status) for status in NEEDS_ATTENTION):
+        out += sections(t("home_nothing_blocked", locale))
+    else:
+        out += _status_groups(page, by_status, NEEDS_ATTENTION)
+    out += [DividerBlock(), *sections(t("home_leads_open", locale))]
+    rest = tuple(status for status in OpenStatus if status not in NEEDS_ATTENTION)
+    if not any(by_status.get(status) for status in rest):
         return out + sections(t("home_no_open", locale))
-    for status in OpenStatus:
+    return out + _status_groups(page, by_status, rest)
+
+
+def _status_groups(
+    page: HomePage, by_status: dict[OpenStatus, list[InterventionEntry]], statuses: Sequence[OpenStatus]
+) -> list[Block]:
+    locale = page.locale
+    out: list[Block] = []
+    for status in statuses:
         entries = by_status.get(status, [])
         if not entries:
             continue
@@ -211,13 +333,60 @@ def leads_open_interventions(page: HomePage) -> list[Block]:
     return out
 
 
+def leads_themes(page: HomePage) -> list[Block]:
+    """Themes across the workspace, for leads (private root causes counted, shown only to members)."""
+    if page.leads is None:
+        return []
+    return [DividerBlock(), *themes_section(page.leads.themes, page.locale)]
+
+
+def _settings_text(settings: LeadsSettings, locale: str) -> str:
+    leads = [mention(user, locale) for user in settings.lead_ids]
+    lines = [
+        t(
+            "home_settings_leads_channel",
+            locale,
+            channel=f"<#{settings.leads_channel}>"
+            if settings.leads_channel
+            else t("home_settings_none", locale),
+        ),
+        t(
+            "home_settings_leads",
+            locale,
+            leads=format_list(leads, locale) if leads else t("home_settings_none", locale),
+        ),
+        t("home_settings_rate", locale, rate=settings.hourly_rate, weeks=settings.weeks_per_year),
+        t("home_settings_nation", locale, nation=escape(settings.nation)),
+        t("home_settings_retention", locale, days=settings.retention_days),
+    ]
+    return "\n".join(lines)
+
+
+def leads_settings(page: HomePage) -> list[Block]:
+    """Leads: the settings in effect, to read; who can change them and how."""
+    if page.leads is None or page.leads.settings is None:
+        return []
+    locale = page.locale
+    return [
+        DividerBlock(),
+        *sections(t("home_leads_settings", locale)),
+        *sections(_settings_text(page.leads.settings, locale)),
+        ContextBlock(elements=[MarkdownTextObject(text=t("home_settings_who", locale))]),
+    ]
+
+
 HOME_SECTIONS: list[HomeSection] = [
     header,
     language_section,
+    start_buttons,
     your_sessions,
     your_interventions,
-    leads_recent_summaries,
+    your_finished_sessions,
+    leads_problems,
     leads_open_interventions,
+    leads_themes,
+    leads_recent_summaries,
+    leads_settings,
 ]
 
 

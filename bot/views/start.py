@@ -66,6 +66,8 @@ class StartForm:
     in_dm: bool = False
     statement: str = ""
     source_link: str = ""
+    # The template already chosen (a Start button on the Home tab).
+    template_id: str | None = None
 
 
 def _template_option(template: Template, locale: str) -> Option:
@@ -83,6 +85,10 @@ def _problem_option(problem: ProblemChoice, locale: str) -> Option:
 
 
 def start_modal(form: StartForm, locale: str = "en") -> View:
+    options = [_template_option(template, locale) for template in form.templates]
+    chosen = next(
+        (o for o, tpl in zip(options, form.templates, strict=True) if tpl.id == form.template_id), None
+    )
     blocks: list[Block] = [
         InputBlock(
             block_id=StartBlockId.TEMPLATE,
@@ -90,7 +96,8 @@ def start_modal(form: StartForm, locale: str = "en") -> View:
             element=StaticSelectElement(
                 action_id=StartActionId.TEMPLATE,
                 placeholder=PlainTextObject(text=t("start_template_placeholder", locale)),
-                options=[_template_option(template, locale) for template in form.templates],
+                options=options,
+                initial_option=chosen,
             ),
         ),
         InputBlock(

@@ -153,7 +153,8 @@ def test_the_hourly_rate_and_weeks_a_year_are_settings_and_reach_every_cost(harn
     for reply in ("staff", "Scanning forms", "time", "1 hour", "1 a week", "1"):
         say(h, CHANNEL, thread, reply)
     assert "default rate (£40 an hour)" in h.last_text(CHANNEL, thread)
-    for reply in ("skip", "skip", "skip", "done", "skip"):
+    # The rate, the evidence (a staff-time line asks no direct cost), no more lines, the notes.
+    for reply in ("skip", "skip", "done", "skip"):
         say(h, CHANNEL, thread, reply)
     # 1 hour × 46 a year (1 a week × 46 weeks) × 1 person × £40 = £1,840: in the thread, for the
     # leads and in the export.

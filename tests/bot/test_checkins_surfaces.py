@@ -68,12 +68,12 @@ def test_home_shows_progress_and_next_checkins_in_the_owners_time_and_leads_see_
 
     alex = text_of(home(h, ALEX))
     assert (
-        f"Fix the &lt;pothole&gt; form · session {session_id} · next check-in Wednesday 9 December at 10:00"
-        " · weekly · No update yet" in alex
+        f"Fix the &lt;pothole&gt; form · session {session_id} · next check-in Wednesday 9 December 2026"
+        " at 10:00 · weekly · No update yet" in alex
     )
     sam = text_of(home(h, SAM))
     assert (
-        f"Publish repair times · session {session_id} · next check-in Wednesday 16 December at 10:00"
+        f"Publish repair times · session {session_id} · next check-in Wednesday 16 December 2026 at 10:00"
         " · fortnightly · Blocked: waiting for the supplier" in sam
     )
     assert "Fix the" not in sam and "Train the contact centre" not in sam
@@ -83,8 +83,8 @@ def test_home_shows_progress_and_next_checkins_in_the_owners_time_and_leads_see_
     assert [lead.index(heading) for heading in headings] == sorted(lead.index(h) for h in headings)
     assert f"<@{SAM}> · Blocked: waiting for the supplier" in _section_of(lead, "*Blocked* (1)")
     assert (
-        f"Fix the &lt;pothole&gt; form · session {session_id} · next check-in Wednesday 9 December at 10:00"
-        f" · weekly · <@{ALEX}>" in _section_of(lead, "*Waiting for an answer to a check-in* (1)")
+        f"Fix the &lt;pothole&gt; form · session {session_id} · next check-in Wednesday 9 December 2026"
+        f" at 10:00 · weekly · <@{ALEX}>" in _section_of(lead, "*Waiting for an answer to a check-in* (1)")
     )
     assert "Train the contact centre" in _section_of(lead, "*Awaiting first check-in* (1)")
     assert "On track" not in lead and "No answer to the last two" not in lead

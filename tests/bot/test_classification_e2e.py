@@ -74,17 +74,84 @@ def choose(h: Harness, thread: str, user: str, action_id: str, reply: str) -> No
     assert response.status == 200, response.body
 
 
-def test_the_proposal_shows_scope_category_confidence_and_reasons(harness: Harness) -> None:
+def show_details(h: Harness, thread: str, user: str = FACILITATOR) -> str:
+    """Click "Show details" on the proposal; the text of the modal Slack was asked to open."""
+    message = proposal_message(h, thread)
+    button = next(
+        e
+        for b in message.blocks or []
+        for e in b.get("elements", []) or []
+        if e.get("action_id") == "classification.details"
+    )
+    opened = len(h.slack.views)
+    response = h.client.block_action(
+        team_id=TEAM,
+        user_id=user,
+        action_id="classification.details",
+        value=button["value"],
+        channel_id=CHANNEL,
+        message_ts=message.ts,
+        thread_ts=thread,
+        trigger_id=f"trigger-{opened}",
+    )
+    assert response.status == 200, response.body
+    views = h.slack.views
+    assert len(views) == opened + 1, "no modal was opened"
+    assert views[-1].opened_by == "views.open"
+    return "\n".join(
+        str(block["text"]["text"]) for block in views[-1].blocks if isinstance(block.get("text"), dict)
+    )
+
+
+def test_the_proposal_says_scope_category_and_why_in_plain_words(harness: Harness) -> None:
     h = harness
     thread = reach_classification(h)
     text = rendered(proposal_message(h, thread))
-    assert "Scope: *product*" in text
-    assert "Category: *procurement-market*" in text
-    assert "Confidence:" in text and "the root cause mentions" in text
+    assert "*product* scope, in the *procurement-market* category" in text
+    assert "_fairly sure_" in text or "_not sure, please check_" in text
+    why = [line for line in text.splitlines() if line.startswith("Why: ")]
+    assert len(why) == 1 and len(why[0]) < 300
+    # The workings are details: no margins, scores or lists of matched words in the thread.
+    for internal in ("margin", "Confidence", "the root cause mentions", "Most similar", "Reasons", " by 0."):
+        assert internal not in text
+    # The question, the proposal, why, how to change it, and the buttons' labels: not fifteen lines.
+    assert len([line for line in text.splitlines() if line.strip()]) <= 6
     selects = [
         e["action_id"] for b in proposal_message(h, thread).blocks or [] for e in b.get("elements", []) or []
     ]
     assert "classification.scope" in selects and "classification.category" in selects
+    assert "classification.details" in selects
+
+
+def test_show_details_opens_the_reasons_for_whoever_clicks(harness: Harness) -> None:
+    h = harness
+    thread = reach_classification(h)
+    details = show_details(h, thread, user=ALEX)
+    assert "Proposed: *product* scope, *procurement-market* category" in details
+    assert "the root cause mentions" in details and "most similar known cases" in details
+    assert "margin" not in details
+    # Once decided, the details are still those of the proposal that was decided on.
+    say(h, thread, "scope service")
+    assert "Proposed: *product* scope" in show_details(h, thread)
+    # Nothing was posted in the thread for a click on "Show details".
+    assert "Proposed:" not in "\n".join(rendered(m) for m in h.thread(CHANNEL, thread))
+
+
+def test_show_details_from_another_channel_is_refused(harness: Harness) -> None:
+    h = harness
+    thread = reach_classification(h)
+    opened = len(h.slack.views)
+    response = h.client.block_action(
+        team_id=TEAM,
+        user_id=ALEX,
+        action_id="classification.details",
+        value="1",
+        channel_id="C0ELSEWHERE",
+        message_ts=thread,
+        trigger_id="trigger-x",
+    )
+    assert response.status == 200
+    assert len(h.slack.views) == opened
 
 
 def test_the_facilitator_changes_scope_and_category_with_the_menus(harness: Harness) -> None:

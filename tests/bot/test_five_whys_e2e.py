@@ -62,7 +62,7 @@ def test_a_whole_session_from_slash_command_to_summary(harness: Harness) -> None
     assert "_(suggested)_" in h.last_text(CHANNEL, thread)
     say(h, thread, "yes")
     say(h, thread, "no")
-    assert "Scope:" in h.last_text(CHANNEL, thread)  # the classification proposal
+    assert "scope, in the" in h.last_text(CHANNEL, thread)  # the classification proposal
     say(h, thread, "confirm")
     if "Intervention 1" in h.last_text(CHANNEL, thread):  # the interventions list, if present
         say(h, thread, "done")

@@ -3,6 +3,7 @@ summaries and open interventions by status."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.services import checkins
@@ -13,6 +14,7 @@ from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
 from tests.bot.test_classification_e2e import finish, reach_classification
 from tests.bot.test_five_whys_e2e import say, start
 from tests.bot.test_leads_summary import add_session
+from tests.bot.test_start_and_help import _submit as submit_form
 
 
 def home(h: Harness, user: str) -> list[dict[str, Any]]:
@@ -98,7 +100,7 @@ def test_owners_see_their_interventions_and_leads_see_summaries_and_open_interve
     record_interventions(h, session_id)
     alex = text_of(home(h, ALEX))
     assert (
-        "Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December at 10:00 · weekly"
+        "Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December 2026 at 10:00 · weekly"
         " · No update yet" in alex
     )
     assert "Publish repair times" not in alex
@@ -110,12 +112,12 @@ def test_owners_see_their_interventions_and_leads_see_summaries_and_open_interve
     assert f"Scope *service*, category *procurement-market*: changed by <@{FACILITATOR}>" in text
     assert "*Awaiting first check-in* (2)" in text
     assert (
-        "Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December at 10:00 · weekly"
+        "Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December 2026 at 10:00 · weekly"
         f" · <@{ALEX}>" in text
     )
     assert (
-        f"Publish repair times · session 2 · next check-in Wednesday 9 December at 10:00 · monthly · <@{SAM}>"
-        in text
+        "Publish repair times · session 2 · next check-in Wednesday 9 December 2026 at 10:00 · monthly"
+        f" · <@{SAM}>" in text
     )
 
 
@@ -144,3 +146,103 @@ def test_the_home_tab_stays_within_100_blocks(harness: Harness) -> None:
     assert len(blocks) <= 100
     text = text_of(blocks)
     assert "*Recent summaries*" in text and "Do 0" in text and "…and 25 more." in text
+
+
+# --- the whole Home tab through signed requests: a lead, a member, a Start button ---------------------
+
+PRIVATE = "C0PRIVATE"
+
+
+def _completed_with_intervention(h: Harness) -> str:
+    """A five-whys in the team channel, finished with an intervention Sam owns."""
+    thread = reach_classification(h, "Residents can't pay council tax online")
+    say(h, thread, "confirm")
+    say(h, thread, "Renegotiate the session cap")
+    say(h, thread, f"<@{SAM}>", encoded=True)
+    say(h, thread, "2026-12-08")
+    say(h, thread, "weekly")
+    say(h, thread, "done")
+    return thread
+
+
+def _private_session(h: Harness) -> None:
+    """Alex's session in a private channel Sam is not in."""
+    h.slack.add_channel(TEAM, PRIVATE, "restructure", members=[ALEX], is_private=True)
+    response = h.client.slash_command(
+        team_id=TEAM, user_id=ALEX, channel_id=PRIVATE, text="start five-whys Secret restructure plans"
+    )
+    assert response.status == 200, response.body
+
+
+def test_the_home_tab_as_a_lead(harness: Harness) -> None:
+    h = harness
+    _completed_with_intervention(h)
+    _private_session(h)
+    make_lead(h, SAM)
+    blocks = home(h, SAM)
+    text = text_of(blocks)
+    # Start buttons for every template.
+    starts = [e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert set(starts) >= {
+        "five-whys",
+        "cost-impacts",
+        "pain-points",
+        "problem-levels",
+        "cause-problem-impact",
+    }
+    assert "does not detect names or addresses automatically" in text
+    # Problems by status: the channel's problem is named; the private one only counted.
+    assert "*Problems by status*" in text
+    assert "*Interventions under way* (1)" in text
+    assert "• Residents can't pay council tax online · sessions 1 · 1 open" in text
+    assert "*Being analysed* (1)\n_1 more in channels you're not in._" in text
+    assert "Secret restructure" not in text
+    # Sam's own intervention and its next check-in, in the one date style; nothing blocked yet.
+    assert "Renegotiate the session cap · session 1 · next check-in Tuesday 8 December 2026 at 10:00" in text
+    assert "Nothing is blocked or overdue." in text
+    # The leads settings, read-only, and who may change them.
+    assert "*Leads settings*" in text and f"Leads: <@{SAM}>" in text
+    assert "Staff time is costed at £30 an hour, with 52 weeks in a year" in text
+    assert "Slack workspace admins and the leads can change these" in text
+
+
+def test_the_home_tab_as_a_member_with_links_and_a_start_button(harness: Harness) -> None:
+    h = harness
+    _completed_with_intervention(h)
+    _private_session(h)
+    text = text_of(home(h, ALEX))
+    assert "Problems by status" not in text and "Leads settings" not in text  # not a lead
+    # Open and finished sessions, each with a link to its thread from chat.getPermalink.
+    assert re.search(
+        r"\*Session 2\* · Five whys · in progress: Why 1 · <#C0PRIVATE> · "
+        r"<https://[^|>]+/archives/C0PRIVATE/p\d+\|open the thread>",
+        text,
+    )
+    assert re.search(
+        r"\*Session 1\* · Five whys · finished Wednesday 25 November 2026 · <#C0TEAM> · "
+        r"<https://[^|>]+/archives/C0TEAM/p\d+\|open the thread>",
+        text,
+    )
+    assert "Residents can't pay council tax online" in text
+    # Fran did not take part in Alex's private session: her Home does not list it.
+    assert "Secret restructure" not in text_of(home(h, FACILITATOR))
+    assert "C0PRIVATE" not in text_of(home(h, FACILITATOR))
+    # A Start button opens the start form with its template chosen, for a session in Alex's DM;
+    # submitting it starts the session there, and the Home tab shows it.
+    opened = len(h.slack.views)
+    response = h.client.block_action(
+        team_id=TEAM, user_id=ALEX, action_id="home.start", value="cost-impacts", trigger_id="trigger-home"
+    )
+    assert response.status == 200, response.body
+    assert len(h.slack.views) == opened + 1
+    form = h.slack.views[-1]
+    assert form.blocks[0]["element"]["initial_option"]["value"] == "cost-impacts"
+    assert all(block.get("block_id") != "start.channel" for block in form.blocks)  # no channel: the DM
+    submitted = submit_form(h, form, user=ALEX, template="cost-impacts", problem="Paper permits")
+    assert submitted.status == 200, submitted.body
+    assert h.slack.messages(channel=h.slack.dm_channel(TEAM, ALEX)), "nothing was posted in the DM"
+    with h.deps.uow() as uow:
+        started = uow.sessions.get(TEAM, 3)
+        assert started is not None and started.is_dm and started.template_id == "cost-impacts"
+        assert latest_answers(uow, 3)["problem"].value == "Paper permits"
+    assert re.search(r"\*Session 3\* · Cost impacts · in progress: [^·]+ · our DM", text_of(home(h, ALEX)))

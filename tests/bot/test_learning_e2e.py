@@ -18,7 +18,12 @@ from tests.bot.conftest import (
     rendered,
     serve,
 )
-from tests.bot.test_classification_e2e import classification_versions, proposal_message, reach_classification
+from tests.bot.test_classification_e2e import (
+    classification_versions,
+    proposal_message,
+    reach_classification,
+    show_details,
+)
 from tests.bot.test_five_whys_e2e import say, start
 
 
@@ -26,15 +31,15 @@ def test_an_override_is_learned_and_counted_by_later_proposals(harness: Harness)
     h = harness
     first = reach_classification(h)
     before = rendered(proposal_message(h, first))
-    assert "Scope: *product*" in before and "Category: *procurement-market*" in before
+    assert "*product* scope, in the *procurement-market* category" in before
     assert "Learned from" not in before
     say(h, first, "scope council-wide category funding-investment")
 
     second = reach_classification(h, "Residents can't pay council tax online any more")
     after = rendered(proposal_message(h, second))
     assert "Learned from 1 of your team's decisions" in after
-    assert "Scope: *council-wide*" in after and "Category: *funding-investment*" in after
-    assert "confirmed in this workspace: council-wide, funding-investment" in after
+    assert "*council-wide* scope, in the *funding-investment* category" in after
+    assert "confirmed in this workspace: council-wide, funding-investment" in show_details(h, second)
     # Confirming accepts what was shown: the learned proposal, not the one without the example.
     say(h, second, "confirm")
     latest = classification_versions(h)[-1]
@@ -72,4 +77,4 @@ def test_another_workspace_does_not_learn_from_this_one(harness: Harness, databa
         if "Where does the root cause lie?" in rendered(m)
     )
     assert "Learned from" not in proposal
-    assert "Scope: *product*" in proposal and "Category: *procurement-market*" in proposal
+    assert "*product* scope, in the *procurement-market* category" in proposal

@@ -207,3 +207,22 @@ def test_steering_words_are_never_stored_as_answers(harness: Harness) -> None:
     assert "`cancel`" in h.last_text(CHANNEL, thread) and "`pause`" in h.last_text(CHANNEL, thread)
     assert "`none` can't be it" in rendered(h.thread(CHANNEL, thread)[-4])
     assert set(latest(h)) == {"problem"}
+
+
+def test_a_new_amount_typed_while_a_slip_question_waits_replaces_it(harness: Harness) -> None:
+    """The reply drops the waiting question and asks a new one: the same key changes twice in one
+    reply, and both versions are stored (this was a 500 and a lost answer)."""
+    h = harness
+    thread = start(h, "start cost-impacts Missed bin collections lead to repeat calls")
+    for reply in ("residents", "Postage", "money", "2 a week"):
+        say(h, thread, reply)
+    say(h, thread, "£1,200")
+    assert "is *£1,200* each time it happens" in h.last_text(CHANNEL, thread)
+    say(h, thread, "£900")
+    asked = h.last_text(CHANNEL, thread)
+    assert "is *£900* each time it happens" in asked
+    pending = [row for row in stored(h) if row.key == "_pending"]
+    assert [row.version for row in pending] == [1, 2, 3] and pending[-1].value["amount"] == "900.00"
+    say(h, thread, "a year")
+    assert "Direct cost: £900 a year" in h.last_text(CHANNEL, thread)
+    assert latest(h)["costs.1.direct_cost"].value == {"amount": "900.00", "basis": "per_year"}

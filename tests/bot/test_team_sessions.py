@@ -101,9 +101,11 @@ def test_three_people_add_pain_points_at_once_and_an_outsider_changes_nothing(ha
     messages = h.thread(CHANNEL, thread)
     assert all(len(m.blocks or []) <= MESSAGE_BLOCK_LIMIT for m in messages)
     summary = "\n".join(rendered(m) for m in messages[-2:])
-    assert f"The booking form times out  _(<@{ALEX}>)_" in summary
-    assert f"No text reminder before collection  _(<@{SAM}>)_" in summary
-    assert f"Crews don't get the item list  _(<@{FACILITATOR}>)_" in summary
+    assert "1. The booking form times out" in summary
+    assert "2. No text reminder before collection" in summary
+    assert "3. Crews don't get the item list" in summary
+    # Who said what: each person once in the section's credits, with the items they added.
+    assert f"_Answered by <@{ALEX}> (1), <@{SAM}> (2) and <@{FACILITATOR}> (3)_" in summary
 
 
 def test_the_facilitator_moves_on_with_the_next_button(harness: Harness) -> None:

@@ -130,8 +130,9 @@ def test_cause_problem_impact_end_to_end_with_an_intervention(harness: Harness) 
     assert_completed(h, thread)
     summary = summary_text(h, thread)
     assert "Cause, problem and impact: summary" in summary
-    assert "*Scope:* council-wide" in summary
-    assert "One shared repairs queue" in summary and f"Owner: <@{SAM}>" in summary
+    assert "*Scope:* Council-wide" in summary  # the choice as it was offered
+    assert "One shared repairs queue" in summary and f"*Owner:* <@{SAM}>" in summary
+    assert "Friday 4 December 2026" in summary and "2026-12-04" not in summary
     stored = latest(h, thread)
     assert stored["interventions.1.owner"].value == SAM
     # The clock says Wednesday 25 November 2026: "next Friday" is the Friday of next week (UK usage).

@@ -658,3 +658,38 @@ def test_the_proposal_says_how_many_team_decisions_it_learned_from() -> None:
         proposal, learned=4
     )
     assert "Learned from" not in classification_step.describe_proposal(proposal)
+
+
+def test_the_short_why_says_what_the_answers_point_to_and_whether_known_cases_agree() -> None:
+    from flows.classification import Classification
+    from flows.classification_step import why_sentence
+
+    def proposal(**fields: object) -> Classification:
+        base: dict[str, object] = {
+            "root_cause": "x",
+            "scope": "service",
+            "category": "process",
+            "confidence": 0.3,
+            "reasons": ["r"],
+        }
+        return Classification.model_validate(base | fields)
+
+    both = proposal(scope_note="a", category_note="b", cases_agreeing=3, cases_consulted=7)
+    assert why_sentence(both) == (
+        "Why: the answers point to a and b, and 3 of the 7 most similar known cases agree."
+    )
+    assert why_sentence(proposal(scope_note="a", category_note="a")) == "Why: the answers point to a."
+    assert why_sentence(proposal(cases_agreeing=2, cases_consulted=7)) == (
+        "Why: 2 of the 7 most similar known cases were classified this way."
+    )
+    assert why_sentence(proposal()).startswith("Why: nothing in the answers points clearly")
+
+
+def test_a_real_proposal_carries_the_notes_behind_its_strongest_evidence() -> None:
+    result = classify(
+        "Residents can't pay council tax online",
+        ["The payment form times out", "The supplier's product caps sessions at two minutes"],
+    )
+    assert result.scope_note and result.category_note
+    assert 0 <= result.cases_agreeing <= result.cases_consulted
+    assert "margin" not in " ".join(result.reasons)

@@ -24,3 +24,14 @@ def test_dates_read_in_the_persons_zone_with_a_fallback() -> None:
     assert human_date(moment, None, fallback="Europe/London") == "Wednesday 2 December at 10:00"
     assert readable_date("2026-12-02") == "2 December 2026"
     assert readable_date(None) == "—" and readable_date("next week") == "next week"
+
+
+def test_a_problem_is_analysed_then_acted_on_and_cancelled_sessions_say_nothing() -> None:
+    from flows.home import ProblemStatus, problem_status
+
+    assert problem_status(["completed", "active"], 3) is ProblemStatus.IN_ANALYSIS
+    assert problem_status(["paused"], 0) is ProblemStatus.IN_ANALYSIS
+    assert problem_status(["completed", "cancelled"], 2) is ProblemStatus.ACTING
+    assert problem_status(["completed"], 0) is ProblemStatus.ANALYSED
+    assert problem_status(["cancelled"], 0) is None
+    assert problem_status([], 0) is None

@@ -121,9 +121,11 @@ def test_cost_lines_and_totals_from_answers() -> None:
         "Council services": "£0",
     }
     summary = build_summary(template, state, context=CTX)
-    assert [s.heading for s in summary.sections][-3:] == ["Cost a year", "Cost of each line", "Assumptions"]
+    # Each line's yearly cost is shown beside it, so there is no separate list of the same lines.
+    assert [s.heading for s in summary.sections][-2:] == ["Cost a year", "Assumptions"]
     cost_section = next(s for s in summary.sections if s.heading == "Cost lines")
     assert [item.text for item in cost_section.items] == ["Re-keying", "Postage"]  # titled by `what`
+    assert [item.figure for item in cost_section.items] == ["£25,506 a year", "£1,200 a year"]
 
 
 def _pain_points_open() -> dict[str, Answer]:

@@ -139,3 +139,30 @@ def test_dm_session_lookup_ignores_finished_sessions(database_url: str) -> None:
     with UnitOfWork(factory) as uow:
         found = uow.sessions.open_dm_session("T1", "D1")
         assert found is not None and found.id == live.id
+
+
+def test_problem_statements_and_recent_sessions_stay_in_their_workspace(database_url: str) -> None:
+    """What the leads' Home reads to group problems: statements by id in one query, and a workspace's
+    sessions most recently active first; neither reaches another workspace's rows."""
+    from datetime import UTC, datetime
+
+    _, factory = _factory(database_url)
+    with UnitOfWork(factory) as uow:
+        uow.workspaces.get_or_create("TA")
+        uow.workspaces.get_or_create("TB")
+        mine = uow.problems.add("TA", "Bins missed", "U1")
+        theirs = uow.problems.add("TB", "Potholes", "U1")
+        older = _new_session(uow, "TA", "C1", "1.1")
+        newer = _new_session(uow, "TA", "C1", "2.2")
+        other = _new_session(uow, "TB", "C1", "1.1")
+        older.updated_at = datetime(2026, 11, 1, tzinfo=UTC)
+        newer.updated_at = datetime(2026, 11, 20, tzinfo=UTC)
+        uow.commit()
+        ids = (mine.id, theirs.id, older.id, newer.id, other.id)
+    mine_id, theirs_id, older_id, newer_id, other_id = ids
+    with UnitOfWork(factory) as uow:
+        assert uow.problems.statements("TA", [mine_id, theirs_id]) == {mine_id: "Bins missed"}
+        assert uow.problems.statements("TA", []) == {}
+        assert [s.id for s in uow.sessions.recently_active("TA", 10)] == [newer_id, older_id]
+        assert [s.id for s in uow.sessions.recently_active("TA", 1)] == [newer_id]
+        assert other_id not in {s.id for s in uow.sessions.recently_active("TA", 10)}

@@ -63,3 +63,55 @@ def test_a_service_without_a_channel_name_is_this_session() -> None:
     found = ElsewhereFound("Crews not trained", _found().shown, ("revenues", "housing"), 3, True)
     text = _text(as_dicts(seen_elsewhere_blocks(found)))
     assert "come up in 3 services (this session, #revenues and #housing)" in text
+
+
+# --- the proposal in plain words, and its details -----------------------------------------------------
+
+
+def _proposal(whys: list[str], root: str | None = None) -> str:
+    from bot.mrkdwn import escape
+    from flows.classification import classify
+    from flows.classification_step import describe_proposal
+
+    return describe_proposal(classify("Residents can't pay online", whys, root), "en", escape)
+
+
+def test_the_proposal_reads_as_a_sentence_with_one_line_of_why() -> None:
+    text = _proposal(
+        ["The payment form times out", "The supplier's product caps sessions at two minutes"],
+        "The supplier's product caps sessions at two minutes",
+    )
+    lines = text.splitlines()
+    assert lines[0].startswith("I'd put this at *product* scope, in the *")
+    assert lines[0].endswith("_fairly sure_.") or lines[0].endswith("_not sure, please check_.")
+    assert lines[1].startswith("Why: the answers point to ") and lines[1].count(".") <= 2
+    for internal in ("margin", "Confidence", "mentions", "Most similar", "0.", "%"):
+        assert internal not in text
+    assert len(lines) == 3  # the proposal, why, how to confirm or change it
+
+
+def test_a_proposal_with_nothing_to_go_on_says_so_and_is_not_sure() -> None:
+    text = _proposal(["xyzzy"])
+    assert "_not sure, please check_" in text
+    assert "Why: " in text.splitlines()[1]
+
+
+def test_the_menus_carry_a_show_details_button_for_the_session() -> None:
+    from bot.views.classification import menus
+
+    elements = as_dicts(menus(7, "classification"))[0]["elements"]
+    details = next(e for e in elements if e["action_id"] == "classification.details")
+    assert details["type"] == "button" and details["text"]["text"] == "Show details"
+    assert details["value"] == "7"
+
+
+def test_the_details_modal_lists_every_reason_escaped() -> None:
+    from bot.views.classification import details_modal
+
+    view = details_modal(
+        "Proposed: *service* scope", ["Root cause: why 3.", "&lt;!here&gt; mentions"]
+    ).to_dict()
+    assert view["type"] == "modal" and len(view["title"]["text"]) <= 24
+    body = "\n".join(b["text"]["text"] for b in view["blocks"])
+    assert "• Root cause: why 3." in body and "<!here>" not in body
+    assert "submit" not in view  # nothing to submit: it is for reading

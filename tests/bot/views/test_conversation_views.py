@@ -66,6 +66,7 @@ def test_a_classification_prompt_carries_the_scope_and_category_menus() -> None:
     assert [s["action_id"] for s in selects] == [
         ClassificationActionId.SCOPE,
         ClassificationActionId.CATEGORY,
+        ClassificationActionId.DETAILS,  # the reasons in full, behind a button
     ]
     first = decode(AnswerValue, selects[0]["options"][0]["value"])
     assert first is not None and first.r.startswith("scope ")

@@ -123,10 +123,10 @@ def test_an_owner_sees_the_next_check_in_in_their_own_zone_else_the_workspaces()
         )
     )
     assert (
-        "• Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December at 19:00 · weekly"
-        " · No update yet" in text
+        "• Fix the &lt;pothole&gt; form · session 2 · next check-in Wednesday 2 December 2026 at 19:00"
+        " · weekly · No update yet" in text
     )
-    assert "Publish times · session 2 · next check-in Wednesday 2 December at 05:00 · monthly" in text
+    assert "Publish times · session 2 · next check-in Wednesday 2 December 2026 at 05:00 · monthly" in text
     assert "Blocked: no &lt;budget&gt;" in text
     assert "• Later · session 2 · next check-in — · weekly · On track" in text
 
@@ -166,10 +166,12 @@ def test_leads_see_summaries_and_open_interventions_grouped_in_order() -> None:
     order.append(text.index("*Awaiting first check-in* (1)"))
     assert order == sorted(order)
     assert (
-        "Stuck · session 2 · next check-in Wednesday 2 December at 10:00 · weekly · <@U0ALEX>"
+        "Stuck · session 2 · next check-in Wednesday 2 December 2026 at 10:00 · weekly · <@U0ALEX>"
         " · Blocked: no budget" in text
     )
-    assert "Waiting · session 2 · next check-in Wednesday 2 December at 10:00 · weekly · <@U0SAM>" in text
+    assert (
+        "Waiting · session 2 · next check-in Wednesday 2 December 2026 at 10:00 · weekly · <@U0SAM>" in text
+    )
 
 
 def test_a_lead_with_an_empty_workspace_is_told_so() -> None:
@@ -212,4 +214,116 @@ def test_a_page_longer_than_100_blocks_ends_with_a_note_of_what_was_left_out() -
 
     blocks = [b.to_dict() for b in home_blocks(page(), [header, flood])]
     assert len(blocks) == HOME_BLOCK_LIMIT
-    assert blocks[-1]["type"] == "context" and blocks[-1]["elements"][0]["text"] == "…and 33 more."
+    assert (
+        blocks[-1]["type"] == "context" and blocks[-1]["elements"][0]["text"] == "…and 34 more."
+    )  # 3 + 130 blocks, 99 kept
+
+
+# --- starting, finished sessions, problems by status, attention and the leads settings ----------------
+
+
+def test_the_page_offers_a_start_button_for_each_template_and_warns_about_personal_data() -> None:
+    from flows.home import TemplateChoice
+
+    blocks = dicts(
+        page(templates=(TemplateChoice("five-whys", "Five whys"), TemplateChoice("cost", "Costs")))
+    )
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"], b["text"]["text"]) for b in buttons] == [
+        ("home.start", "five-whys", "Five whys"),
+        ("home.start", "cost", "Costs"),
+    ]
+    text = text_of(blocks)
+    assert "does not detect names or addresses automatically" in text
+    assert "a session in your DM with me" in text
+
+
+def test_finished_sessions_link_to_their_threads_and_say_when_they_finished() -> None:
+    link = "https://anytown.slack.com/archives/C0TEAM/p1700000000000100"
+    finished = (
+        session(3, finished="Wednesday 25 November 2026", problem="Bins <b>missed</b>", link=link),
+        session(4, is_dm=True, finished="Tuesday 1 December 2026"),
+        session(5, finished="Monday 30 November 2026", link="javascript:alert(1)"),
+    )
+    text = text_of(dicts(page(finished=finished)))
+    assert "*Your finished sessions*" in text
+    assert (
+        "*Session 3* · Five whys · finished Wednesday 25 November 2026 · <#C0TEAM>"
+        f" · <{link}|open the thread>" in text
+    )
+    assert "Bins &lt;b&gt;missed&lt;/b&gt;" in text
+    assert "*Session 4* · Five whys · finished Tuesday 1 December 2026 · our DM" in text
+    assert "javascript" not in text  # only an https link from Slack becomes a link
+
+
+def test_an_open_session_links_to_its_thread() -> None:
+    link = "https://anytown.slack.com/archives/C0TEAM/p1700000000000200"
+    text = text_of(dicts(page(sessions=(session(1, link=link),))))
+    assert f"<#C0TEAM> · <{link}|open the thread>" in text
+
+
+def test_leads_see_problems_by_status_named_where_they_may_and_counted_otherwise() -> None:
+    from flows.home import ProblemEntry, ProblemStatus
+
+    leads = LeadsHome(
+        summaries=(),
+        open_interventions=(),
+        problems=(
+            ProblemEntry(7, "Residents <!here> wait", ProblemStatus.ACTING, (3, 5), open_interventions=2),
+            ProblemEntry(None, "Forms lost", ProblemStatus.IN_ANALYSIS, (9,)),
+        ),
+        problem_counts=(
+            (ProblemStatus.IN_ANALYSIS, 1),
+            (ProblemStatus.ACTING, 3),
+            (ProblemStatus.ANALYSED, 1),
+        ),
+    )
+    text = text_of(dicts(page(leads=leads)))
+    assert "*Problems by status*" in text
+    assert text.index("*Being analysed* (1)") < text.index("*Interventions under way* (3)")
+    assert "• Forms lost · sessions 9" in text
+    assert "• Residents &lt;!here&gt; wait · sessions 3, 5 · 2 open" in text and "<!here>" not in text
+    assert "_2 more in channels you're not in._" in text
+    assert "*Analysed, no open interventions* (1)\n_1 more in channels you're not in._" in text
+
+
+def test_blocked_and_overdue_interventions_come_first_under_their_own_heading() -> None:
+    leads = LeadsHome(
+        summaries=(),
+        open_interventions=(
+            intervention("Waiting", status=OpenStatus.AWAITING_FIRST),
+            intervention("Stuck", status=OpenStatus.BLOCKED, progress="blocked", progress_reason="no budget"),
+            intervention("Silent", status=OpenStatus.NO_ANSWER),
+        ),
+    )
+    text = text_of(dicts(page(leads=leads)))
+    attention = text.index("*Interventions blocked or overdue*")
+    others = text.index("*Other open interventions*")
+    assert attention < text.index("Stuck") < text.index("Silent") < others < text.index("Waiting")
+    calm = text_of(dicts(page(leads=LeadsHome(summaries=(), open_interventions=(intervention("Waiting"),)))))
+    assert "Nothing is blocked or overdue." in calm
+
+
+def test_leads_read_the_settings_and_who_can_change_them() -> None:
+    from flows.home import LeadsSettings
+
+    settings = LeadsSettings(
+        leads_channel="C0LEADS",
+        lead_ids=("U0FAC", "U0SAM"),
+        hourly_rate="£32.50",
+        weeks_per_year="46",
+        nation="Scotland",
+        retention_days=730,
+    )
+    text = text_of(dicts(page(leads=LeadsHome(summaries=(), open_interventions=(), settings=settings))))
+    assert "*Leads settings*" in text
+    assert "Leads channel: <#C0LEADS>" in text and "Leads: <@U0FAC> and <@U0SAM>" in text
+    assert "Staff time is costed at £32.50 an hour, with 46 weeks in a year" in text
+    assert "Check-ins skip the bank holidays of Scotland" in text and "kept for 730 days" in text
+    assert "Slack workspace admins and the leads can change these" in text
+    unset = LeadsSettings(None, (), "£30", "52", "England and Wales", 365)
+    text = text_of(dicts(page(leads=LeadsHome(summaries=(), open_interventions=(), settings=unset))))
+    assert "Leads channel: none set" in text and "Leads: none set" in text
+    # Members see no settings, no problems and no workspace lists.
+    member = text_of(dicts(page()))
+    assert "Leads settings" not in member and "Problems by status" not in member

@@ -1,0 +1,130 @@
+"""Queries for the weekly digest and the themes: sessions started and finished in a week, the
+sessions whose interventions are followed, the latest answers of many sessions at once, and the row
+that makes a workspace's digest once per ISO week.
+
+Every query is scoped by workspace. Nothing here decides who may see what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session as OrmSession
+
+from storage.models import DigestSend, Intervention, InterventionStatus, Participant, Session, SessionStatus
+from storage.repositories import insert_ignoring_conflicts
+
+
+class DigestRepository:
+    def __init__(self, orm: OrmSession) -> None:
+        self._orm = orm
+
+    # --- once per week -----------------------------------------------------------------------------
+
+    def claim(self, workspace_id: str, send_week: str, now: datetime) -> bool:
+        """Claim the digest of ``send_week`` for this workspace; False when another worker (or an
+        earlier run) already has. The claim is only seen by others once the caller commits."""
+        values = {"workspace_id": workspace_id, "send_week": send_week, "claimed_at": now}
+        return insert_ignoring_conflicts(self._orm, DigestSend, values)
+
+    def mark_sent(
+        self, workspace_id: str, send_week: str, now: datetime, channel: str | None, ts: str | None
+    ) -> None:
+        self._orm.execute(
+            update(DigestSend)
+            .where(DigestSend.workspace_id == workspace_id, DigestSend.send_week == send_week)
+            .values(sent_at=now, channel_id=channel, message_ts=ts)
+        )
+
+    def give_back(self, workspace_id: str, send_week: str) -> None:
+        """Forget an unsent claim (Slack refused the digest), so the next run tries again."""
+        self._orm.execute(
+            delete(DigestSend).where(
+                DigestSend.workspace_id == workspace_id,
+                DigestSend.send_week == send_week,
+                DigestSend.sent_at.is_(None),
+            )
+        )
+
+    def sent(self, workspace_id: str) -> Sequence[DigestSend]:
+        return self._orm.scalars(
+            select(DigestSend).where(DigestSend.workspace_id == workspace_id).order_by(DigestSend.send_week)
+        ).all()
+
+    # --- what a week holds -------------------------------------------------------------------------
+
+    def counts(self, workspace_id: str, start: datetime, end: datetime) -> tuple[int, int]:
+        """Sessions started, and sessions finished, in [start, end) (cancelled ones left out)."""
+        live = (Session.workspace_id == workspace_id, Session.status != SessionStatus.CANCELLED)
+        started = self._orm.scalar(
+            select(func.count())
+            .select_from(Session)
+            .where(*live, Session.created_at >= start, Session.created_at < end)
+        )
+        finished = self._orm.scalar(
+            select(func.count())
+            .select_from(Session)
+            .where(*live, Session.completed_at >= start, Session.completed_at < end)
+        )
+        return int(started or 0), int(finished or 0)
+
+    def finished_between(self, workspace_id: str, start: datetime, end: datetime) -> Sequence[Session]:
+        """Sessions completed in [start, end), newest first."""
+        return self._orm.scalars(
+            select(Session)
+            .where(
+                Session.workspace_id == workspace_id,
+                Session.status == SessionStatus.COMPLETED,
+                Session.completed_at >= start,
+                Session.completed_at < end,
+            )
+            .order_by(Session.completed_at.desc(), Session.id.desc())
+        ).all()
+
+    def with_followed_interventions(self, workspace_id: str, closed_since: datetime) -> Sequence[Session]:
+        """Sessions with an open intervention, or one closed since ``closed_since``, oldest first."""
+        ids = (
+            select(Intervention.session_id)
+            .where(
+                Intervention.workspace_id == workspace_id,
+                or_(
+                    Intervention.status == InterventionStatus.OPEN,
+                    Intervention.closed_at >= closed_since,
+                ),
+            )
+            .distinct()
+        )
+        return self._orm.scalars(
+            select(Session)
+            .where(
+                Session.workspace_id == workspace_id,
+                Session.id.in_(ids),
+                Session.status != SessionStatus.CANCELLED,
+            )
+            .order_by(Session.id)
+        ).all()
+
+    def sessions(self, workspace_id: str, session_ids: Sequence[int]) -> dict[int, Session]:
+        if not session_ids:
+            return {}
+        rows = self._orm.scalars(
+            select(Session).where(Session.workspace_id == workspace_id, Session.id.in_(tuple(session_ids)))
+        ).all()
+        return {row.id: row for row in rows}
+
+    def participants(self, session_ids: Sequence[int]) -> dict[int, set[str]]:
+        """Everyone who took part in each session (the facilitator included)."""
+        found: dict[int, set[str]] = {session_id: set() for session_id in session_ids}
+        if not session_ids:
+            return found
+        rows: Any = self._orm.execute(
+            select(Participant.session_id, Participant.user_id).where(
+                Participant.session_id.in_(tuple(session_ids))
+            )
+        ).all()
+        for session_id, user_id in rows:
+            found.setdefault(session_id, set()).add(user_id)
+        return found
