@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot import oauth
 from bot.deps import Deps
+from bot.keepalive import KeepAliveWebClient
 from bot.listeners import register_listeners
 from bot.request import context_middleware
 from bot.settings import Settings
@@ -34,7 +35,9 @@ def make_web_client(
     without retries (``retries=False``): it owns them, and never sleeps out a Retry-After."""
     # retry_handlers=[]: not even slack_sdk's default connection-error retry, which could post a
     # message twice when a connection drops after Slack took it.
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=timeout, retry_handlers=[])
+    client = KeepAliveWebClient(
+        token=token, base_url=settings.slack_api_url, timeout=timeout, retry_handlers=[]
+    )
     if retries:
         client.retry_handlers.extend(
             [

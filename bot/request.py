@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from bot.deps import Deps
+from bot.keepalive import keep_alive
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,9 @@ def context_middleware(deps: Deps) -> Any:
     def middleware(body: dict[str, Any], context: BoltContext, next: Any) -> None:
         context["deps"] = deps
         context["caller"] = caller_of(body)
+        if context.client is not None:
+            # Bolt makes a plain WebClient per request; this one reuses the thread's connection.
+            context["client"] = keep_alive(context.client)
         next()
 
     return middleware

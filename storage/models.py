@@ -314,6 +314,19 @@ class PendingAnswer(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AnswerAllowance(Base):
+    """How many answers a person has sent in their current minute, so that the per-person answer limit
+    is one count for every web process on the database (not one per process). The minute starts at the
+    first answer after the previous one ended; one row per person, kept small and updated in place."""
+
+    __tablename__ = "answer_allowances"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window_start: Mapped[datetime]
+    answers: Mapped[int] = mapped_column(Integer)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_workspace", "workspace_id", "created_at"),)
@@ -373,6 +386,9 @@ class OutboxMessage(Base):
         Index("ix_outbox_ready", "status", "id"),
         Index("ix_outbox_ordering", "ordering_key", "status", "id"),
         Index("ix_outbox_session", "session_id", "status"),
+        # Every sent message gives its ts to the messages waiting for it as their thread: without an
+        # index that update read the whole outbox (sent rows stay until purged) on every send.
+        Index("ix_outbox_thread_of", "thread_of"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -40,6 +40,7 @@ from storage.checkins import CheckInRepository
 from storage.models import (
     FORMER_PARTICIPANT,
     REMOVED_TEXT,
+    AnswerAllowance,
     AnswerVersion,
     AuditEntry,
     CheckIn,
@@ -297,6 +298,12 @@ def erase_person(
         .returning(PendingAnswer.id)
     ).all()
     report.pending = len(deleted)
+    # Their answer count for the rate limit: only a number, but keyed by their id.
+    orm.execute(
+        delete(AnswerAllowance).where(
+            AnswerAllowance.workspace_id == workspace_id, AnswerAllowance.user_id == user_id
+        )
+    )
     for entry in orm.scalars(
         select(AuditEntry).where(AuditEntry.workspace_id == workspace_id, AuditEntry.actor == user_id)
     ).all():

@@ -6,15 +6,17 @@ Every query that reaches a session, problem or answer is scoped by workspace id.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
 
 from storage.models import (
+    AnswerAllowance,
     AnswerVersion,
     LeadsPost,
     Participant,
@@ -274,6 +276,12 @@ class AnswerRepository:
 
     def latest(self, session_id: int) -> dict[str, AnswerVersion]:
         """The latest version of every key that is not retracted."""
+        return {key: row for key, row in self.latest_with_retracted(session_id).items() if not row.retracted}
+
+    def latest_with_retracted(self, session_id: int) -> dict[str, AnswerVersion]:
+        """The latest version of every key the session has ever had, retractions included: with it,
+        :meth:`add_version` (``versions_complete=True``) numbers a new version without asking the
+        database for the highest one."""
         newest = (
             select(AnswerVersion.key, func.max(AnswerVersion.version).label("version"))
             .where(AnswerVersion.session_id == session_id)
@@ -288,7 +296,7 @@ class AnswerRepository:
             )
             .where(AnswerVersion.session_id == session_id)
         ).all()
-        return {row.key: row for row in rows if not row.retracted}
+        return {row.key: row for row in rows}
 
     def history(self, session_id: int, key: str | None = None) -> Sequence[AnswerVersion]:
         query = select(AnswerVersion).where(AnswerVersion.session_id == session_id)
@@ -307,9 +315,15 @@ class AnswerRepository:
         skipped: bool = False,
         retracted: bool = False,
         current_versions: Mapping[str, int] | None = None,
+        versions_complete: bool = False,
     ) -> AnswerVersion:
+        """A new version of ``key``. ``current_versions``: the latest version of keys already read in
+        this transaction (with the session row locked); ``versions_complete`` says it holds every key the
+        session has ever had (:meth:`latest_with_retracted`), so a key missing from it is new."""
         if current_versions is not None and key in current_versions:
             version = current_versions[key] + 1
+        elif current_versions is not None and versions_complete:
+            version = 1
         else:
             version = (
                 self._orm.scalar(
@@ -350,6 +364,45 @@ class EventRepository:
             .returning(ProcessedEvent.event_id)
         ).all()
         return len(deleted)
+
+
+class AllowanceRepository:
+    """The per-person answer count behind the answer limit (see :class:`AnswerAllowance`)."""
+
+    def __init__(self, orm: OrmSession) -> None:
+        self._orm = orm
+
+    def count_answer(self, workspace_id: str, user_id: str, now: datetime, window: timedelta) -> int:
+        """Count one answer by ``user_id`` at ``now``; the answers counted in their current window,
+        this one included. One statement (an upsert), so it costs a single round trip in the answer's
+        own transaction, and its row lock orders two processes counting the same person."""
+        statement = _count_answer_statement(self._orm.get_bind().dialect.name)
+        params = {"workspace_id": workspace_id, "user_id": user_id, "now": now, "start": now - window}
+        return int(self._orm.execute(statement, params).scalar_one())
+
+
+@cache
+def _count_answer_statement(dialect: str) -> Any:
+    """The upsert behind :meth:`AllowanceRepository.count_answer`, built once per dialect (it runs on
+    every answer, and building the statement cost more than running it)."""
+    table = cast(Table, AnswerAllowance.__table__)
+    now = bindparam("now", type_=table.c.window_start.type)
+    values = {
+        "workspace_id": bindparam("workspace_id"),
+        "user_id": bindparam("user_id"),
+        "window_start": now,
+        "answers": 1,
+    }
+    insert: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(**values)
+    # SET reads the row as it was: within the window, one more; past it, a new window from now.
+    within = table.c.window_start > bindparam("start", type_=table.c.window_start.type)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.workspace_id, table.c.user_id],
+        set_={
+            "answers": case((within, table.c.answers + 1), else_=1),
+            "window_start": case((within, table.c.window_start), else_=insert.excluded.window_start),
+        },
+    ).returning(table.c.answers)
 
 
 class LeadsPostRepository:

@@ -79,7 +79,16 @@ class RootCauseRepository:
         carries the chosen ``text``), newest first; cancelled sessions and ``except_session`` left out."""
         newest = _latest_versions(workspace_id).where(AnswerVersion.key.in_(tuple(keys))).subquery()
         query = (
-            select(AnswerVersion, Session.channel_id, Session.thread_ts, Session.is_dm, Session.created_at)
+            # Columns, not ORM objects (read on every confirmed root cause, up to ``limit`` rows).
+            select(
+                AnswerVersion.session_id,
+                AnswerVersion.key,
+                AnswerVersion.value,
+                Session.channel_id,
+                Session.thread_ts,
+                Session.is_dm,
+                Session.created_at,
+            )
             .join(
                 newest,
                 (AnswerVersion.session_id == newest.c.session_id)
@@ -99,15 +108,14 @@ class RootCauseRepository:
         if except_session is not None:
             query = query.where(Session.id != except_session)
         found = []
-        for row, channel_id, thread_ts, is_dm, started in self._orm.execute(query).all():
-            value = row.value
+        for session_id, key, value, channel_id, thread_ts, is_dm, started in self._orm.execute(query).all():
             text = str(value.get("text") or "").strip() if isinstance(value, dict) else ""
             if not text or text == REMOVED_TEXT:
                 continue
             found.append(
                 StoredRootCause(
-                    session_id=row.session_id,
-                    key=row.key,
+                    session_id=session_id,
+                    key=key,
                     text=text,
                     channel_id=str(channel_id),
                     thread_ts=thread_ts,
@@ -153,8 +161,11 @@ class RootCauseRepository:
             _latest_versions(workspace_id, first_answer).where(AnswerVersion.session_id.in_(order)).subquery()
         )
         values: dict[int, dict[str, Any]] = {decided: {} for decided in order}
-        for row in self._orm.scalars(_latest_rows(newest)).all():
-            values[row.session_id][row.key] = row.value
+        # Columns, not ORM objects: up to 200 sessions' answers are read on every proposal, and
+        # building an AnswerVersion for each row cost more than the query itself.
+        columns = (AnswerVersion.session_id, AnswerVersion.key, AnswerVersion.value)
+        for session_id, key, value in self._orm.execute(_latest_rows(newest).with_only_columns(*columns)):
+            values[session_id][key] = value
         return [DecidedAnalysis(decided, values[decided]) for decided in order]
 
 

@@ -22,6 +22,7 @@ from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
+    AllowanceRepository,
     AnswerRepository,
     EventRepository,
     LeadsPostRepository,
@@ -54,6 +55,7 @@ class UnitOfWork:
         self.events = EventRepository(orm)
         self.checkins = CheckInRepository(orm)
         self.pending = PendingAnswerRepository(orm)
+        self.allowances = AllowanceRepository(orm)
         self.privacy = PrivacyRepository(orm)
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)

@@ -279,8 +279,9 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     if not session.is_dm:
         uow.sessions.add_participant(session, reply.user_id)
     template = get_template(session.template_id)
-    rows = uow.answers.latest(session.id)
-    answers = to_engine_answers(rows)
+    # Every key's latest version, retractions included: the versions the new answer follows (_store).
+    rows = uow.answers.latest_with_retracted(session.id)
+    answers = to_engine_answers({key: row for key, row in rows.items() if not row.retracted})
     now = deps.clock.now()
     settings = settings_for(deps, uow, session.workspace_id)
     ctx = learning.with_learning(reply_context(deps, settings, locale), uow, session)
@@ -353,7 +354,8 @@ def _store(
     ctx: ReplyContext,
     settings: EffectiveSettings,
 ) -> Result:
-    """Store an outcome's changes as new versions by the reply's author, and settle the session."""
+    """Store an outcome's changes as new versions by the reply's author, and settle the session.
+    ``rows``: every key's latest version, retractions included (numbering needs no query)."""
     place = Place.of(session)
     locale = session.locale
     now = deps.clock.now()
@@ -368,6 +370,7 @@ def _store(
             skipped=change.skipped,
             retracted=change.retract,
             current_versions=versions,
+            versions_complete=True,
         )
         # One reply can change a key twice (a waiting question dropped, then asked again about the
         # new answer): each change is the next version.

@@ -27,9 +27,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import ratelimit
 from bot.deps import Deps
 from bot.mrkdwn import escape
-from bot.ratelimit import Verdict, limiter_for
+from bot.ratelimit import Verdict
 from flows import engine, pii
 from flows.engine import Position
 from flows.i18n import t
@@ -67,14 +68,13 @@ def screen(
 ) -> Screened:
     locale = session.locale
     now = deps.clock.now()
-    verdict = limiter_for(deps).check(team_id, user_id, now)
+    limit = deps.settings.playbook_answers_per_minute
+    verdict = ratelimit.check(uow, limit, team_id, user_id, now)
     if verdict is not Verdict.ALLOWED:
-        log.warning(
-            "rate limit: %s in %s is over %s answers a minute", user_id, team_id, limiter_for(deps).limit
-        )
+        log.warning("rate limit: %s in %s is over %s answers a minute", user_id, team_id, limit)
         if verdict is Verdict.REFUSED_QUIET:
             return Screened(None)
-        return Screened(None, t("rate_limited", locale, limit=deps.settings.playbook_answers_per_minute))
+        return Screened(None, t("rate_limited", locale, limit=limit))
     if not typed:
         return Screened(text)
     held = uow.pending

@@ -1,0 +1,85 @@
+"""The number of SQL statements one answer costs, counted on the engine the app really uses.
+
+Every statement is a round trip to the database and a slice of the one core a web process has, so the
+count is kept at a stated bound: a change that reads the same rows again, or adds a query per answer,
+fails here rather than showing up only as a slower benchmark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
+
+# Measured on SQLite and PostgreSQL alike (SQLite's BEGIN IMMEDIATE is not counted: PostgreSQL's
+# BEGIN is implicit in the driver, so neither shows up as a statement there).
+#
+# A typical five-whys answer (someone already taking part, a new why), 16 statements:
+# in the answer's transaction (9 + 1): the session by its thread (FOR UPDATE), its participants, the
+# event id claimed, every answer's latest version, the workspace's settings, the person's answer count
+# for the rate limit (one upsert), any answer held for redact-or-keep, the new answer, the next question
+# queued in the outbox, the session's prompt mark and time; then sending it (6): the database's time,
+# the queued message claimed (a select and an update), marked sent, the messages waiting for it as
+# their thread given its ts (indexed), and the time and the outbox read again for anything queued
+# behind it meanwhile.
+ANSWER_BOUND = 16
+# /playbook start with a problem statement, 27: the workspace (read, created if new), the session, its
+# facilitator (with the participants read), the problem, its answer (numbered by one max query), the
+# answers read back for the first question, the settings, the anchor and the introduction queued;
+# then the anchor sent (its ts becoming the session's thread and the introduction's) and the
+# introduction with the first question sent, each claimed and marked as above.
+SESSION_START_BOUND = 27
+
+
+@contextmanager
+def counted(h: Harness) -> Iterator[list[str]]:
+    engine = h.deps.session_factory.kw["bind"]
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            statements.append(" ".join(statement.split())[:160])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _start(h: Harness) -> str:
+    response = h.client.slash_command(
+        team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="start five-whys Residents ring us twice"
+    )
+    assert response.status == 200, response.body
+    return [m for m in h.slack.messages(channel=CHANNEL, team_id=TEAM) if m.thread_ts is None][-1].ts
+
+
+def _say(h: Harness, thread: str, text: str, user: str) -> None:
+    response = h.client.message(team_id=TEAM, user_id=user, channel_id=CHANNEL, text=text, thread_ts=thread)
+    assert response.status == 200, response.body
+
+
+def test_statements_of_a_session_start_and_a_typical_answer(harness: Harness) -> None:
+    h = harness
+    with counted(h) as start_statements:
+        thread = _start(h)
+    # Both others join (their first answer asks Slack about the channel and adds them as participants).
+    _say(h, thread, "The form rejects postcodes without a space", ALEX)
+    _say(h, thread, "The validation pattern insists on a space", SAM)
+    with counted(h) as answer_statements:
+        _say(h, thread, "The platform release changed validation", ALEX)
+    # The answer did what an answer does: stored, and the next question asked.
+    assert "Why 4" in h.last_text(CHANNEL, thread) or "recurring" in h.last_text(CHANNEL, thread)
+    with h.deps.uow() as uow:
+        session = uow.sessions.by_thread(TEAM, CHANNEL, thread)
+        assert session is not None
+        assert (
+            uow.answers.latest(session.id)["whys.3.answer"].value == "The platform release changed validation"
+        )
+    assert len(start_statements) <= SESSION_START_BOUND, "\n".join(start_statements)
+    assert len(answer_statements) <= ANSWER_BOUND, "\n".join(answer_statements)
