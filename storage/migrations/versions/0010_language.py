@@ -1,7 +1,7 @@
 """Each person's chosen language
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0008
 Create Date: 2026-11-30
 
 One row per person who has chosen a language in a workspace; the workspace's default language is a
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
