@@ -116,6 +116,11 @@ def checkin_answers_block(checkin_id: int) -> str:
     return f"{CheckInBlockId.ANSWERS}.{checkin_id}"
 
 
+class LanguageActionId(StrEnum):
+    # The Home tab's language menu; each option's value is a locale (``cy``, ``en``).
+    CHOOSE = "language.choose"
+
+
 # Starting a session from a form: the shortcuts (their callback ids are the ones in manifest.yml),
 # the start modal and its inputs.
 class ShortcutCallbackId(StrEnum):

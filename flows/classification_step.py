@@ -155,6 +155,16 @@ def proposal_dict(proposal: Classification) -> dict[str, Any]:
     }
 
 
+def scope_name(scope: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A scope as people read it: ``council-wide``, ``ar draws y cyngor`` (typing either works)."""
+    return t(f"scope_{scope}", locale) if scope in SCOPES else scope
+
+
+def category_name(category: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A category as people read it: ``people-skills``, ``pobl a sgiliau`` (typing either works)."""
+    return t(f"category_{category}", locale) if category in CATEGORIES else category
+
+
 def make_value(
     scope: str, category: str, proposed: Mapping[str, Any], locale: str = DEFAULT_LOCALE
 ) -> dict[str, Any]:
@@ -167,7 +177,12 @@ def make_value(
         "category": category,
         "status": status,
         "proposed": dict(proposed),
-        "text": t(f"classification_value_{status}", locale, scope=scope, category=category),
+        "text": t(
+            f"classification_value_{status}",
+            locale,
+            scope=scope_name(scope, locale),
+            category=category_name(category, locale),
+        ),
     }
 
 
@@ -261,8 +276,8 @@ def describe_proposal(
         t(
             "classification_plain",
             locale,
-            scope=proposal.scope,
-            category=proposal.category,
+            scope=scope_name(proposal.scope, locale),
+            category=category_name(proposal.category, locale),
             sureness=t(sureness, locale),
         ),
         why_sentence(proposal, locale),

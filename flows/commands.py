@@ -16,7 +16,7 @@ _SESSION_REF = re.compile(r"^#?(\d{1,9})$")
 _CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{4,})$")
 _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{4,})$")
 _PROBLEM_FLAG = re.compile(r"(?:^|\s)--problem(?:\s+#?(\d{1,9}))?(?=\s|$)")
-_START_IN_THREAD = re.compile(r"^start\s+([a-z][a-z0-9-]*)$")
+_START_IN_THREAD = re.compile(r"^(?:start|dechrau)\s+([a-z][a-z0-9-]*)$")
 _SPACE = re.compile(r"\s+")
 _PLAIN_NUMBER = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,2})?$")
 
@@ -53,6 +53,7 @@ COMMAND_NAMES: tuple[str, ...] = (
     "weeks",
     "my-data",
     "forget-me",
+    "language",
     "help",
 )
 
@@ -79,9 +80,93 @@ class Subcommand:
     rest: str
 
 
+# The Welsh name of every command, as the Welsh help card shows it: ``/playbook dechrau five-whys`` is
+# ``/playbook start five-whys``.
+WELSH_COMMAND_NAMES: dict[str, str] = {
+    "start": "dechrau",
+    "list": "rhestr",
+    "status": "statws",
+    "resume": "ailddechrau",
+    "intervene": "ymyriad",
+    "export": "allforio",
+    "similar": "tebyg",
+    "leads": "arweinwyr",
+    "nation": "gwlad",
+    "retention": "cadw-data",
+    "rate": "cyfradd",
+    "weeks": "wythnosau",
+    "themes": "themau",
+    "digest": "crynhoad",
+    "my-data": "fy-nata",
+    "forget-me": "anghofio-fi",
+    "language": "iaith",
+    "help": "cymorth",
+}
+# Every Welsh word read as a command: the names above and a few other ways of saying them.
+WELSH_SUBCOMMANDS: dict[str, str] = {
+    **{welsh: english for english, welsh in WELSH_COMMAND_NAMES.items()},
+    "cychwyn": "start",
+    "parhau": "resume",
+    "ymyrryd": "intervene",
+}
+# ``/playbook language [workspace] <language>``: what each way of naming a language means.
+LANGUAGE_NAMES: dict[str, str] = {
+    "cy": "cy",
+    "cymraeg": "cy",
+    "welsh": "cy",
+    "en": "en",
+    "saesneg": "en",
+    "english": "en",
+    "bilingual": "bilingual",
+    "dwyieithog": "bilingual",
+}
+_WORKSPACE_WORDS = frozenset({"workspace", "gweithle"})
+# ``/playbook leads add|remove|list``: the Welsh words for each (``arweinwyr ychwanegu @person``).
+LEADS_ACTIONS: dict[str, str] = {"ychwanegu": "add", "tynnu": "remove", "dileu": "remove", "rhestr": "list"}
+# Welsh names of the templates: ``/playbook dechrau pum-pam`` is ``/playbook start five-whys``.
+WELSH_TEMPLATE_NAMES: dict[str, str] = {
+    "pum-pam": "five-whys",
+    "pwyntiau-poen": "pain-points",
+    "achos-problem-effaith": "cause-problem-impact",
+    "costau": "cost-impacts",
+    "lefelau-problem": "problem-levels",
+}
+
+
+def template_name(typed: str) -> str:
+    """The template id for a name as typed, in English or Welsh (unknown names are returned as typed,
+    lower case, for the caller to refuse)."""
+    name = typed.strip().lower()
+    return WELSH_TEMPLATE_NAMES.get(name, name)
+
+
 def split_subcommand(text: str) -> Subcommand:
     name, _, rest = text.strip().partition(" ")
-    return Subcommand(name.lower(), rest.strip())
+    name = name.lower()
+    return Subcommand(WELSH_SUBCOMMANDS.get(name, name), rest.strip())
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    """``/playbook language …``: for the workspace or the person, and the language named (None when
+    nothing or something unknown was named; ``bilingual`` only counts for the workspace)."""
+
+    workspace: bool
+    language: str | None
+    named: bool
+
+
+def language_choice(rest: str) -> LanguageChoice:
+    words = rest.lower().split()
+    workspace = bool(words) and words[0] in _WORKSPACE_WORDS
+    if workspace:
+        words = words[1:]
+    if not words:
+        return LanguageChoice(workspace, None, False)
+    language = LANGUAGE_NAMES.get(" ".join(words))
+    if language == "bilingual" and not workspace:
+        language = None
+    return LanguageChoice(workspace, language, True)
 
 
 def session_ref(text: str) -> int | None:
@@ -131,7 +216,7 @@ def nation(text: str) -> Nation | None:
 def start_in_thread(normalised_text: str) -> str | None:
     """The template named by ``start <template>`` typed in a thread (already normalised), else None."""
     match = _START_IN_THREAD.match(normalised_text)
-    return match.group(1) if match else None
+    return template_name(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from flows.classification_step import category_name, scope_name
 from flows.costs import format_pounds
 from flows.dates import readable_date
 from flows.engine import display_value
@@ -114,8 +115,8 @@ def _decided(view: ClassificationView, locale: str) -> str:
             "export_md_decided_changed",
             locale,
             by=by,
-            proposed_scope=view.proposed_scope,
-            proposed_category=view.proposed_category,
+            proposed_scope=scope_name(view.proposed_scope, locale),
+            proposed_category=category_name(view.proposed_category, locale),
         )
     return t("export_md_decided_confirmed", locale, by=by)
 
@@ -221,8 +222,8 @@ def summary_markdown(
             t(
                 "export_md_classification_line",
                 locale,
-                scope=view.scope,
-                category=view.category,
+                scope=scope_name(view.scope, locale),
+                category=category_name(view.category, locale),
                 decided=_decided(view, locale),
             ),
             "",

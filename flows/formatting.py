@@ -33,7 +33,8 @@ from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit as _babel_unit
 
 # The bot's locale codes and the CLDR locales they are written in (UK conventions for both).
-_CLDR: Final[Mapping[str, str]] = {"en": "en_GB", "cy": "cy_GB"}
+# A bilingual text (``cy+en``, Welsh first) writes its dates and figures the Welsh way.
+_CLDR: Final[Mapping[str, str]] = {"en": "en_GB", "cy": "cy_GB", "cy+en": "cy_GB"}
 _DEFAULT: Final = "en_GB"
 
 PluralCategory = Literal["zero", "one", "two", "few", "many", "other"]

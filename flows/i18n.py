@@ -1,7 +1,12 @@
 """Localised text: every user-facing string lives in YAML under a locale key.
 
-`LocalText` is a mapping such as ``{"en": "Why does that happen?"}``. English is required; other locales
-fall back to it, so a new locale can be added one string at a time without code changes.
+`LocalText` is a mapping such as ``{"en": "Why does that happen?", "cy": "Pam mae hynny'n digwydd?"}``.
+English is required. Every text also has Welsh: ``flows/translations.py`` and its test fail the build if
+one lacks it, so the fallback to English in :meth:`LocalText.get` is never reached for ``cy``.
+
+The bot's locales are ``en`` and ``cy``, plus :data:`BILINGUAL` for what a workspace that works in both
+languages posts to its channels: each text in Welsh, then in English (Welsh first, as the Welsh Language
+Standards ask of bilingual material).
 """
 
 from __future__ import annotations
@@ -16,6 +21,13 @@ import yaml
 from pydantic import RootModel, field_validator
 
 DEFAULT_LOCALE = "en"
+WELSH = "cy"
+# Welsh first, then English: what a bilingual workspace posts where everyone reads it.
+BILINGUAL = "cy+en"
+LOCALES = (DEFAULT_LOCALE, WELSH)
+# A text this short (and on one line) is written "Cymraeg / English"; a longer one puts the English on
+# the next line.
+_INLINE_BILINGUAL = 60
 
 
 class LocalText(RootModel[dict[str, str]]):
@@ -29,9 +41,28 @@ class LocalText(RootModel[dict[str, str]]):
         return value
 
     def get(self, locale: str = DEFAULT_LOCALE, **values: Any) -> str:
-        """The text in ``locale`` (else English), with ``{placeholders}`` filled from ``values``."""
+        """The text in ``locale`` (else English), with ``{placeholders}`` filled from ``values``; for
+        :data:`BILINGUAL`, the Welsh then the English."""
+        if locale == BILINGUAL:
+            return bilingual(self.get(WELSH, **values), self.get(DEFAULT_LOCALE, **values))
         raw = self.root.get(locale) or self.root[DEFAULT_LOCALE]
         return fill(raw, values)
+
+
+def bilingual(welsh: str, english: str) -> str:
+    """One text in both languages, Welsh first: ``Hepgor / Skip`` when short, else the English on
+    the line after the Welsh."""
+    if welsh == english:
+        return welsh
+    if "\n" in welsh or "\n" in english or len(welsh) + len(english) > _INLINE_BILINGUAL:
+        return f"{welsh}\n{english}"
+    return f"{welsh} / {english}"
+
+
+def language_of(locale: str) -> str:
+    """The one language whose conventions (dates, numbers, parsing) ``locale`` follows: Welsh for a
+    bilingual text, since its Welsh comes first."""
+    return WELSH if locale == BILINGUAL else locale if locale in LOCALES else DEFAULT_LOCALE
 
 
 class _Blank(dict[str, Any]):
@@ -69,8 +100,13 @@ def join_and(items: Sequence[str], locale: str = DEFAULT_LOCALE) -> str:
     """``a``, ``a and b``, ``a, b and c``, with the locale's word for "and"."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + t("list_and", locale) + items[-1]
+    return ", ".join(items[:-1]) + t("list_and", language_of(locale)) + items[-1]
 
 
 def message_keys() -> frozenset[str]:
     return frozenset(_catalogue())
+
+
+def catalogue() -> dict[str, LocalText]:
+    """Every message in the catalogue, by key (for checks of its translations)."""
+    return dict(_catalogue())

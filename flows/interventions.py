@@ -81,18 +81,40 @@ class ParsedCheckInReply:
     reason: str | None = None
 
 
-_REASON_SEPARATOR = r"\s*(?:[:\-–—,]|because|as|due to)?\s*"
+# English, then Welsh (``rhwystr: y cyflenwr yn hwyr``, ``ddim yn bwrw ymlaen oherwydd …``): every form
+# works whatever the person's language.
+_REASON_SEPARATOR = r"\s*(?:[:\-–—,]|because|as|due to|oherwydd|achos|gan fod)?\s*"
 _PATTERNS: tuple[tuple[CheckInAnswer, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE | re.DOTALL))
     for kind, pattern in (
-        (CheckInAnswer.ON_TRACK, r"(?:on[\s-]?track|going (?:well|fine|ok)|fine|good|ok)"),
-        (CheckInAnswer.DONE, r"(?:done|complete|completed|finished|it'?s done)"),
-        (CheckInAnswer.SNOOZE_WEEK, r"snooze\s*(?:for\s+)?(?:a|1|one)?\s*week"),
-        (CheckInAnswer.SNOOZE_DAY, r"snooze(?:\s*(?:for\s+)?(?:(?:a|1|one)\s*day|tomorrow))?"),
-        (CheckInAnswer.BLOCKED, rf"blocked(?:{_REASON_SEPARATOR}(?P<reason>.+))?"),
+        (
+            CheckInAnswer.ON_TRACK,
+            r"(?:on[\s-]?track|going (?:well|fine|ok)|fine|good|ok"
+            r"|ar y trywydd(?: iawn)?|(?:yn )?mynd yn dda)",
+        ),
+        (
+            CheckInAnswer.DONE,
+            r"(?:done|complete|completed|finished|it'?s done"
+            r"|wedi gorffen|gorffen|wedi'?i wneud|wedi'?i gwblhau|wedi cwblhau)",
+        ),
+        (
+            CheckInAnswer.SNOOZE_WEEK,
+            r"(?:snooze\s*(?:for\s+)?(?:a|1|one)?|gohirio\s*(?:am\s+)?(?:un|1)?)\s*(?:week|wythnos)",
+        ),
+        (
+            CheckInAnswer.SNOOZE_DAY,
+            r"snooze(?:\s*(?:for\s+)?(?:(?:a|1|one)\s*day|tomorrow))?"
+            r"|gohirio(?:\s*(?:am\s+)?(?:(?:un|1)\s*diwrnod|tan yfory))?",
+        ),
+        (
+            CheckInAnswer.BLOCKED,
+            rf"(?:blocked|rhwystr|wedi'?i rwystro|yn sownd)(?:{_REASON_SEPARATOR}(?P<reason>.+))?",
+        ),
         (
             CheckInAnswer.NOT_DOING,
-            rf"(?:not doing|not going ahead|won'?t do|dropped)(?:{_REASON_SEPARATOR}(?P<reason>.+))?",
+            r"(?:not doing|not going ahead|won'?t do|dropped"
+            r"|(?:ddim|dim) yn bwrw ymlaen|(?:ddim|dim) am (?:ei )?wneud)"
+            rf"(?:{_REASON_SEPARATOR}(?P<reason>.+))?",
         ),
     )
 )

@@ -93,6 +93,12 @@ def may_change_settings(lead_ids: Collection[str], user_id: str, is_workspace_ad
     return is_workspace_admin or user_id in lead_ids
 
 
+def may_set_workspace_language(is_workspace_admin: bool) -> bool:
+    """The language of a workspace's channel posts and of everyone who has not chosen one: a Slack
+    workspace admin or owner (a person's own language is always theirs to choose)."""
+    return is_workspace_admin
+
+
 def may_set_nation(lead_ids: Collection[str], user_id: str) -> bool:
     """Whose bank holidays check-ins skip: anyone until the workspace names leads, then only a lead."""
     return not lead_ids or user_id in lead_ids

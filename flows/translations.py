@@ -5,7 +5,9 @@ structure of models, mappings and sequences, with a path naming where it is. :fu
 then lists what is wrong with one locale across those texts: missing or blank, still the English (or
 containing a run of it), or with placeholders that differ from the English. Words that are spelt the
 same in both languages (``staff``, ``data``) and proper nouns may appear in both; they are listed in
-:data:`SHARED_WORDS` so a reviewer can see every such decision.
+:data:`SHARED_WORDS` so a reviewer can see every such decision. Names of things in Slack that Slack
+shows in English whatever the reader's language (the app's shortcuts, Slack's own menus) are whole
+phrases, listed in :data:`SHARED_PHRASES`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,30 @@ from flows.i18n import DEFAULT_LOCALE, LocalText
 
 # Words written the same in English and in each locale: loanwords in everyday use and proper nouns.
 SHARED_WORDS: Final[Mapping[str, frozenset[str]]] = {
-    "cy": frozenset({"staff", "data", "cost", "system", "problem", "slack", "sam", "jones"}),
+    "cy": frozenset(
+        {
+            *("staff", "data", "cost", "system", "problem"),
+            # Names: people in examples, products and formats.
+            *(
+                "slack",
+                "sam",
+                "jones",
+                "playbook",
+                "bot",
+                "future",
+                "councils",
+                "excel",
+                "csv",
+                "markdown",
+                "json",
+            ),
+        }
+    ),
+}
+# Names Slack shows in English whatever the reader's language, which a translation must therefore
+# keep as they are: the shortcuts' names (manifest.yml holds one language) and Slack's own menu.
+SHARED_PHRASES: Final[Mapping[str, tuple[str, ...]]] = {
+    "cy": ("Start a playbook session", "Analyse this message", "More actions"),
 }
 # A run of this many English words found in the translation means part of it was left in English.
 ENGLISH_RUN: Final = 3
@@ -51,9 +76,12 @@ def placeholders(text: str) -> list[str]:
     return sorted(field for _literal, field, _spec, _conv in _FORMATTER.parse(text) if field is not None)
 
 
-def _words(text: str) -> list[str]:
-    """The words of ``text``, lower case, without placeholders or `code` (commands and examples)."""
+def _words(text: str, phrases: tuple[str, ...] = ()) -> list[str]:
+    """The words of ``text``, lower case, without placeholders, `code` (commands and examples) or
+    ``phrases`` (names kept in English)."""
     bare = _CODE.sub(" ", "".join(literal for literal, *_ in _FORMATTER.parse(text)))
+    for phrase in phrases:
+        bare = re.sub(re.escape(phrase), " ", bare, flags=re.IGNORECASE)
     return [word.casefold() for word in _WORD.findall(bare)]
 
 
@@ -70,6 +98,7 @@ def translation_problems(
 ) -> list[str]:
     """What is wrong with ``locale`` in ``texts`` (from :func:`local_texts`), one line per problem."""
     same = SHARED_WORDS.get(locale, frozenset()) if shared is None else shared
+    phrases = SHARED_PHRASES.get(locale, ())
     problems: list[str] = []
     for path, by_locale in texts:
         original = by_locale.get(base, "")
@@ -84,10 +113,10 @@ def translation_problems(
             continue
         if wanted != found:
             problems.append(f"{path}: placeholders {found} in {locale!r}, {wanted} in {base!r}")
-        english = _words(original)
+        english = _words(original, phrases)
         if not english or all(word in same for word in english):
             continue  # nothing to translate: only names, loanwords, placeholders or code
-        welsh = _words(translated)
+        welsh = _words(translated, phrases)
         if welsh == english:
             problems.append(f"{path}: the {locale!r} text is the {base!r} text: {translated!r}")
             continue

@@ -340,6 +340,20 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PersonSetting(Base):
+    """What one person chose for themselves in a workspace: the language the bot writes to them in
+    (``en`` or ``cy``). No row means they have not chosen, and the workspace's default applies."""
+
+    __tablename__ = "person_settings"
+
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DigestSend(Base):
     """The weekly digest of one workspace, once per ISO week: the row is claimed before the digest is
     sent, so however many workers wake at 09:00 only the one whose insert landed sends it."""

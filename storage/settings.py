@@ -28,6 +28,9 @@ _RETENTION = "retention_days"
 _RATE = "hourly_rate"
 _WEEKS = "weeks_per_year"
 _LEADS_CHANNEL_BY_ADMIN = "leads_channel_by_admin"
+_LANGUAGE = "language"
+# A workspace's default language for people who have not chosen one: a locale, or both (Welsh first).
+LANGUAGES = ("en", "cy", "bilingual")
 
 
 class WorkspaceSettings(BaseModel):
@@ -44,6 +47,7 @@ class WorkspaceSettings(BaseModel):
     retention_days: int | None = None
     hourly_rate: Decimal | None = None
     weeks_per_year: Decimal | None = None
+    language: str | None = None
 
     @property
     def effective_retention_days(self) -> int:
@@ -78,6 +82,7 @@ def read_settings(raw: dict[str, Any] | None, leads_channel: str | None) -> Work
     data = raw or {}
     leads = data.get(_LEADS) or []
     nation = data.get(_NATION)
+    language = data.get(_LANGUAGE)
     return WorkspaceSettings(
         leads_channel=leads_channel or None,
         leads_channel_by_admin=data.get(_LEADS_CHANNEL_BY_ADMIN) is True,
@@ -86,6 +91,7 @@ def read_settings(raw: dict[str, Any] | None, leads_channel: str | None) -> Work
         retention_days=_retention(data.get(_RETENTION)),
         hourly_rate=_positive_decimal(data.get(_RATE)),
         weeks_per_year=_positive_decimal(data.get(_WEEKS)),
+        language=language if language in LANGUAGES else None,
     )
 
 
@@ -99,6 +105,7 @@ def write_settings(raw: dict[str, Any] | None, settings: WorkspaceSettings) -> d
         _RETENTION: settings.retention_days,
         _RATE: None if settings.hourly_rate is None else str(settings.hourly_rate),
         _WEEKS: None if settings.weeks_per_year is None else str(settings.weeks_per_year),
+        _LANGUAGE: settings.language,
     }
     for key, value in values.items():
         if value is None:

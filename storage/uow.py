@@ -19,6 +19,7 @@ from storage.checkins import CheckInRepository
 from storage.db import checkpoint, database_now
 from storage.digests import DigestRepository
 from storage.outbox import OutboxRepository
+from storage.people import PeopleRepository
 from storage.privacy import PendingAnswerRepository, PrivacyRepository
 from storage.repositories import (
     AllowanceRepository,
@@ -58,6 +59,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(orm)
         self.audit = AuditRepository(orm)
         self.retention = RetentionRepository(orm)
+        self.people = PeopleRepository(orm)
         self.visibility = VisibilityRepository(orm)
         self.outbox = OutboxRepository(orm)
         self.leads_posts = LeadsPostRepository(orm)

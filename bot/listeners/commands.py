@@ -18,6 +18,7 @@ from bot.services import (
     digest,
     exports,
     journey,
+    language,
     leads,
     paper,
     privacy,
@@ -37,13 +38,16 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     sub = split_subcommand(unescape(command.get("text") or ""))
     rest = sub.rest
     if sub.name == "help":
-        ack(text=help_text(), blocks=as_dicts(help_blocks()))
+        locale = language.caller_locale(deps, caller)
+        ack(text=help_text(locale), blocks=as_dicts(help_blocks(locale)))
         return
     if sub.name == "list":
-        ack(text=templates_list())
+        ack(text=templates_list(language.caller_locale(deps, caller)))
         return
     if sub.name in ("", "start") and not rest:
         shown = start_form.open_from_command(deps, caller)
+    elif sub.name == "language":
+        shown = language.language_command(deps, client, caller, rest)
     elif sub.name == "start":
         shown = journey.start_command(deps, client, caller, rest)
     elif sub.name == "status":
@@ -77,7 +81,7 @@ def handle_playbook(ack: Ack, command: dict[str, Any], client: WebClient, contex
     elif sub.name == "themes":
         shown = digest.themes_command(deps, client, caller)
     else:
-        ack(text=unknown_command(sub.name))
+        ack(text=unknown_command(sub.name, language.caller_locale(deps, caller)))
         return
     delivery.deliver(client, shown, context["deps"])
     ack(text=shown.ack or "", blocks=shown.ack_blocks)

@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 from bot import delivery
 from bot.codec import session_of_button
 from bot.deps import Deps
-from bot.ids import ActionId, HomeActionId
+from bot.ids import ActionId, HomeActionId, LanguageActionId
 from bot.request import Caller
-from bot.services import conversation, home
+from bot.services import conversation, home, language
 
 HOME_TAB = "home"
 
@@ -39,6 +39,16 @@ def handle_resume(ack: Ack, action: dict[str, Any], client: WebClient, context: 
     delivery.deliver(client, home.publish(deps, client, caller))
 
 
+def handle_language(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The Home tab's language menu: the person's language is set, and the tab is published again in it."""
+    deps: Deps = context["deps"]
+    caller: Caller = context["caller"]
+    chosen = str((action.get("selected_option") or {}).get("value") or "")
+    ack()
+    delivery.deliver(client, language.choose(deps, caller, chosen))
+    delivery.deliver(client, home.publish(deps, client, caller))
+
+
 def handle_start(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """A Start button on the Home tab: the start form with that template chosen."""
     template_id = str(action.get("value") or "")
@@ -53,4 +63,5 @@ def handle_start(ack: Ack, action: dict[str, Any], client: WebClient, context: B
 def register(app: App) -> None:
     app.event("app_home_opened")(handle_home_opened)
     app.action(ActionId.RESUME)(handle_resume)
+    app.action(LanguageActionId.CHOOSE)(handle_language)
     app.action(HomeActionId.START)(handle_start)

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.errors import NotAllowed, SessionNotFound
 from bot.request import Caller
+from bot.services import language
 from flows import policy
 from flows.i18n import t
 
@@ -49,9 +50,10 @@ def ensure_session_visible(deps: Deps, client: WebClient, caller: Caller, sessio
     readable = readable_channels(deps, client, caller.team_id, caller.user_id, session_ids=[session_id])
     with deps.uow() as uow:
         seen = uow.visibility.visible_session(caller.team_id, caller.user_id, readable, session_id)
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)
     if seen is None:
         log.warning("refused: session %s not visible to %s in %s", session_id, caller.user_id, caller.team_id)
-        raise SessionNotFound(t("unknown_session", session=session_id))
+        raise SessionNotFound(t("unknown_session", locale, session=session_id))
 
 
 def problem_visible(deps: Deps, client: WebClient, caller: Caller, problem_id: int) -> bool:

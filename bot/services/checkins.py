@@ -62,7 +62,7 @@ from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.ids import CheckInBlockId
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
-from bot.services import access, conversation, workspace
+from bot.services import access, conversation, language, workspace
 from bot.services.workspace import EffectiveSettings, settings_for
 from bot.views.checkins import (
     CheckInCard,
@@ -121,8 +121,9 @@ def _zone(intervention: Intervention, settings: EffectiveSettings) -> str:
     return intervention.owner_tz or settings.timezone
 
 
-def _locale(intervention: Intervention) -> str:
-    return intervention.session.locale or "en"
+def _locale(uow: UnitOfWork, intervention: Intervention) -> str:
+    """The owner's language: check-ins and their replies are written to the owner."""
+    return language.person_locale(uow, intervention.workspace_id, intervention.owner_id)
 
 
 # --- creating interventions ----------------------------------------------------------------------------
@@ -199,11 +200,12 @@ def _session_to_add_to(
     """The session (and the workspace's settings), if the caller may add interventions to it: people
     taking part, the facilitator and leads."""
     session = uow.sessions.get(caller.team_id, session_id)
+    locale = language.person_locale(uow, caller.team_id, caller.user_id)
     if session is None:
-        raise SessionNotFound(t("unknown_session", session=session_id))
+        raise SessionNotFound(t("unknown_session", locale, session=session_id))
     settings = settings_for(deps, uow, caller.team_id)
     if not policy.may_add_intervention(conversation.people_of(session), settings.lead_ids, caller.user_id):
-        raise NotAllowed(t("intervene_not_allowed", session.locale, session=session_id))
+        raise NotAllowed(t("intervene_not_allowed", locale, session=session_id))
     return session, settings
 
 
@@ -215,7 +217,7 @@ def open_intervention_form(
     access.ensure_session_visible(deps, client, caller, session_id)
     with deps.uow() as uow:
         session, settings = _session_to_add_to(uow, deps, caller, session_id)
-        locale = session.locale
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)  # the form is the caller's
         if clicked:
             # The button is on the summary in the session's thread, and on the leads summary.
             access.ensure_clicked_in(session.channel_id, session_id, caller, also=[settings.leads_channel])
@@ -228,10 +230,11 @@ def open_intervention_form(
 def intervene_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
     """``/playbook intervene <session>``: open the intervention form for that session."""
     session_id = commands.session_ref(argument)
+    locale = language.caller_locale(deps, caller)
     if session_id is None:
-        return Shown(ack=t("intervene_needs_session"))
+        return Shown(ack=t("intervene_needs_session", locale))
     shown = open_intervention_form(deps, client, caller, session_id)
-    return shown.model_copy(update={"ack": t("intervene_opened", session=session_id)})
+    return shown.model_copy(update={"ack": t("intervene_opened", locale, session=session_id)})
 
 
 def add_from_form(deps: Deps, client: WebClient, caller: Caller, view: dict[str, Any]) -> Shown:
@@ -243,18 +246,19 @@ def add_from_form(deps: Deps, client: WebClient, caller: Caller, view: dict[str,
         return Shown()
     now = deps.clock.now()
     errors: dict[str, str] = {}
-    if not form.what:
-        errors[CheckInBlockId.WHAT.value] = t("intervene_what")
-    if not form.owner:
-        errors[CheckInBlockId.OWNER.value] = t("intervene_owner")
     with deps.uow() as uow:
         today = settings_for(deps, uow, caller.team_id).today(now)
+        own_locale = language.person_locale(uow, caller.team_id, caller.user_id)
+    if not form.what:
+        errors[CheckInBlockId.WHAT.value] = t("intervene_what", own_locale)
+    if not form.owner:
+        errors[CheckInBlockId.OWNER.value] = t("intervene_owner", own_locale)
     first = parsing.parse_date(form.picked_date, today=today)
     if isinstance(first, parsing.ParseFailure):
         errors[CheckInBlockId.FIRST_CHECKIN.value] = first.message
     cadence = form.chosen_cadence
     if cadence is None:
-        errors[CheckInBlockId.CADENCE.value] = t("intervene_cadence")
+        errors[CheckInBlockId.CADENCE.value] = t("intervene_cadence", own_locale)
     if errors or isinstance(first, parsing.ParseFailure) or cadence is None:
         return Shown(view_errors=errors)
     new = NewIntervention(form.what, form.owner, first, cadence)
@@ -296,7 +300,7 @@ def _next_text(uow: UnitOfWork, intervention: Intervention, settings: EffectiveS
     if waiting is None:
         return "-"
     return human_date(
-        waiting.due_at, intervention.owner_tz, _locale(intervention), fallback=settings.timezone
+        waiting.due_at, intervention.owner_tz, _locale(uow, intervention), fallback=settings.timezone
     )
 
 
@@ -317,8 +321,10 @@ def respond(
     week) from today, and the cadence continues from there."""
     intervention = uow.checkins.get_intervention(checkin.intervention_id, for_update=True)
     if intervention is None or intervention.status != InterventionStatus.OPEN:
-        return Responded(t("checkin_closed_already"))
-    locale = _locale(intervention)
+        return Responded(
+            t("checkin_closed_already", language.person_locale(uow, checkin.workspace_id, user_id))
+        )
+    locale = _locale(uow, intervention)
     if user_id != intervention.owner_id:
         return Responded(t("checkin_not_owner", locale), by_owner=False)
     what = escape(clip(intervention.what, WHAT_QUOTE_LIMIT))
@@ -390,11 +396,12 @@ def respond(
         )
     thread_update = None
     if changed:
-        status = t(f"checkin_status_{kind.value}", locale, reason=reason)
+        thread_locale = intervention.session.locale  # the session's thread: its own language
+        status = t(f"checkin_status_{kind.value}", thread_locale, reason=reason)
         update = t(
             "checkin_thread_update",
-            locale,
-            owner=mention(intervention.owner_id, locale),
+            thread_locale,
+            owner=mention(intervention.owner_id, thread_locale),
             what=what,
             status=status,
         )
@@ -445,7 +452,7 @@ def answer_typed(deps: Deps, client: WebClient, caller: Caller, text: str) -> Sh
             return Shown()
         answered: Update | None = None
         if answer is None:
-            responded = Responded(t("checkin_not_understood", _locale(checkin.intervention)))
+            responded = Responded(t("checkin_not_understood", _locale(uow, checkin.intervention)))
         else:
             settings = settings_for(deps, uow, caller.team_id)
             responded = respond(
@@ -459,7 +466,9 @@ def answer_typed(deps: Deps, client: WebClient, caller: Caller, text: str) -> Sh
             )
             if responded.by_owner:
                 # A typed answer retires the message's buttons just as a click does.
-                answered = _answered_update(checkin, caller.user_id, answer, _locale(checkin.intervention))
+                answered = _answered_update(
+                    checkin, caller.user_id, answer, _locale(uow, checkin.intervention)
+                )
         uow.commit()
     told = _told(responded, caller.channel_id, caller.thread_ts)
     return Shown(messages=([answered] if answered is not None else []) + told)
@@ -471,13 +480,15 @@ def _answer_by_click(deps: Deps, caller: Caller, checkin_id: int, answer: Parsed
     with deps.uow() as uow:
         checkin = uow.checkins.get(checkin_id)
         if checkin is None or checkin.workspace_id != caller.team_id:
-            raise PlaybookError(t("checkin_closed_already"))
+            raise PlaybookError(
+                t("checkin_closed_already", language.person_locale(uow, caller.team_id, caller.user_id))
+            )
         settings = settings_for(deps, uow, caller.team_id)
         responded = respond(
             uow, checkin, settings, user_id=caller.user_id, answer=answer, raw_text=None, now=deps.clock.now()
         )
         channel = checkin.channel_id
-        locale = _locale(checkin.intervention)
+        locale = _locale(uow, checkin.intervention)
         answered = _answered_update(checkin, caller.user_id, answer, locale) if responded.by_owner else None
         uow.commit()
     messages: list[Outgoing] = [answered] if answered is not None else []
@@ -508,7 +519,7 @@ def _locale_of_checkin(deps: Deps, team_id: str, checkin_id: int) -> str:
         checkin = uow.checkins.get(checkin_id)
         if checkin is None or checkin.workspace_id != team_id:
             return "en"
-        return _locale(checkin.intervention)
+        return _locale(uow, checkin.intervention)
 
 
 def answer_button(deps: Deps, caller: Caller, value: CheckInValue) -> Shown:
@@ -546,9 +557,10 @@ def nation_command(deps: Deps, client: WebClient, caller: Caller, argument: str)
     admin or owner, or a lead (``workspace.change_settings``)."""
     with deps.uow() as uow:
         settings = settings_for(deps, uow, caller.team_id)
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)
     nation = commands.nation(argument) if argument else None
     if nation is None:
-        return Shown(ack=t("nation_usage", nation=t(f"nation_{settings.nation}")))
+        return Shown(ack=t("nation_usage", locale, nation=t(f"nation_{settings.nation}", locale)))
 
     def retime_waiting_checkins(uow: UnitOfWork, _after: WorkspaceSettings) -> None:
         calendar = WorkingCalendar(nation)
@@ -559,7 +571,7 @@ def nation_command(deps: Deps, client: WebClient, caller: Caller, argument: str)
             waiting.due_at = checkin_moment(waiting.due_on, tz=zone, calendar=calendar)
 
     workspace.change_settings(deps, client, caller, then=retime_waiting_checkins, nation=nation)
-    return Shown(ack=t("nation_set", nation=t(f"nation_{nation}")))
+    return Shown(ack=t("nation_set", locale, nation=t(f"nation_{nation}", locale)))
 
 
 # --- dispatching ---------------------------------------------------------------------------------------
@@ -713,7 +725,7 @@ def _prepare(uow: UnitOfWork, claim: Claimed, now: datetime) -> _Outgoing | None
         intervention.session_id,
         catch_up_from=checkin.due_on if late else None,
     )
-    text, content = checkin_message(card, _locale(intervention))
+    text, content = checkin_message(card, _locale(uow, intervention))
     post = delivery.post(intervention.owner_id, text, content, metadata=checkin_metadata(checkin.id))
     return _Outgoing(claim, intervention.workspace_id, intervention.owner_id, post, late)
 
@@ -827,7 +839,7 @@ def _queue_next(
 def _escalation(intervention: Intervention, settings: EffectiveSettings) -> _Escalation:
     """Two check-ins in a row unanswered: tell the facilitator (by DM) and the leads channel."""
     session = intervention.session
-    locale = _locale(intervention)
+    locale = session.locale  # to the facilitator and the leads channel: the session's language
     text = t(
         "checkin_escalation",
         locale,

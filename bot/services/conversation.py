@@ -26,7 +26,7 @@ from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
 from bot.request import Caller
-from bot.services import access, answered, checkins, leads, learning, safeguards, similar
+from bot.services import access, answered, checkins, language, leads, learning, safeguards, similar
 from bot.services.workspace import EffectiveSettings, local_time, reply_context, settings_for
 from bot.views.anchor import Anchor, anchor_message
 from bot.views.common import notice_blocks, split_messages
@@ -114,7 +114,7 @@ def summary_for(
         summary,
         session_id=session.id,
         facilitator=session.facilitator_id,
-        when=local_time(settings, now),
+        when=local_time(settings, now, session.locale),
         locale=session.locale,
     )
 
@@ -154,7 +154,8 @@ def start_session(
     held = problem_statement if problem_id is None and safeguards.looks_personal(problem_statement) else None
     if held is not None:
         problem_statement = None
-    locale = "en"
+    with deps.uow() as uow:
+        locale = language.session_locale(uow, team_id, user_id, in_dm=in_dm)
     channel = delivery.open_dm(client, user_id) if in_dm else channel_id
     anchor = Anchor(template.title.get(locale), user_id, problem_statement, source_link=source_link)
     now = deps.clock.now()
@@ -377,7 +378,8 @@ def _store(
             current_versions=versions,
             versions_complete=True,
         )
-        # One reply may change a key twice (a question it drops, and the new one it asks).
+        # One reply can change a key twice (a waiting question dropped, then asked again about the
+        # new answer): each change is the next version.
         versions[change.key] = stored.version
     if outcome.control == "pause":
         session.status = SessionStatus.PAUSED
@@ -513,9 +515,12 @@ def _on_message(
         if session is None:
             # Someone writing to the app's DM with nothing running would otherwise hear nothing back.
             hint = caller.is_dm and uow.events.claim(event_id, caller.team_id)
+            hint_text = (
+                t("start_hint", language.person_locale(uow, caller.team_id, caller.user_id)) if hint else ""
+            )
             uow.commit()
             if hint:
-                return Shown(messages=[delivery.post(caller.channel_id, t("start_hint"), best_effort=True)])
+                return Shown(messages=[delivery.post(caller.channel_id, hint_text, best_effort=True)])
             return Shown()
         # The claim, the answer and what it owes (the next prompt) commit together: a crash before the
         # commit leaves none of them, so Slack's retry is processed in full; a retry after the commit
@@ -613,14 +618,15 @@ def resume(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Sh
     """``/playbook resume <session>``: a paused session carries on where it stopped."""
     with deps.uow() as uow:
         session = load_session(uow, caller.team_id, session_id)
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)  # the reply is the caller's
         if session.status != SessionStatus.PAUSED:
-            return Shown(ack=t("not_paused", session=session_id))
+            return Shown(ack=t("not_paused", locale, session=session_id))
         if not people_of(session).is_participant(caller.user_id):
-            raise PlaybookError(t("only_participants"))
+            raise PlaybookError(t("only_participants", locale))
         result = apply(deps, uow, session, Reply(caller.team_id, caller.user_id, "resume"))
         queue = queue_result(deps, uow, session, result)
         uow.commit()
-    return queue.shown(ack=t("resumed"))
+    return queue.shown(ack=t("resumed", locale))
 
 
 def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Shown:

@@ -18,7 +18,7 @@ from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
-from bot.services import conversation, leads, learning
+from bot.services import conversation, language, leads, learning
 from bot.services.conversation import Place, ensure_same_place, people_of, to_engine_answers
 from bot.services.safeguards import edit_errors
 from bot.services.workspace import EffectiveSettings, reply_context, settings_for
@@ -43,7 +43,7 @@ def _may_edit(session: Session, settings: EffectiveSettings, user_id: str) -> bo
 
 
 def _editables(
-    uow: UnitOfWork, session: Session, settings: EffectiveSettings, user_id: str
+    uow: UnitOfWork, session: Session, settings: EffectiveSettings, user_id: str, locale: str
 ) -> list[Editable]:
     template = get_template(session.template_id)
     rows = uow.answers.latest(session.id)
@@ -53,7 +53,7 @@ def _editables(
         {key: row.raw_text for key, row in rows.items()},
         user=user_id,
         may_steer=policy.may_steer(people_of(session), settings.lead_ids, user_id),
-        locale=session.locale,
+        locale=locale,
     )
 
 
@@ -85,16 +85,17 @@ def open_modal(deps: Deps, caller: Caller, session_id: int) -> Shown:
     """The Edit answers button (on the session's own message): the modal with every answer the
     person may change."""
     with deps.uow() as uow:
+        # The form is the person's own: in their language, whatever the session's.
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)
         session = uow.sessions.get(caller.team_id, session_id)
         if session is None:
-            raise SessionNotFound(t("unknown_session", session=session_id))
+            raise SessionNotFound(t("unknown_session", locale, session=session_id))
         ensure_same_place(session, caller.channel_id, caller.user_id)
         settings = settings_for(deps, uow, caller.team_id)
         if not _may_edit(session, settings, caller.user_id):
-            raise NotAllowed(t("only_participants", session.locale))
-        editables = _editables(uow, session, settings, caller.user_id)
-        title = get_template(session.template_id).title.get(session.locale)
-        locale = session.locale
+            raise NotAllowed(t("only_participants", locale))
+        editables = _editables(uow, session, settings, caller.user_id, locale)
+        title = get_template(session.template_id).title.get(locale)
     if not editables:
         raise PlaybookError(t("edit_nothing", locale))
     if caller.trigger_id is None:
@@ -112,15 +113,16 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any], client: WebClient) 
         return Shown()
     with deps.uow() as uow:
         session = uow.sessions.get(caller.team_id, submission.session_id, for_update=True)
+        own_locale = language.person_locale(uow, caller.team_id, caller.user_id)
         if session is None:
-            raise SessionNotFound(t("unknown_session", session=submission.session_id))
+            raise SessionNotFound(t("unknown_session", own_locale, session=submission.session_id))
         settings = settings_for(deps, uow, caller.team_id)
         if not _may_edit(session, settings, caller.user_id):
-            raise NotAllowed(t("only_participants", session.locale))
+            raise NotAllowed(t("only_participants", own_locale))
         template = get_template(session.template_id)
         rows = uow.answers.latest(session.id)
         answers = to_engine_answers(rows)
-        allowed = {e.key: e for e in _editables(uow, session, settings, caller.user_id)}
+        allowed = {e.key: e for e in _editables(uow, session, settings, caller.user_id, session.locale)}
         ctx = learning.with_learning(reply_context(deps, settings, session.locale), uow, session)
         result = read_edits(template, answers, submission.texts, allowed, ctx)
         personal = edit_errors(submission.texts, [c.key for c in result.changes], session.locale)
@@ -134,7 +136,7 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any], client: WebClient) 
             return Shown()
         versions = {key: row.version for key, row in rows.items()}
         for change in result.changes:
-            uow.answers.add_version(
+            stored = uow.answers.add_version(
                 session.id,
                 change.key,
                 value=change.value,
@@ -142,6 +144,7 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any], client: WebClient) 
                 raw_text=submission.texts[change.key],
                 current_versions=versions,
             )
+            versions[change.key] = stored.version
         now = deps.clock.now()
         final = engine.with_changes(answers, result.changes, caller.user_id)
         follow_up: list[Block] = []

@@ -22,7 +22,7 @@ from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed, SessionNotFound
 from bot.request import Caller
-from bot.services import access
+from bot.services import access, language
 from bot.services.conversation import people_of
 from bot.services.leads import display_names, report_inputs
 from bot.services.workspace import local_time, settings_for
@@ -53,8 +53,9 @@ def _row(version: AnswerVersion, names: Mapping[str, str], locale: str) -> Answe
 def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
     """Upload the session's files to its conversation; the reply tells the person where they went."""
     session_id = session_ref(argument)
+    own_locale = language.caller_locale(deps, caller)  # the reply is the caller's; the files the session's
     if session_id is None:
-        return Shown(ack=t("export_needs_session"))
+        return Shown(ack=t("export_needs_session", own_locale))
     access.ensure_session_visible(deps, client, caller, session_id)
     # The files go to the session's conversation: other sessions on its problem are in them only if
     # everyone there may see them (run in the same conversation, or in a public channel).
@@ -62,15 +63,15 @@ def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Show
     with deps.uow() as uow:
         session = uow.sessions.get(caller.team_id, session_id)
         if session is None:
-            raise SessionNotFound(t("unknown_session", session=session_id))
+            raise SessionNotFound(t("unknown_session", own_locale, session=session_id))
         settings = settings_for(deps, uow, caller.team_id)
         if not policy.may_export(people_of(session), settings.lead_ids, caller.user_id):
-            raise NotAllowed(t("export_not_allowed", session.locale))
+            raise NotAllowed(t("export_not_allowed", own_locale))
         inputs = report_inputs(uow, session, settings, related_from=shareable)
         versions = list(uow.answers.history(session.id))
         locale, facilitator = session.locale, session.facilitator_id
         channel, thread_ts = session.channel_id, None if session.is_dm else session.thread_ts
-        shown_where = where(session, locale)
+        shown_where = where(session, own_locale)
         template = get_template(session.template_id)
     # Names are asked of Slack, and the files built, after the transaction: no lock is held meanwhile.
     people = inputs.user_ids() | {facilitator} | {v.author_id for v in versions}
@@ -82,7 +83,7 @@ def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Show
         rows,
         template,
         facilitator=person(facilitator, names, locale),
-        when=local_time(settings, deps.clock.now()),
+        when=local_time(settings, deps.clock.now(), locale),
         locale=locale,
     )
     upload = Upload(
@@ -96,4 +97,4 @@ def export(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Show
             xlsx=t("export_comment_xlsx", locale) if report.costs is not None else "",
         ),
     )
-    return Shown(ack=t("export_done", locale, session=session_id, where=shown_where), messages=[upload])
+    return Shown(ack=t("export_done", own_locale, session=session_id, where=shown_where), messages=[upload])

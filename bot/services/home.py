@@ -32,6 +32,7 @@ from bot.errors import PlaybookError
 from bot.mrkdwn import escape
 from bot.request import Caller
 from bot.services import access, digest, start_form
+from bot.services.language import person_locale
 from bot.services.leads import latest_answers, report_for_session
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.home import (
@@ -58,7 +59,7 @@ from flows.home import (
     open_status,
     problem_status,
 )
-from flows.i18n import DEFAULT_LOCALE, t
+from flows.i18n import t
 from flows.schema import TemplateNotFound, get_template, load_templates
 from storage.checkins import OpenIntervention
 from storage.models import Session, SessionStatus
@@ -192,7 +193,7 @@ def _summaries(
                 title=template_title(session.template_id, locale),
                 problem=report.problem or "",
                 classification=report.classification,
-                completed=local_time(settings, session.completed_at or session.updated_at),
+                completed=local_time(settings, session.completed_at or session.updated_at, locale),
                 costs=report.costs,
             )
         )
@@ -274,7 +275,7 @@ def home_page(
 ) -> HomePage:
     """Everything ``user_id``'s Home tab shows, read in one unit of work; ``readable``: the channels
     they can read (asked of Slack before it)."""
-    locale = DEFAULT_LOCALE
+    locale = person_locale(uow, team_id, user_id)
     settings = settings_for(deps, uow, team_id)
     sessions, more = _sessions(uow, team_id, user_id, locale, readable)
     leads = None

@@ -17,7 +17,7 @@ from bot.delivery import Shown
 from bot.deps import Deps
 from bot.mrkdwn import mention
 from bot.request import Caller
-from bot.services import access, conversation
+from bot.services import access, conversation, language
 from bot.services.conversation import Place, people_of, to_engine_answers
 from bot.views.common import notice_blocks
 from bot.views.help import templates_inline, unknown_template
@@ -79,6 +79,7 @@ def start_in_thread(deps: Deps, client: WebClient, caller: Caller, template_id: 
                 return Shown()
             problem_id = _problem_for(uow, session, caller.user_id)
             place = Place.of(session)
+            locale = language.channel_locale(uow, caller.team_id, caller.user_id)
             uow.commit()
             break
     started = conversation.start_session(
@@ -94,8 +95,9 @@ def start_in_thread(deps: Deps, client: WebClient, caller: Caller, template_id: 
     )
     notice = t(
         "journey_started_here",
+        locale,
         user=mention(caller.user_id),
-        title=started.template.title.get("en"),
+        title=started.template.title.get(locale),
         session=started.session_id,
     )
     return Shown(messages=[place.post(notice, notice_blocks(notice))])
@@ -108,19 +110,20 @@ def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> S
     """``/playbook start <template> [problem statement] [--problem <id>]``."""
     flag = problem_flag(rest)
     template_id, _, statement = flag.rest.partition(" ")
+    locale = language.caller_locale(deps, caller)
     if not template_id:
-        return Shown(ack=t("start_needs_template", templates=templates_inline()))
+        return Shown(ack=t("start_needs_template", locale, templates=templates_inline()))
     if flag.present and flag.problem_id is None:
-        return Shown(ack=t("problem_flag_needs_id"))
+        return Shown(ack=t("problem_flag_needs_id", locale))
     # A problem the caller may not see is answered exactly as one that doesn't exist.
     if flag.problem_id is not None and not access.problem_visible(deps, client, caller, flag.problem_id):
-        return Shown(ack=t("problem_not_found", problem=flag.problem_id))
+        return Shown(ack=t("problem_not_found", locale, problem=flag.problem_id))
     try:
-        template = get_template(template_id.lower())
+        template = get_template(commands.template_name(template_id))
     except TemplateNotFound as missing:
-        return Shown(ack=unknown_template(missing.template_id))
+        return Shown(ack=unknown_template(missing.template_id, locale))
     if len(statement) > 3000:
-        return Shown(ack=t("too_long", length=f"{len(statement):,}", limit="3,000"))
+        return Shown(ack=t("too_long", locale, length=f"{len(statement):,}", limit="3,000"))
     started = conversation.start_session(
         deps,
         client,
@@ -138,18 +141,21 @@ def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> S
         return Shown(
             ack=t(
                 f"session_started_on_problem{here}",
-                title=template.title.get("en"),
+                locale,
+                title=template.title.get(locale),
                 session=started.session_id,
                 problem=flag.problem_id,
             )
         )
-    return Shown(ack=t(f"session_started{here}", title=template.title.get("en"), session=started.session_id))
+    return Shown(
+        ack=t(f"session_started{here}", locale, title=template.title.get(locale), session=started.session_id)
+    )
 
 
 def resume_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> Shown:
     session_id = session_ref(rest)
     if session_id is None:
-        return Shown(ack=t("resume_needs_session"))
+        return Shown(ack=t("resume_needs_session", language.caller_locale(deps, caller)))
     access.ensure_session_visible(deps, client, caller, session_id)
     return conversation.resume(deps, client, caller, session_id)
 
@@ -157,11 +163,11 @@ def resume_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> 
 # --- /playbook status -----------------------------------------------------------------------------
 
 
-def _step_title(session: Session, uow: UnitOfWork) -> str:
+def _step_title(session: Session, uow: UnitOfWork, locale: str) -> str:
     template = get_template(session.template_id)
     answers = to_engine_answers(uow.answers.latest(session.id))
     position = engine.walk(template, answers).current
-    return position.step.title(session.locale, position.item) if position else ""
+    return position.step.title(locale, position.item) if position else ""
 
 
 def status(deps: Deps, client: WebClient, caller: Caller) -> Shown:
@@ -178,21 +184,22 @@ def status(deps: Deps, client: WebClient, caller: Caller) -> Shown:
             newest_first=True,
             limit=STATUS_SESSIONS,
         )
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)
         if not mine:
-            return Shown(ack=t("no_sessions"))
+            return Shown(ack=t("no_sessions", locale))
         problem_ids = list(dict.fromkeys(s.problem_id for s in mine if s.problem_id is not None))
         problems = {
             p.id: p
             for p in uow.visibility.visible_problems(caller.team_id, caller.user_id, readable, problem_ids)
         }
-        lines = [t("status_heading")]
+        lines = [t("status_heading", locale)]
         for problem_id in problem_ids:
             problem = problems.get(problem_id)
             if problem is None:
                 continue
-            lines.append(status_problem_line(problem.id, problem.statement))
+            lines.append(status_problem_line(problem.id, problem.statement, locale))
             lines += [
-                session_line(s, _step_title(s, uow))
+                session_line(s, _step_title(s, uow, locale), locale)
                 for s in uow.visibility.visible_sessions(
                     caller.team_id, caller.user_id, readable, problem_id=problem.id
                 )
@@ -200,6 +207,6 @@ def status(deps: Deps, client: WebClient, caller: Caller) -> Shown:
         others = [s for s in mine if s.problem_id is None]
         if others:
             if problem_ids:
-                lines.append(t("status_other_sessions"))
-            lines += [session_line(s, _step_title(s, uow)) for s in others]
+                lines.append(t("status_other_sessions", locale))
+            lines += [session_line(s, _step_title(s, uow, locale), locale) for s in others]
     return Shown(ack="\n".join(lines))

@@ -29,10 +29,11 @@ from bot.directory import Directory
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
 from bot.services import workspace
+from bot.services.language import person_locale
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.common import clip
 from bot.views.leads import leads_summary_blocks, split_for_leads
-from flows.commands import channel_ref, user_ref
+from flows.commands import LEADS_ACTIONS, channel_ref, user_ref
 from flows.engine import Answer
 from flows.i18n import t
 from flows.report import (
@@ -201,7 +202,7 @@ def prepare(
         uow,
         session,
         settings,
-        local_time(settings, now),
+        local_time(settings, now, session.locale),
         settings.leads_channel,
         answers,
         channel_for_private=settings.leads_channel_for_private,
@@ -296,7 +297,7 @@ def refresh(
             uow,
             owner,
             settings,
-            local_time(settings, now),
+            local_time(settings, now, owner.locale),
             posted.channel_id,
             channel_for_private=settings.leads_channel_for_private
             or posted.channel_id != settings.leads_channel,
@@ -333,30 +334,38 @@ def _tell_facilitator(post: LeadsPost, text: str) -> Ephemeral | Post:
 
 def leads_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
     """``/playbook leads [#channel]``: show or set where summaries go (a workspace admin or owner, or a
-    lead); ``leads add|remove @person`` and ``leads list``: name the leads (admins and owners)."""
-    action, _, person = argument.partition(" ")
-    if action.lower() in ("add", "remove"):
+    lead); ``leads add|remove @person`` and ``leads list``: name the leads (admins and owners). The
+    Welsh words work too (``arweinwyr ychwanegu|tynnu @person``, ``arweinwyr rhestr``)."""
+    with deps.uow() as uow:
+        locale = person_locale(uow, caller.team_id, caller.user_id)
+    word, _, person = argument.partition(" ")
+    action = LEADS_ACTIONS.get(word.lower(), word.lower())
+    if action in ("add", "remove"):
         user_id = user_ref(person)
         if user_id is None:
-            return Shown(ack=t("leads_person_expected", action=action.lower()))
-        if action.lower() == "add":
+            return Shown(ack=t("leads_person_expected", locale, action=escape(word.lower()[:20])))
+        if action == "add":
             before, after = workspace.change_leads(deps, client, caller, add=user_id)
             key = "leads_added" if after != before else "leads_already"
         else:
             before, after = workspace.change_leads(deps, client, caller, remove=user_id)
             key = "leads_removed" if after != before else "leads_not_a_lead"
-        return Shown(ack=t(key, user=mention(user_id)))
-    if action.lower() == "list" and not person:
+        return Shown(ack=t(key, locale, user=mention(user_id, locale)))
+    if action == "list" and not person:
         leads = workspace.lead_ids(deps, client, caller)
         if not leads:
-            return Shown(ack=t("leads_list_none"))
-        return Shown(ack=t("leads_list", leads=", ".join(mention(u) for u in leads)))
+            return Shown(ack=t("leads_list_none", locale))
+        return Shown(ack=t("leads_list", locale, leads=", ".join(mention(u, locale) for u in leads)))
     if not argument:
         with deps.uow() as uow:
             current = settings_for(deps, uow, caller.team_id).leads_channel
-        return Shown(ack=t("leads_channel_current", channel=current) if current else t("leads_channel_none"))
+        return Shown(
+            ack=t("leads_channel_current", locale, channel=current)
+            if current
+            else t("leads_channel_none", locale)
+        )
     channel = channel_ref(argument)
     if channel is None:
-        return Shown(ack=t("leads_channel_expected"))
+        return Shown(ack=t("leads_channel_expected", locale))
     workspace.change_settings(deps, client, caller, leads_channel=channel)
-    return Shown(ack=t("leads_channel_set", channel=channel))
+    return Shown(ack=t("leads_channel_set", locale, channel=channel))

@@ -23,12 +23,12 @@ from bot.deps import Deps
 from bot.errors import NotAllowed
 from bot.mrkdwn import escape
 from bot.request import Caller
-from bot.services import workspace
+from bot.services import language, workspace
 from bot.services.workspace import settings_for
 from bot.views.common import clip
 from bot.views.privacy import forget_me_confirmation
 from flows.exports import ExportFile, my_data_file
-from flows.i18n import DEFAULT_LOCALE, t
+from flows.i18n import t
 from flows.privacy import is_free_text, retention_days
 from storage.privacy import FORMER_PARTICIPANT, OwnerLeft
 from storage.settings import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
@@ -50,7 +50,7 @@ def forget_me(deps: Deps, client: WebClient, caller: Caller, rest: str) -> Shown
     """``/playbook forget-me``: the confirmation; ``/playbook forget-me confirm``: the erasure."""
     if rest.strip().lower() != CONFIRM:
         return Shown(
-            ack=t("forget_me_confirm"),
+            ack=t("forget_me_confirm", language.caller_locale(deps, caller)),
             ack_blocks=delivery.as_dicts(forget_me_confirmation(caller.team_id)),
         )
     done, notices = _forget(deps, caller.team_id, caller.user_id)
@@ -67,7 +67,7 @@ def forget_me_button(deps: Deps, client: WebClient, caller: Caller, claimed_team
             caller.team_id,
             (claimed_team or "")[:40],
         )
-        raise NotAllowed(t("not_this_session"))
+        raise NotAllowed(t("not_this_session", language.caller_locale(deps, caller)))
     done, notices = _forget(deps, caller.team_id, caller.user_id)
     reply: Ephemeral | Post
     if caller.channel_id:
@@ -82,10 +82,12 @@ def _forget(deps: Deps, team_id: str, user_id: str) -> tuple[str, list[Outgoing]
     whose intervention lost its owner, a notice that its check-ins have stopped (sent after the
     commit: a notice that fails is logged and never undoes the erasure)."""
     with deps.uow() as uow:
+        locale = language.person_locale(uow, team_id, user_id)  # read before their choice is erased
         closing = uow.privacy.open_owned(team_id, user_id)
         report = uow.privacy.erase_person(team_id, user_id, is_free_text=is_free_text)
-        if not report.erased_anything:
-            return t("forget_me_nothing"), []
+        chose_language = uow.people.forget(team_id, user_id) > 0
+        if not report.erased_anything and not chose_language:
+            return t("forget_me_nothing", locale), []
         left = uow.privacy.owner_left(team_id, closing)
         uow.audit.add(
             team_id, FORMER_PARTICIPANT, "privacy.forget_me", report.as_detail(), at=deps.clock.now()
@@ -95,6 +97,7 @@ def _forget(deps: Deps, team_id: str, user_id: str) -> tuple[str, list[Outgoing]
     log.info("forget-me in %s: %s", team_id, report.as_detail())
     done = t(
         "forget_me_done",
+        locale,
         answers=report.answers,
         sessions=report.participants,
         problems=report.problems,
@@ -117,6 +120,7 @@ def my_data(deps: Deps, client: WebClient, caller: Caller) -> Shown:
     """``/playbook my-data``: everything stored about the caller, as a file in their DM."""
     now = deps.clock.now()
     with deps.uow() as uow:
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)
         data = uow.privacy.export_person(caller.team_id, caller.user_id, now)
         uow.audit.add(
             caller.team_id, caller.user_id, "privacy.my_data", {"answers": len(data["answers"])}, at=now
@@ -125,10 +129,10 @@ def my_data(deps: Deps, client: WebClient, caller: Caller) -> Shown:
     upload = Upload(
         channel=caller.user_id,
         to_user_dm=True,
-        files=[_file(my_data_file(data, DEFAULT_LOCALE))],
-        comment=t("my_data_comment"),
+        files=[_file(my_data_file(data, locale))],
+        comment=t("my_data_comment", locale),
     )
-    return Shown(ack=t("my_data_sent"), messages=[upload])
+    return Shown(ack=t("my_data_sent", locale), messages=[upload])
 
 
 # --- retention ---------------------------------------------------------------------------------------
@@ -138,13 +142,14 @@ def retention(deps: Deps, client: WebClient, caller: Caller, rest: str) -> Shown
     """``/playbook retention``: how long sessions are kept; ``/playbook retention <days>``: change it
     (a lead or a Slack workspace admin), recorded in the audit log."""
     limits: dict[str, Any] = {"min": MIN_RETENTION_DAYS, "max": MAX_RETENTION_DAYS}
+    locale = language.caller_locale(deps, caller)
     if not rest.strip():
         with deps.uow() as uow:
             current = settings_for(deps, uow, caller.team_id).retention_days
-        return Shown(ack=t("retention_show", days=current, **limits))
+        return Shown(ack=t("retention_show", locale, days=current, **limits))
     days = retention_days(rest)
     if days is None or not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
-        return Shown(ack=t("retention_bad", **limits))
+        return Shown(ack=t("retention_bad", locale, **limits))
     before, _after = workspace.change_settings(deps, client, caller, retention_days=days)
     before_days = before.effective_retention_days
-    return Shown(ack=t("retention_set", days=days, before=before_days))
+    return Shown(ack=t("retention_set", locale, days=days, before=before_days))

@@ -26,7 +26,7 @@ from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed, SessionNotFound
 from bot.request import Caller
-from bot.services import access, conversation
+from bot.services import access, conversation, language
 from bot.services.workspace import settings_for
 from bot.views import classification as views
 from flows import policy
@@ -117,15 +117,16 @@ def similar_command(deps: Deps, client: WebClient, caller: Caller, rest: str) ->
     """``/playbook similar <session>``: the root causes like that session's, shown to the caller
     alone. A lead or someone taking part may ask, and only about a session they may see."""
     session_id = session_ref(rest)
+    locale = language.caller_locale(deps, caller)  # a refusal is the caller's; the results, the session's
     if session_id is None:
-        return Shown(ack=t("similar_usage"))
+        return Shown(ack=t("similar_usage", locale))
     # A session the caller may not see is answered as one that doesn't exist (services/access.py).
     access.ensure_session_visible(deps, client, caller, session_id)
     directory = Directory(client)
     with deps.uow() as uow:
         session = uow.sessions.get(caller.team_id, session_id)
         if session is None:
-            raise SessionNotFound(t("unknown_session", session=session_id))
+            raise SessionNotFound(t("unknown_session", locale, session=session_id))
         people = conversation.people_of(session)
         is_lead = settings_for(deps, uow, caller.team_id).is_lead(caller.user_id)
         latest = uow.answers.latest(session.id)
@@ -137,12 +138,12 @@ def similar_command(deps: Deps, client: WebClient, caller: Caller, rest: str) ->
         )
         asking = _asking(deps, uow, session, texts)
     if not (is_lead or people.is_participant(caller.user_id)):
-        raise NotAllowed(t("similar_not_allowed", session=session_id))
+        raise NotAllowed(t("similar_not_allowed", locale, session=session_id))
     own = _own_channel(directory, asking)
     if not _may_see_session(directory, own, people, caller.user_id):
-        raise NotAllowed(t("similar_not_allowed", session=session_id))
+        raise NotAllowed(t("similar_not_allowed", locale, session=session_id))
     if not asking.root_causes:
-        return Shown(ack=t("similar_no_root_cause", session=session_id))
+        return Shown(ack=t("similar_no_root_cause", locale, session=session_id))
     # The answer is ephemeral: only the caller, a member of this workspace, reads it.
     audience = ChannelFacts(caller.channel_id or "", None, private=True, shared=False)
     results = [find(directory, asking, text, audience=audience, own=own) for text in asking.root_causes]

@@ -32,7 +32,7 @@ from bot.errors import BotNotInChannel, PlaybookError
 from bot.ids import StartBlockId
 from bot.mrkdwn import unescape
 from bot.request import Caller
-from bot.services import conversation
+from bot.services import conversation, language
 from bot.views.start import PROBLEM_LIMIT, ProblemChoice, StartForm, StartSubmission, start_modal
 from flows.commands import channel_ref
 from flows.i18n import t
@@ -59,10 +59,11 @@ def visible_problems(deps: Deps, team_id: str, user_id: str) -> list[ProblemChoi
 
 
 def _open(deps: Deps, caller: Caller, form: StartForm) -> Shown:
+    locale = language.caller_locale(deps, caller)
     if not caller.trigger_id:
         # Only Slack can open a modal, and only with the trigger of a person's action.
-        raise PlaybookError(t("start_form_expired"))
-    view = start_modal(form)
+        raise PlaybookError(t("start_form_expired", locale))
+    view = start_modal(form, locale)
     return Shown(messages=[delivery.open_view(caller.trigger_id, view)])
 
 
@@ -114,17 +115,18 @@ def submit(deps: Deps, client: WebClient, caller: Caller, view: dict[str, Any]) 
     """The submitted form: checked (errors go under the inputs; the modal stays open), then the
     session started where the form says."""
     submission = StartSubmission.from_view(view)
+    locale = language.caller_locale(deps, caller)
     if submission is None:
-        raise PlaybookError(t("start_form_expired"))
+        raise PlaybookError(t("start_form_expired", locale))
     templates = load_templates()
     if submission.template_id not in templates:
-        return Shown(view_errors={StartBlockId.TEMPLATE: t("start_template_required")})
+        return Shown(view_errors={StartBlockId.TEMPLATE: t("start_template_required", locale)})
     if submission.problem_id is not None and submission.statement:
-        return Shown(view_errors={StartBlockId.PROBLEM: t("start_problem_or_existing")})
+        return Shown(view_errors={StartBlockId.PROBLEM: t("start_problem_or_existing", locale)})
     if submission.problem_id is not None and submission.problem_id not in {
         p.id for p in visible_problems(deps, caller.team_id, caller.user_id)
     }:
-        return Shown(view_errors={StartBlockId.EXISTING: t("start_problem_not_yours")})
+        return Shown(view_errors={StartBlockId.EXISTING: t("start_problem_not_yours", locale)})
     in_dm = submission.in_dm and not submission.picked_channel
     if in_dm:
         channel = caller.user_id
@@ -133,8 +135,10 @@ def submit(deps: Deps, client: WebClient, caller: Caller, view: dict[str, Any]) 
         channel_id = channel_ref(submission.picked_channel or submission.channel_id)
         where = StartBlockId.CHANNEL if picked else StartBlockId.TEMPLATE
         if channel_id is None:
-            return Shown(view_errors={where: t("start_channel_required")})
-        refused = _channel_refusal(Directory(client), channel_id, caller.user_id, picked=picked)
+            return Shown(view_errors={where: t("start_channel_required", locale)})
+        refused = _channel_refusal(
+            Directory(client), channel_id, caller.user_id, picked=picked, locale=locale
+        )
         if refused is not None:
             return Shown(view_errors={where: refused})
         channel = channel_id
@@ -153,12 +157,14 @@ def submit(deps: Deps, client: WebClient, caller: Caller, view: dict[str, Any]) 
         )
     except BotNotInChannel:
         if submission.picked_channel:
-            return Shown(view_errors={StartBlockId.CHANNEL: t("start_bot_not_in_channel")})
-        return Shown(view_errors={StartBlockId.TEMPLATE: t("start_bot_not_in_this_channel")})
+            return Shown(view_errors={StartBlockId.CHANNEL: t("start_bot_not_in_channel", locale)})
+        return Shown(view_errors={StartBlockId.TEMPLATE: t("start_bot_not_in_this_channel", locale)})
     return Shown()
 
 
-def _channel_refusal(directory: Directory, channel_id: str, user_id: str, *, picked: bool) -> str | None:
+def _channel_refusal(
+    directory: Directory, channel_id: str, user_id: str, *, picked: bool, locale: str
+) -> str | None:
     """Why the person can't start a session in that channel (not a member; the bot can't see it),
     or None. ``picked``: the channel was chosen in the form (else it is the one the form came from)."""
     try:
@@ -166,6 +172,6 @@ def _channel_refusal(directory: Directory, channel_id: str, user_id: str, *, pic
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
         if code in NOT_THERE:
-            return t("start_bot_not_in_channel" if picked else "start_bot_not_in_this_channel")
+            return t("start_bot_not_in_channel" if picked else "start_bot_not_in_this_channel", locale)
         raise
-    return None if member else t("start_channel_not_member")
+    return None if member else t("start_channel_not_member", locale)

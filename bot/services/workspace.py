@@ -19,12 +19,13 @@ from bot.deps import Deps
 from bot.errors import NotAllowed
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
+from bot.services import language
 from flows import parsing, policy
 from flows.calendar import Nation, WorkingCalendar, local_today
 from flows.commands import plain_number
 from flows.engine import ReplyContext
 from flows.formatting import format_day_time, format_money, format_number
-from flows.i18n import DEFAULT_LOCALE, t
+from flows.i18n import DEFAULT_LOCALE, language_of, t
 from storage.settings import (
     MAX_HOURLY_RATE,
     MAX_WEEKS_PER_YEAR,
@@ -98,11 +99,11 @@ def reply_context(deps: Deps, settings: EffectiveSettings, locale: str) -> Reply
     )
 
 
-def local_time(settings: EffectiveSettings, when: datetime) -> str:
-    """``Wednesday 25 November 2026, 10:00`` in the workspace's time zone (the one way dates are written
-    in summaries, posts and Home)."""
+def local_time(settings: EffectiveSettings, when: datetime, locale: str = "en") -> str:
+    """``Wednesday 25 November 2026, 10:00`` (``dydd Mercher 25 Tachwedd 2026, 10:00``) in the
+    workspace's time zone (the one way dates are written in summaries, posts and Home)."""
     local = when.astimezone(ZoneInfo(settings.timezone))
-    return format_day_time(local)
+    return format_day_time(local, language_of(locale))
 
 
 # --- changing settings ---------------------------------------------------------------------------------
@@ -128,7 +129,9 @@ def settings_refusal(settings: EffectiveSettings, locale: str = DEFAULT_LOCALE) 
     if not settings.lead_ids:
         return t("settings_admins_only", locale)
     return t(
-        "settings_admins_or_leads", locale, leads=", ".join(mention(u) for u in sorted(settings.lead_ids))
+        "settings_admins_or_leads",
+        locale,
+        leads=", ".join(mention(u, locale) for u in sorted(settings.lead_ids)),
     )
 
 
@@ -153,6 +156,7 @@ def change_settings(
     settings before and after."""
     with deps.uow() as uow:
         is_lead = settings_for(deps, uow, caller.team_id).is_lead(caller.user_id)
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)
     # Asked of Slack outside any transaction, and only when being a lead isn't enough already (for
     # the leads channel it always is asked: whether an admin chose it decides what may go there).
     choosing_leads_channel = "leads_channel" in changes
@@ -167,7 +171,7 @@ def change_settings(
             log.warning(
                 "refused settings change %s by %s in %s", sorted(changes), caller.user_id, caller.team_id
             )
-            raise NotAllowed(settings_refusal(settings))
+            raise NotAllowed(settings_refusal(settings, locale))
         before, after = uow.workspaces.change_settings(caller.team_id, **changes)
         _audit(deps, uow, caller, before, after)
         if then is not None:
@@ -182,7 +186,7 @@ def change_leads(
     """Name (``add``) or un-name (``remove``) a lead: Slack workspace admins and owners only."""
     if not policy.may_name_leads(is_workspace_admin(deps, client, caller.team_id, caller.user_id)):
         log.warning("refused leads change by %s in %s", caller.user_id, caller.team_id)
-        raise NotAllowed(t("leads_admins_only"))
+        raise NotAllowed(t("leads_admins_only", language.caller_locale(deps, caller)))
     with deps.uow() as uow:
         current = uow.workspaces.settings(caller.team_id).lead_user_ids
         leads = [u for u in current if u != remove]
@@ -198,10 +202,11 @@ def lead_ids(deps: Deps, client: WebClient, caller: Caller) -> tuple[str, ...]:
     """The named leads, for an admin or owner (or a lead) to read."""
     with deps.uow() as uow:
         settings = settings_for(deps, uow, caller.team_id)
+        locale = language.person_locale(uow, caller.team_id, caller.user_id)
     if not settings.is_lead(caller.user_id) and not policy.may_name_leads(
         is_workspace_admin(deps, client, caller.team_id, caller.user_id)
     ):
-        raise NotAllowed(t("leads_admins_only"))
+        raise NotAllowed(t("leads_admins_only", locale))
     return settings.own.lead_user_ids
 
 
@@ -226,32 +231,41 @@ def _audit(
 def rate_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
     """``/playbook rate``: the hourly rate staff time is costed at when an answer gives none;
     ``/playbook rate £35``: change it (a workspace admin or owner, or a lead), audited."""
-    limits = {"min": format_money(MIN_HOURLY_RATE), "max": format_money(MAX_HOURLY_RATE)}
+    locale = language.caller_locale(deps, caller)
+    money = language_of(locale)
+    limits = {"min": format_money(MIN_HOURLY_RATE, money), "max": format_money(MAX_HOURLY_RATE, money)}
     if not argument.strip():
         with deps.uow() as uow:
             current = settings_for(deps, uow, caller.team_id).hourly_rate
-        return Shown(ack=t("rate_show", rate=format_money(current), **limits))
+        return Shown(ack=t("rate_show", locale, rate=format_money(current, money), **limits))
     amount = parsing.parse_money(argument)
     if isinstance(amount, parsing.ParseFailure) or not MIN_HOURLY_RATE <= amount <= MAX_HOURLY_RATE:
-        return Shown(ack=t("rate_bad", **limits))
+        return Shown(ack=t("rate_bad", locale, **limits))
     before, _after = change_settings(deps, client, caller, hourly_rate=amount)
     was = before.hourly_rate if before.hourly_rate is not None else deps.settings.playbook_hourly_rate
-    return Shown(ack=t("rate_set", rate=format_money(amount), before=format_money(was)))
+    return Shown(ack=t("rate_set", locale, rate=format_money(amount, money), before=format_money(was, money)))
 
 
 def weeks_command(deps: Deps, client: WebClient, caller: Caller, argument: str) -> Shown:
     """``/playbook weeks``: how many working weeks a year costs count; ``/playbook weeks 46``: change it
     (a workspace admin or owner, or a lead), audited."""
-    limits = {"min": format_number(MIN_WEEKS_PER_YEAR), "max": format_number(MAX_WEEKS_PER_YEAR)}
+    locale = language.caller_locale(deps, caller)
+    numbers = language_of(locale)
+    limits = {
+        "min": format_number(MIN_WEEKS_PER_YEAR, numbers),
+        "max": format_number(MAX_WEEKS_PER_YEAR, numbers),
+    }
     if not argument.strip():
         with deps.uow() as uow:
             current = settings_for(deps, uow, caller.team_id).weeks_per_year
-        return Shown(ack=t("weeks_show", weeks=format_number(current), **limits))
+        return Shown(ack=t("weeks_show", locale, weeks=format_number(current, numbers), **limits))
     weeks = plain_number(argument)
     if weeks is None or not MIN_WEEKS_PER_YEAR <= weeks <= MAX_WEEKS_PER_YEAR:
-        return Shown(ack=t("weeks_bad", **limits))
+        return Shown(ack=t("weeks_bad", locale, **limits))
     before, _after = change_settings(deps, client, caller, weeks_per_year=weeks)
     was = (
         before.weeks_per_year if before.weeks_per_year is not None else deps.settings.playbook_weeks_per_year
     )
-    return Shown(ack=t("weeks_set", weeks=format_number(weeks), before=format_number(was)))
+    return Shown(
+        ack=t("weeks_set", locale, weeks=format_number(weeks, numbers), before=format_number(was, numbers))
+    )

@@ -36,7 +36,7 @@ from bot.mrkdwn import escape, mention
 from bot.views.common import clip, context, sections
 from flows.calendar import Cadence
 from flows.dates import human_day
-from flows.i18n import t
+from flows.i18n import language_of, t
 from flows.interventions import CADENCES, MAX_REASON, CheckInAnswer
 
 # How much of an intervention's wording a check-in message quotes.
@@ -130,8 +130,8 @@ def reason_modal(checkin_id: int, answer: CheckInAnswer, locale: str = "en") -> 
     return View(
         type="modal",
         callback_id=CheckInCallbackId.REASON,
-        title=PlainTextObject(text=t("checkin_reason_title", locale)),
-        submit=PlainTextObject(text=t("checkin_reason_submit", locale)),
+        title=PlainTextObject(text=t("checkin_reason_title", language_of(locale))),
+        submit=PlainTextObject(text=t("checkin_reason_submit", language_of(locale))),
         private_metadata=encode(CheckInValue(c=checkin_id, r=answer.value)),
         blocks=[
             InputBlock(
@@ -160,8 +160,8 @@ def intervention_modal(session_id: int, today: date, locale: str = "en") -> View
     return View(
         type="modal",
         callback_id=CheckInCallbackId.ADD_INTERVENTION,
-        title=PlainTextObject(text=t("intervene_title", locale)),
-        submit=PlainTextObject(text=t("intervene_submit", locale)),
+        title=PlainTextObject(text=t("intervene_title", language_of(locale))),
+        submit=PlainTextObject(text=t("intervene_submit", language_of(locale))),
         private_metadata=encode(SessionValue(s=session_id)),
         blocks=[
             InputBlock(

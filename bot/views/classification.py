@@ -29,6 +29,7 @@ from bot.ids import ClassificationActionId, ClassificationBlockId
 from bot.mrkdwn import escape, mention
 from bot.views.common import clip, sections
 from flows.classification import CATEGORIES, SCOPES
+from flows.classification_step import category_name, scope_name
 from flows.formatting import format_date, format_list
 from flows.i18n import t
 from flows.related import ElsewhereFound, ShownRootCause
@@ -44,7 +45,10 @@ def menus(session_id: int, key: str, locale: str = "en") -> list[Block]:
         action_id=ClassificationActionId.SCOPE,
         placeholder=PlainTextObject(text=t("classification_change_scope", locale)),
         options=[
-            Option(text=PlainTextObject(text=s), value=answer_value(session_id, key, f"scope {s}"))
+            Option(
+                text=PlainTextObject(text=scope_name(s, locale)),
+                value=answer_value(session_id, key, f"scope {s}"),
+            )
             for s in SCOPES
         ],
     )
@@ -52,7 +56,10 @@ def menus(session_id: int, key: str, locale: str = "en") -> list[Block]:
         action_id=ClassificationActionId.CATEGORY,
         placeholder=PlainTextObject(text=t("classification_change_category", locale)),
         options=[
-            Option(text=PlainTextObject(text=c), value=answer_value(session_id, key, f"category {c}"))
+            Option(
+                text=PlainTextObject(text=category_name(c, locale)),
+                value=answer_value(session_id, key, f"category {c}"),
+            )
             for c in CATEGORIES
         ],
     )
@@ -85,8 +92,8 @@ def decision_context(scope: str, category: str, status: str, who: str, locale: s
     text = t(
         "classification_recorded",
         locale,
-        scope=scope,
-        category=category,
+        scope=scope_name(scope, locale),
+        category=category_name(category, locale),
         status=t(f"classification_status_{status}", locale),
         who=mention(who, locale),
     )

@@ -25,7 +25,7 @@ from bot.ids import EditActionId, EditBlockId, EditCallbackId, answer_key_of_blo
 from bot.mrkdwn import escape
 from bot.views.common import clip, sections
 from flows.editing import Editable
-from flows.i18n import t
+from flows.i18n import language_of, t
 
 MODAL_TITLE_LIMIT = 24
 INPUT_LABEL_LIMIT = 2000
@@ -63,9 +63,9 @@ def edit_modal(session_id: int, title: str, editables: list[Editable], locale: s
     return View(
         type="modal",
         callback_id=EditCallbackId.MODAL,
-        title=PlainTextObject(text=clip(t("edit_modal_title", locale), MODAL_TITLE_LIMIT)),
-        submit=PlainTextObject(text=t("edit_modal_submit", locale)),
-        close=PlainTextObject(text=t("edit_modal_close", locale)),
+        title=PlainTextObject(text=clip(t("edit_modal_title", language_of(locale)), MODAL_TITLE_LIMIT)),
+        submit=PlainTextObject(text=t("edit_modal_submit", language_of(locale))),
+        close=PlainTextObject(text=t("edit_modal_close", language_of(locale))),
         private_metadata=json.dumps({"s": session_id}),
         blocks=content,
     )

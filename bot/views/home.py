@@ -28,6 +28,7 @@ from bot.ids import ActionId, HomeActionId
 from bot.mrkdwn import escape
 from bot.views.common import SECTION_LIMIT, clip, sections
 from bot.views.digest import themes_section
+from bot.views.language import language_section
 from bot.views.leads import classification_line, mention
 from flows.calendar import resolve_tz
 from flows.costs import format_pounds
@@ -340,7 +341,7 @@ def leads_themes(page: HomePage) -> list[Block]:
 
 
 def _settings_text(settings: LeadsSettings, locale: str) -> str:
-    leads = [mention(user) for user in settings.lead_ids]
+    leads = [mention(user, locale) for user in settings.lead_ids]
     lines = [
         t(
             "home_settings_leads_channel",
@@ -376,6 +377,7 @@ def leads_settings(page: HomePage) -> list[Block]:
 
 HOME_SECTIONS: list[HomeSection] = [
     header,
+    language_section,
     start_buttons,
     your_sessions,
     your_interventions,

@@ -23,6 +23,7 @@ from bot import mrkdwn
 from bot.mrkdwn import escape
 from bot.views.common import HEADER_LIMIT, MESSAGE_BLOCK_LIMIT, SECTION_LIMIT, clip, sections
 from bot.views.summary import add_intervention_actions
+from flows.classification_step import category_name, scope_name
 from flows.costs import format_pounds
 from flows.dates import readable_date
 from flows.i18n import t
@@ -59,16 +60,17 @@ def _quote(text: str) -> str:
 
 
 def classification_line(view: ClassificationView, locale: str = "en") -> str:
+    scope, category = scope_name(view.scope, locale), category_name(view.category, locale)
     if view.status == "proposed":
-        return t("leads_classification_proposed", locale, scope=view.scope, category=view.category)
+        return t("leads_classification_proposed", locale, scope=scope, category=category)
     return t(
         f"leads_classification_{view.status}",
         locale,
-        scope=view.scope,
-        category=view.category,
+        scope=scope,
+        category=category,
         who=mention(view.by, locale),
-        proposed_scope=view.proposed_scope,
-        proposed_category=view.proposed_category,
+        proposed_scope=scope_name(view.proposed_scope, locale),
+        proposed_category=category_name(view.proposed_category, locale),
     )
 
 

@@ -150,11 +150,12 @@ def run(template_id: str, replies: list[str], ctx: ReplyContext) -> dict[str, An
 
 
 def values(state: dict[str, Answer]) -> dict[str, object]:
-    """Stored values without the reading in words (which is in the language of the parser's English)."""
+    """Stored values without the reading in words (written in the session's language: a time or a
+    frequency read back, the classification decided)."""
     out: dict[str, object] = {}
     for key, answer in state.items():
         value = answer.value
-        if isinstance(value, dict) and "text" in value and ("hours" in value or "per_year" in value):
+        if isinstance(value, dict) and "text" in value and ({"hours", "per_year", "status"} & value.keys()):
             value = {k: v for k, v in value.items() if k != "text"}
         out[key] = (value, answer.skipped)
     return out

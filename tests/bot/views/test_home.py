@@ -228,7 +228,7 @@ def test_the_page_offers_a_start_button_for_each_template_and_warns_about_person
     blocks = dicts(
         page(templates=(TemplateChoice("five-whys", "Five whys"), TemplateChoice("cost", "Costs")))
     )
-    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["type"] == "button"]
     assert [(b["action_id"], b["value"], b["text"]["text"]) for b in buttons] == [
         ("home.start", "five-whys", "Five whys"),
         ("home.start", "cost", "Costs"),
