@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import logging
 import select
 import threading
 from typing import Any
@@ -93,7 +94,14 @@ class KeepAliveWebClient(WebClient):
         if response.headers.get_content_type() == "application/gzip":
             return {"status": response.status, "headers": response.headers, "body": payload}
         charset = response.headers.get_content_charset() or "utf-8"
-        return {"status": response.status, "headers": response.headers, "body": payload.decode(charset)}
+        body_text = payload.decode(charset)
+        # The same DEBUG line as slack_sdk's own transport (the log filter redacts tokens in it).
+        if self._logger.level <= logging.DEBUG:
+            self._logger.debug(
+                "Received the following response - "
+                f"status: {response.status}, headers: {dict(response.headers)}, body: {body_text}"
+            )
+        return {"status": response.status, "headers": response.headers, "body": body_text}
 
     def _connect(self, key: tuple[str, str, int | None, float | None]) -> http.client.HTTPConnection:
         scheme, host, port, timeout = key

@@ -12,7 +12,7 @@ from bot.mrkdwn import mention
 from bot.views.classification import decision_context
 from bot.views.leads import mention as leads_mention
 from bot.views.summary import summary_blocks
-from flows.summary import SessionSummary, SummaryItem, SummarySection
+from flows.summary import Credit, SessionSummary, SummaryItem, SummarySection
 from storage.privacy import FORMER_PARTICIPANT
 from tests.bot.conftest import CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness
 from tests.bot.test_checkins_e2e import add, at, dispatch, start_session
@@ -50,6 +50,10 @@ def test_summary_and_decision_show_a_forgotten_author_and_facilitator_as_text() 
                     SummaryItem(label="Why 2", text="Crews are short", author=SAM),
                 ),
                 numbered=True,
+                credits=(
+                    Credit(user_id=FORMER_PARTICIPANT, answered=("1",)),
+                    Credit(user_id=SAM, answered=("2",)),
+                ),
             ),
         ),
     )
@@ -59,7 +63,8 @@ def test_summary_and_decision_show_a_forgotten_author_and_facilitator_as_text() 
     ]
     text = str(content)
     assert BROKEN not in text
-    assert "_(former participant)_" in text and f"_(<@{SAM}>)_" in text
+    # Each person once per section, in its credits line: the forgotten one as plain text.
+    assert "former participant (1)" in text and f"<@{SAM}> (2)" in text
     assert "facilitated by former participant" in text
     decision = str(decision_context("service", "process", "confirmed", FORMER_PARTICIPANT).to_dict())
     assert BROKEN not in decision and "former participant" in decision
