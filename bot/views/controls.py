@@ -11,8 +11,15 @@ from slack_sdk.models.blocks import Block
 from bot.ids import BlockId, ClassificationActionId, ClassificationBlockId
 
 _PROMPT_CONTROLS = (str(BlockId.PROMPT_ACTIONS), str(ClassificationBlockId.MENUS))
-# Controls that stay useful once the question is answered (they answer nothing): kept in place.
-_LASTING = frozenset({str(ClassificationActionId.DETAILS)})
+# Controls that stay useful once the question is answered: kept in place. The classification's menus
+# change a decided classification later (the leads post is updated); Show details answers nothing.
+_LASTING = frozenset(
+    {
+        str(ClassificationActionId.SCOPE),
+        str(ClassificationActionId.CATEGORY),
+        str(ClassificationActionId.DETAILS),
+    }
+)
 
 
 def _answering(block: dict[str, Any]) -> bool:

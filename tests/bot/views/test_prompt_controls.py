@@ -80,5 +80,9 @@ def test_an_answered_proposal_keeps_its_show_details_button_and_counts_as_answer
     assert has_prompt_controls(posted)
     replaced = replace_actions(posted, answered_context("U0SAM", "confirm"))
     assert [b["type"] for b in replaced] == ["section", "context", "actions"]
-    assert [e["action_id"] for e in replaced[2]["elements"]] == ["classification.details"]
+    # The menus stay (a decided classification can still be changed), and so does Show details.
+    assert [e["action_id"] for e in replaced[2]["elements"]] == [
+        "classification.scope",
+        "classification.details",
+    ]
     assert not has_prompt_controls(replaced)
