@@ -6,20 +6,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import sessionmaker
 
 from bot.directory import Directory, LookupCache
 from bot.settings import Settings
 from flows.clock import Clock, SystemClock
-from storage.db import database_answers
+from storage.db import SessionFactory, database_answers
 from storage.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
-    session_factory: sessionmaker[OrmSession]
+    session_factory: SessionFactory
     clock: Clock
     # Slack's answers about admins and channels, kept briefly (bot/directory.py).
     lookups: LookupCache = field(default_factory=LookupCache)

@@ -15,12 +15,12 @@ from slack_bolt import App, BoltContext
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine
 
 from bot.crypto import TokenCipher, install_log_redaction
 from bot.deps import Deps
 from bot.services import installations
 from bot.settings import Settings
+from storage.db import Engine
 from storage.installations import encrypting_copies
 
 log = logging.getLogger("playbook.oauth")

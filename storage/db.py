@@ -98,7 +98,12 @@ def database_now(connection: Connection) -> datetime:
     return datetime.fromisoformat(str(stamp)).replace(tzinfo=UTC)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+# What the rest of the app names the database by, so that only storage/ imports SQLAlchemy.
+SessionFactory = sessionmaker[Session]
+__all__ = ["Engine", "SessionFactory"]
+
+
+def make_session_factory(engine: Engine) -> SessionFactory:
     return sessionmaker(engine, expire_on_commit=False)
 
 
