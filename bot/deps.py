@@ -22,6 +22,11 @@ class Deps:
     # Slack's answers about admins and channels, kept briefly (bot/directory.py).
     lookups: LookupCache = field(default_factory=LookupCache)
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Deps:
+        # One per app, shared by every request: Bolt deep-copies a request's context for a lazy
+        # listener, which must get these same dependencies (the same engine and pool), not copies.
+        return self
+
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 

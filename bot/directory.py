@@ -203,7 +203,10 @@ class Directory:
     def channel_facts(self, channel_id: str) -> ChannelFacts | None:
         """``conversations.info``: the conversation's name, whether it is private (a private channel,
         a DM or a group DM) and whether it is shared beyond this workspace. None when Slack does not
-        say (the caller then shows nothing from it)."""
+        say (the caller then shows nothing from it). Kept briefly, like :meth:`channel_access`."""
+        known = self._cached("facts", channel_id)
+        if isinstance(known, ChannelFacts):
+            return known
         try:
             info = self.client.conversations_info(channel=channel_id).get("channel") or {}
         except SlackApiError as error:
@@ -217,7 +220,9 @@ class Directory:
             for flag in ("is_shared", "is_ext_shared", "is_org_shared", "is_pending_ext_shared")
         )
         name = info.get("name")
-        return ChannelFacts(channel_id, str(name) if name else None, private, shared)
+        facts = ChannelFacts(channel_id, str(name) if name else None, private, shared)
+        self._keep("facts", channel_id, facts)
+        return facts
 
     def dm_with(self, user_id: str) -> str:
         """The id of the app's DM with ``user_id`` (``conversations.open``; needs ``im:write``)."""

@@ -61,25 +61,32 @@ def _modal_notice(text: str) -> BoltResponse:
     )
 
 
+def user_message(error: Exception, logger: logging.Logger) -> str:
+    """What the person is told about ``error`` (and what the log says about it): a domain error's
+    own words, else that the database is down or that something went wrong. Used by
+    :func:`handle_error`, and by a command answered after its ack (a lazy listener, which Bolt runs
+    outside its error handler)."""
+    if isinstance(error, PlaybookError):
+        logger.info("refused: %s (%s)", type(error).__name__, error.user_message)
+        return error.user_message
+    if isinstance(error, DatabaseUnavailable):
+        # Nothing was stored: an event gets a 500 (Slack retries it), a person is told to try again.
+        logger.error("the database did not answer: %s", error)
+        return t("database_unavailable")
+    if isinstance(error, SlackApiError):
+        logger.error("Slack API error: %s", error.response.get("error") if error.response else error)
+    else:
+        logger.exception("listener failed", exc_info=error)
+    return t("something_went_wrong")
+
+
 def handle_error(
     error: Exception, body: dict[str, Any], client: WebClient, logger: logging.Logger
 ) -> BoltResponse | None:
     """Slash commands get an ephemeral reply in the HTTP response; buttons an ephemeral message; events
     a 500 (Slack then retries, and nothing half-done was committed) unless the error was for the user."""
     kind = _body_kind(body)
-    if isinstance(error, PlaybookError):
-        message = error.user_message
-        logger.info("refused: %s (%s)", type(error).__name__, message)
-    elif isinstance(error, DatabaseUnavailable):
-        # Nothing was stored: an event gets a 500 (Slack retries it), a person is told to try again.
-        message = t("database_unavailable")
-        logger.error("the database did not answer: %s", error)
-    else:
-        message = t("something_went_wrong")
-        if isinstance(error, SlackApiError):
-            logger.error("Slack API error: %s", error.response.get("error") if error.response else error)
-        else:
-            logger.exception("listener failed", exc_info=error)
+    message = user_message(error, logger)
     if kind == "command":
         return _ephemeral(200, message)
     if kind in ("block_actions", "view_submission", "shortcut", "message_action"):

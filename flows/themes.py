@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flows.classification_labels import CATEGORIES, Category
-from flows.related import COUNCIL_WIDE_SERVICES, RootCauseRecord, find_themes
+from flows.related import COUNCIL_WIDE_SERVICES, RootCauseRecord, Theme, find_themes
 from flows.text_similarity import surface_forms
 
 SHOWN_PER_THEME = 3
@@ -55,6 +56,13 @@ def _category(value: str | None) -> Category | None:
     return value if value in CATEGORIES else None
 
 
+@lru_cache(maxsize=16)
+def _grouped(records: tuple[RootCauseRecord, ...], min_services: int) -> tuple[Theme, ...]:
+    """The grouping, which depends only on the root causes (not on who looks): the digest, its
+    preview, ``/playbook themes`` and every lead's Home tab over the same root causes group them once."""
+    return tuple(find_themes(records, min_services=min_services))
+
+
 def themes_for(
     sources: Sequence[ThemeSource],
     *,
@@ -64,9 +72,9 @@ def themes_for(
     """The themes of ``sources`` (in the order given: pass newest first for a repeatable result),
     most services first. ``service_names``: a readable service's display name (else its id)."""
     by_id = {source.id: source for source in sources}
-    records = [RootCauseRecord(s.id, s.text, s.service, _category(s.category)) for s in sources]
+    records = tuple(RootCauseRecord(s.id, s.text, s.service, _category(s.category)) for s in sources)
     views = []
-    for theme in find_themes(records, min_services=min_services):
+    for theme in _grouped(records, min_services):
         members = [by_id[record.id] for record in theme.members]
         readable = [m for m in members if m.readable]
         readable_services = tuple(dict.fromkeys(m.service for m in readable))

@@ -7,15 +7,33 @@ Every query is scoped by workspace. Nothing here decides who may see what.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
-from storage.models import DigestSend, Intervention, InterventionStatus, Participant, Session, SessionStatus
+from storage.models import (
+    AnswerVersion,
+    DigestSend,
+    Intervention,
+    InterventionStatus,
+    Participant,
+    Session,
+    SessionStatus,
+)
 from storage.repositories import insert_ignoring_conflicts
+
+# Ids per ``IN (…)`` list: well under SQLite's bound-parameter limit. A week's digest reads its sessions
+# in one statement per this many (one, for any week a council is likely to have).
+IDS_PER_STATEMENT = 900
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[tuple[int, ...]]:
+    unique = tuple(dict.fromkeys(ids))
+    for start in range(0, len(unique), IDS_PER_STATEMENT):
+        yield unique[start : start + IDS_PER_STATEMENT]
 
 
 class DigestRepository:
@@ -108,23 +126,83 @@ class DigestRepository:
         ).all()
 
     def sessions(self, workspace_id: str, session_ids: Sequence[int]) -> dict[int, Session]:
-        if not session_ids:
-            return {}
-        rows = self._orm.scalars(
-            select(Session).where(Session.workspace_id == workspace_id, Session.id.in_(tuple(session_ids)))
-        ).all()
-        return {row.id: row for row in rows}
+        found: dict[int, Session] = {}
+        for chunk in _chunks(session_ids):
+            rows = self._orm.scalars(
+                select(Session).where(Session.workspace_id == workspace_id, Session.id.in_(chunk))
+            ).all()
+            found.update((row.id, row) for row in rows)
+        return found
 
     def participants(self, session_ids: Sequence[int]) -> dict[int, set[str]]:
         """Everyone who took part in each session (the facilitator included)."""
         found: dict[int, set[str]] = {session_id: set() for session_id in session_ids}
-        if not session_ids:
-            return found
-        rows: Any = self._orm.execute(
-            select(Participant.session_id, Participant.user_id).where(
-                Participant.session_id.in_(tuple(session_ids))
+        for chunk in _chunks(session_ids):
+            rows: Any = self._orm.execute(
+                select(Participant.session_id, Participant.user_id).where(Participant.session_id.in_(chunk))
+            ).all()
+            for session_id, user_id in rows:
+                found.setdefault(session_id, set()).add(user_id)
+        return found
+
+    # --- many sessions at once (the reports of a week, without a query per session) ---------------
+
+    def latest_answers(self, session_ids: Sequence[int]) -> dict[int, dict[str, AnswerVersion]]:
+        """Each session's latest version of every key that is not retracted (as
+        ``AnswerRepository.latest`` gives for one session); a session with none maps to ``{}``."""
+        found: dict[int, dict[str, AnswerVersion]] = {session_id: {} for session_id in session_ids}
+        for chunk in _chunks(session_ids):
+            newest = (
+                select(
+                    AnswerVersion.session_id,
+                    AnswerVersion.key,
+                    func.max(AnswerVersion.version).label("version"),
+                )
+                .where(AnswerVersion.session_id.in_(chunk))
+                .group_by(AnswerVersion.session_id, AnswerVersion.key)
+                .subquery()
             )
-        ).all()
-        for session_id, user_id in rows:
-            found.setdefault(session_id, set()).add(user_id)
+            rows = self._orm.scalars(
+                select(AnswerVersion).join(
+                    newest,
+                    (AnswerVersion.session_id == newest.c.session_id)
+                    & (AnswerVersion.key == newest.c.key)
+                    & (AnswerVersion.version == newest.c.version),
+                )
+            ).all()
+            for row in rows:
+                if not row.retracted:
+                    found.setdefault(row.session_id, {})[row.key] = row
+        return found
+
+    def interventions(self, workspace_id: str, session_ids: Sequence[int]) -> dict[int, list[Intervention]]:
+        """Each session's interventions, oldest first (as ``CheckInRepository.for_session``)."""
+        found: dict[int, list[Intervention]] = {session_id: [] for session_id in session_ids}
+        for chunk in _chunks(session_ids):
+            rows = self._orm.scalars(
+                select(Intervention)
+                .where(Intervention.workspace_id == workspace_id, Intervention.session_id.in_(chunk))
+                .order_by(Intervention.id)
+            ).all()
+            for row in rows:
+                found.setdefault(row.session_id, []).append(row)
+        return found
+
+    def on_problems(self, workspace_id: str, problem_ids: Sequence[int]) -> dict[int, list[Session]]:
+        """Each problem's sessions that are not cancelled, most recently active first (as
+        ``SessionRepository.on_problem(newest_first=True, with_cancelled=False)``)."""
+        found: dict[int, list[Session]] = {problem_id: [] for problem_id in problem_ids}
+        for chunk in _chunks(problem_ids):
+            rows = self._orm.scalars(
+                select(Session)
+                .where(
+                    Session.workspace_id == workspace_id,
+                    Session.problem_id.in_(chunk),
+                    Session.status != SessionStatus.CANCELLED,
+                )
+                .order_by(Session.updated_at.desc(), Session.id.desc())
+            ).all()
+            for row in rows:
+                assert row.problem_id is not None
+                found.setdefault(row.problem_id, []).append(row)
         return found

@@ -34,7 +34,7 @@ from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed
 from bot.request import Caller
-from bot.services.leads import latest_answers, report_for_session
+from bot.services.leads import Preloaded, report_for_session
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.common import clip
 from bot.views.digest import digest_blocks, digest_fallback, themes_blocks
@@ -42,12 +42,13 @@ from bot.views.leads import split_for_leads
 from flows import charts, policy
 from flows.dates import readable_date
 from flows.digest import Digest, DigestWeek, build_digest, due_digest, local_date, seven_days_to
+from flows.engine import Answer
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.related import ROOT_CAUSE_KEYS, ChannelFacts, may_show_elsewhere
 from flows.report import ProblemReport, classification_of
 from flows.schema import TemplateNotFound, get_template
 from flows.themes import ThemeSource, ThemeView, themes_for
-from storage.models import Session
+from storage.models import Intervention, Session
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.digest")
@@ -90,13 +91,44 @@ class DigestRead:
 
 
 class _Reports:
-    """One report per problem (a session with no problem is its own), built once per read."""
+    """One report per problem (a session with no problem is its own), built once per read from what
+    :meth:`preload` read for all of them at once (a few statements, however many sessions)."""
 
-    def __init__(self, uow: UnitOfWork, settings: EffectiveSettings) -> None:
-        self.uow, self.settings = uow, settings
+    def __init__(self, uow: UnitOfWork, workspace_id: str, settings: EffectiveSettings | None) -> None:
+        self.uow, self.workspace_id, self.settings = uow, workspace_id, settings
         self._built: dict[tuple[str, int], ProblemReport] = {}
+        self._answers: dict[int, dict[str, Answer]] = {}
+        self._on_problem: dict[int, list[Session]] = {}
+        self._interventions: dict[int, list[Intervention]] = {}
+
+    def preload(self, sessions: Iterable[Session]) -> None:
+        """Read what the reports of ``sessions`` need: the sessions on their problems, and the latest
+        answers and the interventions of all of those."""
+        sessions = list(sessions)
+        problems = [
+            s.problem_id
+            for s in sessions
+            if s.problem_id is not None and s.problem_id not in self._on_problem
+        ]
+        self._on_problem.update(self.uow.digests.on_problems(self.workspace_id, problems))
+        wanted = [s.id for s in sessions] + [o.id for p in problems for o in self._on_problem.get(p, ())]
+        missing = [session_id for session_id in dict.fromkeys(wanted) if session_id not in self._answers]
+        for session_id, rows in self.uow.digests.latest_answers(missing).items():
+            self._answers[session_id] = {
+                key: Answer(row.value, row.skipped, row.author_id) for key, row in rows.items()
+            }
+        self._interventions.update(self.uow.digests.interventions(self.workspace_id, missing))
+
+    def answers(self, session_id: int) -> dict[str, Answer]:
+        if session_id not in self._answers:
+            self.preload(self.uow.digests.sessions(self.workspace_id, [session_id]).values())
+        return self._answers.get(session_id, {})
 
     def of(self, sessions: Iterable[Session]) -> tuple[ProblemReport, ...]:
+        assert self.settings is not None, "reports need the workspace's settings"
+        sessions = list(sessions)
+        self.preload(s for s in sessions if s.id not in self._answers)
+        preloaded = Preloaded(self._answers, self._on_problem, self._interventions)
         found: dict[tuple[str, int], ProblemReport] = {}
         for session in sessions:
             key = (
@@ -106,18 +138,25 @@ class _Reports:
                 continue
             if key not in self._built:
                 try:
-                    self._built[key] = report_for_session(self.uow, session, self.settings)
+                    self._built[key] = report_for_session(
+                        self.uow, session, self.settings, preloaded=preloaded
+                    )
                 except TemplateNotFound:
                     continue
             found[key] = self._built[key]
         return tuple(found.values())
 
 
-def _root_causes(uow: UnitOfWork, workspace_id: str) -> tuple[RootCauseSeen, ...]:
+def _root_causes(
+    uow: UnitOfWork, workspace_id: str, reports: _Reports | None = None
+) -> tuple[RootCauseSeen, ...]:
     stored = uow.root_causes.confirmed(workspace_id, ROOT_CAUSE_KEYS)
     session_ids = list(dict.fromkeys(row.session_id for row in stored))
     sessions = uow.digests.sessions(workspace_id, session_ids)
     people = uow.digests.participants(session_ids)
+    if reports is None:
+        reports = _Reports(uow, workspace_id, settings=None)  # the answers only
+    reports.preload(s for s in sessions.values())
     categories: dict[int, str | None] = {}
     for session_id in session_ids:
         session = sessions.get(session_id)
@@ -128,7 +167,7 @@ def _root_causes(uow: UnitOfWork, workspace_id: str) -> tuple[RootCauseSeen, ...
             except TemplateNotFound:
                 template = None
             if template is not None:
-                view = classification_of(template, latest_answers(uow, session_id))
+                view = classification_of(template, reports.answers(session_id))
                 category = view.category if view is not None else None
         categories[session_id] = category
     return tuple(
@@ -146,33 +185,33 @@ def _root_causes(uow: UnitOfWork, workspace_id: str) -> tuple[RootCauseSeen, ...
     )
 
 
+def _in_week(sessions: Sequence[Session], week: DigestWeek) -> list[Session]:
+    return [
+        s for s in sessions if s.completed_at is not None and week.starts_at <= s.completed_at < week.ends_at
+    ]
+
+
 def read_digest(
     uow: UnitOfWork, deps: Deps, workspace_id: str, week: DigestWeek, *, with_history: bool
 ) -> DigestRead:
+    """Everything the digest of ``week`` needs, in a number of statements that does not grow with the
+    number of sessions: the week's, the week before's and (``with_history``, for the chart) the twelve
+    weeks' finished sessions in one query, then their answers, problems and interventions at once."""
     settings = settings_for(deps, uow, workspace_id)
-    reports = _Reports(uow, settings)
+    reports = _Reports(uow, workspace_id, settings)
     started, finished = uow.digests.counts(workspace_id, week.starts_at, week.ends_at)
-    this_week = reports.of(uow.digests.finished_between(workspace_id, week.starts_at, week.ends_at))
-    previous = week.previous()
-    last_week = reports.of(uow.digests.finished_between(workspace_id, previous.starts_at, previous.ends_at))
-    followed = reports.of(uow.digests.with_followed_interventions(workspace_id, week.starts_at))
+    weeks = [_weeks_back(week, back) for back in range(CHART_WEEKS - 1 if with_history else 1, -1, -1)]
+    finished_sessions = uow.digests.finished_between(
+        workspace_id, min(w.starts_at for w in weeks), max(w.ends_at for w in weeks)
+    )
+    followed_sessions = uow.digests.with_followed_interventions(workspace_id, week.starts_at)
+    reports.preload([*finished_sessions, *followed_sessions])
+    this_week = reports.of(_in_week(finished_sessions, week))
+    last_week = reports.of(_in_week(finished_sessions, week.previous()))
+    followed = reports.of(followed_sessions)
     history: list[tuple[DigestWeek, tuple[ProblemReport, ...]]] = []
     if with_history:
-        for back in range(CHART_WEEKS - 1, -1, -1):
-            earlier = _weeks_back(week, back)
-            if back == 0:
-                history.append((earlier, this_week))
-            elif back == 1:
-                history.append((earlier, last_week))
-            else:
-                history.append(
-                    (
-                        earlier,
-                        reports.of(
-                            uow.digests.finished_between(workspace_id, earlier.starts_at, earlier.ends_at)
-                        ),
-                    )
-                )
+        history = [(earlier, reports.of(_in_week(finished_sessions, earlier))) for earlier in weeks]
     return DigestRead(
         workspace_id=workspace_id,
         leads_channel=settings.leads_channel,
@@ -183,7 +222,7 @@ def read_digest(
         this_week=this_week,
         last_week=last_week,
         followed=followed,
-        root_causes=_root_causes(uow, workspace_id),
+        root_causes=_root_causes(uow, workspace_id, reports),
         history=tuple(history),
         settings=settings,
     )
@@ -241,15 +280,11 @@ def themes_for_person(
     """Themes as one person may read them: public channels' root causes, and a private channel's or a
     DM's only when they took part in the session or are a member of the channel."""
     facts = _facts(directory, root_causes)
-    membership: dict[str, bool] = {}
 
     def member(channel: str) -> bool:
-        if channel not in membership:
-            try:
-                membership[channel] = directory.in_channel(channel, user_id)
-            except (SlackApiError, SlackClientError):
-                membership[channel] = False
-        return membership[channel]
+        # Who is in a private channel is asked of Slack once per channel (and kept briefly by a cached
+        # directory); a channel Slack will not describe is read by nobody.
+        return directory.channel_access(channel).readable_by(user_id)
 
     readable: dict[str, bool] = {}
     for rc in root_causes:
@@ -425,29 +460,40 @@ def send_now(deps: Deps, clients: ClientFor, workspaces: Sequence[str] | None = 
         client = clients(workspace_id)
         assert read.leads_channel is not None
         _digest, messages = digest_messages(
-            Directory(client), read, read.leads_channel, local_time(settings, now)
+            deps.directory(client, workspace_id), read, read.leads_channel, local_time(settings, now)
         )
         delivery.send(client, messages)
         report.sent.append(workspace_id)
     return report
 
 
-def _may_read_digest(deps: Deps, directory: Directory, caller: Caller) -> EffectiveSettings:
+def _may_read_digest(deps: Deps, directory: Directory, caller: Caller, refusal: str) -> EffectiveSettings:
     with deps.uow() as uow:
         settings = settings_for(deps, uow, caller.team_id)
     is_lead = settings.is_lead(caller.user_id)
     if not policy.may_read_digest(
         settings.lead_ids, caller.user_id, is_lead or directory.is_workspace_admin(caller.user_id)
     ):
-        raise NotAllowed(t("digest_not_allowed"))
+        raise NotAllowed(t(refusal))
     return settings
+
+
+def may_preview(deps: Deps, client: WebClient, caller: Caller) -> None:
+    """Raise :class:`NotAllowed` unless the caller is a lead or a workspace admin (asked before the
+    preview is acknowledged, so a refusal is the command's own answer)."""
+    _may_read_digest(deps, deps.directory(client, caller.team_id), caller, "digest_not_allowed")
+
+
+def may_see_themes(deps: Deps, client: WebClient, caller: Caller) -> None:
+    """``/playbook themes`` is for the same people as the digest: leads and workspace admins."""
+    _may_read_digest(deps, deps.directory(client, caller.team_id), caller, "themes_not_allowed")
 
 
 def preview_command(deps: Deps, client: WebClient, caller: Caller) -> Shown:
     """``/playbook digest``: the digest of the seven days up to now, shown only to the lead or admin
     who asked (no charts, nothing posted)."""
-    directory = Directory(client)
-    settings = _may_read_digest(deps, directory, caller)
+    directory = deps.directory(client, caller.team_id)
+    settings = _may_read_digest(deps, directory, caller, "digest_not_allowed")
     now = deps.clock.now()
     with deps.uow() as uow:
         read = read_digest(
@@ -463,10 +509,13 @@ def preview_command(deps: Deps, client: WebClient, caller: Caller) -> Shown:
 
 
 def themes_command(deps: Deps, client: WebClient, caller: Caller) -> Shown:
-    """``/playbook themes``: anyone may ask; each sees private root causes only where they may."""
+    """``/playbook themes``: for leads and workspace admins; each sees private root causes only where
+    they may (a private channel's they are in, a session they took part in)."""
+    directory = deps.directory(client, caller.team_id)
+    _may_read_digest(deps, directory, caller, "themes_not_allowed")
     with deps.uow() as uow:
         root_causes = _root_causes(uow, caller.team_id)
-    themes = themes_for_person(Directory(client), root_causes, caller.user_id)
+    themes = themes_for_person(directory, root_causes, caller.user_id)
     return Shown(ack=t("themes_title"), ack_blocks=delivery.as_dicts(themes_blocks(themes)))
 
 
@@ -474,4 +523,4 @@ def themes_for_home(deps: Deps, client: WebClient, team_id: str, user_id: str) -
     """The leads' Home tab's themes (the caller decides whether the viewer is a lead)."""
     with deps.uow() as uow:
         root_causes = _root_causes(uow, team_id)
-    return themes_for_person(Directory(client), root_causes, user_id)
+    return themes_for_person(deps.directory(client, team_id), root_causes, user_id)

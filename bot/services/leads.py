@@ -46,10 +46,21 @@ from flows.report import (
     build_report,
 )
 from flows.schema import TemplateNotFound, get_template
-from storage.models import Session
+from storage.models import Intervention, Session
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("playbook.leads")
+
+
+@dataclass(frozen=True)
+class Preloaded:
+    """What :func:`report_inputs` would otherwise ask the database for session by session, read
+    beforehand for many reports at once (the weekly digest): each session's latest answers, each
+    problem's live sessions (most recently active first) and each session's interventions."""
+
+    answers: Mapping[int, Mapping[str, Answer]]
+    on_problem: Mapping[int, Sequence[Session]]
+    interventions: Mapping[int, Sequence[Intervention]]
 
 
 def latest_answers(uow: UnitOfWork, session_id: int) -> dict[str, Answer]:
@@ -74,29 +85,47 @@ def report_inputs(
     settings: EffectiveSettings,
     answers: Mapping[str, Answer] | None = None,
     related_from: Collection[str] | None = None,
+    *,
+    preloaded: Preloaded | None = None,
 ) -> ReportInputs:
     """What the report of ``session``'s problem is built from: its answers (``answers`` when the caller
     holds newer ones than are stored), every other live session on the problem (newest first; with
     ``related_from``, only those run in these channels — what may be shown where the report goes),
-    and the interventions stored for all of them. Names are added by the caller (see
-    :func:`with_names`)."""
+    and the interventions stored for all of them (from ``preloaded`` when given, else read here).
+    Names are added by the caller (see :func:`with_names`)."""
+
+    def answers_of(session_id: int) -> Mapping[str, Answer]:
+        if preloaded is not None:
+            return preloaded.answers.get(session_id, {})
+        return latest_answers(uow, session_id)
+
+    def interventions_of(session_id: int) -> Sequence[Intervention]:
+        if preloaded is not None:
+            return preloaded.interventions.get(session_id, ())
+        return uow.checkins.for_session(session.workspace_id, session_id)
+
     main = SessionAnswers(
         session.id,
         get_template(session.template_id),
-        answers if answers is not None else latest_answers(uow, session.id),
+        answers if answers is not None else answers_of(session.id),
     )
     sessions = [main]
     if session.problem_id is not None:
-        for other in uow.sessions.on_problem(
-            session.workspace_id, session.problem_id, newest_first=True, with_cancelled=False
-        ):
+        on_problem = (
+            preloaded.on_problem.get(session.problem_id, ())
+            if preloaded is not None
+            else uow.sessions.on_problem(
+                session.workspace_id, session.problem_id, newest_first=True, with_cancelled=False
+            )
+        )
+        for other in on_problem:
             if other.id == session.id or (related_from is not None and other.channel_id not in related_from):
                 continue
             try:
                 template = get_template(other.template_id)
             except TemplateNotFound:
                 continue
-            sessions.append(SessionAnswers(other.id, template, latest_answers(uow, other.id)))
+            sessions.append(SessionAnswers(other.id, template, answers_of(other.id)))
     interventions = [
         StoredIntervention(
             session_id=item.session_id,
@@ -109,7 +138,7 @@ def report_inputs(
             progress=item.progress,
         )
         for one in sessions
-        for item in uow.checkins.for_session(session.workspace_id, one.session_id)
+        for item in interventions_of(one.session_id)
     ]
     return ReportInputs(
         sessions=sessions,
@@ -126,10 +155,12 @@ def report_for_session(
     settings: EffectiveSettings,
     answers: Mapping[str, Answer] | None = None,
     related_from: Collection[str] | None = None,
+    *,
+    preloaded: Preloaded | None = None,
 ) -> ProblemReport:
     """The report of ``session``'s problem, for Slack (people shown as mentions, so no names needed);
-    ``related_from`` as in :func:`report_inputs`."""
-    return build_report(report_inputs(uow, session, settings, answers, related_from))
+    ``related_from`` and ``preloaded`` as in :func:`report_inputs`."""
+    return build_report(report_inputs(uow, session, settings, answers, related_from, preloaded=preloaded))
 
 
 def display_names(directory: Directory, user_ids: Collection[str]) -> dict[str, str]:

@@ -30,6 +30,7 @@ from localslack.webapi import SlackWebApiStandIn
 from storage.models import Session, SessionStatus
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, make_settings, rendered
 from tests.bot.test_classification_e2e import finish, reach_classification
+from tests.bot.test_digest_prepared import ask
 from tests.bot.test_home import home, make_lead, text_of
 from tests.bot.test_leads_summary import set_leads
 from tests.bot.test_templates_e2e import assert_completed, say, start
@@ -363,15 +364,19 @@ def seed_themes(h: Harness) -> None:
 
 
 def themes_answer(h: Harness, user: str) -> str:
-    response = h.client.slash_command(team_id=TEAM, user_id=user, channel_id=CHANNEL, text="themes")
-    assert response.status == 200, response.body
-    return response.body
+    """The themes as ``user`` is shown them (they follow the command's ack, through its response_url)."""
+    _ack, answer = ask(h, user, "themes")
+    assert answer is not None, _ack
+    return answer
 
 
 def test_themes_count_a_private_session_but_show_it_only_to_its_members(harness: Harness) -> None:
     h = harness
     set_leads(h)
     seed_themes(h)
+    with h.deps.uow() as uow:  # /playbook themes is for leads (and workspace admins)
+        uow.workspaces.change_settings(TEAM, lead_user_ids=(SAM, ALEX))
+        uow.commit()
     outsider = themes_answer(h, SAM)
     assert "4 root causes in 4 services" in outsider and "council-wide candidate" in outsider
     assert "safeguarding" not in outsider.lower()
@@ -384,14 +389,10 @@ def test_themes_count_a_private_session_but_show_it_only_to_its_members(harness:
     assert "safeguarding" in member.lower()
 
     # A lead's Home tab: the same numbers, the private root cause shown only to a lead who is a member.
-    make_lead(h, SAM)
     lead_home = text_of(home(h, SAM))
     assert "*Themes*" in lead_home and "4 root causes in 4 services" in lead_home
     assert "safeguarding" not in lead_home.lower() and "1 private" in lead_home
     assert "*Themes*" not in text_of(home(h, FACILITATOR))  # not a lead
-    with h.deps.uow() as uow:
-        uow.workspaces.change_settings(TEAM, lead_user_ids=(SAM, ALEX))
-        uow.commit()
     assert "safeguarding" in text_of(home(h, ALEX)).lower()
 
     # In the leads channel, read by all its members, the private root cause is never shown.
@@ -408,10 +409,10 @@ def test_digest_preview_is_for_leads_and_admins(harness: Harness) -> None:
     add_finished(
         h, CHANNEL, "Bins", "The round sheet is printed a day early", h.clock.now() - timedelta(minutes=5)
     )
-    refused = h.client.slash_command(team_id=TEAM, user_id=SAM, channel_id=CHANNEL, text="digest")
-    assert "Only leads and workspace admins" in refused.body
-    shown = h.client.slash_command(team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="digest")
-    assert "A preview, shown only to you" in shown.body and "1 started, 1 finished" in shown.body
+    refused, nothing = ask(h, SAM, "digest")
+    assert "Only leads and workspace admins" in refused and nothing is None
+    _ack, shown = ask(h, FACILITATOR, "digest")
+    assert shown is not None and "A preview, shown only to you" in shown and "1 started, 1 finished" in shown
     assert digest_posts(h) == []
 
 
