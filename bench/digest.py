@@ -72,25 +72,34 @@ class SlowSlack(SlackWebApiStandIn):
         return super()._handle_http(verb, path, headers, body)
 
 
-def seed(session_factory: Any, count: int) -> None:
-    """``count`` finished five-whys sessions in the week up to :data:`NOW` (plus as many in each of the
-    twelve weeks before, for the category chart), written directly."""
+def seed(
+    session_factory: Any,
+    count: int,
+    *,
+    team: str = TEAM,
+    now: datetime = NOW,
+    weeks: int = 13,
+    batch: int = 0,
+) -> None:
+    """``count`` finished five-whys sessions in the week up to ``now`` (plus a tenth as many in each of
+    the ``weeks - 1`` weeks before, for the category chart), written directly. (Also the data of
+    tests/bot/test_digest_statements.py.)"""
     from storage.models import Intervention, Participant, Problem, Session, SessionStatus, Workspace
 
     shared: Any = None
     with session_factory() as orm:
-        if orm.get(Workspace, TEAM) is None:
-            orm.add(Workspace(id=TEAM, name="Bench Council", settings={}, created_at=NOW))
+        if orm.get(Workspace, team) is None:
+            orm.add(Workspace(id=team, name="Bench Council", settings={}, created_at=now))
             orm.flush()
-        for week in range(13):
+        for week in range(weeks):
             for number in range(count if week == 0 else max(1, count // 10)):
-                when = NOW - timedelta(days=7 * week, hours=1 + number % 100)
+                when = now - timedelta(days=7 * week, hours=1 + number % 100)
                 service = number % SERVICES
                 channel = f"C0SVC{service:02d}"
                 problem = None
                 if number % 3 == 1:  # a problem, which the next session shares
                     problem = Problem(
-                        workspace_id=TEAM,
+                        workspace_id=team,
                         statement=f"Problem {week}-{number}",
                         created_by=LEAD,
                         created_at=when,
@@ -101,13 +110,13 @@ def seed(session_factory: Any, count: int) -> None:
                     problem = shared
                 shared = problem
                 session = Session(
-                    workspace_id=TEAM,
+                    workspace_id=team,
                     problem_id=problem.id if problem else None,
                     template_id="five-whys",
                     status=SessionStatus.COMPLETED,
                     facilitator_id=f"U0FAC{service:02d}",
                     channel_id=channel,
-                    thread_ts=f"1700000000.{week:02d}{number:06d}",
+                    thread_ts=f"17{batch:08d}.{week:02d}{number:06d}",
                     created_at=when - timedelta(hours=1),
                     updated_at=when,
                     completed_at=when,
@@ -146,7 +155,7 @@ def seed(session_factory: Any, count: int) -> None:
                 if number % 2 == 0:
                     orm.add(
                         Intervention(
-                            workspace_id=TEAM,
+                            workspace_id=team,
                             session_id=session.id,
                             source_item=1,
                             what=f"Fix it, case {number}",
