@@ -1,8 +1,10 @@
 """``/playbook export <session> docx`` (or ``--problem <n> docx``): a Word paper on the problem, for a
 committee, uploaded to the session's conversation like the other exports.
 
-Who may: the people who took part in the session and leads (the same rule as every export). For a
-problem, the newest of its sessions the caller took part in, or its newest session for a lead. The
+Who may: the people who took part in the session and leads (the same rule as every export), and of
+those only people who may see the session (a private channel's: its members). For a problem, the
+newest of its sessions the caller took part in, or for a lead its newest session they may see. Other
+sessions on the problem are in the paper only if everyone where it goes may see them. The
 paper is written by :mod:`flows.paper` from the problem's report, with the cost chart drawn from the
 same report; names are asked of Slack after the transaction.
 """
@@ -18,6 +20,7 @@ from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed, SessionNotFound
 from bot.request import Caller
+from bot.services import access
 from bot.services.conversation import people_of
 from bot.services.leads import display_names, report_inputs
 from bot.services.workspace import local_time, settings_for
@@ -41,7 +44,16 @@ def export_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> 
     return export_paper(deps, client, caller, request)
 
 
-def export_paper(deps: Deps, client: WebClient, caller: Caller, request: PaperRequest) -> Shown:
+def _chosen_session(deps: Deps, client: WebClient, caller: Caller, request: PaperRequest) -> int:
+    """The session the paper is about, if the caller may export it: the one named; for a problem, the
+    newest of its sessions the caller took part in, else (for a lead) the newest one they may see."""
+    readable = (
+        access.readable_channels(
+            deps, client, caller.team_id, caller.user_id, problem_ids=[request.problem_id]
+        )
+        if request.problem_id is not None
+        else frozenset()
+    )
     with deps.uow() as uow:
         settings = settings_for(deps, uow, caller.team_id)
         if request.session_id is not None:
@@ -56,7 +68,12 @@ def export_paper(deps: Deps, client: WebClient, caller: Caller, request: PaperRe
                 )
             )
             mine = [s for s in on_problem if people_of(s).is_participant(caller.user_id)]
-            chosen = mine or (on_problem if settings.is_lead(caller.user_id) else [])
+            seen = [
+                s
+                for s in on_problem
+                if uow.visibility.visible_session(caller.team_id, caller.user_id, readable, s.id) is not None
+            ]
+            chosen = mine or (seen if settings.is_lead(caller.user_id) else [])
             if not on_problem:
                 raise SessionNotFound(t("paper_usage"))
             if not chosen:
@@ -64,8 +81,22 @@ def export_paper(deps: Deps, client: WebClient, caller: Caller, request: PaperRe
             session = chosen[0]
         if not policy.may_export(people_of(session), settings.lead_ids, caller.user_id):
             raise NotAllowed(t("export_not_allowed", session.locale))
-        inputs = report_inputs(uow, session, settings)
-        locale, session_id = session.locale, session.id
+        return session.id
+
+
+def export_paper(deps: Deps, client: WebClient, caller: Caller, request: PaperRequest) -> Shown:
+    session_id = _chosen_session(deps, client, caller, request)
+    # As every export: a private channel's (or a DM's) session only for those who may see it, and the
+    # other sessions on its problem in the paper only if everyone where it goes may see them.
+    access.ensure_session_visible(deps, client, caller, session_id)
+    shareable = access.channels_shareable_into(deps, client, caller.team_id, session_id)
+    with deps.uow() as uow:
+        settings = settings_for(deps, uow, caller.team_id)
+        session = uow.sessions.get(caller.team_id, session_id)
+        if session is None:
+            raise SessionNotFound(t("unknown_session", session=session_id))
+        inputs = report_inputs(uow, session, settings, related_from=shareable)
+        locale = session.locale
         channel, thread_ts = session.channel_id, None if session.is_dm else session.thread_ts
         shown_where = where(session, locale)
     names = display_names(Directory(client), inputs.user_ids())
