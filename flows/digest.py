@@ -153,6 +153,9 @@ class Digest:
     cost_by_bearer: tuple[BearerTotal, ...]
     interventions: tuple[InterventionLine, ...]
     themes: tuple[ThemeView, ...]
+    # Sessions whose words (a problem, an intervention) the digest's readers may not see: a private
+    # channel's or a DM's. They count in every figure; their lines say only where they are from.
+    hidden_sessions: frozenset[int] = frozenset()
 
     def in_state(self, state: InterventionState) -> tuple[InterventionLine, ...]:
         return tuple(line for line in self.interventions if line.state == state)
@@ -237,10 +240,12 @@ def build_digest(
     with_interventions: Sequence[ProblemReport],
     themes: Sequence[ThemeView],
     today: date,
+    hidden_sessions: frozenset[int] = frozenset(),
 ) -> Digest:
     """The digest of ``week``. ``this_week``/``last_week``: a report per problem with a session
     finished in that week; ``with_interventions``: a report per problem whose interventions are
-    followed (open ones, and any closed in the week); ``today``: the local date the states are read on."""
+    followed (open ones, and any closed in the week); ``today``: the local date the states are read on;
+    ``hidden_sessions``: sessions whose words the readers may not see (counted, not quoted)."""
     costed = sorted(
         (r for r in this_week if r.costs is not None and r.costs.total > 0),
         key=lambda r: (-(r.costs.total if r.costs else Decimal(0)), r.session_id),
@@ -275,4 +280,5 @@ def build_digest(
         cost_by_bearer=by_bearer,
         interventions=tuple(lines),
         themes=tuple(themes),
+        hidden_sessions=hidden_sessions,
     )

@@ -22,7 +22,7 @@ while it is open.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -44,7 +44,7 @@ from flows.dates import readable_date
 from flows.digest import Digest, DigestWeek, build_digest, due_digest, local_date, seven_days_to
 from flows.engine import Answer
 from flows.i18n import DEFAULT_LOCALE, t
-from flows.related import ROOT_CAUSE_KEYS, ChannelFacts, may_show_elsewhere
+from flows.related import ROOT_CAUSE_KEYS, may_show_elsewhere
 from flows.report import ProblemReport, classification_of
 from flows.schema import TemplateNotFound, get_template
 from flows.themes import ThemeSource, ThemeView, themes_for
@@ -73,6 +73,20 @@ class RootCauseSeen:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a session ran and who took part: what decides who may read its words."""
+
+    channel_id: str
+    is_dm: bool
+    participants: frozenset[str]
+
+
+def _place(session: Session) -> Place:
+    people = frozenset(p.user_id for p in session.participants) | {session.facilitator_id}
+    return Place(session.channel_id, session.is_dm, people)
+
+
+@dataclass(frozen=True)
 class DigestRead:
     """Everything a digest needs, read in one unit of work (nothing is read after it closes)."""
 
@@ -88,6 +102,8 @@ class DigestRead:
     root_causes: tuple[RootCauseSeen, ...]
     history: tuple[tuple[DigestWeek, tuple[ProblemReport, ...]], ...] = ()
     settings: EffectiveSettings | None = field(default=None, compare=False)
+    # Where each session the reports draw on ran (its words are shown only to those who may read it).
+    places: Mapping[int, Place] = field(default_factory=dict, compare=False)
 
 
 class _Reports:
@@ -100,6 +116,7 @@ class _Reports:
         self._answers: dict[int, dict[str, Answer]] = {}
         self._on_problem: dict[int, list[Session]] = {}
         self._interventions: dict[int, list[Intervention]] = {}
+        self.places: dict[int, Place] = {}
 
     def preload(self, sessions: Iterable[Session]) -> None:
         """Read what the reports of ``sessions`` need: the sessions on their problems, and the latest
@@ -111,6 +128,8 @@ class _Reports:
             if s.problem_id is not None and s.problem_id not in self._on_problem
         ]
         self._on_problem.update(self.uow.digests.on_problems(self.workspace_id, problems))
+        for session in [*sessions, *(o for p in problems for o in self._on_problem.get(p, ()))]:
+            self.places.setdefault(session.id, _place(session))
         wanted = [s.id for s in sessions] + [o.id for p in problems for o in self._on_problem.get(p, ())]
         missing = [session_id for session_id in dict.fromkeys(wanted) if session_id not in self._answers]
         for session_id, rows in self.uow.digests.latest_answers(missing).items():
@@ -125,7 +144,7 @@ class _Reports:
         return self._answers.get(session_id, {})
 
     def of(self, sessions: Iterable[Session]) -> tuple[ProblemReport, ...]:
-        assert self.settings is not None, "reports need the workspace's settings"
+        assert self.settings is not None  # a read for root causes only builds no report
         sessions = list(sessions)
         self.preload(s for s in sessions if s.id not in self._answers)
         preloaded = Preloaded(self._answers, self._on_problem, self._interventions)
@@ -225,6 +244,7 @@ def read_digest(
         root_causes=_root_causes(uow, workspace_id, reports),
         history=tuple(history),
         settings=settings,
+        places=dict(reports.places),
     )
 
 
@@ -234,19 +254,60 @@ def _weeks_back(week: DigestWeek, count: int) -> DigestWeek:
     return week
 
 
-# --- who may read which root cause ------------------------------------------------------------------
+# --- who may read which root cause, problem and intervention ------------------------------------------
 
 
-def _facts(directory: Directory, root_causes: Sequence[RootCauseSeen]) -> dict[str, ChannelFacts | None]:
-    channels = list(dict.fromkeys(rc.channel_id for rc in root_causes if not rc.is_dm))[:MAX_CHANNEL_LOOKUPS]
-    return {channel: directory.channel_facts(channel) for channel in channels}
+class Readers:
+    """Who will read what is built, and so which sessions' words it may carry: everyone in a channel
+    (:meth:`channel`: only public channels' sessions, and nothing when the channel is shared with
+    another organisation) or one person (:meth:`person`: public channels' sessions, and a private
+    channel's or a DM's only when they took part or are a member of the channel). Slack is asked about
+    at most :data:`MAX_CHANNEL_LOOKUPS` channels (``conversations.info``, kept briefly by a cached
+    directory); a session from any other channel counts but is not quoted."""
+
+    def __init__(
+        self, directory: Directory, places: Iterable[Place], *, audience: str | None, user_id: str | None
+    ) -> None:
+        self.directory, self.user_id = directory, user_id
+        channels = list(dict.fromkeys(p.channel_id for p in places if not p.is_dm))[:MAX_CHANNEL_LOOKUPS]
+        self.facts = {channel: directory.channel_facts(channel) for channel in channels}
+        self.audience = directory.channel_facts(audience) if audience is not None else None
+        self._member: dict[str, bool] = {}
+
+    @classmethod
+    def channel(cls, directory: Directory, places: Iterable[Place], audience: str) -> Readers:
+        return cls(directory, places, audience=audience, user_id=None)
+
+    @classmethod
+    def person(cls, directory: Directory, places: Iterable[Place], user_id: str) -> Readers:
+        return cls(directory, places, audience=None, user_id=user_id)
+
+    def may_read(self, place: Place) -> bool:
+        if self.user_id is None:
+            return not place.is_dm and may_show_elsewhere(self.facts.get(place.channel_id), self.audience)
+        if self.user_id in place.participants:
+            return True
+        if place.is_dm:
+            return False
+        facts = self.facts.get(place.channel_id)
+        return facts is not None and (not facts.private or self._is_member(place.channel_id))
+
+    def _is_member(self, channel: str) -> bool:
+        if channel not in self._member:
+            assert self.user_id is not None
+            # A channel Slack will not describe is read by nobody.
+            self._member[channel] = self.directory.channel_access(channel).readable_by(self.user_id)
+        return self._member[channel]
+
+    def names(self) -> dict[str, str]:
+        return {channel: f.name for channel, f in self.facts.items() if f is not None and f.name}
 
 
-def _themes(
-    root_causes: Sequence[RootCauseSeen],
-    facts: dict[str, ChannelFacts | None],
-    readable: dict[str, bool],
-) -> list[ThemeView]:
+def _rc_place(rc: RootCauseSeen) -> Place:
+    return Place(rc.channel_id, rc.is_dm, rc.participants)
+
+
+def _themes(root_causes: Sequence[RootCauseSeen], readers: Readers) -> list[ThemeView]:
     sources = [
         ThemeSource(
             id=rc.id,
@@ -254,54 +315,50 @@ def _themes(
             text=rc.text,
             service=rc.channel_id,
             category=rc.category,
-            readable=readable.get(rc.id, False),
+            readable=readers.may_read(_rc_place(rc)),
         )
         for rc in root_causes
     ]
-    names = {channel: f.name for channel, f in facts.items() if f is not None and f.name}
-    return themes_for(sources, service_names=names)
+    return themes_for(sources, service_names=readers.names())
+
+
+def _all_places(read: DigestRead) -> list[Place]:
+    return [*(_rc_place(rc) for rc in read.root_causes), *read.places.values()]
 
 
 def themes_for_channel(directory: Directory, read: DigestRead, audience: str) -> list[ThemeView]:
-    """Themes as everyone in ``audience`` (the leads channel) may read them: only root causes from
-    public channels, and nothing when the channel is shared with another organisation."""
-    facts = _facts(directory, read.root_causes)
-    audience_facts = directory.channel_facts(audience)
-    readable = {
-        rc.id: not rc.is_dm and may_show_elsewhere(facts.get(rc.channel_id), audience_facts)
-        for rc in read.root_causes
-    }
-    return _themes(read.root_causes, facts, readable)
+    """Themes as everyone in ``audience`` (the leads channel) may read them."""
+    return _themes(read.root_causes, Readers.channel(directory, _all_places(read), audience))
 
 
 def themes_for_person(
     directory: Directory, root_causes: Sequence[RootCauseSeen], user_id: str
 ) -> list[ThemeView]:
-    """Themes as one person may read them: public channels' root causes, and a private channel's or a
-    DM's only when they took part in the session or are a member of the channel."""
-    facts = _facts(directory, root_causes)
+    """Themes as one person may read them."""
+    return _themes(root_causes, Readers.person(directory, [_rc_place(rc) for rc in root_causes], user_id))
 
-    def member(channel: str) -> bool:
-        # Who is in a private channel is asked of Slack once per channel (and kept briefly by a cached
-        # directory); a channel Slack will not describe is read by nobody.
-        return directory.channel_access(channel).readable_by(user_id)
 
-    readable: dict[str, bool] = {}
-    for rc in root_causes:
-        if user_id in rc.participants:
-            readable[rc.id] = True
-        elif rc.is_dm:
-            readable[rc.id] = False
-        else:
-            channel = facts.get(rc.channel_id)
-            readable[rc.id] = channel is not None and (not channel.private or member(rc.channel_id))
-    return _themes(root_causes, facts, readable)
+def hidden_sessions(read: DigestRead, readers: Readers) -> frozenset[int]:
+    """The sessions of the digest's reports whose words ``readers`` may not see (one whose place is
+    not known is not shown either)."""
+    quoted = {
+        session_id
+        for report in (*read.this_week, *read.last_week, *read.followed)
+        for session_id in (report.session_id, *(item.session_id for item in report.interventions))
+    }
+    return frozenset(
+        sid
+        for sid in quoted | set(read.places)
+        if sid not in read.places or not readers.may_read(read.places[sid])
+    )
 
 
 # --- the digest --------------------------------------------------------------------------------------
 
 
-def make_digest(read: DigestRead, themes: Sequence[ThemeView]) -> Digest:
+def make_digest(read: DigestRead, readers: Readers) -> Digest:
+    """The digest of ``read`` as ``readers`` may see it: every figure, and the words (themes' root
+    causes, problems, interventions) only of sessions they may read."""
     return build_digest(
         week=read.week,
         started=read.started,
@@ -309,8 +366,9 @@ def make_digest(read: DigestRead, themes: Sequence[ThemeView]) -> Digest:
         this_week=read.this_week,
         last_week=read.last_week,
         with_interventions=read.followed,
-        themes=themes,
+        themes=_themes(read.root_causes, readers),
         today=local_date(read.week.ends_at, read.timezone),
+        hidden_sessions=hidden_sessions(read, readers),
     )
 
 
@@ -353,7 +411,7 @@ def digest_messages(
     directory: Directory, read: DigestRead, channel: str, when: str, *, with_charts: bool = True
 ) -> tuple[Digest, list[Outgoing]]:
     """The digest for ``channel`` (themes as its members may read them) and the posts that carry it."""
-    digest = make_digest(read, themes_for_channel(directory, read, channel))
+    digest = make_digest(read, Readers.channel(directory, _all_places(read), channel))
     blocks = digest_blocks(digest, when=when)
     fallback = clip(digest_fallback(digest), delivery.FALLBACK_LIMIT)
     messages: list[Outgoing] = [
@@ -500,7 +558,7 @@ def preview_command(deps: Deps, client: WebClient, caller: Caller) -> Shown:
             uow, deps, caller.team_id, seven_days_to(now, settings.timezone), with_history=False
         )
     # The preview is read by the caller alone: themes as they may read them.
-    digest = make_digest(read, themes_for_person(directory, read.root_causes, caller.user_id))
+    digest = make_digest(read, Readers.person(directory, _all_places(read), caller.user_id))
     blocks = digest_blocks(digest, when=local_time(settings, now), preview=True)
     return Shown(
         ack=clip(digest_fallback(digest), delivery.FALLBACK_LIMIT),

@@ -57,26 +57,32 @@ def _problem(report: ProblemReport, locale: str) -> str:
     return escape(clip(text, PROBLEM_TEXT))
 
 
-def costliest_line(number: int, report: ProblemReport, locale: str = DEFAULT_LOCALE) -> str:
+def costliest_line(
+    number: int, report: ProblemReport, locale: str = DEFAULT_LOCALE, *, hidden: bool = False
+) -> str:
+    """One of the costliest problems; ``hidden``: its words are not for these readers (a private
+    channel's or a DM's problem), so only its figures are given."""
     costs = report.costs
     assert costs is not None
     return t(
         "digest_costliest_line",
         locale,
         number=number,
-        problem=_problem(report, locale),
+        problem=t("digest_private_problem", locale) if hidden else _problem(report, locale),
         total=format_pounds(costs.total),
         bearers=bearer_line(costs.bearers_with_costs, locale),
         session=report.session_id,
     )
 
 
-def intervention_line(line: InterventionLine, locale: str = DEFAULT_LOCALE) -> str:
+def intervention_line(line: InterventionLine, locale: str = DEFAULT_LOCALE, *, hidden: bool = False) -> str:
     item = line.item
     return t(
         "digest_intervention_line",
         locale,
-        what=escape(clip(" ".join(item.what.split()), 200)),
+        what=t("digest_private_intervention", locale)
+        if hidden
+        else escape(clip(" ".join(item.what.split()), 200)),
         owner=mention(item.owner.user_id if item.owner else None),
         first_checkin=readable_date(item.first_checkin, locale),
         session=item.session_id,
@@ -171,7 +177,10 @@ def digest_blocks(
         lines.append(bearer_line(digest.cost_by_bearer, locale))
     if digest.costliest:
         lines.append(t("digest_costliest", locale))
-        lines += [costliest_line(n, report, locale) for n, report in enumerate(digest.costliest, start=1)]
+        lines += [
+            costliest_line(n, report, locale, hidden=report.session_id in digest.hidden_sessions)
+            for n, report in enumerate(digest.costliest, start=1)
+        ]
         costed = sum(1 for r in digest.reports if r.costs is not None and r.costs.total > 0)
         lines += _more(costed, len(digest.costliest), locale)
     out.append(DividerBlock())
@@ -181,7 +190,10 @@ def digest_blocks(
     for state in INTERVENTION_STATES:
         found = digest.in_state(state)
         lines.append(t(f"digest_state_{state}", locale, count=len(found)))
-        lines += ["• " + intervention_line(line, locale) for line in found[:SHOWN_PER_STATE]]
+        lines += [
+            "• " + intervention_line(line, locale, hidden=line.item.session_id in digest.hidden_sessions)
+            for line in found[:SHOWN_PER_STATE]
+        ]
         lines += _more(len(found), SHOWN_PER_STATE, locale)
     out.append(DividerBlock())
     out += sections("\n".join(lines))

@@ -1,6 +1,8 @@
-"""Who may see what the leads' documents carry: the Word paper of a private channel's session is for
-those who may see the session, and a paper never carries another private session on the same problem
-into a conversation whose members may not read it."""
+"""Who may see what the leads' documents carry: the weekly digest counts a private channel's session
+but quotes it (its problem, its interventions, its root cause) only to readers who may see it; the
+Word paper of a private channel's session is for those who may see the session, and a paper never
+carries another private session on the same problem into a conversation whose members may not read
+it."""
 
 from __future__ import annotations
 
@@ -9,16 +11,28 @@ from datetime import timedelta
 
 import docx
 
+from bot.app import make_web_client
+from bot.delivery import one_client
+from bot.services import digest as digest_service
 from storage.models import Role, Session, SessionStatus
-from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
-from tests.bot.test_home import make_lead
+from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, rendered
+from tests.bot.test_digest_prepared import ask
+from tests.bot.test_home import make_lead, record_interventions
+from tests.bot.test_leads_summary import set_leads
 
 PRIVATE = "C0PRIVATE"
 SECRET = "The safeguarding referrals sit in one officer's inbox"
+SECRET_ACTION = "Move safeguarding referrals to the team mailbox"
+PUBLIC_ACTION = "Email the referral form instead of posting it"
 
 
 def add_session(
-    h: Harness, channel: str, facilitator: str, root_cause: str, problem_id: int | None = None
+    h: Harness,
+    channel: str,
+    facilitator: str,
+    root_cause: str,
+    problem_id: int | None = None,
+    intervention: str | None = None,
 ) -> int:
     when = h.clock.now() - timedelta(hours=1)
     with h.deps.uow() as uow:
@@ -38,14 +52,25 @@ def add_session(
             )
         )
         uow.sessions.add_participant(session, facilitator, Role.FACILITATOR)
-        for key, value in {
+        answers: dict[str, object] = {
             "problem": "Referrals are slow",
             "whys.1.answer": root_cause,
             "root_cause": {"item": 1, "text": root_cause},
-        }.items():
+        }
+        if intervention is not None:
+            answers |= {
+                "interventions.1.what": intervention,
+                "interventions.1.owner": facilitator,
+                "interventions.1.first_checkin": "2026-12-02",
+                "interventions.1.cadence": "weekly",
+            }
+        for key, value in answers.items():
             uow.answers.add_version(session.id, key, value=value, author_id=facilitator, raw_text=str(value))
         uow.commit()
-        return session.id
+        session_id = session.id
+    if intervention is not None:
+        record_interventions(h, session_id)
+    return session_id
 
 
 def papers(h: Harness) -> list[str]:
@@ -94,3 +119,27 @@ def test_a_paper_leaves_out_a_private_session_on_the_same_problem(harness: Harne
     make_lead(h, SAM)
     assert "on its way" in export(h, SAM, f"export --problem {problem_id} docx")
     assert all(SECRET not in text for text in papers(h))
+
+
+def test_the_digest_counts_a_private_session_but_quotes_it_only_to_its_members(harness: Harness) -> None:
+    h = harness
+    set_leads(h)
+    h.slack.add_channel(TEAM, PRIVATE, "safeguarding", members=[ALEX], is_private=True)
+    add_session(h, PRIVATE, ALEX, SECRET, intervention=SECRET_ACTION)
+    add_session(h, CHANNEL, FACILITATOR, "Referral forms are posted", intervention=PUBLIC_ACTION)
+
+    # The leads channel: everyone in it reads the digest, so nothing private is quoted.
+    digest_service.send_now(h.deps, one_client(make_web_client(h.deps.settings, f"xoxb-{TEAM}")))
+    [post] = [m for m in h.slack.messages(channel=LEADS) if m.blocks and "Weekly digest" in rendered(m)]
+    text = rendered(post)
+    assert "2 started, 2 finished" in text and "*On track (2)*" in text
+    assert PUBLIC_ACTION in text and SECRET_ACTION not in text and "safeguarding" not in text.lower()
+    assert "An intervention from a private conversation" in text
+
+    # A lead's preview: quoted only to a lead who is in the private channel.
+    make_lead(h, SAM)
+    _ack, outsider = ask(h, SAM, "digest")
+    assert outsider is not None and SECRET_ACTION not in outsider and PUBLIC_ACTION in outsider
+    make_lead(h, ALEX)
+    _ack, member = ask(h, ALEX, "digest")
+    assert member is not None and SECRET_ACTION in member
