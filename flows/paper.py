@@ -73,7 +73,7 @@ def write_paper(
     document.core_properties.title = t("paper_title", locale, problem=problem or report.title)
     document.add_heading(t("paper_title", locale, problem=problem or report.title), level=0)
     document.add_paragraph(
-        t("paper_prepared", locale, when=prepared, sessions=", ".join(f"#{n}" for n in report.session_ids))
+        t("paper_prepared", locale, when=prepared, sessions=", ".join(str(n) for n in report.session_ids))
     )
 
     document.add_heading(t("paper_problem", locale), level=1)

@@ -172,9 +172,11 @@ def digest_blocks(
     out.append(DividerBlock())
     out += sections("\n".join(lines))
 
-    lines = [t("digest_costs", locale, total=format_pounds(digest.cost_total))]
     if digest.cost_total:
+        lines = [t("digest_costs", locale, total=format_pounds(digest.cost_total))]
         lines.append(bearer_line(digest.cost_by_bearer, locale))
+    else:  # not "£0": no one worked a cost out this week
+        lines = [t("digest_no_costs", locale)]
     if digest.costliest:
         lines.append(t("digest_costliest", locale))
         lines += [

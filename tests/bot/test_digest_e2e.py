@@ -9,6 +9,7 @@ Monday, and once with two workers.
 from __future__ import annotations
 
 import io
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -156,7 +157,7 @@ def test_digest_now_after_every_template_says_what_the_reports_say_everywhere(ha
     classified = [r for r in reports if r.classification is not None]
     for r in classified:
         assert f"{r.classification.scope} · {r.classification.category}: " in text  # type: ignore[union-attr]
-    assert f"({len(classified)} problems classified" in text
+    assert f"(problems classified: {len(classified)};" in text
     owners = [i.owner.user_id for r in reports for i in r.interventions if i.owner]
     assert owners and all(f"<@{owner}>" in text for owner in owners)
     assert "One shared repairs queue" in text and "*On track (1)*" in text
@@ -198,11 +199,18 @@ def test_digest_now_after_every_template_says_what_the_reports_say_everywhere(ha
     assert "Appendix: method" in words and "Cost impacts" in words
     assert len(document.inline_shapes) == 1  # the chart
     assert format_pounds(total) in words  # the chart's caption (its alt text)
+    # The preview a lead asks for carries the same figures (themes, problems and owners as they may see).
+    _ack, preview = ask(h, FACILITATOR, "digest")
+    assert preview is not None and "5 started, 5 finished" in preview
+    assert f"Yearly cost of the problems found: {format_pounds(total)}" in preview
     keep_artifacts(
         {
             paper.filename: paper.content,
             cost_chart.filename: cost_chart.content,
             categories.filename: categories.content,
+            "digest-post.txt": text.encode(),
+            "digest-post-blocks.json": json.dumps(post.blocks, indent=1).encode(),
+            "digest-preview.txt": preview.encode(),
         }
     )
 
