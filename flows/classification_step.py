@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Literal
 
 from flows import words
@@ -120,7 +121,17 @@ def propose(values: Mapping[str, Any], learned: Sequence[LabelledExample] = ()) 
     """The classifier's proposal for a session's answers (the confirmed root cause counts most),
     following ``learned``: the classifications this workspace's facilitators decided."""
     problem, whys, root = inputs_from(values)
+    if not learned:
+        return _proposed(problem, tuple(whys), root)
     return classify(problem, whys, root, extra_examples=learned)
+
+
+@lru_cache(maxsize=4096)
+def _proposed(problem: str, whys: tuple[str, ...], root: str | None) -> Classification:
+    """The proposal from the shipped rules and examples alone, kept for the same answers: a report
+    shows the proposal of a session nobody has classified yet, and the weekly digest, its preview and
+    the themes build the reports of hundreds of sessions, each of several (the proposal is immutable)."""
+    return classify(problem, list(whys), root)
 
 
 def learned_example(session_id: int, values: Mapping[str, Any], key: str) -> LabelledExample | None:

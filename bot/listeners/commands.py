@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -42,17 +43,14 @@ log = logging.getLogger("playbook.commands")
 COMMAND = "/playbook"
 
 
+@dataclass(frozen=True)
 class Prepared:
     """A subcommand answered after its ack: who may ask (raises ``NotAllowed``), what builds the
     answer, and the catalogue key of the "preparing" acknowledgement."""
 
-    def __init__(
-        self,
-        check: Callable[[Deps, WebClient, Caller], None],
-        build: Callable[[Deps, WebClient, Caller], Shown],
-        preparing: str,
-    ) -> None:
-        self.check, self.build, self.preparing = check, build, preparing
+    check: Callable[[Deps, WebClient, Caller], None]
+    build: Callable[[Deps, WebClient, Caller], Shown]
+    preparing: str
 
 
 PREPARED = {
