@@ -370,6 +370,17 @@ class OutboxRepository:
             )
         ).all()
 
+    def discard_unsent(self, workspace_id: str) -> int:
+        """Forget every message of a workspace still to be sent (the app has left it: its tokens are
+        gone, so nothing may try to post them). A sender holding one finds its claim gone and records
+        nothing."""
+        deleted = self._orm.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.workspace_id == workspace_id, OutboxMessage.status.in_(UNSENT))
+            .returning(OutboxMessage.id)
+        ).all()
+        return len(deleted)
+
     def purge_finished(self, before: datetime) -> int:
         """Forget sent and dead messages created before ``before`` (their payloads may quote answers;
         nothing needs them once Slack has the message)."""

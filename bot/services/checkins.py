@@ -26,7 +26,9 @@ once. Rules worth knowing:
   ``Retry-After``); a send that still fails goes back to ``pending`` with ``attempts`` and
   ``last_error`` and is retried with back-off (2, 4, 8 … minutes, at most hourly), never dropped.
 * **Escalation.** When a check-in is sent and the two before it both went unanswered, the facilitator
-  (by DM) and the leads channel are told, once per silent spell.
+  (by DM) and the leads channel are told, once per silent spell: the escalation is queued in the
+  outbox in the transaction that records the check-in as sent, so the outbox's sender posts it exactly
+  once (``bot/delivery.py``), whatever crashes after that commit.
 * **Time zones.** A check-in goes at 10:00 in its owner's Slack time zone, looked up (``users.info``,
   outside any transaction) before the dispatcher sends; until then, and for a person Slack gives no
   zone, the workspace's zone (``PLAYBOOK_TIMEZONE``).
@@ -622,8 +624,10 @@ class _Outcome:
 
 @dataclass(frozen=True)
 class _Escalation:
+    """An escalation queued in the outbox with the check-in's record (``queued``: its outbox ids)."""
+
     workspace_id: str
-    posts: list[Post]
+    queued: list[int]
 
 
 def _error_text(error: Exception) -> str:
@@ -703,7 +707,7 @@ def dispatch_due(
             report.given_back += sum(outcome.kind == "late" for outcome in outcomes)
             report.escalated += len(escalations)
             for escalation in escalations:
-                _post_escalation(clients, escalation)
+                _post_escalation(deps, clients, escalation)
     return report
 
 
@@ -756,8 +760,9 @@ def _deliver(clients: ClientFor, item: _Outgoing, deadline: float) -> _Outcome:
 
 def _record(deps: Deps, outcomes: list[_Outcome]) -> list[_Escalation]:
     """Record a batch's outcomes in one transaction: sent rows marked (and the next check-in of each
-    cadence queued), failed ones back to pending with their error, unused claims given back; returns
-    the escalations to post."""
+    cadence queued), failed ones back to pending with their error, unused claims given back, and the
+    escalations decided queued in the outbox (so a crash after this commit loses none, and the
+    outbox's sender posts each once); returns those escalations."""
     escalations: list[_Escalation] = []
     if not outcomes:
         return escalations
@@ -780,7 +785,8 @@ def _record(deps: Deps, outcomes: list[_Outcome]) -> list[_Escalation]:
 def _mark_sent(
     deps: Deps, uow: UnitOfWork, outcome: _Outcome, now: datetime, settings: dict[str, EffectiveSettings]
 ) -> _Escalation | None:
-    """Mark the row sent, queue the next one in the cadence, and decide whether to escalate."""
+    """Mark the row sent, queue the next one in the cadence, and decide whether to escalate (the
+    escalation is queued in the outbox in this transaction)."""
     checkin = uow.checkins.holding(outcome.claim)
     if checkin is None:
         # The intervention was closed while we were sending (the row is cancelled): nothing to do.
@@ -806,7 +812,10 @@ def _mark_sent(
     silent = len(earlier) == 2 and all(c.answered_at is None for c in earlier)
     if silent and intervention.escalated_at is None:
         intervention.escalated_at = now
-        return _escalation(intervention, own)
+        queue = delivery.Queue(uow, workspace_id, deps.clock.now())
+        for post in _escalation_posts(intervention, own):
+            queue.add(post, intervention.session)
+        return _Escalation(workspace_id, queue.ids)
     return None
 
 
@@ -836,7 +845,7 @@ def _queue_next(
     )
 
 
-def _escalation(intervention: Intervention, settings: EffectiveSettings) -> _Escalation:
+def _escalation_posts(intervention: Intervention, settings: EffectiveSettings) -> list[Post]:
     """Two check-ins in a row unanswered: tell the facilitator (by DM) and the leads channel."""
     session = intervention.session
     locale = session.locale  # to the facilitator and the leads channel: the session's language
@@ -848,17 +857,14 @@ def _escalation(intervention: Intervention, settings: EffectiveSettings) -> _Esc
         session=session.id,
         facilitator=mention(session.facilitator_id, locale),
     )
-    posts = [
+    return [
         delivery.post(channel, text, best_effort=True)
         for channel in (session.facilitator_id, settings.leads_channel)
         # A facilitator who was forgotten has no DM.
         if channel and channel != FORMER_PARTICIPANT
     ]
-    return _Escalation(intervention.workspace_id, posts)
 
 
-def _post_escalation(clients: ClientFor, escalation: _Escalation) -> None:
-    try:
-        delivery.send(clients(escalation.workspace_id), escalation.posts)
-    except (SlackClientError, OSError) as error:
-        log.warning("escalation not posted: %s", error)
+def _post_escalation(deps: Deps, clients: ClientFor, escalation: _Escalation) -> None:
+    """Send a recorded escalation now; what Slack does not take now the outbox's sender sends later."""
+    delivery.send_these(deps, clients, escalation.queued)

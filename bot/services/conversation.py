@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import delivery
 from bot.codec import AnswerValue
-from bot.delivery import Outgoing, Post, Queue, Shown, Update
+from bot.delivery import FileUpload, Outgoing, Post, Queue, Shown, Update, Upload
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
@@ -38,9 +38,10 @@ from bot.views.prompt import (
     replace_actions,
 )
 from bot.views.summary import summary_blocks
-from flows import engine, policy, team, words
+from flows import charts, engine, policy, team, words
 from flows.engine import Answer, Outcome, Prompt, ReplyContext
 from flows.i18n import t
+from flows.report import CostReport, ProblemReport
 from flows.schema import Template, get_template
 from flows.summary import build_summary
 from flows.words import Command
@@ -108,6 +109,18 @@ def summary_for(
     settings: EffectiveSettings,
 ) -> list[Block]:
     """The thread's summary; its figures come from the problem's report, as in every other output."""
+    return _summary_and_report(uow, session, template, answers, now, ctx, settings)[0]
+
+
+def _summary_and_report(
+    uow: UnitOfWork,
+    session: Session,
+    template: Template,
+    answers: Mapping[str, Answer],
+    now: datetime,
+    ctx: ReplyContext,
+    settings: EffectiveSettings,
+) -> tuple[list[Block], ProblemReport]:
     report = leads.report_for_session(uow, session, settings, answers)
     summary = build_summary(template, answers, session.locale, context=ctx, report=report)
     return summary_blocks(
@@ -116,7 +129,7 @@ def summary_for(
         facilitator=session.facilitator_id,
         when=local_time(settings, now, session.locale),
         locale=session.locale,
-    )
+    ), report
 
 
 # --- starting ------------------------------------------------------------------------------------------
@@ -253,6 +266,8 @@ class Result:
     locale: str = "en"
     # Set when a session completes and the workspace has a leads channel.
     leads_post: leads.LeadsPost | None = None
+    # Set when a session that costs the problem completes: its chart follows the summary.
+    costs: CostReport | None = None
     # Set when the problem was answered in a channel thread: the anchor, updated to name it.
     anchor: Update | None = None
     # The words stored as the answer (after screening), when the reply answered a question.
@@ -387,13 +402,15 @@ def _store(
         session.status = SessionStatus.CANCELLED
     summary = None
     leads_post = None
+    costs = None
     if outcome.completed and outcome.changes:
         session.status = SessionStatus.COMPLETED
         session.completed_at = now
         final = engine.with_changes(answers, outcome.changes, reply.user_id)
         checkins.materialise_interventions(uow, session, final, now, settings)
-        summary = summary_for(uow, session, template, final, now, ctx, settings)
+        summary, report = _summary_and_report(uow, session, template, final, now, ctx, settings)
         leads_post = leads.prepare(uow, session, final, now, settings)
+        costs = report.costs if "cost_totals" in template.computed else None
     uow.sessions.touch(session, now)
     completion = template.completion.get(locale) if summary is not None else None
     return Result(
@@ -404,6 +421,7 @@ def _store(
         completion_text=completion,
         locale=locale,
         leads_post=leads_post,
+        costs=costs,
         anchor=_anchor_naming_problem(session, template, outcome),
         said=_said(reply, outcome),
     )
@@ -476,13 +494,40 @@ def outgoing(result: Result) -> list[Outgoing]:
     return []
 
 
+def cost_chart(result: Result) -> Upload | None:
+    """The cost-by-bearer chart under a cost summary, its figures in its alt text. It is queued with
+    the summary and drawn by the outbox's background sender (never while Slack waits for the ack); a
+    courtesy, as the summary already has the figures."""
+    if result.costs is None or not result.costs.total or result.summary is None:
+        return None
+    spec = charts.problem_cost_spec(
+        result.costs, filename=f"session-{result.session_id}-cost-by-bearer.png", locale=result.locale
+    )
+    return Upload(
+        channel=result.place.channel,
+        thread_ts=result.place.thread_ts,
+        files=[
+            FileUpload(
+                filename=str(spec["filename"]),
+                title=charts.spec_title(spec),
+                alt_text=charts.spec_alt_text(spec),
+                chart=spec,
+            )
+        ],
+        comment=t("chart_summary_comment", result.locale),
+        best_effort=True,
+    )
+
+
 def queue_result(deps: Deps, uow: UnitOfWork, session: Session, result: Result, *before: Outgoing) -> Queue:
     """Queue what a reply produced (after ``before``: e.g. the clicked message's update) in the
     reply's own transaction; the caller commits, then returns :meth:`Queue.shown`."""
     queue = Queue(uow, session.workspace_id, deps.clock.now())
-    # The anchor's update (the session's state shown on it) goes after the thread's messages.
+    # The anchor's update (the session's state shown on it) goes after the thread's messages; the
+    # cost chart last of all, as it waits for the background sender to draw it.
     anchor = [result.anchor] if result.anchor is not None else []
-    queue.extend([*before, *outgoing(result), *anchor], session)
+    chart = cost_chart(result)
+    queue.extend([*before, *outgoing(result), *anchor, *([chart] if chart is not None else [])], session)
     return queue
 
 
