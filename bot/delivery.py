@@ -145,6 +145,8 @@ class Upload(_Out):
     comment: str
     thread_ts: str | None = None
     to_user_dm: bool = False
+    # In the thread of the previous post of this batch (a digest's charts go under it).
+    reply_to_previous: bool = False
 
 
 class OpenView(_Out):
@@ -274,7 +276,8 @@ def _send_one(client: WebClient, message: Outgoing, previous_ts: str | None) -> 
         channel = message.channel
         if message.to_user_dm:
             channel = open_dm(client, channel)
-        _upload(client, message, channel, message.thread_ts)
+        thread_ts = previous_ts if message.reply_to_previous and previous_ts else message.thread_ts
+        _upload(client, message, channel, thread_ts)
         return Sent(channel, None)
     if isinstance(message, OpenView):
         client.views_open(trigger_id=message.trigger_id, view=message.view)
@@ -494,7 +497,7 @@ class Queue:
         thread_of: int | None = None
         if isinstance(message, Post | Upload):
             key = ordering_key(message.channel, session.id if session is not None else None)
-            if isinstance(message, Post) and message.reply_to_previous:
+            if message.reply_to_previous:
                 thread_of = self._last_top.get(key)
             elif (
                 session is not None

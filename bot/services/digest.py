@@ -341,6 +341,8 @@ def digest_messages(
                     ],
                     comment=t("digest_charts_comment"),
                     best_effort=True,
+                    # Under the digest: they go (or are refused) with it.
+                    reply_to_previous=True,
                 )
             )
     return digest, messages
