@@ -22,6 +22,7 @@ already mrkdwn-safe.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import logging
 import time
@@ -971,9 +972,31 @@ def send_ready(deps: Deps, clients: ClientFor, *, budget: float | None = None) -
     return _run(deps, clients, only=None, deadline=deadline, tell_dead_anchors=True, request_path=False)
 
 
+def without_retries(clients: ClientFor) -> ClientFor:
+    """``clients`` as the outbox's sender needs them: never repeating a call by themselves (after a
+    dropped connection Slack may have the message already; the sender looks before posting again)
+    nor sleeping out a Retry-After (the message waits in the outbox instead)."""
+
+    def for_workspace(workspace_id: str) -> WebClient:
+        client = copy.copy(clients(workspace_id))
+        client.retry_handlers = []
+        client.timeout = min(client.timeout, SENDER_TIMEOUT_SECONDS)
+        return client
+
+    return for_workspace
+
+
 def send_these(deps: Deps, clients: ClientFor, ids: Collection[int]) -> Flushed:
     """A scheduled job (no request, no ack to keep) sends what it has just queued and committed, at
-    once and in order; whatever Slack does not take now stays for :func:`send_ready`."""
+    once and in order, with ``clients`` :func:`without_retries`; whatever Slack does not take now stays
+    for :func:`send_ready`."""
     if not ids:
         return Flushed()
-    return _run(deps, clients, only=list(ids), deadline=None, tell_dead_anchors=True, request_path=False)
+    return _run(
+        deps,
+        without_retries(clients),
+        only=list(ids),
+        deadline=None,
+        tell_dead_anchors=True,
+        request_path=False,
+    )

@@ -1,8 +1,9 @@
 """The app leaving a workspace: ``app_uninstalled`` removes every token of the workspace,
 ``tokens_revoked`` the revoked ones; both are recorded in the audit log. Once the bot's token is gone
-nothing may try to post with it: the workspace's unsent outbox messages are discarded and its digest
-claims not yet sent given back (a reinstall then gets that week's digest). Check-ins stay scheduled:
-with no token the dispatcher fails them before any Web API call and they resume after a reinstall.
+nothing may try to post with it: the workspace's outbox messages are forgotten (unsent or not) and
+its digest claims not yet sent given back (a reinstall then gets that week's digest). Check-ins stay
+scheduled: with no token the dispatcher fails them before any Web API call, and they resume after a
+reinstall.
 (Installing is Bolt's OAuth flow over the encrypted store in :mod:`bot.oauth`.)"""
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def uninstalled(deps: Deps, store: InstallationStore, team_id: str, enterprise_i
 def _discard_queued(uow: UnitOfWork, team_id: str) -> int:
     """Nothing queued for the workspace may be tried with its revoked token."""
     uow.digests.give_back_unsent(team_id)
-    return uow.outbox.discard_unsent(team_id)
+    return uow.outbox.forget_workspace(team_id)
 
 
 def tokens_revoked(
