@@ -296,14 +296,24 @@ def _file_content(upload: FileUpload) -> str | bytes:
 
 
 def _upload(
-    client: WebClient, message: Upload, channel: str, thread_ts: str | None, *, names: Sequence[str] = ()
+    client: WebClient,
+    message: Upload,
+    channel: str,
+    thread_ts: str | None,
+    *,
+    names: Sequence[str] = (),
+    contents: Sequence[str | bytes] = (),
 ) -> None:
-    """``files_upload_v2`` of ``message``'s files (``names``: the file names to give them instead)."""
+    """``files_upload_v2`` of ``message``'s files (``names``: the file names to give them instead;
+    ``contents``: their contents, drawn already)."""
+    contents = contents or [_file_content(f) for f in message.files]
     client.files_upload_v2(
         file_uploads=[
-            {"content": _file_content(f), "filename": name or f.filename, "title": f.title}
+            {"content": content, "filename": name or f.filename, "title": f.title}
             | ({"alt_txt": f.alt_text} if f.alt_text else {})
-            for f, name in zip(message.files, names or [""] * len(message.files), strict=True)
+            for f, name, content in zip(
+                message.files, names or [""] * len(message.files), contents, strict=True
+            )
         ],
         channel=channel,
         thread_ts=thread_ts,
@@ -716,8 +726,15 @@ def _upload_claimed(client: WebClient, claimed: Claimed) -> _Outcome:
         if found is not None:
             log.info("outbox %s was already in Slack (%s): not uploaded again", claimed.id, found)
             return _Outcome(claimed, "sent", ts=None)
+    try:
+        contents = [_file_content(f) for f in upload.files]
+    except (ImportError, ValueError, KeyError, TypeError) as error:
+        # A chart this process cannot draw will not be drawn by trying again: it must not hold up
+        # the messages behind it.
+        log.error("outbox %s: its chart could not be drawn: %r", claimed.id, error)
+        return _Outcome(claimed, "dead", error=f"chart not drawn: {type(error).__name__}")
     names = [marked_filename(f.filename, claimed.id) for f in upload.files]
-    _upload(client, upload, channel, claimed.thread_ts, names=names)
+    _upload(client, upload, channel, claimed.thread_ts, names=names, contents=contents)
     # The share's ts is not in the answer (Slack shares the files after it): nothing waits for it.
     return _Outcome(claimed, "sent", ts=None)
 

@@ -25,7 +25,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.app import build_deps, make_web_client
-from bot.delivery import Flushed, marked_filename, one_client, send_ready
+from bot.delivery import FileUpload, Flushed, Post, Queue, Upload, marked_filename, one_client, send_ready
 from bot.deps import Deps
 from bot.scheduler import send_outbox
 from bot.services import digest as digest_service
@@ -310,3 +310,23 @@ def test_a_revoked_bot_token_leaves_nothing_queued_for_that_workspace(two_counci
     assert h.client.event(team_id=TEAM_B, event=event).status == 200
     with h.deps.uow() as uow:
         assert uow.outbox.unsent_in_workspace(TEAM_B) == []
+
+
+def test_a_chart_that_cannot_be_drawn_is_dropped_and_holds_nothing_back(harness: Harness) -> None:
+    h = harness
+    with h.deps.uow() as uow:
+        queue = Queue(uow, TEAM, h.clock.now())
+        unknown = {"chart": "a chart from a later version", "title": "?", "filename": "x.png"}
+        queue.add(
+            Upload(
+                channel=CHANNEL,
+                comment="Chart",
+                files=[FileUpload(filename="x.png", title="?", chart=unknown)],
+            )
+        )
+        queue.add(Post(channel=CHANNEL, text="After the chart"))
+        uow.commit()
+    flushed = h.send_outbox()
+    [upload_id, post_id] = queue.ids
+    assert flushed.dead == {upload_id: "chart not drawn: ValueError"} and post_id in flushed.sent
+    assert h.slack.files == [] and posted_with(h.slack, CHANNEL, "After the chart")
