@@ -502,9 +502,13 @@ class Queue:
         self._anchors[session.id] = queued
         return queued
 
-    def add(self, message: Post | Update | Upload, session: Session | None = None) -> int:
+    def add(
+        self, message: Post | Update | Upload, session: Session | None = None, *, aside: bool = False
+    ) -> int:
         """Queue one message (of ``session``, if it belongs to one). A post or an upload to a channel
-        session whose anchor is not in Slack yet waits for it and goes in its thread."""
+        session whose anchor is not in Slack yet waits for it and goes in its thread. ``aside``: in
+        an order of its own beside its conversation's (a chart the background sender draws must not
+        hold up the conversation's later messages), once its thread is known."""
         thread_of: int | None = None
         if isinstance(message, Post | Upload):
             key = ordering_key(message.channel, session.id if session is not None else None)
@@ -520,7 +524,7 @@ class Queue:
         kind: str = message.kind
         if isinstance(message, Post) and has_prompt_controls(message.blocks or []):
             kind = PROMPT  # so a typed answer can find it once sent (its payload is not kept)
-        return self._add(message, session, kind=kind, thread_of=thread_of)
+        return self._add(message, session, kind=kind, thread_of=thread_of, aside=aside and thread_of is None)
 
     def extend(self, messages: Iterable[Outgoing], session: Session | None = None) -> None:
         for message in messages:
@@ -529,10 +533,16 @@ class Queue:
             self.add(message, session)
 
     def _add(
-        self, message: Post | Update | Upload, session: Session | None, *, kind: str, thread_of: int | None
+        self,
+        message: Post | Update | Upload,
+        session: Session | None,
+        *,
+        kind: str,
+        thread_of: int | None,
+        aside: bool = False,
     ) -> int:
         session_id = session.id if session is not None else None
-        key = ordering_key(message.channel, session_id)
+        key = ordering_key(message.channel, session_id) + (f":{kind}" if aside else "")
         queued = self._uow.outbox.add(
             workspace_id=self._workspace_id,
             session_id=session_id,

@@ -524,10 +524,12 @@ def queue_result(deps: Deps, uow: UnitOfWork, session: Session, result: Result, 
     reply's own transaction; the caller commits, then returns :meth:`Queue.shown`."""
     queue = Queue(uow, session.workspace_id, deps.clock.now())
     # The anchor's update (the session's state shown on it) goes after the thread's messages; the
-    # cost chart last of all, as it waits for the background sender to draw it.
+    # cost chart aside, as it waits for the background sender to draw it (the thread goes on meanwhile).
     anchor = [result.anchor] if result.anchor is not None else []
+    queue.extend([*before, *outgoing(result), *anchor], session)
     chart = cost_chart(result)
-    queue.extend([*before, *outgoing(result), *anchor, *([chart] if chart is not None else [])], session)
+    if chart is not None:
+        queue.add(chart, session, aside=True)
     return queue
 
 

@@ -238,6 +238,8 @@ def test_the_cost_chart_follows_a_cost_impacts_summary_once_with_the_summarys_to
     assert h.slack.files == []
     (owed,) = [row for row in outbox(h.deps) if row.kind == "upload"]
     assert owed.status == OutboxStatus.PENDING and owed.session_id is not None
+    # Beside the thread's own order: the thread's later messages never wait for the drawing.
+    assert owed.ordering_key == f"session:{owed.session_id}:{CHANNEL}:upload"
     reached = h.slack.stall_next("files.completeUploadExternal", when="after")
     sending = threading.Thread(target=h.send_outbox, daemon=True)
     sending.start()
