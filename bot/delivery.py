@@ -721,9 +721,18 @@ def _retry_after(error: SlackApiError) -> float:
         return 1.0
 
 
+# Slack shares an upload's files in the conversation after ``files.completeUploadExternal`` has
+# answered: an upload whose outcome was unknown is looked for no sooner than this.
+UPLOAD_SHARED_WITHIN_SECONDS = 15
+
+
 def _backoff(claimed: Claimed) -> timedelta:
-    """How long to leave a message after a send whose outcome was unknown: 2 s, 4 s, … up to 5 min."""
-    return timedelta(seconds=min(300, 2 ** min(claimed.attempts, 9)))
+    """How long to leave a message after a send whose outcome was unknown: 2 s, 4 s, … up to 5 min
+    (an upload: at least :data:`UPLOAD_SHARED_WITHIN_SECONDS`, so that its share can be found)."""
+    wait = min(300, 2 ** min(claimed.attempts, 9))
+    if claimed.kind == UPLOAD:
+        wait = max(wait, UPLOAD_SHARED_WITHIN_SECONDS)
+    return timedelta(seconds=wait)
 
 
 def _upload_claimed(client: WebClient, claimed: Claimed) -> _Outcome:

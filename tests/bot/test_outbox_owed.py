@@ -25,7 +25,17 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.app import build_deps, make_web_client
-from bot.delivery import FileUpload, Flushed, Post, Queue, Upload, marked_filename, one_client, send_ready
+from bot.delivery import (
+    UPLOAD_SHARED_WITHIN_SECONDS,
+    FileUpload,
+    Flushed,
+    Post,
+    Queue,
+    Upload,
+    marked_filename,
+    one_client,
+    send_ready,
+)
 from bot.deps import Deps
 from bot.scheduler import send_outbox
 from bot.services import digest as digest_service
@@ -250,7 +260,10 @@ def test_the_cost_chart_follows_a_cost_impacts_summary_once_with_the_summarys_to
     with h.deps.session_factory() as orm:
         row = orm.get(OutboxMessage, owed.id)
         assert row is not None and row.status == OutboxStatus.PENDING and row.uncertain
-    h.clock.advance(timedelta(minutes=1))  # past its back-off
+    # Slack shares a file after answering: it is looked for once the share has had time to land.
+    h.clock.advance(timedelta(seconds=UPLOAD_SHARED_WITHIN_SECONDS - 1))
+    assert h.send_outbox().sent == {}
+    h.clock.advance(timedelta(seconds=1))
     assert list(h.send_outbox().sent) == [owed.id]  # found by its file name, not uploaded again
     assert h.send_outbox().sent == {}
     [chart] = h.slack.files
