@@ -6,14 +6,17 @@ thread, fallback text, Block Kit as dicts); :func:`send` turns each into one Web
 (Slack's 40,000-character message text, 3,000 in our fallbacks), unfurl options and what a failure
 means live here, once, not in every feature.
 
-Messages owed by a stored change (the next prompt, an anchor, a summary, a leads post) do not go
-straight to Slack: the service adds them to the outbox through a :class:`Queue`, in the transaction of
-the change, and returns their ids in :attr:`Shown.queued`. After the commit the request path sends
-them within ``PLAYBOOK_OUTBOX_REQUEST_BUDGET_SECONDS`` (:func:`send_queued`), so Slack's ack holds; what
-is left (a crash, a 429 with a long Retry-After, Slack down) is sent by :func:`send_ready`, which the
-scheduler runs every few seconds. Every message posted carries Slack message metadata naming its
-outbox id (:data:`METADATA_EVENT`), so a message whose sender died before recording the outcome is
-found in the conversation instead of being posted twice (``storage/outbox.py`` has the states).
+Messages owed by a stored change (the next prompt, an anchor, a summary, a leads post, an escalation,
+an idle nudge, the weekly digest, a chart) do not go straight to Slack: the service adds them to the
+outbox through a :class:`Queue`, in the transaction of the change, and returns their ids in
+:attr:`Shown.queued`. After the commit the request path sends them within
+``PLAYBOOK_OUTBOX_REQUEST_BUDGET_SECONDS`` (:func:`send_queued`), so Slack's ack holds; a scheduled job
+sends what it queued at once (:func:`send_these`); what is left (a crash, a 429 with a long
+Retry-After, Slack down, a chart still to draw) is sent by :func:`send_ready`, which the scheduler runs
+every few seconds. Every message posted carries Slack message metadata naming its outbox id
+(:data:`METADATA_EVENT`), and every file uploaded (kind :data:`UPLOAD`) has it in its file name
+(:func:`marked_filename`), so what a sender that died before recording the outcome had sent is found
+in the conversation instead of being sent twice (``storage/outbox.py`` has the states).
 
 User text is escaped where it is put into mrkdwn (``bot/views/``); the fallback ``text`` given here is
 already mrkdwn-safe.
