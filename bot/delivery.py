@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from slack_sdk import WebClient
@@ -119,6 +119,8 @@ class Update(_Out):
     text: str
     blocks: list[dict[str, Any]] | None = None
     replace_controls: list[dict[str, Any]] | None = None
+    # As ``Post.permalink_of``: resolved when the update is sent (a queued leads post's link).
+    permalink_of: MessageRef | None = None
 
 
 class FileUpload(BaseModel):
@@ -359,6 +361,8 @@ Post.model_rebuild()
 METADATA_EVENT = "playbook_message"
 # Stands for a message's permalink until it is sent (see ``Post.permalink_of``).
 PERMALINK_SLOT = "https://playbook.invalid/permalink"
+# A message whose permalink slot is filled when it is sent.
+_Linked = TypeVar("_Linked", Post, Update)
 # The background sender's timeout for one Web API call.
 SENDER_TIMEOUT_SECONDS = 10
 # Slack's ``ok: false`` errors that say nothing about the message itself: try again later.
@@ -520,7 +524,7 @@ def find_posted(client: WebClient, claimed: Claimed) -> str | None:
     return None
 
 
-def _with_permalink(client: WebClient, message: Post) -> Post:
+def _with_permalink(client: WebClient, message: _Linked) -> _Linked:
     ref = message.permalink_of
     if ref is None:
         return message
@@ -532,7 +536,7 @@ def _with_permalink(client: WebClient, message: Post) -> Post:
     # Without one, a link that opens the channel.
     link = str(link) if link else f"https://slack.com/app_redirect?channel={ref.channel}"
     filled = json.loads(json.dumps(message.model_dump(mode="json")).replace(PERMALINK_SLOT, link))
-    return Post.model_validate(filled)
+    return type(message).model_validate(filled)
 
 
 def _held_as_private(client: WebClient, message: Post) -> tuple[str, Outgoing | None] | None:
@@ -606,6 +610,7 @@ def _attempt(client: WebClient, claimed: Claimed, now: datetime) -> _Outcome:
                 if current is None:  # no longer there, or already answered: nothing to change
                     return _Outcome(claimed, "sent", ts=None)
                 update = current
+            update = _with_permalink(client, update)
             client.chat_update(
                 channel=update.channel,
                 ts=update.ts,

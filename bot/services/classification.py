@@ -19,7 +19,6 @@ from bot import delivery
 from bot.codec import AnswerValue
 from bot.delivery import Outgoing, Queue, Shown, Update
 from bot.deps import Deps
-from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError
 from bot.mrkdwn import escape
 from bot.request import Caller
@@ -91,9 +90,10 @@ def choose(
             messages.append(place.post(t("classification_changed_fallback", locale), [notice]))
             queue = Queue(uow, session.workspace_id, deps.clock.now())
             queue.extend(messages, session)
+        # The leads were told the old decision: their post says the new one, in the same transaction.
+        queue.extend(leads.updates(refreshes), session)
         uow.commit()
-    # The leads were told the old decision: their post says the new one (a courtesy, sent directly).
-    return queue.shown(messages=leads.updates(Directory(client), refreshes))
+    return queue.shown()
 
 
 def _decision_blocks(

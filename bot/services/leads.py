@@ -306,15 +306,22 @@ def refresh(
     return found
 
 
-def updates(directory: Directory, refreshes: Sequence[LeadsRefresh]) -> list[Outgoing]:
-    """``chat.update`` of each posted leads message (its first part) with the report as it is now."""
-    out: list[Outgoing] = []
+def updates(refreshes: Sequence[LeadsRefresh]) -> list[Update]:
+    """``chat.update`` of each posted leads message (its first part) with the report as it is now, for
+    the outbox in the change's transaction: its link to the session's thread is resolved when sent."""
+    out: list[Update] = []
     for item in refreshes:
         thread = _thread_of(item.post)
-        permalink = directory.permalink(thread.channel, thread.ts) if thread is not None else None
-        fallback, parts = _content(item.post, permalink)
+        fallback, parts = _content(item.post, delivery.PERMALINK_SLOT if thread is not None else None)
         out.append(
-            Update(channel=item.post.channel, ts=item.ts, text=fallback, blocks=parts[0], best_effort=True)
+            Update(
+                channel=item.post.channel,
+                ts=item.ts,
+                text=fallback,
+                blocks=parts[0],
+                best_effort=True,
+                permalink_of=thread if delivery.PERMALINK_SLOT in json.dumps(parts[0]) else None,
+            )
         )
     return out
 
