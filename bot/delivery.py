@@ -119,6 +119,9 @@ class Update(_Out):
     text: str
     blocks: list[dict[str, Any]] | None = None
     replace_controls: list[dict[str, Any]] | None = None
+    # With ``replace_controls``: only if the message's controls answer one of these questions (a team
+    # list's typed answer names its question, not its message: see ``services/answered.py``).
+    answered: list[str] | None = None
     # As ``Post.permalink_of``: resolved when the update is sent (a queued leads post's link).
     permalink_of: MessageRef | None = None
 
@@ -562,7 +565,7 @@ def _with_controls_replaced(client: WebClient, update: Update) -> Update | None:
     when it has none left (answered already) or is gone."""
     response = client.conversations_replies(channel=update.channel, ts=update.ts, limit=1)
     found = next((m for m in response.get("messages") or [] if m.get("ts") == update.ts), None)
-    if found is None or not has_prompt_controls(found.get("blocks") or []):
+    if found is None or not has_prompt_controls(found.get("blocks") or [], update.answered):
         return None
     blocks = replace_actions(found.get("blocks") or [], update.replace_controls or [])
     return update.model_copy(update={"blocks": blocks, "text": str(found.get("text") or update.text)})

@@ -36,7 +36,9 @@ def test_an_intervention_added_after_the_leads_post_updates_it(harness: Harness)
     assert updates == [posted.ts]
     # Through the outbox, as every change's messages are.
     with h.deps.session_factory() as orm:
-        kinds = [(row.kind, row.channel) for row in orm.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+        kinds = [
+            (row.kind, row.channel) for row in orm.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
     assert ("update", LEADS) in kinds
 
 
