@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from storage.models import AnswerVersion
 from tests.bot.conftest import ALEX, FACILITATOR, SAM, TEAM, Harness, rendered
+from tests.bot.test_classification_e2e import show_details
 
 PRIVATE, PUBLIC = "G0CASEWORK", "C0REVENUES"
 OUTSIDER = "U0OUT"
@@ -50,36 +51,6 @@ def reach_classification_in(h: Harness, channel: str, problem: str, root_cause: 
     return thread
 
 
-def show_details_in(h: Harness, channel: str, thread: str, user: str) -> str:
-    message = next(
-        m for m in reversed(h.thread(channel, thread)) if "Where does the root cause lie?" in rendered(m)
-    )
-    button = next(
-        e
-        for b in message.blocks or []
-        for e in b.get("elements", []) or []
-        if e.get("action_id") == "classification.details"
-    )
-    opened = len(h.slack.views)
-    response = h.client.block_action(
-        team_id=TEAM,
-        user_id=user,
-        action_id="classification.details",
-        value=button["value"],
-        channel_id=channel,
-        message_ts=message.ts,
-        thread_ts=thread,
-        trigger_id=f"trigger-{opened}",
-    )
-    assert response.status == 200, response.body
-    assert len(h.slack.views) == opened + 1, "no modal was opened"
-    return "\n".join(
-        str(block["text"]["text"])
-        for block in h.slack.views[-1].blocks
-        if isinstance(block.get("text"), dict)
-    )
-
-
 def private_decision_then_public_proposal(h: Harness) -> str:
     private = reach_classification_in(
         h, PRIVATE, "Residents can't pay council tax online", PRIVATE_ROOT_CAUSE
@@ -96,7 +67,7 @@ def test_a_private_channels_case_is_counted_not_quoted_to_someone_outside_it(cou
     assert "Learned from 1 of your team's decisions" in proposal
     assert "Fernhill" not in proposal
     # ...but someone who isn't in the private channel reads no word of it in the details.
-    outside = show_details_in(h, PUBLIC, public, OUTSIDER)
+    outside = show_details(h, public, OUTSIDER, PUBLIC)
     assert "Fernhill" not in outside
     assert "confirmed in this workspace" not in outside
     assert (
@@ -104,7 +75,7 @@ def test_a_private_channels_case_is_counted_not_quoted_to_someone_outside_it(cou
     )
     assert "known case:" in outside  # the project's own known cases are still quoted
     # A member of the private channel may read it.
-    member = show_details_in(h, PUBLIC, public, ALEX)
+    member = show_details(h, public, ALEX, PUBLIC)
     assert "Fernhill Systems" in member
     assert "confirmed in this workspace: council-wide, funding-investment" in member
     assert "can't see" not in member
@@ -134,5 +105,5 @@ def test_the_decision_stored_and_exported_carries_no_other_sessions_words(counci
     for uploaded in exported:
         assert b"Fernhill" not in (uploaded.content or b""), uploaded.filename
     # Once decided, the details still quote only what the clicker may see.
-    assert "Fernhill" not in show_details_in(h, PUBLIC, public, OUTSIDER)
-    assert "Fernhill" in show_details_in(h, PUBLIC, public, SAM)
+    assert "Fernhill" not in show_details(h, public, OUTSIDER, PUBLIC)
+    assert "Fernhill" in show_details(h, public, SAM, PUBLIC)
