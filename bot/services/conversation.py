@@ -552,7 +552,13 @@ def _on_message(
             if result.said
             else []
         )
-        queue = queue_result(deps, uow, session, result, *replaced)
+        if result.answered is None:
+            queue = queue_result(deps, uow, session, result, *replaced)
+        else:
+            # A team list's candidate edits (each a Slack read when sent) post nothing: after the
+            # next question, which is not kept waiting on them.
+            queue = queue_result(deps, uow, session, result)
+            queue.extend(replaced, session)
         uow.commit()
     return queue.shown(messages=_seen_elsewhere(deps, directory, caller.team_id, result))
 
