@@ -9,18 +9,14 @@ from sqlalchemy import select
 from storage.models import OutboxMessage
 from tests.bot.conftest import CHANNEL, FACILITATOR, LEADS, SAM, Harness
 from tests.bot.test_classification_e2e import finish, reach_classification
-from tests.bot.test_leads_summary import leads_messages, mrkdwn_text, set_leads
-from tests.bot.test_problem_report import _intervene
+from tests.bot.test_leads_summary import leads_messages, mrkdwn_text
+from tests.bot.test_problem_report import _intervene, finished_with_leads_post
 from tests.bot.test_templates_e2e import say
 
 
 def test_an_intervention_added_after_the_leads_post_updates_it(harness: Harness) -> None:
     h = harness
-    set_leads(h)
-    thread = reach_classification(h)
-    say(h, thread, "confirm")
-    finish(h, thread)
-    [posted] = leads_messages(h)
+    _thread, posted = finished_with_leads_post(h)
     assert "Publish a payment guide" not in mrkdwn_text(posted)
 
     _intervene(h, 1, "Publish a payment guide", SAM, "2026-12-09")

@@ -6,23 +6,14 @@ from __future__ import annotations
 import io
 
 import docx
-from sqlalchemy import select
 
-from storage.models import Session
-from tests.bot.conftest import ALEX, CHANNEL, SAM, Harness
-from tests.bot.test_access import command, newest_anchor, private_setup, say
+from tests.bot.conftest import CHANNEL, SAM, Harness
+from tests.bot.test_access import command, public_session_on_private_problem
 
 
 def test_a_paper_carries_no_other_conversations_private_session(harness: Harness) -> None:
     h = harness
-    _, problem_id, _ = private_setup(h)
-    # Alex, who is in the private channel, takes its problem to the public channel.
-    assert f"on problem {problem_id}" in command(h, f"start pain-points --problem {problem_id}", ALEX).body
-    public_thread = newest_anchor(h, CHANNEL)
-    say(h, CHANNEL, public_thread, "Bulky waste bookings", SAM)
-    with h.deps.session_factory() as orm:
-        public_id = orm.scalars(select(Session.id).where(Session.channel_id == CHANNEL)).one()
-
+    public_id, problem_id, public_thread = public_session_on_private_problem(h)
     for asked in (f"export {public_id} docx", f"export --problem {problem_id} docx"):
         before = {f.id for f in h.slack.files}
         assert "paper" in command(h, asked, SAM).body
