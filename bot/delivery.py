@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from slack_sdk import WebClient
@@ -124,6 +124,11 @@ class Update(_Out):
     text: str
     blocks: list[dict[str, Any]] | None = None
     replace_controls: list[dict[str, Any]] | None = None
+    # With ``replace_controls``: only if the message's controls answer one of these questions (a team
+    # list's typed answer names its question, not its message: see ``services/answered.py``).
+    answered: list[str] | None = None
+    # As ``Post.permalink_of``: resolved when the update is sent (a queued leads post's link).
+    permalink_of: MessageRef | None = None
 
 
 class FileUpload(BaseModel):
@@ -395,6 +400,8 @@ Post.model_rebuild()
 METADATA_EVENT = "playbook_message"
 # Stands for a message's permalink until it is sent (see ``Post.permalink_of``).
 PERMALINK_SLOT = "https://playbook.invalid/permalink"
+# A message whose permalink slot is filled when it is sent.
+_Linked = TypeVar("_Linked", Post, Update)
 # The background sender's timeout for one Web API call.
 SENDER_TIMEOUT_SECONDS = 10
 # Slack's ``ok: false`` errors that say nothing about the message itself: try again later.
@@ -653,7 +660,7 @@ def _find(client: WebClient, claimed: Claimed, matches: Callable[[dict[str, Any]
     return None
 
 
-def _with_permalink(client: WebClient, message: Post) -> Post:
+def _with_permalink(client: WebClient, message: _Linked) -> _Linked:
     ref = message.permalink_of
     if ref is None:
         return message
@@ -665,7 +672,7 @@ def _with_permalink(client: WebClient, message: Post) -> Post:
     # Without one, a link that opens the channel.
     link = str(link) if link else f"https://slack.com/app_redirect?channel={ref.channel}"
     filled = json.loads(json.dumps(message.model_dump(mode="json")).replace(PERMALINK_SLOT, link))
-    return Post.model_validate(filled)
+    return type(message).model_validate(filled)
 
 
 def _held_as_private(client: WebClient, message: Post) -> tuple[str, Outgoing | None] | None:
@@ -691,7 +698,7 @@ def _with_controls_replaced(client: WebClient, update: Update) -> Update | None:
     when it has none left (answered already) or is gone."""
     response = client.conversations_replies(channel=update.channel, ts=update.ts, limit=1)
     found = next((m for m in response.get("messages") or [] if m.get("ts") == update.ts), None)
-    if found is None or not has_prompt_controls(found.get("blocks") or []):
+    if found is None or not has_prompt_controls(found.get("blocks") or [], update.answered):
         return None
     blocks = replace_actions(found.get("blocks") or [], update.replace_controls or [])
     return update.model_copy(update={"blocks": blocks, "text": str(found.get("text") or update.text)})
@@ -773,6 +780,7 @@ def _attempt(client: WebClient, claimed: Claimed, now: datetime) -> _Outcome:
                 if current is None:  # no longer there, or already answered: nothing to change
                     return _Outcome(claimed, "sent", ts=None)
                 update = current
+            update = _with_permalink(client, update)
             client.chat_update(
                 channel=update.channel,
                 ts=update.ts,

@@ -57,14 +57,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import delivery
 from bot.codec import CheckInValue
-from bot.delivery import ClientFor, Outgoing, Post, Shown, Update
+from bot.delivery import ClientFor, Outgoing, Post, Queue, Shown, Update
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.ids import CheckInBlockId
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
-from bot.services import access, conversation, language, workspace
+from bot.services import access, conversation, language, leads, workspace
 from bot.services.workspace import EffectiveSettings, settings_for
 from bot.views.checkins import (
     CheckInCard,
@@ -269,6 +269,10 @@ def add_from_form(deps: Deps, client: WebClient, caller: Caller, view: dict[str,
         session, settings = _session_to_add_to(uow, deps, caller, form.session_id)
         add_intervention(uow, session, new, settings, created_by=caller.user_id, now=now)
         place, locale = conversation.Place.of(session), session.locale
+        # A leads message already posted about the problem lists its interventions: it gets this one,
+        # queued in the transaction that stores it.
+        queue = Queue(uow, session.workspace_id, now)
+        queue.extend(leads.updates(leads.refresh(uow, session, settings, now)), session)
         uow.commit()
     first_at = checkin_moment(first, tz=settings.timezone, calendar=settings.calendar)
     added = t(
@@ -280,7 +284,7 @@ def add_from_form(deps: Deps, client: WebClient, caller: Caller, view: dict[str,
         cadence=t(f"cadence_{cadence}", locale),
     )
     # The intervention is stored: telling the thread is a courtesy that must not fail the form.
-    return Shown(messages=[place.post(added, best_effort=True)])
+    return queue.shown(messages=[place.post(added, best_effort=True)])
 
 
 # --- the owners' answers -------------------------------------------------------------------------------

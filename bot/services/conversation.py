@@ -272,6 +272,9 @@ class Result:
     anchor: Update | None = None
     # The words stored as the answer (after screening), when the reply answered a question.
     said: str | None = None
+    # In a team list: the questions the reply answered (each person has their own question there, so
+    # the thread's latest may be someone else's).
+    answered: tuple[str, ...] | None = None
 
 
 class _MembershipNeeded(Exception):
@@ -334,14 +337,22 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     collaborative = None if session.is_dm else team.collecting(template, answers, progress)
     waiting = engine.pending_of(answers) is not None
     if collaborative is not None and command not in (Command.PAUSE, Command.CANCEL) and not waiting:
+        if (
+            reply.expected_key is not None
+            and reply.expected_key in answers
+            and command not in team.STEER_WORDS
+        ):
+            # A button of a question already answered (typed, or clicked in another Slack window).
+            return Result(session.id, place, None, notice=t("already_answered", locale))
         team_reply = team.TeamReply(
             reply.text, reply.user_id, steers, session.facilitator_id, reply.expected_key
         )
         outcome = team.apply_team_reply(template, answers, team_reply, ctx, progress)
         stored = _store(deps, uow, session, template, answers, rows, reply, outcome, ctx, settings)
         # Each person in a team list has a question of their own: the thread's last one may be
-        # someone else's, so a typed answer leaves the buttons as they are (a click replaces its own).
-        return replace(stored, said=None)
+        # someone else's, so a typed answer names the questions it answered (a click replaces its own).
+        keys = tuple(c.key for c in outcome.changes if not c.retract)
+        return replace(stored, answered=keys if stored.said is not None else None)
     if command == "back" and not session.is_dm:
         refused = team.back_refusal(template, answers, reply.user_id, steers, locale, progress)
         if refused is not None:
@@ -583,8 +594,18 @@ def _on_message(
         except NotAllowed:
             uow.commit()
             return Shown()
-        replaced = answered.replace_typed(uow, session, caller.user_id, result.said) if result.said else []
-        queue = queue_result(deps, uow, session, result, *replaced)
+        replaced = (
+            answered.replace_typed(uow, session, caller.user_id, result.said, result.answered)
+            if result.said
+            else []
+        )
+        if result.answered is None:
+            queue = queue_result(deps, uow, session, result, *replaced)
+        else:
+            # A team list's candidate edits (each a Slack read when sent) post nothing: after the
+            # next question, which is not kept waiting on them.
+            queue = queue_result(deps, uow, session, result)
+            queue.extend(replaced, session)
         uow.commit()
     return queue.shown(messages=_seen_elsewhere(deps, directory, caller.team_id, result))
 
