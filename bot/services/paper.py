@@ -1,12 +1,12 @@
 """``/playbook export <session> docx`` (or ``--problem <n> docx``): a Word paper on the problem, for a
 committee, uploaded to the session's conversation like the other exports.
 
-Who may: the people who took part in the session and leads (the same rule as every export), and of
-those only people who may see the session (a private channel's: its members). For a problem, the
-newest of its sessions the caller took part in, or for a lead its newest session they may see. Other
-sessions on the problem are in the paper only if everyone where it goes may see them. The
-paper is written by :mod:`flows.paper` from the problem's report, with the cost chart drawn from the
-same report; names are asked of Slack after the transaction.
+Who may: the people who took part in the session and leads (the same rule as every export). For a
+problem, the newest of its sessions the caller took part in, or for a lead its newest they may see; only a
+session the caller may see, and other sessions on its problem only if everyone in its conversation may
+see them (``services/access.py``, as for the other exports). The paper is written by
+:mod:`flows.paper` from the problem's report, with the cost chart drawn from the same report; names are
+asked of Slack after the transaction.
 """
 
 from __future__ import annotations
@@ -23,13 +23,48 @@ from bot.request import Caller
 from bot.services import access
 from bot.services.conversation import people_of
 from bot.services.leads import display_names, report_inputs
-from bot.services.workspace import local_time, settings_for
+from bot.services.workspace import EffectiveSettings, local_time, settings_for
 from bot.views.status import where
 from flows import charts, policy
 from flows.commands import PaperRequest, paper_request
 from flows.i18n import t
 from flows.paper import ToolUsed, write_paper
 from flows.report import build_report
+from storage.models import Session
+from storage.uow import UnitOfWork
+
+
+def _chosen(
+    uow: UnitOfWork,
+    caller: Caller,
+    settings: EffectiveSettings,
+    request: PaperRequest,
+    readable: frozenset[str] = frozenset(),
+) -> Session:
+    """The session the paper is about: the one named, or the caller's newest on the problem named (a
+    lead's: the problem's newest they may see, ``readable`` being the problem's channels they can
+    read)."""
+    if request.session_id is not None:
+        session = uow.sessions.get(caller.team_id, request.session_id)
+        if session is None:
+            raise SessionNotFound(t("unknown_session", session=request.session_id))
+        return session
+    assert request.problem_id is not None
+    on_problem = list(
+        uow.sessions.on_problem(caller.team_id, request.problem_id, newest_first=True, with_cancelled=False)
+    )
+    mine = [s for s in on_problem if people_of(s).is_participant(caller.user_id)]
+    seen = [
+        s
+        for s in on_problem
+        if uow.visibility.visible_session(caller.team_id, caller.user_id, readable, s.id) is not None
+    ]
+    chosen = mine or (seen if settings.is_lead(caller.user_id) else [])
+    if not on_problem:
+        raise SessionNotFound(t("paper_usage"))
+    if not chosen:
+        raise NotAllowed(t("export_not_allowed"))
+    return chosen[0]
 
 
 def wants_paper(rest: str) -> bool:
@@ -44,9 +79,7 @@ def export_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> 
     return export_paper(deps, client, caller, request)
 
 
-def _chosen_session(deps: Deps, client: WebClient, caller: Caller, request: PaperRequest) -> int:
-    """The session the paper is about, if the caller may export it: the one named; for a problem, the
-    newest of its sessions the caller took part in, else (for a lead) the newest one they may see."""
+def export_paper(deps: Deps, client: WebClient, caller: Caller, request: PaperRequest) -> Shown:
     readable = (
         access.readable_channels(
             deps, client, caller.team_id, caller.user_id, problem_ids=[request.problem_id]
@@ -55,39 +88,9 @@ def _chosen_session(deps: Deps, client: WebClient, caller: Caller, request: Pape
         else frozenset()
     )
     with deps.uow() as uow:
-        settings = settings_for(deps, uow, caller.team_id)
-        if request.session_id is not None:
-            session = uow.sessions.get(caller.team_id, request.session_id)
-            if session is None:
-                raise SessionNotFound(t("unknown_session", session=request.session_id))
-        else:
-            assert request.problem_id is not None
-            on_problem = list(
-                uow.sessions.on_problem(
-                    caller.team_id, request.problem_id, newest_first=True, with_cancelled=False
-                )
-            )
-            mine = [s for s in on_problem if people_of(s).is_participant(caller.user_id)]
-            seen = [
-                s
-                for s in on_problem
-                if uow.visibility.visible_session(caller.team_id, caller.user_id, readable, s.id) is not None
-            ]
-            chosen = mine or (seen if settings.is_lead(caller.user_id) else [])
-            if not on_problem:
-                raise SessionNotFound(t("paper_usage"))
-            if not chosen:
-                raise NotAllowed(t("export_not_allowed"))
-            session = chosen[0]
-        if not policy.may_export(people_of(session), settings.lead_ids, caller.user_id):
-            raise NotAllowed(t("export_not_allowed", session.locale))
-        return session.id
-
-
-def export_paper(deps: Deps, client: WebClient, caller: Caller, request: PaperRequest) -> Shown:
-    session_id = _chosen_session(deps, client, caller, request)
-    # As every export: a private channel's (or a DM's) session only for those who may see it, and the
-    # other sessions on its problem in the paper only if everyone where it goes may see them.
+        session_id = _chosen(uow, caller, settings_for(deps, uow, caller.team_id), request, readable).id
+    # As the other exports: only for a session the caller may see, and the paper goes to its
+    # conversation, so other sessions on its problem are in it only if everyone there may see them.
     access.ensure_session_visible(deps, client, caller, session_id)
     shareable = access.channels_shareable_into(deps, client, caller.team_id, session_id)
     with deps.uow() as uow:
@@ -95,6 +98,8 @@ def export_paper(deps: Deps, client: WebClient, caller: Caller, request: PaperRe
         session = uow.sessions.get(caller.team_id, session_id)
         if session is None:
             raise SessionNotFound(t("unknown_session", session=session_id))
+        if not policy.may_export(people_of(session), settings.lead_ids, caller.user_id):
+            raise NotAllowed(t("export_not_allowed", session.locale))
         inputs = report_inputs(uow, session, settings, related_from=shareable)
         locale = session.locale
         channel, thread_ts = session.channel_id, None if session.is_dm else session.thread_ts
