@@ -340,4 +340,6 @@ def test_a_confirmed_rate_that_takes_the_line_over_a_million_is_asked_about_too(
 @DETERMINISTIC
 @given(day=st.dates(date(2025, 1, 1), date(2035, 12, 31)))
 def test_parsing_writes_dates_as_formatting_does(day: date) -> None:
-    assert parsing._format_date(day) == format_day(day)
+    for locale in ("en", "cy"):
+        past = parse_date((day - timedelta(days=1)).isoformat(), today=day, locale=locale)
+        assert isinstance(past, parsing.ParseFailure) and f" {format_day(day, locale)})" in past.message
