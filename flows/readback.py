@@ -151,7 +151,7 @@ def read_back(
             sent = ctx.calendar.next_working_day(day) if ctx.calendar is not None else day
             said = format_day_time(datetime.combine(sent, time(CHECKIN_HOUR)), locale)
             if sent != day:
-                holiday = ctx.calendar.holiday_name(day) if ctx.calendar is not None else None
+                holiday = ctx.calendar.holiday_name(day, locale) if ctx.calendar is not None else None
                 reason = "read_back_holiday" if holiday else "read_back_weekend"
                 said = f"{said} {t(reason, locale, day=format_day(day, locale), holiday=holiday or '')}"
         else:
