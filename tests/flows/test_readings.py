@@ -11,6 +11,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from flows import words
 from flows.engine import ReplyContext, display_value, parse_answer
 from flows.parsing import (
     PERIODS,
@@ -19,8 +20,16 @@ from flows.parsing import (
     FrequencyReading,
     ParseFailure,
     describe_frequency,
+    examples,
+    parse_cadence,
+    parse_count,
+    parse_date,
+    parse_direct_cost,
     parse_duration,
     parse_frequency,
+    parse_money,
+    parse_scale,
+    parse_yes_no,
 )
 from flows.readback import stored_reading
 from flows.schema import Step, StepKind, load_templates
@@ -186,3 +195,34 @@ def test_any_stored_reading_is_read_or_refused_without_raising(raw: dict[str, st
     if reading is not None:
         for locale in ("en", "cy"):
             assert reading.label(locale) and isinstance(reading.assumption(locale), str)
+
+
+EXAMPLE_PARSERS = {
+    "money": parse_money,
+    "direct_cost": parse_direct_cost,
+    "duration": parse_duration,
+    "duration_units": parse_duration,
+    "duration_parts": parse_duration,
+    "frequency": parse_frequency,
+    "frequency_periods": parse_frequency,
+    "frequency_zero": parse_frequency,
+    "date": lambda text: parse_date(text, today=date(2026, 11, 25)),
+    "cadence": parse_cadence,
+    "scale": parse_scale,
+    "yes_no": parse_yes_no,
+    "count": parse_count,
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "cy"])
+@pytest.mark.parametrize("name", [*EXAMPLE_PARSERS, "pick"])
+def test_every_example_a_refusal_offers_is_accepted(name: str, locale: str) -> None:
+    offered = examples(
+        name, locale, day_month="9 Rhagfyr" if locale == "cy" else "9 December", middle=3, high=5
+    )
+    assert len(offered) >= 2
+    for text in offered:
+        if name == "pick":  # "yes" takes the suggested item, or a number picks one
+            assert words.is_confirmation(text) or text.isdecimal(), text
+        else:
+            assert not isinstance(EXAMPLE_PARSERS[name](text), ParseFailure), (name, text)
