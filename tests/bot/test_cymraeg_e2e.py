@@ -5,10 +5,12 @@ run's. A workspace an admin makes bilingual posts the leads summary with the Wel
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from string import Formatter
 
+import docx
 import pytest
 from sqlalchemy import select
 
@@ -18,7 +20,7 @@ from flows.i18n import catalogue
 from flows.schema import load_templates
 from flows.translations import SHARED_PHRASES, local_texts
 from localslack.webapi import Message
-from storage.models import AuditEntry, PersonSetting
+from storage.models import AuditEntry, PersonSetting, Session
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, rendered
 from tests.bot.test_start_and_help import _open_form_by_command, _submit
 from tests.bot.test_welsh_typed_e2e import say
@@ -384,3 +386,20 @@ def test_refusals_and_hints_to_a_welsh_reader_are_welsh(harness: Harness) -> Non
     assert response.status == 200
     [hint] = [m for m in h.slack.messages(channel=dm) if m.bot_id]
     assert not english_in(rendered(hint)), rendered(hint)
+
+
+def test_a_welsh_sessions_paper_for_committee_is_welsh_with_a_welsh_date(harness: Harness) -> None:
+    """The Word paper on a session run in Welsh: its date is written in Welsh (it was English), after
+    a colon so it needs no mutation, and its sentences are in the paper's formal register."""
+    h = harness
+    _run_five_whys_in_welsh(h)
+    with h.deps.session_factory() as orm:
+        [session_id] = orm.scalars(select(Session.id))
+    reply = command(h, f"allforio #{session_id} docx")
+    assert not english_in(reply), reply
+    paper = next(f for f in h.slack.files if f.filename.endswith("paper.docx"))
+    document = docx.Document(io.BytesIO(paper.content or b""))
+    words = "\n".join(p.text for p in document.paragraphs)
+    assert re.search(r"Paratowyd: dydd (Llun|Mawrth|Mercher|Iau|Gwener|Sadwrn|Sul) \d+ ", words), words
+    assert "Ni chyfrifwyd costau ar gyfer y broblem hon." in words
+    assert not re.search(r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday", words), words
