@@ -35,7 +35,7 @@ from flows.formatting import (
     plural_category,
 )
 from flows.formatting import weekday_name as _weekday_name
-from flows.i18n import DEFAULT_LOCALE, language_of, t
+from flows.i18n import BILINGUAL, DEFAULT_LOCALE, WELSH, bilingual, language_of, t
 
 if TYPE_CHECKING:
     from flows.calendar import Cadence
@@ -442,18 +442,30 @@ def examples(name: str, locale: str = DEFAULT_LOCALE, **values: object) -> tuple
     return tuple(part.strip() for part in text.split("|"))
 
 
+@dataclass(frozen=True)
+class _Words:
+    """A value that is itself a catalogue key, written in each language of the message it goes in."""
+
+    key: str
+
+
 def _failure(key: str, examples: tuple[str, ...], locale: str, **values: object) -> ParseFailure:
-    """The failure whose message is catalogue key ``parse_<key>``, in ``locale``."""
-    return ParseFailure(t(f"parse_{key}", language_of(locale), **values), examples)
+    """The failure whose message is catalogue key ``parse_<key>``, in ``locale``; for a bilingual
+    locale, the Welsh message then the English (the examples, like any figures, are the Welsh ones)."""
+
+    def message(language: str) -> str:
+        words = {name: t(v.key, language) if isinstance(v, _Words) else v for name, v in values.items()}
+        return t(f"parse_{key}", language, **words)
+
+    if locale == BILINGUAL:
+        return ParseFailure(bilingual(message(WELSH), message(DEFAULT_LOCALE)), examples)
+    return ParseFailure(message(language_of(locale)), examples)
 
 
 def _too_long(what: str, examples: tuple[str, ...], locale: str) -> ParseFailure:
     """A reply too long to read as ``what`` (catalogue key ``parse_what_<what>``)."""
-    language = language_of(locale)
-    return _failure(
-        "too_long", examples, locale, what=t(f"parse_what_{what}", language),
-        limit=format_number(MAX_REPLY_CHARS, language),
-    )  # fmt: skip
+    limit = format_number(MAX_REPLY_CHARS, language_of(locale))
+    return _failure("too_long", examples, locale, what=_Words(f"parse_what_{what}"), limit=limit)
 
 
 # --- money -------------------------------------------------------------------------------------------
@@ -694,7 +706,7 @@ def parse_duration(
     for part in _DURATION_PARTS.finditer(cleaned):
         unit = _duration_unit(part["unit"])
         if unit in seen:
-            units = t(f"parse_units_{unit}", language_of(locale))
+            units = _Words(f"parse_units_{unit}")
             return _failure("duration_twice", examples("duration_parts", locale), locale, units=units)
         seen.add(unit)
         seconds += _to_decimal(part["number"]) * seconds_per[unit]

@@ -226,3 +226,15 @@ def test_every_example_a_refusal_offers_is_accepted(name: str, locale: str) -> N
             assert words.is_confirmation(text) or text.isdecimal(), text
         else:
             assert not isinstance(EXAMPLE_PARSERS[name](text), ParseFailure), (name, text)
+
+
+def test_a_bilingual_refusal_is_welsh_then_english() -> None:
+    """A session posting in both languages refuses a reply in both, Welsh first, each with its own words
+    (not the Welsh word for "an amount of money" inside the English)."""
+    refused = parse_money("x" * 300, locale="cy+en")
+    assert isinstance(refused, ParseFailure)
+    welsh, english = refused.message.split("\n")
+    assert welsh == parse_money("x" * 300, locale="cy").message
+    assert english == parse_money("x" * 300).message
+    assert "swm o arian" in welsh and "an amount of money" in english
+    assert refused.examples == examples("money", "cy")
