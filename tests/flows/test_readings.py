@@ -160,13 +160,13 @@ def test_a_reading_in_either_language_parses_back_to_the_same_figure(reading: Fr
         "working_days_per_week": reading.working_days_per_week,
         "working_day_hours": reading.working_day_hours,
     }
-    first = parse_frequency(reading.label(), **settings)  # type: ignore[arg-type]
+    first = parse_frequency(reading.label(), **settings)
     if isinstance(first, ParseFailure):  # over 100,000 a year: refused in both languages alike
-        assert isinstance(parse_frequency(reading.label("cy"), **settings), ParseFailure)  # type: ignore[arg-type]
+        assert isinstance(parse_frequency(reading.label("cy"), **settings), ParseFailure)
         return
     assert first.reading == reading
     for locale in ("en", "cy"):
-        again = parse_frequency(reading.label(locale), **settings)  # type: ignore[arg-type]
+        again = parse_frequency(reading.label(locale), **settings)
         assert isinstance(again, Frequency), (locale, reading.label(locale))
         assert again.per_year == first.per_year
         assert describe_frequency(first.per_year, reading, locale).startswith(reading.label(locale))
