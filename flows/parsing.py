@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Literal
 
 from dateutil.relativedelta import relativedelta
@@ -156,38 +157,44 @@ class FrequencyReading:
     def label(self, locale: str = DEFAULT_LOCALE) -> str:
         """The reading in words, which parses back to the same yearly figure: ``3 times a week``,
         ``3 gwaith yr wythnos``, ``every 2 weeks``, ``bob 2 wythnos``."""
-        locale = language_of(locale)
-        if self.period in ("once", "never"):
-            return t(f"parse_reading_{self.period}", locale)
-        per = self.period.replace(" ", "_")
-        if self.gap != 1:
-            category = plural_category(self.gap, locale)
-            key = f"parse_gap_{per}_two" if category == "two" and per in _GAPS_TWO else f"parse_gap_{per}"
-            every = t("parse_every_gap", locale, gap=t(key, locale, n=format_number(self.gap, locale)))
-            return (
-                every
-                if self.count == 1
-                else t("parse_times_per", locale, times=_times(self.count, locale), per=every)
-            )
-        if self.count == 1 and self.period == "calendar day":
-            return t("parse_per_calendar_day", locale)
-        return t(
-            "parse_times_per", locale, times=_times(self.count, locale), per=t(f"parse_per_{per}", locale)
-        )
+        return _label(self, language_of(locale))
 
     def assumption(self, locale: str = DEFAULT_LOCALE) -> str:
         """What the yearly figure rests on ("52 weeks a year"), empty when nothing does."""
-        locale = language_of(locale)
-        weeks = format_number(_trim(self.weeks_per_year), locale)
-        days = format_number(self.working_days_per_week, locale)
-        if self.period == "working hour":
-            hours = format_number(_trim(self.working_day_hours), locale)
-            return t("parse_assume_working_hours", locale, hours=hours, days=days, weeks=weeks)
-        if self.period == "working day":
-            return t("parse_assume_working_days", locale, days=days, weeks=weeks)
-        if self.period in ("week", "fortnight"):
-            return t("parse_assume_weeks", locale, weeks=weeks)
-        return ""
+        return _assumption(self, language_of(locale))
+
+
+# Readings repeat (most answers are a few times a week or a month): each is written once per language.
+@lru_cache(maxsize=1024)
+def _label(reading: FrequencyReading, locale: str) -> str:
+    if reading.period in ("once", "never"):
+        return t(f"parse_reading_{reading.period}", locale)
+    per = reading.period.replace(" ", "_")
+    if reading.gap != 1:
+        category = plural_category(reading.gap, locale)
+        key = f"parse_gap_{per}_two" if category == "two" and per in _GAPS_TWO else f"parse_gap_{per}"
+        every = t("parse_every_gap", locale, gap=t(key, locale, n=format_number(reading.gap, locale)))
+        if reading.count == 1:
+            return every
+        return t("parse_times_per", locale, times=_times(reading.count, locale), per=every)
+    if reading.count == 1 and reading.period == "calendar day":
+        return t("parse_per_calendar_day", locale)
+    per_period = t(f"parse_per_{per}", locale)
+    return t("parse_times_per", locale, times=_times(reading.count, locale), per=per_period)
+
+
+@lru_cache(maxsize=1024)
+def _assumption(reading: FrequencyReading, locale: str) -> str:
+    weeks = format_number(_trim(reading.weeks_per_year), locale)
+    days = format_number(reading.working_days_per_week, locale)
+    if reading.period == "working hour":
+        hours = format_number(_trim(reading.working_day_hours), locale)
+        return t("parse_assume_working_hours", locale, hours=hours, days=days, weeks=weeks)
+    if reading.period == "working day":
+        return t("parse_assume_working_days", locale, days=days, weeks=weeks)
+    if reading.period in ("week", "fortnight"):
+        return t("parse_assume_weeks", locale, weeks=weeks)
+    return ""
 
 
 # The periods whose Welsh word mutates after "2" ("2 fis", "2 ddiwrnod", "2 flynedd").
