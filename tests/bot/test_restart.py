@@ -53,10 +53,12 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        # Only a failure waits the bound out: a server starting on a loaded 2-core machine can take a minute.
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"the server exited ({self.process.returncode})"
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as response:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=30) as response:
                     if response.status == 200:
                         return
             except OSError:

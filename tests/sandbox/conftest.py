@@ -43,7 +43,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-STEP_TIMEOUT_MS = 15_000
+# Playwright waits for what the page shows; only a failure waits the bound out, so it is generous (a
+# loaded 2-core machine renders slowly).
+STEP_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
