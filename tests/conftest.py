@@ -44,6 +44,9 @@ RUN_PREFIX = f"t_{uuid.uuid4().hex[:8]}_"
 # How long a test's connections may take to close after its end (a killed process's backend notices
 # the closed socket and exits; on a loaded machine that can take a moment).
 CLOSE_WITHIN_SECONDS = 20.0
+# At most half of the server's 100 connections at once, so that two runs on the machine fit beside
+# each other (and beside what else uses it); the quick benchmark, the biggest user, holds about 35.
+PEAK_BUDGET = 50
 
 settings.register_profile(
     "ci",
@@ -208,7 +211,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     dispose_engines()
     _left_open_at_end = _server.close()
-    if (_left_open_at_end or _server.drop_errors) and session.exitstatus == pytest.ExitCode.OK:
+    over_budget = _server.peak > PEAK_BUDGET
+    if (_left_open_at_end or _server.drop_errors or over_budget) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -221,6 +225,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     )
     if _left_open_at_end:
         terminalreporter.write_line("FAILED: connections of this run were still open at the end", red=True)
+    if _server.peak > PEAK_BUDGET:
+        terminalreporter.write_line(f"FAILED: more than {PEAK_BUDGET} connections at once", red=True)
     for error in _server.drop_errors:
         terminalreporter.write_line(f"FAILED to drop a test schema: {error}", red=True)
 
