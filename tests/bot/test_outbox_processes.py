@@ -185,6 +185,14 @@ def test_killed_between_commit_and_post_then_slacks_retry_posts_the_prompt_exact
     server = processes.serve(port)
     client = SignedSlackClient(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, timeout=60)
     thread = start_session(client, slack, "start five-whys Blue badge renewals stall")
+    # What the start queued may still be on its way after the ack (the request path sends within its
+    # budget, the background sender the rest): the stall below is for the answer's prompt, so wait for
+    # the start's messages first (on a loaded machine the stall once caught the introduction instead).
+    wait_for(
+        lambda: {row.status for row in outbox_rows(engine)} == {OutboxStatus.SENT},
+        "the start's messages sent",
+        [server],
+    )
     assert sum("Why 1" in text for text in thread_texts(slack, thread)) == 1
 
     reached = slack.stall_next("chat.postMessage", when=when)  # type: ignore[arg-type]
