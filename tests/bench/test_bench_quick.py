@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import POSTGRES_URL, RUN_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 # One quick bench at a time on a machine: two test runs benchmarking at once (each with its server's
@@ -23,11 +24,19 @@ MACHINE_LOCK = Path(tempfile.gettempdir()) / "playbook-bench-quick.lock"
 @pytest.mark.slow
 def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     output = tmp_path / "bench.json"
-    databases = "sqlite,postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
+    databases = "sqlite,postgresql" if POSTGRES_URL else "sqlite"
+    # The bench's connections carry this run's name, so the run's count of PostgreSQL connections
+    # includes them.
+    separator = "&" if "?" in (POSTGRES_URL or "") else "?"
+    postgres = ["--postgres-url", f"{POSTGRES_URL}{separator}application_name={RUN_PREFIX}bench"]
     with MACHINE_LOCK.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or when this process dies
         completed = subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "bench.run", "--quick", "--databases", databases, "--json", str(output)],
+            [
+                *(sys.executable, "-m", "bench.run", "--quick", "--databases", databases),
+                *(postgres if POSTGRES_URL else []),
+                *("--json", str(output)),
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,

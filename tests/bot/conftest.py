@@ -96,7 +96,9 @@ def serve(application: Any) -> tuple[_ThreadingServer, str]:
     server = make_server(
         "127.0.0.1", 0, application, server_class=_ThreadingServer, handler_class=_QuietHandler
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: ``shutdown()`` waits for the loop's next poll (half a second by default, at
+    # the end of every test).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     return server, f"http://127.0.0.1:{server.server_port}/slack/events"
 
@@ -130,9 +132,10 @@ def make_settings(slack: SlackWebApiStandIn, database_url: str, team: str = TEAM
 
 
 @pytest.fixture
-def harness(slack: SlackWebApiStandIn, database_url: str) -> Iterator[Harness]:
+def harness(slack: SlackWebApiStandIn, migrated_database_url: str) -> Iterator[Harness]:
+    """The app over HTTP on the test's database (``database_url``, migrated)."""
     clock = FixedClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
-    settings = make_settings(slack, database_url)
+    settings = make_settings(slack, migrated_database_url)
     deps = build_deps(settings, clock)
     server, url = serve(make_wsgi_app(create_app(settings, deps), ready=deps.database_ready))
     yield Harness(slack, SignedSlackClient(url, SIGNING_SECRET), deps, clock, url)

@@ -96,12 +96,12 @@ def add_people(slack: SlackWebApiStandIn, team_id: str) -> None:
 
 
 @pytest.fixture
-def oauth_harness(database_url: str) -> Iterator[OAuthHarness]:
-    """The app in OAuth mode with nothing installed yet."""
+def oauth_harness(migrated_database_url: str) -> Iterator[OAuthHarness]:
+    """The app in OAuth mode with nothing installed yet (on the test's database, migrated)."""
     slack = SlackWebApiStandIn()
     slack.start()
     clock = FixedClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
-    settings = oauth_settings(slack, database_url, generate_key())
+    settings = oauth_settings(slack, migrated_database_url, generate_key())
     deps = build_deps(settings, clock)
     server, url = serve(make_wsgi_app(create_app(settings, deps)))
     yield OAuthHarness(

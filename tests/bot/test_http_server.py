@@ -35,7 +35,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 300.0) -> None:
+    """Poll until ``condition`` holds; the bound is generous, as only a failure waits it out (a server
+    starting on a loaded 2-core machine can take a minute)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -100,7 +102,7 @@ def serve(slack: SlackWebApiStandIn, database_url: str, tmp_path: Path) -> Itera
         def healthy() -> bool:
             assert process.poll() is None, "\n".join(served.log_lines()[-30:])
             try:
-                return served.healthz(timeout=1) == 200
+                return served.healthz(timeout=30) == 200
             except OSError:
                 return False
 

@@ -15,6 +15,7 @@ from bot.keepalive import KeepAliveWebClient, _connections
 from localslack import SlackWebApiStandIn
 
 TEAM, TOKEN, GENERAL, ALEX = "T0AAA", "xoxb-test-T0AAA", "C0GENERAL", "U0ALEX"
+WAIT = 60.0  # the client's timeout: only a failure waits it out, however busy the machine
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def _socket_of(standin: SlackWebApiStandIn) -> object:
 
 def test_calls_reuse_one_connection(standin: SlackWebApiStandIn) -> None:
     _connections().clear()
-    client = KeepAliveWebClient(base_url=standin.base_url, token=TOKEN, timeout=5)
+    client = KeepAliveWebClient(base_url=standin.base_url, token=TOKEN, timeout=WAIT)
     client.chat_postMessage(channel=GENERAL, text="first")
     first = _socket_of(standin)
     assert first is not None
@@ -43,7 +44,7 @@ def test_calls_reuse_one_connection(standin: SlackWebApiStandIn) -> None:
 
 
 def test_slack_errors_and_rate_limits_behave_as_with_urllib(standin: SlackWebApiStandIn) -> None:
-    client = KeepAliveWebClient(base_url=standin.base_url, token=TOKEN, timeout=5)
+    client = KeepAliveWebClient(base_url=standin.base_url, token=TOKEN, timeout=WAIT)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
     standin.fail_next("chat.postMessage", status=429, retry_after=1)
     started = time.monotonic()
@@ -65,7 +66,7 @@ def test_slack_errors_and_rate_limits_behave_as_with_urllib(standin: SlackWebApi
 
 def test_a_connection_closed_by_the_server_is_replaced(standin: SlackWebApiStandIn) -> None:
     _connections().clear()
-    client = KeepAliveWebClient(base_url=standin.base_url, token=TOKEN, timeout=5)
+    client = KeepAliveWebClient(base_url=standin.base_url, token=TOKEN, timeout=WAIT)
     client.chat_postMessage(channel=GENERAL, text="first")
     sock = _socket_of(standin)
     sock.shutdown(socket.SHUT_RDWR)  # type: ignore[attr-defined]  # as a server dropping an idle connection

@@ -121,9 +121,10 @@ def test_a_post_whose_reply_was_lost_is_found_in_the_thread_not_posted_twice(har
     reached = h.slack.stall_next("chat.postMessage", when="after")
     replying = threading.Thread(target=answer, args=(h, thread, "The fines table was not updated"))
     replying.start()
-    assert reached.wait(30)  # Slack has stored the prompt; its reply is held, then the line drops
+    assert reached.wait(120)  # Slack has stored the prompt; its reply is held, then the line drops
     h.slack.release_stalls()
-    replying.join(30)
+    replying.join(120)
+    assert not replying.is_alive()
     assert prompts_with(h, thread, "Why 2") == 1
     owed = [m for m in outbox(h) if m.status != OutboxStatus.SENT]
     assert len(owed) == 1 and owed[0].uncertain
@@ -213,12 +214,12 @@ def test_nothing_is_posted_for_a_start_or_an_answer_that_did_not_commit(
     assert posted == [] and slack.messages() == []
     # Alive, but not ready.
     with urllib.request.urlopen(  # noqa: S310 - the test server
-        f"{root}/healthz", timeout=5
+        f"{root}/healthz", timeout=30
     ) as alive:
         assert alive.status == 200
     with pytest.raises(urllib.error.HTTPError) as not_ready:
         urllib.request.urlopen(  # noqa: S310 - the test server
-            f"{root}/readyz", timeout=5
+            f"{root}/readyz", timeout=30
         )
     assert not_ready.value.code == 503
 
@@ -226,6 +227,6 @@ def test_nothing_is_posted_for_a_start_or_an_answer_that_did_not_commit(
 def test_readyz_answers_when_the_database_does(harness: Harness) -> None:
     root = harness.url.removesuffix("/slack/events")
     with urllib.request.urlopen(  # noqa: S310 - the test server
-        f"{root}/readyz", timeout=5
+        f"{root}/readyz", timeout=30
     ) as ready:
         assert ready.status == 200 and json.loads(ready.read()) == {"ok": True}

@@ -28,6 +28,9 @@ TOKEN_A, TOKEN_B = "xoxb-test-T0AAA", "xoxb-test-T0BBB"
 GENERAL, QUIET, B_ONLY, SECRET_CHANNEL = "C0GENERAL", "C0QUIET", "C0BONLY", "G0SECRET"
 ALEX, SAM = "U0ALEX", "U0SAM"
 SIGNING_SECRET = "shh-its-a-secret"
+# A bound on waits for what the stand-in or a thread does: generous, as only a failure waits it out (a
+# loaded 2-core machine can take seconds to schedule a thread).
+WAIT = 60.0
 
 
 def section(text: str = "hello", **extra: Any) -> dict[str, Any]:
@@ -57,7 +60,7 @@ def standin() -> Iterator[SlackWebApiStandIn]:
 
 @pytest.fixture
 def client(standin: SlackWebApiStandIn) -> WebClient:
-    return WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=5)
+    return WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=WAIT)
 
 
 def error_of(call: Any, *args: Any, **kwargs: Any) -> SlackApiError:
@@ -496,16 +499,16 @@ def _call_in_thread(call: Any) -> tuple[threading.Thread, list[Any]]:
 
 
 def test_a_call_stalled_before_slack_accepts_it_is_never_processed(standin: SlackWebApiStandIn) -> None:
-    bare = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=10, retry_handlers=[])
+    bare = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=WAIT, retry_handlers=[])
     stall = standin.stall_next("chat.postMessage", "before")
     thread, outcome = _call_in_thread(lambda: bare.chat_postMessage(channel=GENERAL, text="held"))
-    assert stall.wait(10) and stall.is_set()
+    assert stall.wait(WAIT) and stall.is_set()
     # Held before Slack did anything: nothing is stored, and other calls go on meanwhile.
     assert standin.messages(channel=GENERAL) == []
     bare.chat_postMessage(channel=GENERAL, text="meanwhile")
     assert [m.text for m in standin.messages(channel=GENERAL)] == ["meanwhile"]
     standin.release_stalls()
-    thread.join(10)
+    thread.join(WAIT)
     # Dropped unprocessed: the caller sees a transport error and Slack never had the message.
     assert isinstance(outcome[0], OSError)
     assert [m.text for m in standin.messages(channel=GENERAL)] == ["meanwhile"]
@@ -515,13 +518,13 @@ def test_a_call_stalled_before_slack_accepts_it_is_never_processed(standin: Slac
 
 def test_a_call_stalled_after_slack_accepted_it_loses_its_answer(standin: SlackWebApiStandIn) -> None:
     # No retry handlers: slack_sdk's default one would post again after the dropped answer.
-    bare = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=10, retry_handlers=[])
+    bare = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=WAIT, retry_handlers=[])
     matching = standin.stall_next(
         "chat.postMessage", "after", match=lambda params: params.get("text") == "the one"
     )
     bare.chat_postMessage(channel=GENERAL, text="not this one")
     thread, outcome = _call_in_thread(lambda: bare.chat_postMessage(channel=GENERAL, text="the one"))
-    assert matching.wait(10)
+    assert matching.wait(WAIT)
     # Slack has accepted and stored it; the caller is still waiting for the answer.
     assert [m.text for m in standin.messages(channel=GENERAL)] == ["not this one", "the one"]
     assert thread.is_alive() and outcome == []
@@ -529,23 +532,25 @@ def test_a_call_stalled_after_slack_accepted_it_loses_its_answer(standin: SlackW
     assert matching.reply is not None and matching.reply["ok"] is True
     assert matching.reply["message"]["text"] == "the one"
     matching.release()
-    thread.join(10)
+    thread.join(WAIT)
     assert isinstance(outcome[0], OSError)  # the connection closed without an answer
     assert [c.dropped for c in standin.calls_to("chat.postMessage")] == [False, True]
 
 
 def test_a_stall_can_pick_the_calls_made_with_one_token(standin: SlackWebApiStandIn) -> None:
     standin.add_token(TEAM_A, "xoxb-second-process")
-    first = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=10, retry_handlers=[])
-    second = WebClient(base_url=standin.base_url, token="xoxb-second-process", timeout=10, retry_handlers=[])
+    first = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=WAIT, retry_handlers=[])
+    second = WebClient(
+        base_url=standin.base_url, token="xoxb-second-process", timeout=WAIT, retry_handlers=[]
+    )
     assert second.auth_test()["team_id"] == TEAM_A
     stall = standin.stall_next("chat.postMessage", "after", token="xoxb-second-process")
     first.chat_postMessage(channel=GENERAL, text="from the first")
     assert not stall.is_set()
     thread, outcome = _call_in_thread(lambda: second.chat_postMessage(channel=GENERAL, text="second"))
-    assert stall.wait(10)
+    assert stall.wait(WAIT)
     stall.release()
-    thread.join(10)
+    thread.join(WAIT)
     assert isinstance(outcome[0], OSError)
     assert [m.text for m in standin.messages(channel=GENERAL)] == ["from the first", "second"]
 
@@ -553,7 +558,7 @@ def test_a_stall_can_pick_the_calls_made_with_one_token(standin: SlackWebApiStan
 def test_down_refuses_connections_and_up_serves_the_same_workspace_again(
     standin: SlackWebApiStandIn,
 ) -> None:
-    bare = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=5, retry_handlers=[])
+    bare = WebClient(base_url=standin.base_url, token=TOKEN_A, timeout=WAIT, retry_handlers=[])
     bare.chat_postMessage(channel=GENERAL, text="before")
     base_url = standin.base_url
     standin.down()
@@ -587,7 +592,7 @@ def test_response_url_posts_land_as_messages(standin: SlackWebApiStandIn) -> Non
     body = json.dumps({"text": "Saved", "response_type": "ephemeral"}).encode()
     headers = {"Content-Type": "application/json"}
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - loopback
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback stand-in
+    with urllib.request.urlopen(request, timeout=WAIT) as response:  # noqa: S310 - loopback stand-in
         assert response.status == 200
     (message,) = standin.messages(channel=GENERAL)
     assert (message.text, message.ephemeral_user) == ("Saved", ALEX)

@@ -28,7 +28,13 @@ MAX_STEPS = 30
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'sandbox.db'}", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'sandbox.db'}",
+        # The sandbox's tests run no background sender: on a busy machine the request path must send
+        # everything it queued before the ack, however long that takes.
+        playbook_outbox_request_budget_seconds=30,
+        _env_file=None,  # type: ignore[call-arg]
+    )
     with Sandbox(settings, port=0) as running:
         yield running
 
@@ -43,7 +49,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-STEP_TIMEOUT_MS = 15_000
+# Playwright waits for what the page shows; only a failure waits the bound out, so it is generous (a
+# loaded 2-core machine renders slowly).
+STEP_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture

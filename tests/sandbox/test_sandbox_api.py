@@ -298,7 +298,7 @@ def modal_workspace() -> Iterator[tuple[SandboxWorkspace, list[JsonDict]]]:
 
     handler = SlackRequestHandler(app)
     server = make_server("127.0.0.1", 0, lambda environ, start: handler(environ, start))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     client = SignedSlackClient(
         f"http://127.0.0.1:{server.server_port}/slack/events", SECRET, bot_user_id="U0PLAYBOOK"
     )

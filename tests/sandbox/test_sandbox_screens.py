@@ -26,7 +26,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from sandbox import Sandbox
 from sandbox.workspace import TEAM_CHANNEL, TEAM_ID
-from tests.sandbox.conftest import ARTIFACTS, PROBLEM, ROOT_CAUSE, FiveWhysDriver
+from tests.sandbox.conftest import ARTIFACTS, PROBLEM, ROOT_CAUSE, STEP_TIMEOUT_MS, FiveWhysDriver
 from tests.sandbox.test_sandbox_browser import last_prompt
 
 pytestmark = pytest.mark.slow
@@ -122,7 +122,7 @@ def test_a_five_whys_started_from_the_form_to_its_summary(sandbox: Sandbox, page
     assert classification_shot, "no classification message was seen"
     expect(thread).to_contain_text(ROOT_CAUSE)
 
-    expect(page.locator("#alert")).to_be_hidden(timeout=12_000)
+    expect(page.locator("#alert")).to_be_hidden(timeout=STEP_TIMEOUT_MS)
     shoot_whole(page, "#thread-messages", "five-whys-thread.png")
 
     # The export's files appear in the thread and download from the page.
