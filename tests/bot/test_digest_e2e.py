@@ -74,11 +74,12 @@ def run_every_template(h: Harness) -> None:
     say(h, thread, "confirm")
     finish(h, thread)
     thread = start(h, "start cost-impacts Missed bin collections lead to repeat calls")
-    for reply in ("staff", "Re-keying missed-bin reports", "2h 30m", "3 a week", "2", "skip", "skip", "skip"):
+    for reply in ("staff", "Re-keying missed-bin reports", "time", "2h 30m", "3 a week", "2", "skip", "skip"):
         say(h, thread, reply)
     for reply in (
         "residents",
         "Calls chasing collections",
+        "both",
         "45 minutes",
         "10 per month",
         "1",
@@ -149,7 +150,11 @@ def test_digest_now_after_every_template_says_what_the_reports_say_everywhere(ha
     assert "5 started, 5 finished" in text
     costed = [r for r in reports if r.costs is not None and r.costs.total]
     total = sum((r.costs.total for r in costed), start=type(costed[0].costs.total)(0))  # type: ignore[union-attr]
-    assert total == costed[0].costs.total  # one problem with costs: £28,490 worked by hand elsewhere  # type: ignore[union-attr]
+    assert total == costed[0].costs.total  # type: ignore[union-attr]
+    # Worked by hand: staff 2.5 h x 156 a year x 2 people x £30 (the default rate) = £23,400; residents
+    # 0.75 h x 120 a year x 1 x £15 = £1,350, plus £2 x 120 = £240: £1,590; in all £24,990.
+    assert total == 24990
+    assert {s.label: s.amount for s in costed[0].costs.by_bearer}["Residents"] == 1590  # type: ignore[union-attr]
     assert f"Yearly cost of the problems found: {format_pounds(total)}" in text
     for share in costed[0].costs.by_bearer:  # type: ignore[union-attr]
         assert f"{share.label}: {format_pounds(share.amount)}" in text
