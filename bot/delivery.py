@@ -35,6 +35,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.keepalive import KeepAliveWebClient
 from bot.views.common import clip
 from bot.views.controls import has_prompt_controls, replace_actions
 from flows.i18n import t
@@ -387,8 +388,12 @@ class Queue:
     transaction of its own to claim it. One claimed in a transaction that does not commit was never
     claimed."""
 
-    def __init__(self, uow: UnitOfWork, workspace_id: str, now: datetime) -> None:
-        self._uow, self._workspace_id, self._now = uow, workspace_id, now
+    def __init__(self, uow: UnitOfWork, workspace_id: str, now: datetime, *, hold: bool = False) -> None:
+        """``hold``: claim what may be sent at once in this transaction (the caller must pass
+        :meth:`shown`, or :attr:`held`, to the request path, which then sends it without claiming it
+        again: one statement for the ordering key and one for the database's clock here save a
+        claiming select, update and clock read after the commit)."""
+        self._uow, self._workspace_id, self._now, self._hold = uow, workspace_id, now, hold
         self.ids: list[int] = []
         self.held: list[Claimed] = []
         self._anchors: dict[int, int] = {}
@@ -437,18 +442,49 @@ class Queue:
     ) -> int:
         session_id = session.id if session is not None else None
         key = ordering_key(message.channel, session_id)
+        held_since: datetime | None = None
+        if self._hold:
+            holding = self._holding.get(key)
+            if holding is None:
+                # Held only when nothing earlier with its key is unsent: the order holds, since the
+                # request path sends what it holds in id order and gives back the rest of a key after
+                # one of them is not sent.
+                holding = self._holding[key] = not self._uow.outbox.has_unsent(key)
+            if holding:
+                if self._db_now is None:
+                    self._db_now = self._uow.outbox.database_now()
+                held_since = self._db_now
+        thread_ts = message.thread_ts if isinstance(message, Post) else None
+        payload = message.model_dump(mode="json")
         queued = self._uow.outbox.add(
             workspace_id=self._workspace_id,
             session_id=session_id,
             ordering_key=key,
             channel=message.channel,
-            thread_ts=message.thread_ts if isinstance(message, Post) else None,
+            thread_ts=thread_ts,
             thread_of=thread_of,
             kind=kind,
-            payload=message.model_dump(mode="json"),
+            payload=payload,
             now=self._now,
+            held_since=held_since,
         )
         self.ids.append(queued)
+        if held_since is not None:
+            self.held.append(
+                Claimed(
+                    id=queued,
+                    workspace_id=self._workspace_id,
+                    session_id=session_id,
+                    ordering_key=key,
+                    channel=message.channel,
+                    thread_ts=thread_ts,
+                    kind=kind,
+                    payload=payload,
+                    attempts=1,
+                    thread_of=thread_of,
+                    uncertain=False,
+                )
+            )
         if isinstance(message, Post) and not message.reply_to_previous and thread_of is None:
             self._last_top[key] = queued
         return queued
@@ -669,7 +705,10 @@ def _record(
     claimed = outcome.claimed
     notices: list[Outgoing] = []
     if outcome.what == "sent":
-        recorded = uow.outbox.mark_sent(claimed.id, claimed.attempts, outcome.ts)
+        # Only a post can be the thread of a later message (an update never is).
+        recorded = uow.outbox.mark_sent(
+            claimed.id, claimed.attempts, outcome.ts, may_lead=claimed.kind != "update"
+        )
         if recorded and claimed.session_id is not None and outcome.ts:
             if claimed.kind == ANCHOR:
                 uow.sessions.set_thread(claimed.session_id, outcome.ts)
@@ -797,13 +836,20 @@ def _run(
 
 def request_client(client: WebClient, timeout: float) -> WebClient:
     """A client like the request's (same token and URL) that never waits: no retries (the outbox
-    owns them) and a timeout within the request's budget."""
-    return WebClient(
+    owns them) and a timeout within the request's budget. It reuses the listener thread's kept-alive
+    connection (``bot/keepalive.py``): a new connection per post cost as much as the post."""
+    fast = KeepAliveWebClient(
         token=client.token,
         base_url=client.base_url,
         timeout=timeout,  # type: ignore[arg-type]
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        logger=client.logger,
         retry_handlers=[],  # slack_sdk's default would post again after a dropped connection
     )
+    fast.default_params = dict(client.default_params)
+    return fast
 
 
 def send_queued(

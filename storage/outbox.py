@@ -147,20 +147,28 @@ class OutboxRepository:
         one's messages unsent); never those in ``exclude`` (tried already in this run)."""
         if only is not None and not only and not keys:
             return []
-        db_now = database_now(self._orm)
-        stale_before = db_now - timedelta(seconds=stale_after)
+        # Only what was queued behind the caller's own messages: those are pending (a stale claim is
+        # the background sender's), so the database's clock is read only if one is found.
+        behind_only = only is not None and not only
+        db_now = None if behind_only else database_now(self._orm)
+        stale_before = None if db_now is None else db_now - timedelta(seconds=stale_after)
         earlier = aliased(OutboxMessage)
         blocked = exists().where(
             earlier.ordering_key == OutboxMessage.ordering_key,
             earlier.id < OutboxMessage.id,
             earlier.status.in_(UNSENT),
         )
-        ready = or_(
-            and_(
-                OutboxMessage.status == OutboxStatus.PENDING,
-                or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
-            ),
-            and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claimed_at < stale_before),
+        pending = and_(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
+        )
+        ready = (
+            pending
+            if stale_before is None
+            else or_(
+                pending,
+                and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claimed_at < stale_before),
+            )
         )
         query = select(OutboxMessage.id, OutboxMessage.status).where(ready, ~blocked)
         if only is not None:
@@ -174,6 +182,9 @@ class OutboxRepository:
         candidates = {int(row[0]): str(row[1]) for row in self._orm.execute(query)}
         if not candidates:
             return []
+        if db_now is None or stale_before is None:
+            db_now = database_now(self._orm)
+            stale_before = db_now - timedelta(seconds=stale_after)
         table = cast(Table, OutboxMessage.__table__)
         claimed = self._orm.connection().execute(
             update(table)
@@ -225,9 +236,10 @@ class OutboxRepository:
             table.c.attempts == attempts,
         )
 
-    def mark_sent(self, message_id: int, attempts: int, ts: str | None) -> bool:
+    def mark_sent(self, message_id: int, attempts: int, ts: str | None, *, may_lead: bool = True) -> bool:
         """Record that Slack accepted it (``ts``: the message's ts); messages waiting for it as their
-        thread get that thread. False if the claim was lost meanwhile."""
+        thread get that thread (``may_lead=False``: none can, e.g. an update). False if the claim was
+        lost meanwhile."""
         table = cast(Table, OutboxMessage.__table__)
         done = self._orm.connection().execute(
             update(table)
@@ -241,7 +253,7 @@ class OutboxRepository:
         )
         if done.first() is None:
             return False
-        if ts is not None:
+        if ts is not None and may_lead:
             self._orm.connection().execute(
                 update(table)
                 .where(table.c.thread_of == message_id, table.c.thread_ts.is_(None))
