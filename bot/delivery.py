@@ -39,7 +39,7 @@ from bot.keepalive import KeepAliveWebClient
 from bot.views.common import clip
 from bot.views.controls import has_prompt_controls, replace_actions
 from flows.i18n import t
-from storage.outbox import Claimed, thread_not_sent
+from storage.outbox import PROMPT_KIND, Claimed, thread_not_sent
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -367,8 +367,9 @@ TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 ANCHOR = "anchor"
-# A post carrying a question's buttons, menus or pickers (sent as any post).
-PROMPT = "prompt"
+# A post carrying a question's buttons, menus or pickers (sent as any post; its payload is kept once
+# sent, until the question is answered: ``bot/services/answered.py``).
+PROMPT = PROMPT_KIND
 # The first part of a leads post: where it lands is recorded, so later changes can update it.
 LEADS_ROLE = "leads_post"
 
@@ -707,7 +708,11 @@ def _record(
     if outcome.what == "sent":
         # Only a post can be the thread of a later message (an update never is).
         recorded = uow.outbox.mark_sent(
-            claimed.id, claimed.attempts, outcome.ts, may_lead=claimed.kind != "update"
+            claimed.id,
+            claimed.attempts,
+            outcome.ts,
+            may_lead=claimed.kind != "update",
+            keep_payload=claimed.kind == PROMPT,
         )
         if recorded and claimed.session_id is not None and outcome.ts:
             if claimed.kind == ANCHOR:
@@ -819,6 +824,8 @@ def _run(
                     ):
                         notices.append((outcome.claimed.workspace_id, notice))
                 claimed = []
+                if wanted == [] and not uow.outbox.has_pending(keys):
+                    more = False  # nothing was queued behind what this request sent
                 if more and (deadline is None or time.monotonic() < deadline):
                     claimed = uow.outbox.claim_ready(
                         now=deps.clock.now(), stale_after=stale_after, only=wanted, keys=keys, exclude=tried

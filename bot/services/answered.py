@@ -3,16 +3,18 @@ clicked: the question stays, and where its buttons were a line says what was ans
 
 A click names its message (the payload carries its blocks and ts). A typed answer does not, so the
 question it answered is the session's latest message that was posted with a prompt's controls (the
-outbox's ``prompt`` kind). Once sent, its ts is known (``sent_ts``) and an update of it is queued;
-what the bot posted is not kept once sent, so the sender reads the message's blocks from Slack and
-replaces its controls then (a message already answered is left alone). Still pending, its blocks are
-changed before it is sent; held by a sender at this moment, it is left as it is (a later click on it
-is answered as stale).
+outbox's ``prompt`` kind). Once sent, its ts is known (``sent_ts``) and its blocks are still in the
+outbox (a sent prompt keeps its payload until it is answered), so an update of it, with the controls
+replaced, is queued at once: nothing is read back from Slack. The kept payload is dropped then (and
+when a click answers it); forget-me scrubs any still kept. Still pending, its blocks are changed
+before it is sent; held by a sender at this moment, it is left as it is (a later click on it is
+answered as stale).
 """
 
 from __future__ import annotations
 
 from bot.delivery import PROMPT, Update
+from bot.views.controls import has_prompt_controls
 from bot.views.prompt import answered_context, answered_fallback, replace_actions
 from storage.models import OutboxStatus, Session
 from storage.uow import UnitOfWork
@@ -34,12 +36,18 @@ def replace_typed(uow: UnitOfWork, session: Session, who: str, reply: str) -> li
             blocks = row.payload.get("blocks") or []
             uow.outbox.revise_pending(row.id, {**row.payload, "blocks": replace_actions(blocks, line)})
             return []
-        if row.status != OutboxStatus.SENT or row.sent_ts is None:
-            return []
-        fallback = answered_fallback(reply, locale)
+        blocks = row.payload.get("blocks") if row.status == OutboxStatus.SENT else None
+        if row.sent_ts is None or not blocks or not has_prompt_controls(blocks):
+            return []  # being sent, or answered already (its payload was dropped then)
+        uow.outbox.forget_payload(row.id)
+        text = str(row.payload.get("text") or answered_fallback(reply, locale))
         return [
             Update(
-                channel=row.channel, ts=row.sent_ts, text=fallback, replace_controls=line, best_effort=True
+                channel=row.channel,
+                ts=row.sent_ts,
+                text=text,
+                blocks=replace_actions(blocks, line),
+                best_effort=True,
             )
         ]
     return []

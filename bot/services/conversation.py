@@ -600,6 +600,8 @@ def _on_button(
                     ),
                 )
             )
+            # The click carried the message: the blocks the outbox kept for a typed answer go.
+            uow.outbox.forget_prompt_at(session.id, caller.message_ts)
         queue = queue_result(deps, uow, session, result, *clicked)
         uow.commit()
     return None, queue.shown(), result
