@@ -61,8 +61,10 @@ class Pacer:
             return 0.0
         self._tokens = min(float(self._burst), self._tokens + (now - self._updated) * self._rate)
         self._updated = now
-        if self._tokens >= 1:
-            self._tokens -= 1
+        # (Within a hair of a whole token counts as one: a wait shorter than the clock can tell apart
+        # would never end.)
+        if self._tokens >= 1 - 1e-9:
+            self._tokens = max(0.0, self._tokens - 1)
             return 0.0
         return (1 - self._tokens) / self._rate
 
