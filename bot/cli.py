@@ -127,7 +127,9 @@ def cmd_digest(settings: Settings, workspaces: Sequence[str], now: bool) -> int:
     send = digest.send_now if now else digest.send_due
     report = send(deps, clients, list(workspaces) or None)
     print(
-        f"digest sent: {', '.join(report.sent) or 'none'}; failed: {', '.join(report.failed) or 'none'}",
+        f"digest sent: {', '.join(report.sent) or 'none'}; "
+        f"queued for the outbox's sender: {', '.join(report.queued) or 'none'}; "
+        f"failed: {', '.join(report.failed) or 'none'}",
         file=sys.stderr,
     )
     return 1 if report.failed else 0

@@ -6,14 +6,17 @@ thread, fallback text, Block Kit as dicts); :func:`send` turns each into one Web
 (Slack's 40,000-character message text, 3,000 in our fallbacks), unfurl options and what a failure
 means live here, once, not in every feature.
 
-Messages owed by a stored change (the next prompt, an anchor, a summary, a leads post) do not go
-straight to Slack: the service adds them to the outbox through a :class:`Queue`, in the transaction of
-the change, and returns their ids in :attr:`Shown.queued`. After the commit the request path sends
-them within ``PLAYBOOK_OUTBOX_REQUEST_BUDGET_SECONDS`` (:func:`send_queued`), so Slack's ack holds; what
-is left (a crash, a 429 with a long Retry-After, Slack down) is sent by :func:`send_ready`, which the
-scheduler runs every few seconds. Every message posted carries Slack message metadata naming its
-outbox id (:data:`METADATA_EVENT`), so a message whose sender died before recording the outcome is
-found in the conversation instead of being posted twice (``storage/outbox.py`` has the states).
+Messages owed by a stored change (the next prompt, an anchor, a summary, a leads post, an escalation,
+an idle nudge, the weekly digest, a chart) do not go straight to Slack: the service adds them to the
+outbox through a :class:`Queue`, in the transaction of the change, and returns their ids in
+:attr:`Shown.queued`. After the commit the request path sends them within
+``PLAYBOOK_OUTBOX_REQUEST_BUDGET_SECONDS`` (:func:`send_queued`), so Slack's ack holds; a scheduled job
+sends what it queued at once (:func:`send_these`); what is left (a crash, a 429 with a long
+Retry-After, Slack down, a chart still to draw) is sent by :func:`send_ready`, which the scheduler runs
+every few seconds. Every message posted carries Slack message metadata naming its outbox id
+(:data:`METADATA_EVENT`), and every file uploaded (kind :data:`UPLOAD`) has it in its file name
+(:func:`marked_filename`), so what a sender that died before recording the outcome had sent is found
+in the conversation instead of being sent twice (``storage/outbox.py`` has the states).
 
 User text is escaped where it is put into mrkdwn (``bot/views/``); the fallback ``text`` given here is
 already mrkdwn-safe.
@@ -21,13 +24,15 @@ already mrkdwn-safe.
 
 from __future__ import annotations
 
+import base64
+import copy
 import json
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from slack_sdk import WebClient
@@ -111,8 +116,9 @@ class Ephemeral(_Out):
 
 class Update(_Out):
     """``chat.update`` of a message the bot posted. With ``replace_controls``: the message's blocks are
-    read from Slack when it is sent (what the bot posted is not kept once sent) and its prompt's
-    controls are replaced by these blocks (``blocks`` is then unused)."""
+    read from Slack when it is sent and its prompt's controls are replaced by these blocks (``blocks``
+    is then unused). A typed answer no longer queues these (the outbox keeps a sent prompt's blocks:
+    ``services/answered.py``); the sender still applies any queued before."""
 
     kind: Literal["update"] = "update"
     channel: str
@@ -120,6 +126,11 @@ class Update(_Out):
     text: str
     blocks: list[dict[str, Any]] | None = None
     replace_controls: list[dict[str, Any]] | None = None
+    # With ``replace_controls``: only if the message's controls answer one of these questions (a team
+    # list's typed answer names its question, not its message: see ``services/answered.py``).
+    answered: list[str] | None = None
+    # As ``Post.permalink_of``: resolved when the update is sent (a queued leads post's link).
+    permalink_of: MessageRef | None = None
 
 
 class FileUpload(BaseModel):
@@ -127,9 +138,12 @@ class FileUpload(BaseModel):
 
     filename: str
     title: str
-    content: str | bytes
+    content: str | bytes = b""
     # An image's description for people who cannot see it (Slack's ``alt_txt``).
     alt_text: str | None = None
+    # A chart to draw when the file is sent (``flows.charts.draw``), instead of ``content``: the outbox's
+    # background sender draws it, never a request or a transaction (matplotlib is slow to start).
+    chart: dict[str, Any] | None = None
 
 
 class Upload(_Out):
@@ -142,6 +156,8 @@ class Upload(_Out):
     comment: str
     thread_ts: str | None = None
     to_user_dm: bool = False
+    # In the thread of the previous post of this batch (a digest's charts go under it).
+    reply_to_previous: bool = False
 
 
 class OpenView(_Out):
@@ -271,22 +287,48 @@ def _send_one(client: WebClient, message: Outgoing, previous_ts: str | None) -> 
         channel = message.channel
         if message.to_user_dm:
             channel = open_dm(client, channel)
-        client.files_upload_v2(
-            file_uploads=[
-                {"content": f.content, "filename": f.filename, "title": f.title}
-                | ({"alt_txt": f.alt_text} if f.alt_text else {})
-                for f in message.files
-            ],
-            channel=channel,
-            thread_ts=message.thread_ts,
-            initial_comment=message.comment,
-        )
+        thread_ts = previous_ts if message.reply_to_previous and previous_ts else message.thread_ts
+        _upload(client, message, channel, thread_ts)
         return Sent(channel, None)
     if isinstance(message, OpenView):
         client.views_open(trigger_id=message.trigger_id, view=message.view)
         return Sent(None, None)
     client.views_publish(user_id=message.user, view=message.view)
     return Sent(None, None)
+
+
+def _file_content(upload: FileUpload) -> str | bytes:
+    if upload.chart is not None:
+        from flows import charts
+
+        return charts.draw(upload.chart).png
+    return upload.content
+
+
+def _upload(
+    client: WebClient,
+    message: Upload,
+    channel: str,
+    thread_ts: str | None,
+    *,
+    names: Sequence[str] = (),
+    contents: Sequence[str | bytes] = (),
+) -> None:
+    """``files_upload_v2`` of ``message``'s files (``names``: the file names to give them instead;
+    ``contents``: their contents, drawn already)."""
+    contents = contents or [_file_content(f) for f in message.files]
+    client.files_upload_v2(
+        file_uploads=[
+            {"content": content, "filename": name or f.filename, "title": f.title}
+            | ({"alt_txt": f.alt_text} if f.alt_text else {})
+            for f, name, content in zip(
+                message.files, names or [""] * len(message.files), contents, strict=True
+            )
+        ],
+        channel=channel,
+        thread_ts=thread_ts,
+        initial_comment=message.comment,
+    )
 
 
 def send(client: WebClient, messages: Iterable[Outgoing]) -> list[str | None]:
@@ -360,6 +402,8 @@ Post.model_rebuild()
 METADATA_EVENT = "playbook_message"
 # Stands for a message's permalink until it is sent (see ``Post.permalink_of``).
 PERMALINK_SLOT = "https://playbook.invalid/permalink"
+# A message whose permalink slot is filled when it is sent.
+_Linked = TypeVar("_Linked", Post, Update)
 # The background sender's timeout for one Web API call.
 SENDER_TIMEOUT_SECONDS = 10
 # Slack's ``ok: false`` errors that say nothing about the message itself: try again later.
@@ -372,6 +416,69 @@ ANCHOR = "anchor"
 PROMPT = PROMPT_KIND
 # The first part of a leads post: where it lands is recorded, so later changes can update it.
 LEADS_ROLE = "leads_post"
+# Files (``files_upload_v2``): no message metadata can go with them, so each file's name carries its
+# outbox id (:func:`marked_filename`) and a file whose sender died is looked for by that name.
+UPLOAD = "upload"
+# The first part of a weekly digest (``digest_role``): Slack having it marks the week's digest sent;
+# Slack refusing it for good gives the week's claim back, so that the next run tries again.
+DIGEST_ROLE = "weekly_digest"
+
+
+def digest_role(send_week: str) -> str:
+    return f"{DIGEST_ROLE}:{send_week}"
+
+
+def _digest_week(role: object) -> str | None:
+    if isinstance(role, str) and role.startswith(f"{DIGEST_ROLE}:"):
+        return role.removeprefix(f"{DIGEST_ROLE}:")
+    return None
+
+
+def upload_payload(message: Upload) -> dict[str, Any]:
+    """An upload as the outbox stores it: JSON, each file's bytes in base64 (or the chart to draw)."""
+    payload = message.model_dump(mode="json", exclude={"files"})
+    files: list[dict[str, Any]] = []
+    for upload in message.files:
+        entry: dict[str, Any] = {
+            "filename": upload.filename,
+            "title": upload.title,
+            "alt_text": upload.alt_text,
+        }
+        if upload.chart is not None:
+            entry["chart"] = upload.chart
+        else:
+            content = upload.content.encode() if isinstance(upload.content, str) else upload.content
+            entry["content_b64"] = base64.b64encode(content).decode("ascii")
+        files.append(entry)
+    payload["files"] = files
+    return payload
+
+
+def upload_from_payload(payload: dict[str, Any]) -> Upload:
+    files = [
+        FileUpload(
+            filename=entry["filename"],
+            title=entry["title"],
+            alt_text=entry.get("alt_text"),
+            chart=entry.get("chart"),
+            content=base64.b64decode(entry["content_b64"]) if "content_b64" in entry else b"",
+        )
+        for entry in payload.get("files") or []
+    ]
+    return Upload.model_validate({**payload, "files": files})
+
+
+def marked_filename(filename: str, outbox_id: int) -> str:
+    """``filename`` carrying the outbox id of the upload it belongs to: ``chart.png`` → ``chart-pb42.png``."""
+    stem, dot, extension = filename.rpartition(".")
+    if not dot or not stem:
+        return f"{filename}-pb{outbox_id}"
+    return f"{stem}-pb{outbox_id}.{extension}"
+
+
+def _draws(payload: dict[str, Any]) -> bool:
+    """Whether sending this upload means drawing a chart first."""
+    return any(entry.get("chart") is not None for entry in payload.get("files") or [])
 
 
 def ordering_key(channel: str, session_id: int | None) -> str:
@@ -412,11 +519,15 @@ class Queue:
         self._anchors[session.id] = queued
         return queued
 
-    def add(self, message: Post | Update, session: Session | None = None) -> int:
-        """Queue one message (of ``session``, if it belongs to one). A post to a channel session whose
-        anchor is not in Slack yet waits for it and goes in its thread."""
+    def add(
+        self, message: Post | Update | Upload, session: Session | None = None, *, aside: bool = False
+    ) -> int:
+        """Queue one message (of ``session``, if it belongs to one). A post or an upload to a channel
+        session whose anchor is not in Slack yet waits for it and goes in its thread. ``aside``: in
+        an order of its own beside its conversation's (a chart the background sender draws must not
+        hold up the conversation's later messages), once its thread is known."""
         thread_of: int | None = None
-        if isinstance(message, Post):
+        if isinstance(message, Post | Upload):
             key = ordering_key(message.channel, session.id if session is not None else None)
             if message.reply_to_previous:
                 thread_of = self._last_top.get(key)
@@ -430,19 +541,25 @@ class Queue:
         kind: str = message.kind
         if isinstance(message, Post) and has_prompt_controls(message.blocks or []):
             kind = PROMPT  # so a typed answer can find it once sent (its payload is not kept)
-        return self._add(message, session, kind=kind, thread_of=thread_of)
+        return self._add(message, session, kind=kind, thread_of=thread_of, aside=aside and thread_of is None)
 
     def extend(self, messages: Iterable[Outgoing], session: Session | None = None) -> None:
         for message in messages:
-            if not isinstance(message, Post | Update):
-                raise TypeError(f"only posts and updates go through the outbox, not {message.kind}")
+            if not isinstance(message, Post | Update | Upload):
+                raise TypeError(f"only posts, updates and uploads go through the outbox, not {message.kind}")
             self.add(message, session)
 
     def _add(
-        self, message: Post | Update, session: Session | None, *, kind: str, thread_of: int | None
+        self,
+        message: Post | Update | Upload,
+        session: Session | None,
+        *,
+        kind: str,
+        thread_of: int | None,
+        aside: bool = False,
     ) -> int:
         session_id = session.id if session is not None else None
-        key = ordering_key(message.channel, session_id)
+        key = ordering_key(message.channel, session_id) + (f":{kind}" if aside else "")
         held_since: datetime | None = None
         if self._hold:
             holding = self._holding.get(key)
@@ -450,13 +567,15 @@ class Queue:
                 # Held only when nothing earlier with its key is unsent: the order holds, since the
                 # request path sends what it holds in id order and gives back the rest of a key after
                 # one of them is not sent.
-                holding = self._holding[key] = not self._uow.outbox.has_unsent(key)
+                holding = not self._uow.outbox.has_unsent(key)
+            # An upload is left to the sender's own claim (and so is everything after it in its key).
+            holding = self._holding[key] = holding and not isinstance(message, Upload)
             if holding:
                 if self._db_now is None:
                     self._db_now = self._uow.outbox.database_now()
                 held_since = self._db_now
-        thread_ts = message.thread_ts if isinstance(message, Post) else None
-        payload = message.model_dump(mode="json")
+        thread_ts = message.thread_ts if isinstance(message, Post | Upload) else None
+        payload = upload_payload(message) if isinstance(message, Upload) else message.model_dump(mode="json")
         queued = self._uow.outbox.add(
             workspace_id=self._workspace_id,
             session_id=session_id,
@@ -526,15 +645,37 @@ def _outbox_id(message: dict[str, Any]) -> int | None:
     return int(value) if isinstance(value, int | str) and str(value).isdecimal() else None
 
 
+def _conversation(client: WebClient, channel: str) -> str:
+    """The conversation a post to ``channel`` lands in: a user id means the app's DM with them."""
+    return open_dm(client, channel) if channel[:1] in ("U", "W") else channel
+
+
 def find_posted(client: WebClient, claimed: Claimed) -> str | None:
     """The ts of the message this outbox id was posted as, if it is in the conversation (its thread,
     or the channel's recent history). Raises if Slack cannot be asked."""
+    return _find(client, claimed, lambda message: _outbox_id(message) == claimed.id)
+
+
+def find_uploaded(client: WebClient, claimed: Claimed, channel: str) -> str | None:
+    """The ts of the message that shared this upload's files (named with its outbox id), if it is in
+    the conversation (its thread, or the channel's recent history). Raises if Slack cannot be asked."""
+    upload = upload_from_payload(claimed.payload)
+    names = {marked_filename(f.filename, claimed.id) for f in upload.files}
+
+    def shared(message: dict[str, Any]) -> bool:
+        return any(isinstance(f, dict) and f.get("name") in names for f in message.get("files") or [])
+
+    return _find(client, replace(claimed, channel=channel), shared)
+
+
+def _find(client: WebClient, claimed: Claimed, matches: Callable[[dict[str, Any]], bool]) -> str | None:
+    channel = _conversation(client, claimed.channel)
     cursor: str | None = None
     for _page in range(5):
         if claimed.thread_ts is not None:
             try:
                 response = client.conversations_replies(
-                    channel=claimed.channel,
+                    channel=channel,
                     ts=claimed.thread_ts,
                     include_all_metadata=True,
                     limit=200,
@@ -546,10 +687,10 @@ def find_posted(client: WebClient, claimed: Claimed) -> str | None:
                 raise
         else:
             response = client.conversations_history(
-                channel=claimed.channel, include_all_metadata=True, limit=200, cursor=cursor
+                channel=channel, include_all_metadata=True, limit=200, cursor=cursor
             )
         for message in response.get("messages") or []:
-            if _outbox_id(message) == claimed.id:
+            if matches(message):
                 return str(message.get("ts"))
         cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
         if not cursor:
@@ -557,7 +698,7 @@ def find_posted(client: WebClient, claimed: Claimed) -> str | None:
     return None
 
 
-def _with_permalink(client: WebClient, message: Post) -> Post:
+def _with_permalink(client: WebClient, message: _Linked) -> _Linked:
     ref = message.permalink_of
     if ref is None:
         return message
@@ -569,7 +710,7 @@ def _with_permalink(client: WebClient, message: Post) -> Post:
     # Without one, a link that opens the channel.
     link = str(link) if link else f"https://slack.com/app_redirect?channel={ref.channel}"
     filled = json.loads(json.dumps(message.model_dump(mode="json")).replace(PERMALINK_SLOT, link))
-    return Post.model_validate(filled)
+    return type(message).model_validate(filled)
 
 
 def _held_as_private(client: WebClient, message: Post) -> tuple[str, Outgoing | None] | None:
@@ -595,7 +736,7 @@ def _with_controls_replaced(client: WebClient, update: Update) -> Update | None:
     when it has none left (answered already) or is gone."""
     response = client.conversations_replies(channel=update.channel, ts=update.ts, limit=1)
     found = next((m for m in response.get("messages") or [] if m.get("ts") == update.ts), None)
-    if found is None or not has_prompt_controls(found.get("blocks") or []):
+    if found is None or not has_prompt_controls(found.get("blocks") or [], update.answered):
         return None
     blocks = replace_actions(found.get("blocks") or [], update.replace_controls or [])
     return update.model_copy(update={"blocks": blocks, "text": str(found.get("text") or update.text)})
@@ -628,14 +769,48 @@ def _retry_after(error: SlackApiError) -> float:
         return 1.0
 
 
+# Slack shares an upload's files in the conversation after ``files.completeUploadExternal`` has
+# answered: an upload whose outcome was unknown is looked for no sooner than this.
+UPLOAD_SHARED_WITHIN_SECONDS = 15
+
+
 def _backoff(claimed: Claimed) -> timedelta:
-    """How long to leave a message after a send whose outcome was unknown: 2 s, 4 s, … up to 5 min."""
-    return timedelta(seconds=min(300, 2 ** min(claimed.attempts, 9)))
+    """How long to leave a message after a send whose outcome was unknown: 2 s, 4 s, … up to 5 min
+    (an upload: at least :data:`UPLOAD_SHARED_WITHIN_SECONDS`, so that its share can be found)."""
+    wait = min(300, 2 ** min(claimed.attempts, 9))
+    if claimed.kind == UPLOAD:
+        wait = max(wait, UPLOAD_SHARED_WITHIN_SECONDS)
+    return timedelta(seconds=wait)
+
+
+def _upload_claimed(client: WebClient, claimed: Claimed) -> _Outcome:
+    """Upload a claimed upload's files, each named with its outbox id; one whose last claim went stale
+    (or whose outcome was unknown) is first looked for by those names."""
+    upload = upload_from_payload(claimed.payload)
+    channel = open_dm(client, upload.channel) if upload.to_user_dm else upload.channel
+    if claimed.uncertain:
+        found = find_uploaded(client, claimed, channel)
+        if found is not None:
+            log.info("outbox %s was already in Slack (%s): not uploaded again", claimed.id, found)
+            return _Outcome(claimed, "sent", ts=None)
+    try:
+        contents = [_file_content(f) for f in upload.files]
+    except (ImportError, ValueError, KeyError, TypeError) as error:
+        # A chart this process cannot draw will not be drawn by trying again: it must not hold up
+        # the messages behind it.
+        log.error("outbox %s: its chart could not be drawn: %r", claimed.id, error)
+        return _Outcome(claimed, "dead", error=f"chart not drawn: {type(error).__name__}")
+    names = [marked_filename(f.filename, claimed.id) for f in upload.files]
+    _upload(client, upload, channel, claimed.thread_ts, names=names, contents=contents)
+    # The share's ts is not in the answer (Slack shares the files after it): nothing waits for it.
+    return _Outcome(claimed, "sent", ts=None)
 
 
 def _attempt(client: WebClient, claimed: Claimed, now: datetime) -> _Outcome:
     """Send one claimed message (after looking for it, if its last claim went stale)."""
     try:
+        if claimed.kind == UPLOAD:
+            return _upload_claimed(client, claimed)
         if claimed.kind == "update":
             update = Update.model_validate(claimed.payload)
             if update.replace_controls is not None:
@@ -643,6 +818,7 @@ def _attempt(client: WebClient, claimed: Claimed, now: datetime) -> _Outcome:
                 if current is None:  # no longer there, or already answered: nothing to change
                     return _Outcome(claimed, "sent", ts=None)
                 update = current
+            update = _with_permalink(client, update)
             client.chat_update(
                 channel=update.channel,
                 ts=update.ts,
@@ -670,7 +846,7 @@ def _attempt(client: WebClient, claimed: Claimed, now: datetime) -> _Outcome:
         if status >= 500 or code in TRANSIENT:
             return _Outcome(claimed, "unknown", not_before=now + _backoff(claimed), error=code)
         fallback: Outgoing | None = None
-        if claimed.kind != "update":
+        if claimed.kind not in ("update", UPLOAD):
             message = Post.model_validate(claimed.payload)
             if message.if_not_there is not None and code in NOT_THERE:
                 fallback = message.if_not_there
@@ -721,6 +897,8 @@ def _record(
                 uow.leads_posts.record(
                     claimed.workspace_id, claimed.session_id, claimed.channel, outcome.ts, now
                 )
+        if recorded and (week := _digest_week(claimed.payload.get("role"))) is not None:
+            uow.digests.mark_sent(claimed.workspace_id, week, now, claimed.channel, outcome.ts)
         flushed.sent[claimed.id] = outcome.ts
     elif outcome.what == "retry":
         uow.outbox.release(claimed.id, claimed.attempts, not_before=outcome.not_before, error=outcome.error)
@@ -732,6 +910,8 @@ def _record(
         flushed.left.add(claimed.id)
     else:
         followers = uow.outbox.mark_dead(claimed.id, claimed.attempts, outcome.error or "refused")
+        if (week := _digest_week(claimed.payload.get("role"))) is not None:
+            uow.digests.give_back(claimed.workspace_id, week)
         flushed.dead[claimed.id] = outcome.error or "refused"
         for follower in followers:
             flushed.dead[follower] = thread_not_sent(claimed.id)
@@ -768,6 +948,9 @@ def _send_batch(
         if deadline is not None and time.monotonic() >= deadline:
             # Out of time: give it back untouched for the background sender.
             outcome = _Outcome(one, "retry")
+        elif adjust_timeout and one.kind == UPLOAD and _draws(one.payload):
+            # A chart is drawn by the background sender, never while Slack waits for an ack.
+            outcome = _Outcome(one, "retry")
         else:
             try:
                 client = clients(one.workspace_id)
@@ -798,13 +981,13 @@ def _run(
     held: Sequence[Claimed] = (),
     deadline: float | None,
     tell_dead_anchors: bool,
+    request_path: bool,
 ) -> Flushed:
     flushed = Flushed()
     tried: set[int] = {one.id for one in held}
     claimed: list[Claimed] = sorted(held, key=lambda one: one.id)
     outcomes: list[_Outcome] = []
     stale_after = deps.settings.playbook_outbox_claim_seconds
-    request_path = only is not None
     # Keys whose messages this run sent: the request path also sends what was queued behind them
     # meanwhile (by a request that found them unsent), instead of leaving it to the background.
     keys: set[str] = set()
@@ -880,10 +1063,41 @@ def send_queued(
         held=held,
         deadline=time.monotonic() + budget,
         tell_dead_anchors=False,
+        request_path=True,
     )
 
 
 def send_ready(deps: Deps, clients: ClientFor, *, budget: float | None = None) -> Flushed:
     """The background sender: everything that may be sent now, in order per conversation."""
     deadline = time.monotonic() + budget if budget is not None else None
-    return _run(deps, clients, only=None, deadline=deadline, tell_dead_anchors=True)
+    return _run(deps, clients, only=None, deadline=deadline, tell_dead_anchors=True, request_path=False)
+
+
+def without_retries(clients: ClientFor) -> ClientFor:
+    """``clients`` as the outbox's sender needs them: never repeating a call by themselves (after a
+    dropped connection Slack may have the message already; the sender looks before posting again)
+    nor sleeping out a Retry-After (the message waits in the outbox instead)."""
+
+    def for_workspace(workspace_id: str) -> WebClient:
+        client = copy.copy(clients(workspace_id))
+        client.retry_handlers = []
+        client.timeout = min(client.timeout, SENDER_TIMEOUT_SECONDS)
+        return client
+
+    return for_workspace
+
+
+def send_these(deps: Deps, clients: ClientFor, ids: Collection[int]) -> Flushed:
+    """A scheduled job (no request, no ack to keep) sends what it has just queued and committed, at
+    once and in order, with ``clients`` :func:`without_retries`; whatever Slack does not take now stays
+    for :func:`send_ready`."""
+    if not ids:
+        return Flushed()
+    return _run(
+        deps,
+        without_retries(clients),
+        only=list(ids),
+        deadline=None,
+        tell_dead_anchors=True,
+        request_path=False,
+    )

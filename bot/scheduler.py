@@ -114,8 +114,8 @@ def send_digests(deps: Deps) -> None:
     clients = _clients(deps)
     if clients is not None:
         report = digest.send_due(deps, clients)
-        if report.sent or report.failed:
-            log.info("digests: sent %s, failed %s", report.sent, report.failed)
+        if report.sent or report.queued or report.failed:
+            log.info("digests: sent %s, queued %s, failed %s", report.sent, report.queued, report.failed)
 
 
 def add_jobs(scheduler: BaseScheduler, deps: Deps) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -151,3 +151,46 @@ def problem_cost_chart(costs: CostReport, *, filename: str, locale: str = DEFAUL
         filename=filename,
         locale=locale,
     )
+
+
+# --- charts drawn later ---------------------------------------------------------------------------------
+# A chart as plain JSON (its figures, title, file name and language), stored where the PNG is owed (the
+# outbox) and drawn by whoever sends it: drawing needs matplotlib, seconds to import, which has no place
+# in a request or a transaction. The alt text comes from the same figures without drawing anything.
+
+COST_BY_BEARER = "cost_by_bearer"
+
+
+def problem_cost_spec(costs: CostReport, *, filename: str, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+    """:func:`problem_cost_chart`, to draw later (:func:`draw`)."""
+    return {
+        "chart": COST_BY_BEARER,
+        "title": t("chart_problem_cost_title", locale),
+        "total": str(costs.total),
+        "shares": [[share.label, str(share.amount)] for share in costs.by_bearer],
+        "filename": filename,
+        "locale": locale,
+    }
+
+
+def _cost_args(spec: Mapping[str, Any]) -> tuple[str, Decimal, list[Share], str]:
+    if spec.get("chart") != COST_BY_BEARER:
+        raise ValueError(f"not a chart this version draws: {spec.get('chart')!r}")
+    shares = [Share(str(label), Decimal(str(amount))) for label, amount in spec["shares"]]
+    return str(spec["title"]), Decimal(str(spec["total"])), shares, str(spec.get("locale") or DEFAULT_LOCALE)
+
+
+def spec_title(spec: Mapping[str, Any]) -> str:
+    return str(spec["title"])
+
+
+def spec_alt_text(spec: Mapping[str, Any]) -> str:
+    """The drawn chart's alt text, every figure in it, without drawing it."""
+    title, total, shares, locale = _cost_args(spec)
+    return cost_alt_text(title, total, shares, locale)
+
+
+def draw(spec: Mapping[str, Any]) -> Chart:
+    """Draw a chart described by a spec (:func:`problem_cost_spec`)."""
+    title, total, shares, locale = _cost_args(spec)
+    return cost_by_bearer(title, total, shares, filename=str(spec["filename"]), locale=locale)

@@ -48,23 +48,26 @@ from pydantic import (
     model_validator,
 )
 
-from flows.classification_examples import ExampleIndex, LabelledExample, Neighbour, packaged_index
+from flows.classification_examples import ExampleIndex, LabelledExample, Neighbour, Source, packaged_index
 from flows.classification_labels import CATEGORIES, SCOPES, Category, Scope
 
 __all__ = [
     "CATEGORIES",
     "FAIRLY_SURE",
     "SCOPES",
+    "SIMILAR_CASES_PREFIX",
     "Category",
     "Classification",
     "ClassificationRules",
     "ClassificationRulesError",
     "LabelledExample",
     "Scope",
+    "SimilarCase",
     "classify",
     "load_rules",
     "normalise",
     "run_classify_jsonl",
+    "shorten_case",
     "terms_found",
 ]
 
@@ -291,6 +294,24 @@ def _parse_rules(text: str, origin: str) -> ClassificationRules:
         raise ClassificationRulesError(f"{origin} does not follow the rules layout:\n{exc}") from exc
 
 
+# The reason that quotes the most similar known cases starts so (``Classification.reasons``). A
+# workspace's own cases are other sessions' words: whoever shows a proposal decides which of them the
+# reader may see (``Classification.similar``), so the stored and shown reasons leave this line out.
+SIMILAR_CASES_PREFIX = "Most similar: "
+
+
+class SimilarCase(_Model):
+    """A known case quoted in the reasons: which example (a workspace's is ``session-<id>``), its
+    labels, how alike it is and the root cause it confirmed."""
+
+    id: str
+    source: Source
+    scope: Scope
+    category: Category
+    similarity: float
+    root_cause: str
+
+
 class Classification(_Model):
     """The proposal shown to the team: the facilitator confirms or overrides it."""
 
@@ -306,6 +327,8 @@ class Classification(_Model):
     category_note: str | None = None
     cases_agreeing: int = 0
     cases_consulted: int = 0
+    # The known cases the reasons quote (the line starting with SIMILAR_CASES_PREFIX), most alike first.
+    similar: list[SimilarCase] = Field(default_factory=list)
 
     @property
     def fairly_sure(self) -> bool:
@@ -514,26 +537,29 @@ def _strongest_note(decision: _Decision[LabelT]) -> str | None:
     return max(points, key=lambda why: points[why]) if points else None
 
 
-def _shorten(text: str, limit: int = _CASE_TEXT_SHOWN) -> str:
+def shorten_case(text: str, limit: int = _CASE_TEXT_SHOWN) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def _similar_cases(neighbours: Sequence[Neighbour], shown: int) -> str | None:
-    alike = [neighbour for neighbour in neighbours if neighbour.similarity >= _CASE_SHOWN_FROM]
-    if not alike or shown == 0:
+def _alike(neighbours: Sequence[Neighbour], shown: int) -> list[Neighbour]:
+    return [neighbour for neighbour in neighbours if neighbour.similarity >= _CASE_SHOWN_FROM][:shown]
+
+
+def _similar_cases(alike: Sequence[Neighbour]) -> str | None:
+    if not alike:
         return None
     described = []
-    for neighbour in alike[:shown]:
+    for neighbour in alike:
         example = neighbour.example
         whose = "confirmed in this workspace" if example.source == "workspace" else "known case"
         described.append(
-            f'"{_shorten(example.root_cause)}" ({whose}: {example.scope}, {example.category}; '
+            f'"{shorten_case(example.root_cause)}" ({whose}: {example.scope}, {example.category}; '
             f"{neighbour.similarity:.0%} alike)"
         )
-    return "Most similar: " + "; ".join(described) + "."
+    return SIMILAR_CASES_PREFIX + "; ".join(described) + "."
 
 
 def _sureness(confidence: float) -> str:
@@ -593,7 +619,8 @@ def classify(
         _explain("Scope", "scope", scope),
         _explain("Category", "category", category),
     ]
-    similar = _similar_cases(neighbours, rules.examples.shown)
+    alike = _alike(neighbours, rules.examples.shown)
+    similar = _similar_cases(alike)
     if similar:
         reasons.append(similar)
     if extra_examples:
@@ -621,6 +648,17 @@ def classify(
             if (neighbour.example.scope, neighbour.example.category) == (scope.label, category.label)
         ),
         cases_consulted=len(neighbours),
+        similar=[
+            SimilarCase(
+                id=n.example.id,
+                source=n.example.source,
+                scope=n.example.scope,
+                category=n.example.category,
+                similarity=n.similarity,
+                root_cause=n.example.root_cause,
+            )
+            for n in alike
+        ],
     )
 
 

@@ -1,11 +1,26 @@
 """Measure the classifier against labelled five-whys analyses.
 
     python -m flows.classification_eval PATH.jsonl [--held-out]
-    python -m flows.classification_eval --cv [PATH.jsonl ...] [--folds 5]
+    python -m flows.classification_eval --cv PATH.jsonl [PATH.jsonl ...] [--folds 5]
 
 prints scope and category accuracy, both confusion tables (rows = expected, columns = predicted), how
-accuracy varies with the confidence, and the misclassified ids. Each line of the file has ``id``,
-``problem``, ``whys``, ``root_cause`` (optional), ``scope`` and ``category``.
+accuracy varies with the confidence, and the misclassified ids.
+
+**The data it expects** (not in this repository: labelled cases that were never used to write the
+rules or the known cases, kept apart so that they stay a fair test). Each file is JSON Lines, one
+five-whys analysis a line::
+
+    {"id": "ev-001", "problem": "Residents can't pay council tax online",
+     "whys": ["The payment form times out", "The supplier caps sessions at two minutes"],
+     "root_cause": "The supplier caps sessions at two minutes",
+     "scope": "product", "category": "procurement-market"}
+
+``root_cause`` is optional (default: the last why); ``scope`` is one of ``product``, ``service``,
+``council-wide``; ``category`` one of the categories in ``flows/classification_labels.py``. Give the
+files as arguments; for ``--cv`` with none, the environment variable :data:`EVAL_DIR_VARIABLE`
+(``PLAYBOOK_EVAL_DIR``) may name a folder holding ``classification-dev.jsonl`` and
+``classification-dev-2.jsonl`` (the project's two development files), which the tests also use when
+it is set.
 
 ``--held-out`` also estimates how well the rules generalise. The terms were written by someone who had
 read the labelled examples, so accuracy on them flatters the rules. To see how much, each example is
@@ -13,8 +28,8 @@ classified again with every term that occurs in none of the *other* examples rem
 and each half of the file is classified with only the terms that occur in the other half (two folds):
 a term only one example could have suggested gets no credit for that example.
 
-``--cv`` is the protocol to trust: the labelled files (by default the two development files in
-``shared/eval/`` beside the checkout) are split into stratified folds and used **only as test data**:
+``--cv`` is the protocol to trust: the labelled files (or the two development files in the folder
+``PLAYBOOK_EVAL_DIR`` names) are split into stratified folds and used **only as test data**:
 nothing in them is ever a known case of the classifier. Each fold is scored with
 
 * the classifier as shipped (words + our own known cases);
@@ -30,6 +45,7 @@ It prints accuracy per fold, overall, and the mean and standard deviation across
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,8 +70,15 @@ from flows.classification import (
 from flows.classification_examples import ExampleIndex, packaged_index
 
 DEV_FILES = ("classification-dev.jsonl", "classification-dev-2.jsonl")
-# The evaluation files live in shared/eval/ in the folder that holds the checkout.
-DEV_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "eval"
+# The folder of the development files, when no file is named (see the module's docstring).
+EVAL_DIR_VARIABLE = "PLAYBOOK_EVAL_DIR"
+
+
+def dev_files(environ: Mapping[str, str] = os.environ) -> list[Path] | None:
+    """The two development files in the folder ``PLAYBOOK_EVAL_DIR`` names; None when it is unset."""
+    folder = environ.get(EVAL_DIR_VARIABLE, "").strip()
+    return [Path(folder) / name for name in DEV_FILES] if folder else None
+
 
 LabelT = TypeVar("LabelT", bound=str)
 
@@ -450,7 +473,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "paths",
         type=Path,
         nargs="*",
-        help="labelled JSONL file(s); with --cv the default is the development files in shared/eval/",
+        help=(
+            "labelled JSONL file(s): one analysis a line with id, problem, whys, root_cause (optional), "
+            f"scope and category; with --cv and none given, the development files in ${EVAL_DIR_VARIABLE}"
+        ),
     )
     parser.add_argument(
         "--held-out", action="store_true", help="also run the leave-one-out and two-fold checks"
@@ -463,7 +489,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rules = load_rules(args.rules)
     if args.cv:
-        paths = args.paths or [DEV_FOLDER / name for name in DEV_FILES]
+        paths = args.paths or dev_files()
+        if not paths:
+            parser.error(
+                f"give the labelled JSONL file(s) to cross-validate over (or set {EVAL_DIR_VARIABLE})"
+            )
         missing = [str(path) for path in paths if not path.exists()]
         if missing:
             parser.error(f"not found: {', '.join(missing)}")

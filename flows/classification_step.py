@@ -4,8 +4,15 @@ proposal with its reasons, and read the facilitator's confirmation or override.
 The stored value of the step is a dict::
 
     {"scope": "service", "category": "data", "status": "confirmed" | "changed",
-     "proposed": {"scope": …, "category": …, "confidence": 0.42, "reasons": [...]},
+     "proposed": {"scope": …, "category": …, "confidence": 0.42, "reasons": [...],
+                  "similar": [{"id": "session-12", "source": "workspace", "scope": …, "category": …,
+                               "similarity": 0.31}, ...]},
      "text": "service, data (changed)"}
+
+The most similar known cases are stored by id, not quoted: a workspace's case is another session's
+root cause, which only the people who may see that session may read (and which its own erasure or
+retention must reach). Whoever shows the reasons quotes the cases its reader may see
+(:func:`details_lines`); a shipped case's words are the project's own and are kept with it.
 
 Who answered and when are the answer version's author and time, so an override is kept with both.
 ``text`` lets generic renderers (status lines, exports) show the value without knowing its shape.
@@ -21,13 +28,16 @@ from flows import words
 from flows.classification import (
     CATEGORIES,
     SCOPES,
+    SIMILAR_CASES_PREFIX,
     Category,
     Classification,
     LabelledExample,
     Scope,
+    SimilarCase,
     classify,
+    shorten_case,
 )
-from flows.formatting import format_list
+from flows.formatting import format_list, plural_category
 from flows.i18n import DEFAULT_LOCALE, t
 from flows.parsing import ParseFailure
 
@@ -146,13 +156,47 @@ def learned_example(session_id: int, values: Mapping[str, Any], key: str) -> Lab
     )
 
 
+LEARNED_PREFIX = "session-"
+
+
+def learned_session(example_id: str) -> int | None:
+    """The session a workspace's known case (``learned_example``'s id) was decided in, else None."""
+    number = example_id.removeprefix(LEARNED_PREFIX)
+    return int(number) if example_id.startswith(LEARNED_PREFIX) and number.isdigit() else None
+
+
+def _similar_entry(case: SimilarCase) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": case.id,
+        "source": case.source,
+        "scope": case.scope,
+        "category": case.category,
+        "similarity": round(case.similarity, 4),
+    }
+    if case.source == "shipped":
+        entry["text"] = case.root_cause
+    return entry
+
+
 def proposal_dict(proposal: Classification) -> dict[str, Any]:
+    """The proposal as stored with the decision: its reasons without the line quoting similar cases,
+    and those cases by id (a shipped case with its words, a workspace's without)."""
     return {
         "scope": proposal.scope,
         "category": proposal.category,
         "confidence": proposal.confidence,
-        "reasons": list(proposal.reasons),
+        "reasons": [r for r in proposal.reasons if not r.startswith(SIMILAR_CASES_PREFIX)],
+        "similar": [_similar_entry(case) for case in proposal.similar],
     }
+
+
+def learned_sessions(proposal: Mapping[str, Any]) -> list[int]:
+    """The sessions whose decisions a stored proposal names among its most similar cases."""
+    return [
+        found
+        for entry in proposal.get("similar") or ()
+        if isinstance(entry, Mapping) and (found := learned_session(str(entry.get("id") or ""))) is not None
+    ]
 
 
 def scope_name(scope: str, locale: str = DEFAULT_LOCALE) -> str:
@@ -288,7 +332,54 @@ def describe_proposal(
     return "\n".join(lines)
 
 
-def details_lines(proposal: Mapping[str, Any], escape: Callable[[str], str] = str) -> list[str]:
+def details_lines(
+    proposal: Mapping[str, Any],
+    escape: Callable[[str], str] = str,
+    quotable: Mapping[int, str] | None = None,
+    locale: str = DEFAULT_LOCALE,
+) -> list[str]:
     """The proposal's reasons in full (stored with a decision, or a fresh proposal's), user words
-    escaped: what the details view lists."""
-    return [escape(str(reason)) for reason in proposal.get("reasons") or ()]
+    escaped: what the details view lists. Of the similar cases, a shipped one is quoted, a
+    workspace's only when its session is in ``quotable`` (session id → its root cause, as the reader
+    may see it); the others are counted, never quoted. A proposal stored before the cases were kept
+    by id has its quoting line left out."""
+    quotable = quotable or {}
+    reasons = [
+        escape(str(reason))
+        for reason in proposal.get("reasons") or ()
+        if not str(reason).startswith(SIMILAR_CASES_PREFIX)
+    ]
+    quoted: list[str] = []
+    hidden = 0
+    for entry in proposal.get("similar") or ():
+        if not isinstance(entry, Mapping):
+            continue
+        session = learned_session(str(entry.get("id") or ""))
+        text = entry.get("text") if session is None else quotable.get(session)
+        if not text:
+            hidden += 1
+            continue
+        similarity = entry.get("similarity")
+        alike = round(100 * similarity) if isinstance(similarity, int | float) else 0
+        quoted.append(
+            t(
+                "classification_similar_known" if session is None else "classification_similar_workspace",
+                locale,
+                text=escape(shorten_case(str(text))),
+                scope=scope_name(str(entry.get("scope")), locale),
+                category=category_name(str(entry.get("category")), locale),
+                alike=alike,
+            )
+        )
+    lines = []
+    if quoted:
+        lines.append(t("classification_similar_cases", locale, cases="; ".join(quoted)))
+    if hidden:
+        key = (
+            "classification_similar_hidden_one"
+            if plural_category(hidden, locale) == "one"
+            else ("classification_similar_hidden_other")
+        )
+        lines.append(t(key, locale, count=hidden))
+    # Where the rules' own reasons end (root cause, scope, category), the cases follow.
+    return reasons[:3] + lines + reasons[3:]

@@ -155,15 +155,16 @@ def _assumptions(
     working_day_hours: Decimal,
     locale: str,
 ) -> list[str]:
-    """What the figures rest on, in the reader's language: the rate each line was costed at, a year in
+    """What the figures rest on, in the reader's language: the rate each line with staff time was
+    costed at (the default only if some line used it; none when no line has staff time), a year in
     weeks, what "daily" counts as, the length of a working day, and how figures are rounded."""
+    # Only a line with staff time is costed at a rate: a direct-cost-only line says nothing of one.
+    timed = [line for line in lines if has_staff_time(line)]
     own_rates: dict[Decimal, list[str]] = {}
-    for line in lines:
+    for line in timed:
         if line.hourly_rate is not None and line.hourly_rate != hourly_rate_default:
             own_rates.setdefault(line.hourly_rate, []).append(_quoted(line.what, locale))
-    uses_default = not lines or any(
-        line.hourly_rate is None or line.hourly_rate == hourly_rate_default for line in lines
-    )
+    uses_default = any(line.hourly_rate is None or line.hourly_rate == hourly_rate_default for line in timed)
     sentences = []
     if uses_default:
         sentences.append(
@@ -190,6 +191,11 @@ def _assumptions(
         t("cost_assumption_rounding", locale),
     ]
     return sentences
+
+
+def has_staff_time(line: CostLine) -> bool:
+    """Whether ``line`` costs staff time (hours, times and people all above zero)."""
+    return line.staff_hours_per_occurrence > 0 and line.occurrences_per_year > 0 and line.people > 0
 
 
 def _quoted(what: str, locale: str) -> str:

@@ -30,6 +30,15 @@ class DigestRepository:
         values = {"workspace_id": workspace_id, "send_week": send_week, "claimed_at": now}
         return insert_ignoring_conflicts(self._orm, DigestSend, values)
 
+    def claimed(self, workspace_id: str, send_week: str) -> bool:
+        """Whether the digest of ``send_week`` is claimed already (queued, or sent)."""
+        found = self._orm.scalar(
+            select(DigestSend.id).where(
+                DigestSend.workspace_id == workspace_id, DigestSend.send_week == send_week
+            )
+        )
+        return found is not None
+
     def mark_sent(
         self, workspace_id: str, send_week: str, now: datetime, channel: str | None, ts: str | None
     ) -> None:
@@ -47,6 +56,12 @@ class DigestRepository:
                 DigestSend.send_week == send_week,
                 DigestSend.sent_at.is_(None),
             )
+        )
+
+    def give_back_unsent(self, workspace_id: str) -> None:
+        """Forget every unsent claim of a workspace (the app left it before its digest went out)."""
+        self._orm.execute(
+            delete(DigestSend).where(DigestSend.workspace_id == workspace_id, DigestSend.sent_at.is_(None))
         )
 
     def sent(self, workspace_id: str) -> Sequence[DigestSend]:

@@ -453,6 +453,17 @@ class OutboxRepository:
             )
         ).all()
 
+    def forget_workspace(self, workspace_id: str) -> int:
+        """Forget every message of a workspace (the app has left it: its tokens are gone, so nothing may
+        try to post what is unsent, and what was sent is no longer needed). A sender holding one finds
+        its claim gone and records nothing. Returns how many were still to be sent."""
+        deleted = self._orm.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.workspace_id == workspace_id)
+            .returning(OutboxMessage.status)
+        ).all()
+        return sum(1 for row in deleted if row[0] in UNSENT)
+
     def purge_finished(self, before: datetime) -> int:
         """Forget sent and dead messages created before ``before`` (their payloads may quote answers;
         nothing needs them once Slack has the message)."""

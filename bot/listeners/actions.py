@@ -69,7 +69,7 @@ def handle_classification_details(
     if session_id is None:
         ack()
         return
-    shown = classification.details(context["deps"], context["caller"], session_id)
+    shown = classification.details(context["deps"], client, context["caller"], session_id)
     ack()
     delivery.deliver(client, shown)
 

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from bot import delivery
 from bot.codec import CheckInValue, decode, session_of_button
 from bot.delivery import Shown
+from bot.deps import Deps
 from bot.ids import CheckInActionId, CheckInCallbackId, matching
 from bot.services import checkins
 
@@ -43,13 +44,13 @@ def handle_add_button(ack: Ack, action: dict[str, Any], client: WebClient, conte
     delivery.deliver(client, shown)
 
 
-def _submitted(ack: Ack, client: WebClient, shown: Shown) -> None:
+def _submitted(ack: Ack, client: WebClient, shown: Shown, deps: Deps | None = None) -> None:
     """A modal submission: errors keep the modal open under its inputs; otherwise it closes."""
     if shown.view_errors:
         ack(response_action="errors", errors=shown.view_errors)
         return
     ack()
-    delivery.deliver(client, shown)
+    delivery.deliver(client, shown, deps)
 
 
 def handle_reason_submission(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -57,7 +58,8 @@ def handle_reason_submission(ack: Ack, view: dict[str, Any], client: WebClient, 
 
 
 def handle_add_submission(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    _submitted(ack, client, checkins.add_from_form(context["deps"], client, context["caller"], view))
+    deps = context["deps"]
+    _submitted(ack, client, checkins.add_from_form(deps, client, context["caller"], view), deps)
 
 
 def register(app: App) -> None:

@@ -26,7 +26,9 @@ once. Rules worth knowing:
   ``Retry-After``); a send that still fails goes back to ``pending`` with ``attempts`` and
   ``last_error`` and is retried with back-off (2, 4, 8 … minutes, at most hourly), never dropped.
 * **Escalation.** When a check-in is sent and the two before it both went unanswered, the facilitator
-  (by DM) and the leads channel are told, once per silent spell.
+  (by DM) and the leads channel are told, once per silent spell: the escalation is queued in the
+  outbox in the transaction that records the check-in as sent, so the outbox's sender posts it exactly
+  once (``bot/delivery.py``), whatever crashes after that commit.
 * **Time zones.** A check-in goes at 10:00 in its owner's Slack time zone, looked up (``users.info``,
   outside any transaction) before the dispatcher sends; until then, and for a person Slack gives no
   zone, the workspace's zone (``PLAYBOOK_TIMEZONE``).
@@ -55,7 +57,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import delivery
 from bot.codec import CheckInValue
-from bot.delivery import ClientFor, Outgoing, Post, Shown, Update
+from bot.delivery import ClientFor, Outgoing, Post, Queue, Shown, Update
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
@@ -63,7 +65,7 @@ from bot.ids import CheckInBlockId
 from bot.mrkdwn import escape, mention
 from bot.pacing import RATE_LIMITED_TRIES, Pacer, retry_after, without_rate_limit_retries
 from bot.request import Caller
-from bot.services import access, conversation, language, workspace
+from bot.services import access, conversation, language, leads, workspace
 from bot.services.workspace import EffectiveSettings, settings_for
 from bot.views.checkins import (
     CheckInCard,
@@ -270,6 +272,10 @@ def add_from_form(deps: Deps, client: WebClient, caller: Caller, view: dict[str,
         session, settings = _session_to_add_to(uow, deps, caller, form.session_id)
         add_intervention(uow, session, new, settings, created_by=caller.user_id, now=now)
         place, locale = conversation.Place.of(session), session.locale
+        # A leads message already posted about the problem lists its interventions: it gets this one,
+        # queued in the transaction that stores it.
+        queue = Queue(uow, session.workspace_id, now)
+        queue.extend(leads.updates(leads.refresh(uow, session, settings, now)), session)
         uow.commit()
     first_at = checkin_moment(first, tz=settings.timezone, calendar=settings.calendar)
     added = t(
@@ -281,7 +287,7 @@ def add_from_form(deps: Deps, client: WebClient, caller: Caller, view: dict[str,
         cadence=t(f"cadence_{cadence}", locale),
     )
     # The intervention is stored: telling the thread is a courtesy that must not fail the form.
-    return Shown(messages=[place.post(added, best_effort=True)])
+    return queue.shown(messages=[place.post(added, best_effort=True)])
 
 
 # --- the owners' answers -------------------------------------------------------------------------------
@@ -625,8 +631,10 @@ class _Outcome:
 
 @dataclass(frozen=True)
 class _Escalation:
+    """An escalation queued in the outbox with the check-in's record (``queued``: its outbox ids)."""
+
     workspace_id: str
-    posts: list[Post]
+    queued: list[int]
 
 
 def _error_text(error: Exception) -> str:
@@ -708,7 +716,7 @@ def dispatch_due(
         report.given_back += sum(outcome.kind == "late" for outcome in outcomes)
         report.escalated += len(escalations)
         for escalation in escalations:
-            _post_escalation(clients, escalation)
+            _post_escalation(deps, clients, escalation)
 
     with ThreadPoolExecutor(max_workers=SENDS_IN_FLIGHT, thread_name_prefix="checkin-send") as pool:
         for _ in range(max_batches):
@@ -794,8 +802,9 @@ def _deliver(clients: ClientFor, item: _Outgoing, deadline: float, pacer: Pacer 
 
 def _record(deps: Deps, outcomes: list[_Outcome]) -> list[_Escalation]:
     """Record a batch's outcomes in one transaction: sent rows marked (and the next check-in of each
-    cadence queued), failed ones back to pending with their error, unused claims given back; returns
-    the escalations to post."""
+    cadence queued), failed ones back to pending with their error, unused claims given back, and the
+    escalations decided queued in the outbox (so a crash after this commit loses none, and the
+    outbox's sender posts each once); returns those escalations."""
     escalations: list[_Escalation] = []
     if not outcomes:
         return escalations
@@ -819,7 +828,8 @@ def _record(deps: Deps, outcomes: list[_Outcome]) -> list[_Escalation]:
 def _mark_sent(
     deps: Deps, uow: UnitOfWork, outcome: _Outcome, now: datetime, settings: dict[str, EffectiveSettings]
 ) -> _Escalation | None:
-    """Mark the row sent, queue the next one in the cadence, and decide whether to escalate."""
+    """Mark the row sent, queue the next one in the cadence, and decide whether to escalate (the
+    escalation is queued in the outbox in this transaction)."""
     checkin = uow.checkins.holding(outcome.claim)
     if checkin is None:
         # The intervention was closed while we were sending (the row is cancelled): nothing to do.
@@ -845,7 +855,10 @@ def _mark_sent(
     silent = len(earlier) == 2 and all(c.answered_at is None for c in earlier)
     if silent and intervention.escalated_at is None:
         intervention.escalated_at = now
-        return _escalation(intervention, own)
+        queue = delivery.Queue(uow, workspace_id, deps.clock.now())
+        for post in _escalation_posts(intervention, own):
+            queue.add(post, intervention.session)
+        return _Escalation(workspace_id, queue.ids)
     return None
 
 
@@ -875,7 +888,7 @@ def _queue_next(
     )
 
 
-def _escalation(intervention: Intervention, settings: EffectiveSettings) -> _Escalation:
+def _escalation_posts(intervention: Intervention, settings: EffectiveSettings) -> list[Post]:
     """Two check-ins in a row unanswered: tell the facilitator (by DM) and the leads channel."""
     session = intervention.session
     locale = session.locale  # to the facilitator and the leads channel: the session's language
@@ -887,17 +900,14 @@ def _escalation(intervention: Intervention, settings: EffectiveSettings) -> _Esc
         session=session.id,
         facilitator=mention(session.facilitator_id, locale),
     )
-    posts = [
+    return [
         delivery.post(channel, text, best_effort=True)
         for channel in (session.facilitator_id, settings.leads_channel)
         # A facilitator who was forgotten has no DM.
         if channel and channel != FORMER_PARTICIPANT
     ]
-    return _Escalation(intervention.workspace_id, posts)
 
 
-def _post_escalation(clients: ClientFor, escalation: _Escalation) -> None:
-    try:
-        delivery.send(clients(escalation.workspace_id), escalation.posts)
-    except (SlackClientError, OSError) as error:
-        log.warning("escalation not posted: %s", error)
+def _post_escalation(deps: Deps, clients: ClientFor, escalation: _Escalation) -> None:
+    """Send a recorded escalation now; what Slack does not take now the outbox's sender sends later."""
+    delivery.send_these(deps, clients, escalation.queued)

@@ -19,11 +19,10 @@ from bot import delivery
 from bot.codec import AnswerValue
 from bot.delivery import Outgoing, Queue, Shown, Update
 from bot.deps import Deps
-from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError
 from bot.mrkdwn import escape
 from bot.request import Caller
-from bot.services import conversation, leads, learning
+from bot.services import access, conversation, leads, learning
 from bot.services.conversation import Place, people_of, to_engine_answers
 from bot.services.workspace import settings_for
 from bot.views import classification as views
@@ -91,9 +90,10 @@ def choose(
             messages.append(place.post(t("classification_changed_fallback", locale), [notice]))
             queue = Queue(uow, session.workspace_id, deps.clock.now())
             queue.extend(messages, session)
+        # The leads were told the old decision: their post says the new one, in the same transaction.
+        queue.extend(leads.updates(refreshes), session)
         uow.commit()
-    # The leads were told the old decision: their post says the new one (a courtesy, sent directly).
-    return queue.shown(messages=leads.updates(Directory(client), refreshes))
+    return queue.shown()
 
 
 def _decision_blocks(
@@ -144,11 +144,15 @@ def _late_change(
     return value
 
 
-def details(deps: Deps, caller: Caller, session_id: int) -> Shown:
+def details(deps: Deps, client: WebClient, caller: Caller, session_id: int) -> Shown:
     """The "Show details" button on a proposal: its reasons in full, in a modal only the clicker
     sees. Whoever can see the proposal may read why it was made: the click must come from the
     proposal's channel. A decided classification shows the reasons of the proposal it decided on; an
-    open one, the proposal as it stands (learning from the same decisions as the message did)."""
+    open one, the proposal as it stands (learning from the same decisions as the message did).
+
+    The similar cases decided in other sessions are quoted only when the clicker may see those
+    sessions (``services/access.py``: a public channel's, a private channel's they are a member of, a
+    DM's they took part in); the others are counted."""
     with deps.uow() as uow:
         session = conversation.load_session(uow, caller.team_id, session_id, for_update=False)
         locale = session.locale
@@ -156,25 +160,16 @@ def details(deps: Deps, caller: Caller, session_id: int) -> Shown:
         # button's value can't be used to read another session's reasons.
         if caller.channel_id != session.channel_id:
             raise NotAllowed(t("not_this_session", locale))
-        template = get_template(session.template_id)
-        answers = to_engine_answers(uow.answers.latest(session.id))
-        key = next(
-            (s.id for s in template.steps if isinstance(s, Step) and s.kind is StepKind.CLASSIFICATION), None
-        )
-        if key is None:
-            raise PlaybookError(t("classification_not_open", locale))
-        decided = answers.get(key)
-        proposed: dict[str, Any]
-        if decided is not None and isinstance(decided.value, dict) and decided.value.get("proposed"):
-            proposed = dict(decided.value["proposed"])
-        else:
-            if not engine.items_of(answers, "whys", "answer"):
-                raise PlaybookError(t("classification_not_open", locale))
-            values = engine.answer_values(answers)
-            proposal = classification_step.propose(
-                values, learning.learned_examples(uow, caller.team_id, session.id)
+        proposed = _proposal_shown(uow, caller.team_id, session)
+    named = classification_step.learned_sessions(proposed)
+    quotable: dict[int, str] = {}
+    if named:
+        readable = access.readable_channels(deps, client, caller.team_id, caller.user_id, session_ids=named)
+        with deps.uow() as uow:
+            visible = uow.visibility.visible_sessions(
+                caller.team_id, caller.user_id, readable, session_ids=named
             )
-            proposed = classification_step.proposal_dict(proposal)
+            quotable = learning.case_texts(uow, caller.team_id, [seen.id for seen in visible])
     confidence = proposed.get("confidence")
     sure = isinstance(confidence, int | float) and confidence >= FAIRLY_SURE
     intro = t(
@@ -184,9 +179,28 @@ def details(deps: Deps, caller: Caller, session_id: int) -> Shown:
         category=escape(str(proposed.get("category"))),
         sureness=t("classification_fairly_sure" if sure else "classification_not_sure", locale),
     )
-    reasons = classification_step.details_lines(proposed, escape)
+    reasons = classification_step.details_lines(proposed, escape, quotable, locale)
     if caller.trigger_id is None:
         return Shown()
     return Shown(
         messages=[delivery.open_view(caller.trigger_id, views.details_modal(intro, reasons, locale))]
     )
+
+
+def _proposal_shown(uow: UnitOfWork, team_id: str, session: Session) -> dict[str, Any]:
+    """The proposal a decided classification decided on, or the open one as it stands."""
+    template = get_template(session.template_id)
+    answers = to_engine_answers(uow.answers.latest(session.id))
+    key = next(
+        (s.id for s in template.steps if isinstance(s, Step) and s.kind is StepKind.CLASSIFICATION), None
+    )
+    if key is None:
+        raise PlaybookError(t("classification_not_open", session.locale))
+    decided = answers.get(key)
+    if decided is not None and isinstance(decided.value, dict) and decided.value.get("proposed"):
+        return dict(decided.value["proposed"])
+    if not engine.items_of(answers, "whys", "answer"):
+        raise PlaybookError(t("classification_not_open", session.locale))
+    values = engine.answer_values(answers)
+    proposal = classification_step.propose(values, learning.learned_examples(uow, team_id, session.id))
+    return classification_step.proposal_dict(proposal)

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import delivery
 from bot.codec import AnswerValue
-from bot.delivery import Outgoing, Post, Queue, Shown, Update
+from bot.delivery import FileUpload, Outgoing, Post, Queue, Shown, Update, Upload
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import BotNotInChannel, NotAllowed, PlaybookError, SessionNotFound
@@ -38,9 +38,10 @@ from bot.views.prompt import (
     replace_actions,
 )
 from bot.views.summary import summary_blocks
-from flows import engine, policy, team, words
+from flows import charts, engine, policy, team, words
 from flows.engine import Answer, Outcome, Prompt, ReplyContext
 from flows.i18n import t
+from flows.report import CostReport, ProblemReport
 from flows.schema import Template, get_template
 from flows.summary import build_summary
 from flows.words import Command
@@ -108,6 +109,18 @@ def summary_for(
     settings: EffectiveSettings,
 ) -> list[Block]:
     """The thread's summary; its figures come from the problem's report, as in every other output."""
+    return _summary_and_report(uow, session, template, answers, now, ctx, settings)[0]
+
+
+def _summary_and_report(
+    uow: UnitOfWork,
+    session: Session,
+    template: Template,
+    answers: Mapping[str, Answer],
+    now: datetime,
+    ctx: ReplyContext,
+    settings: EffectiveSettings,
+) -> tuple[list[Block], ProblemReport]:
     report = leads.report_for_session(uow, session, settings, answers)
     summary = build_summary(template, answers, session.locale, context=ctx, report=report)
     return summary_blocks(
@@ -116,7 +129,7 @@ def summary_for(
         facilitator=session.facilitator_id,
         when=local_time(settings, now, session.locale),
         locale=session.locale,
-    )
+    ), report
 
 
 # --- starting ------------------------------------------------------------------------------------------
@@ -253,10 +266,15 @@ class Result:
     locale: str = "en"
     # Set when a session completes and the workspace has a leads channel.
     leads_post: leads.LeadsPost | None = None
+    # Set when a session that costs the problem completes: its chart follows the summary.
+    costs: CostReport | None = None
     # Set when the problem was answered in a channel thread: the anchor, updated to name it.
     anchor: Update | None = None
     # The words stored as the answer (after screening), when the reply answered a question.
     said: str | None = None
+    # In a team list: the questions the reply answered (each person has their own question there, so
+    # the thread's latest may be someone else's).
+    answered: tuple[str, ...] | None = None
 
 
 class _MembershipNeeded(Exception):
@@ -319,14 +337,22 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     collaborative = None if session.is_dm else team.collecting(template, answers, progress)
     waiting = engine.pending_of(answers) is not None
     if collaborative is not None and command not in (Command.PAUSE, Command.CANCEL) and not waiting:
+        if (
+            reply.expected_key is not None
+            and reply.expected_key in answers
+            and command not in team.STEER_WORDS
+        ):
+            # A button of a question already answered (typed, or clicked in another Slack window).
+            return Result(session.id, place, None, notice=t("already_answered", locale))
         team_reply = team.TeamReply(
             reply.text, reply.user_id, steers, session.facilitator_id, reply.expected_key
         )
         outcome = team.apply_team_reply(template, answers, team_reply, ctx, progress)
         stored = _store(deps, uow, session, template, answers, rows, reply, outcome, ctx, settings)
         # Each person in a team list has a question of their own: the thread's last one may be
-        # someone else's, so a typed answer leaves the buttons as they are (a click replaces its own).
-        return replace(stored, said=None)
+        # someone else's, so a typed answer names the questions it answered (a click replaces its own).
+        keys = tuple(c.key for c in outcome.changes if not c.retract)
+        return replace(stored, answered=keys if stored.said is not None else None)
     if command == "back" and not session.is_dm:
         refused = team.back_refusal(template, answers, reply.user_id, steers, locale, progress)
         if refused is not None:
@@ -387,13 +413,15 @@ def _store(
         session.status = SessionStatus.CANCELLED
     summary = None
     leads_post = None
+    costs = None
     if outcome.completed and outcome.changes:
         session.status = SessionStatus.COMPLETED
         session.completed_at = now
         final = engine.with_changes(answers, outcome.changes, reply.user_id)
         checkins.materialise_interventions(uow, session, final, now, settings)
-        summary = summary_for(uow, session, template, final, now, ctx, settings)
+        summary, report = _summary_and_report(uow, session, template, final, now, ctx, settings)
         leads_post = leads.prepare(uow, session, final, now, settings)
+        costs = report.costs if "cost_totals" in template.computed else None
     uow.sessions.touch(session, now)
     completion = template.completion.get(locale) if summary is not None else None
     return Result(
@@ -404,6 +432,7 @@ def _store(
         completion_text=completion,
         locale=locale,
         leads_post=leads_post,
+        costs=costs,
         anchor=_anchor_naming_problem(session, template, outcome),
         said=_said(reply, outcome),
     )
@@ -476,13 +505,42 @@ def outgoing(result: Result) -> list[Outgoing]:
     return []
 
 
+def cost_chart(result: Result) -> Upload | None:
+    """The cost-by-bearer chart under a cost summary, its figures in its alt text. It is queued with
+    the summary and drawn by the outbox's background sender (never while Slack waits for the ack); a
+    courtesy, as the summary already has the figures."""
+    if result.costs is None or not result.costs.total or result.summary is None:
+        return None
+    spec = charts.problem_cost_spec(
+        result.costs, filename=f"session-{result.session_id}-cost-by-bearer.png", locale=result.locale
+    )
+    return Upload(
+        channel=result.place.channel,
+        thread_ts=result.place.thread_ts,
+        files=[
+            FileUpload(
+                filename=str(spec["filename"]),
+                title=charts.spec_title(spec),
+                alt_text=charts.spec_alt_text(spec),
+                chart=spec,
+            )
+        ],
+        comment=t("chart_summary_comment", result.locale),
+        best_effort=True,
+    )
+
+
 def queue_result(deps: Deps, uow: UnitOfWork, session: Session, result: Result, *before: Outgoing) -> Queue:
     """Queue what a reply produced (after ``before``: e.g. the clicked message's update) in the
     reply's own transaction; the caller commits, then returns :meth:`Queue.shown`."""
     queue = Queue(uow, session.workspace_id, deps.clock.now(), hold=True)
-    # The anchor's update (the session's state shown on it) goes after the thread's messages.
+    # The anchor's update (the session's state shown on it) goes after the thread's messages; the
+    # cost chart aside, as it waits for the background sender to draw it (the thread goes on meanwhile).
     anchor = [result.anchor] if result.anchor is not None else []
     queue.extend([*before, *outgoing(result), *anchor], session)
+    chart = cost_chart(result)
+    if chart is not None:
+        queue.add(chart, session, aside=True)
     return queue
 
 
@@ -536,8 +594,18 @@ def _on_message(
         except NotAllowed:
             uow.commit()
             return Shown()
-        replaced = answered.replace_typed(uow, session, caller.user_id, result.said) if result.said else []
-        queue = queue_result(deps, uow, session, result, *replaced)
+        replaced = (
+            answered.replace_typed(uow, session, caller.user_id, result.said, result.answered)
+            if result.said
+            else []
+        )
+        if result.answered is None:
+            queue = queue_result(deps, uow, session, result, *replaced)
+        else:
+            # A team list's candidate edits (each a Slack read when sent) post nothing: after the
+            # next question, which is not kept waiting on them.
+            queue = queue_result(deps, uow, session, result)
+            queue.extend(replaced, session)
         uow.commit()
     return queue.shown(messages=_seen_elsewhere(deps, directory, caller.team_id, result))
 

@@ -2,12 +2,15 @@
 
 When: :func:`send_due`, woken by the scheduler every few minutes, sends each workspace's digest once
 its time has come (Monday 09:00 local, or the next working day after a bank holiday:
-:mod:`flows.digest`). Exactly once however many workers run it: a row per workspace and ISO week is
-claimed (``uow.digests.claim``, an insert that ignores a conflict) and committed before anything is
-read or sent, so only the worker whose insert landed goes on; if Slack refuses the digest the claim is
-given back and the next run tries again. ``playbook-bot digest --now`` and ``/playbook digest`` (a
-preview for leads and workspace admins, shown only to them) cover the seven days up to now and claim
-nothing.
+:mod:`flows.digest`). Exactly once however many workers run it: the digest is read and its charts
+drawn with no transaction open, then one transaction claims the week (a row per workspace and ISO
+week, ``uow.digests.claim``: an insert that ignores a conflict, so only one worker's lands) and queues
+the digest's posts and charts in the outbox. The outbox's sender posts them exactly once
+(``bot/delivery.py``: a sender that dies after Slack took a post finds it by its metadata, a chart by
+its file name), and marks the week sent once Slack has the first post; if Slack refuses it for good
+the claim is given back and the next run tries again. ``playbook-bot digest --now`` and
+``/playbook digest`` (a preview for leads and workspace admins, shown only to them) cover the seven
+days up to now and claim nothing.
 
 What: every figure is read from the problem reports (:func:`bot.services.leads.report_for_session`),
 one per problem with a session finished in the week; themes are :func:`flows.themes.themes_for` over
@@ -24,6 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -337,6 +341,8 @@ def digest_messages(
                     ],
                     comment=t("digest_charts_comment"),
                     best_effort=True,
+                    # Under the digest: they go (or are refused) with it.
+                    reply_to_previous=True,
                 )
             )
     return digest, messages
@@ -344,13 +350,20 @@ def digest_messages(
 
 @dataclass
 class SendReport:
+    """One run: digests Slack took (``sent``), queued but left to the outbox's sender (``queued``: a
+    Retry-After, Slack down), not due or claimed by another run (``skipped``), and not made (``failed``:
+    Slack could not be asked about the channels, or refused the digest for good; tried again next run)."""
+
     sent: list[str] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
 
 def send_due(deps: Deps, clients: ClientFor, workspaces: Sequence[str] | None = None) -> SendReport:
-    """Send every digest whose time has come and that no worker has claimed yet."""
+    """Send every digest whose time has come and that no run has claimed yet (see the module
+    docstring): read and draw it with no transaction open, then claim the week and queue the digest's
+    posts and charts in one transaction; the outbox's sender sends them, exactly once."""
     report = SendReport()
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -359,51 +372,54 @@ def send_due(deps: Deps, clients: ClientFor, workspaces: Sequence[str] | None = 
         with deps.uow() as uow:
             settings = settings_for(deps, uow, workspace_id)
             due = due_digest(now, tz=settings.timezone, calendar=settings.calendar)
-            if settings.leads_channel is None or due is None:
+            if (
+                settings.leads_channel is None
+                or due is None
+                or uow.digests.claimed(workspace_id, due.send_week)
+            ):
                 report.skipped.append(workspace_id)
                 continue
-            if not uow.digests.claim(workspace_id, due.send_week, now):
-                report.skipped.append(workspace_id)
-                continue
-            uow.commit()
-        _send_claimed(deps, clients, workspace_id, due.send_week, due.covers, report)
+            read = read_digest(uow, deps, workspace_id, due.covers, with_history=True)
+        _queue_digest(deps, clients, read, due.send_week, report)
     return report
 
 
-def _send_claimed(
-    deps: Deps, clients: ClientFor, workspace_id: str, send_week: str, week: DigestWeek, report: SendReport
+def _queue_digest(
+    deps: Deps, clients: ClientFor, read: DigestRead, send_week: str, report: SendReport
 ) -> None:
-    """Read, draw and send a claimed digest; if anything stops it before Slack has it, the claim is
-    given back so that the next run sends it (a claim is only kept for a digest Slack accepted)."""
+    workspace_id = read.workspace_id
+    assert read.settings is not None and read.leads_channel is not None
     try:
-        with deps.uow() as uow:
-            read = read_digest(uow, deps, workspace_id, week, with_history=True)
-        assert read.settings is not None and read.leads_channel is not None
-        client = clients(workspace_id)
+        # Slack is asked about the themes' channels, and the charts drawn, before the transaction.
         _digest, messages = digest_messages(
-            Directory(client), read, read.leads_channel, local_time(read.settings, deps.clock.now())
+            Directory(clients(workspace_id)),
+            read,
+            read.leads_channel,
+            local_time(read.settings, deps.clock.now()),
         )
-        sent = delivery.send_located(client, messages)
-    except BaseException as error:
-        with deps.uow() as uow:
-            uow.digests.give_back(workspace_id, send_week)
-            uow.commit()
+    except (SlackApiError, SlackClientError, OSError) as error:
         report.failed.append(workspace_id)
-        if not isinstance(error, SlackApiError | SlackClientError | OSError):
-            raise
-        log.warning("digest for %s (%s) not sent, will try again: %s", workspace_id, send_week, error)
+        log.warning("digest for %s (%s) not made, will try again: %s", workspace_id, send_week, error)
         return
     with deps.uow() as uow:
-        first = sent[0] if sent else None
-        uow.digests.mark_sent(
-            workspace_id,
-            send_week,
-            deps.clock.now(),
-            first.channel if first else None,
-            first.ts if first else None,
-        )
+        if not uow.digests.claim(workspace_id, send_week, deps.clock.now()):
+            report.skipped.append(workspace_id)  # another worker's, queued already
+            return
+        queue = delivery.Queue(uow, workspace_id, deps.clock.now())
+        first = True
+        for message in messages:
+            if first and isinstance(message, Post):
+                message = message.model_copy(update={"role": delivery.digest_role(send_week)})
+                first = False
+            queue.add(cast(Post | Upload, message))
         uow.commit()
-    report.sent.append(workspace_id)
+    flushed = delivery.send_these(deps, clients, queue.ids)
+    if queue.ids[0] in flushed.sent:
+        report.sent.append(workspace_id)
+    elif queue.ids[0] in flushed.dead:
+        report.failed.append(workspace_id)  # the claim was given back: the next run tries again
+    else:
+        report.queued.append(workspace_id)
 
 
 def send_now(deps: Deps, clients: ClientFor, workspaces: Sequence[str] | None = None) -> SendReport:

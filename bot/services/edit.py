@@ -14,7 +14,6 @@ from slack_sdk.models.blocks import Block
 from bot import delivery
 from bot.delivery import Queue, Shown
 from bot.deps import Deps
-from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.mrkdwn import escape, mention
 from bot.request import Caller
@@ -181,6 +180,7 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any], client: WebClient) 
                 queue.add(
                     place.post(notice if number == 0 else t("summary_fallback", locale), message), session
                 )
+        # The leads' post about this problem says what the answers say now, in the same transaction.
+        queue.extend(leads.updates(refreshes), session)
         uow.commit()
-    # The leads' post about this problem says what the answers say now (a courtesy, sent directly).
-    return queue.shown(messages=leads.updates(Directory(client), refreshes))
+    return queue.shown()

@@ -209,14 +209,36 @@ def prepare(
     )
 
 
-def _content(post: LeadsPost, permalink: str | None) -> tuple[str, list[list[dict[str, object]]]]:
+@dataclass(frozen=True)
+class _Rendered:
+    """A leads post as Slack messages: the fallback text, the parts (the first 50 blocks, then the rest
+    for its thread), and the session's thread the first part links to (resolved when it is sent)."""
+
+    fallback: str
+    parts: list[list[dict[str, object]]]
+    link_of: MessageRef | None
+
+
+def _rendered(post: LeadsPost) -> _Rendered:
+    """The one builder of a leads post's content, for its first posting and every later update."""
+    thread = _thread_of(post)
     content = leads_summary_blocks(
-        post.report, facilitator=post.facilitator, when=post.when, permalink=permalink, locale=post.locale
+        post.report,
+        facilitator=post.facilitator,
+        when=post.when,
+        permalink=delivery.PERMALINK_SLOT if thread is not None else None,
+        locale=post.locale,
     )
     fallback = clip(
         escape(t("leads_fallback", post.locale, problem=post.report.problem or post.report.title)), 3000
     )
-    return fallback, [delivery.as_dicts(message) for message in split_for_leads(content, post.locale)]
+    parts = [delivery.as_dicts(message) for message in split_for_leads(content, post.locale)]
+    return _Rendered(fallback, parts, thread)
+
+
+def _link(rendered: _Rendered, blocks: list[dict[str, object]]) -> MessageRef | None:
+    """The thread a part links to, if its blocks hold the link."""
+    return rendered.link_of if delivery.PERMALINK_SLOT in json.dumps(blocks) else None
 
 
 def _thread_of(post: LeadsPost) -> MessageRef | None:
@@ -242,8 +264,7 @@ def messages(post: LeadsPost) -> list[Outgoing]:
         )
         return [held]
     guard = None if post.channel_for_private else post.session_channel
-    thread = _thread_of(post)
-    fallback, parts = _content(post, delivery.PERMALINK_SLOT if thread is not None else None)
+    rendered = _rendered(post)
     not_there_text = t(
         "leads_not_in_channel", post.locale, channel=post.channel, session=post.report.session_id
     )
@@ -251,19 +272,19 @@ def messages(post: LeadsPost) -> list[Outgoing]:
     return [
         Post(
             channel=post.channel,
-            text=fallback,
+            text=rendered.fallback,
             blocks=blocks,
             reply_to_previous=number > 0,
             # The leads post never undoes the session: a failure is logged (or the facilitator told).
             best_effort=True,
             if_not_there=tell_facilitator if number == 0 else None,
-            permalink_of=thread if delivery.PERMALINK_SLOT in json.dumps(blocks) else None,
+            permalink_of=_link(rendered, blocks),
             # Where the first part lands is recorded, so that later changes update it.
             role=LEADS_ROLE if number == 0 else None,
             only_if_public=guard if number == 0 else None,
             if_private=held if number == 0 and guard is not None else None,
         )
-        for number, blocks in enumerate(parts)
+        for number, blocks in enumerate(rendered.parts)
     ]
 
 
@@ -306,15 +327,22 @@ def refresh(
     return found
 
 
-def updates(directory: Directory, refreshes: Sequence[LeadsRefresh]) -> list[Outgoing]:
-    """``chat.update`` of each posted leads message (its first part) with the report as it is now."""
-    out: list[Outgoing] = []
+def updates(refreshes: Sequence[LeadsRefresh]) -> list[Update]:
+    """``chat.update`` of each posted leads message (its first part) with the report as it is now, for
+    the outbox in the change's transaction: its link to the session's thread is resolved when sent."""
+    out: list[Update] = []
     for item in refreshes:
-        thread = _thread_of(item.post)
-        permalink = directory.permalink(thread.channel, thread.ts) if thread is not None else None
-        fallback, parts = _content(item.post, permalink)
+        rendered = _rendered(item.post)
+        first = rendered.parts[0]
         out.append(
-            Update(channel=item.post.channel, ts=item.ts, text=fallback, blocks=parts[0], best_effort=True)
+            Update(
+                channel=item.post.channel,
+                ts=item.ts,
+                text=rendered.fallback,
+                blocks=first,
+                best_effort=True,
+                permalink_of=_link(rendered, first),
+            )
         )
     return out
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from functools import cache
 
 from flows.classification_examples import LabelledExample
-from flows.classification_step import learned_example
+from flows.classification_step import inputs_from, learned_example
 from flows.engine import ReplyContext
 from flows.schema import Step, StepKind, load_templates
 from storage.models import Session
@@ -57,3 +57,20 @@ def with_learning(ctx: ReplyContext, uow: UnitOfWork, session: Session) -> Reply
         return tuple(learned_examples(uow, workspace_id, session_id))
 
     return replace(ctx, learned=learned)
+
+
+def case_texts(uow: UnitOfWork, workspace_id: str, session_ids: Sequence[int]) -> dict[int, str]:
+    """The root cause each of the workspace's sessions ``session_ids`` is known by as a case (the
+    confirmed one, else the last why), as stored now: an erased answer is quoted as erased. Only for
+    sessions the reader may see (the caller's check)."""
+    texts: dict[int, str] = {}
+    for session_id in session_ids:
+        if uow.sessions.get(workspace_id, session_id) is None:
+            continue
+        values = {key: row.value for key, row in uow.answers.latest(session_id).items() if not row.skipped}
+        _problem, whys, root = inputs_from(values)
+        answered = [why for why in whys if why.strip()]
+        text = root or (answered[-1] if answered else "")
+        if text:
+            texts[session_id] = text
+    return texts

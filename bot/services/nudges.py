@@ -1,19 +1,18 @@
 """Idle-session nudges: one message in each active session nobody has touched for three working days.
 
 Paused, completed and cancelled sessions are left alone. A session is nudged once per quiet spell: any
-answer moves its ``updated_at`` past ``idle_nudged_at`` and starts a new spell. A nudge is at most once:
-the session is marked nudged (a conditional update, so one process wins) before the nudge is posted,
-since a lost courtesy message costs less than a doubled one. Idleness is judged by the database's clock
-(``Deps.shared_now``), so a worker whose clock runs fast does not nudge early. Each nudge carries Slack
-message metadata naming its session (``playbook_nudge``).
+answer moves its ``updated_at`` past ``idle_nudged_at`` and starts a new spell. A nudge is exactly once:
+the session is marked nudged (a conditional update, so one process wins) and the nudge is queued in the
+outbox in that same transaction, so the outbox's sender posts it once (``bot/delivery.py``: a sender
+that dies after Slack took it is found out by the message's metadata, not posted again), and a crash
+after the commit loses nothing. Idleness is judged by the database's clock (``Deps.shared_now``), so a
+worker whose clock runs fast does not nudge early.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-
-from slack_sdk.errors import SlackClientError
 
 from bot import delivery
 from bot.delivery import ClientFor
@@ -24,14 +23,14 @@ from flows.i18n import t
 
 log = logging.getLogger("playbook.nudges")
 
-NUDGE_EVENT = "playbook_nudge"
 IDLE_BATCH = 200
 # Three working days are at least three calendar days: a cheap first cut in the query.
 QUIET_AT_LEAST = timedelta(days=3)
 
 
 def nudge_idle_sessions(deps: Deps, clients: ClientFor) -> int:
-    """Post one nudge in each idle session (see the module docstring); returns how many were posted."""
+    """Queue one nudge in each idle session (see the module docstring) and send it; returns how many
+    were queued."""
     with deps.uow() as uow:
         now = deps.shared_now(uow)
         candidates = uow.sessions.idle_candidates(now - QUIET_AT_LEAST, IDLE_BATCH)
@@ -52,16 +51,14 @@ def nudge_idle_sessions(deps: Deps, clients: ClientFor) -> int:
             workspace_id, channel_id, thread_ts, is_dm = won
             session = uow.sessions.get(workspace_id, session_id)
             locale = session.locale if session is not None else "en"
+            nudge = delivery.post(
+                channel_id,
+                t("idle_nudge", locale, session=session_id),
+                thread_ts=None if is_dm else thread_ts,
+            )
+            queue = delivery.Queue(uow, workspace_id, deps.clock.now())
+            queue.add(nudge, session)
             uow.commit()
-        nudge = delivery.post(
-            channel_id,
-            t("idle_nudge", locale, session=session_id),
-            thread_ts=None if is_dm else thread_ts,
-            metadata={"event_type": NUDGE_EVENT, "event_payload": {"session_id": session_id}},
-        )
-        try:
-            delivery.send(clients(workspace_id), [nudge])
-            nudged += 1
-        except (SlackClientError, OSError) as error:
-            log.warning("idle nudge for session %s not posted: %s", session_id, error)
+        nudged += 1
+        delivery.send_these(deps, clients, queue.ids)
     return nudged

@@ -3,12 +3,15 @@ question is answered. Pure, on Block Kit as dicts (as Slack holds a message)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import Block
 
+from bot.codec import AnswerValue, decode
 from bot.ids import BlockId, ClassificationActionId, ClassificationBlockId
+from flows.engine import normalise_command
+from flows.team import STEER_WORDS
 
 _PROMPT_CONTROLS = (str(BlockId.PROMPT_ACTIONS), str(ClassificationBlockId.MENUS))
 # Controls that stay useful once the question is answered: kept in place. The classification's menus
@@ -32,13 +35,42 @@ def _lasting(block: dict[str, Any]) -> dict[str, Any] | None:
     return {**block, "elements": kept} if kept else None
 
 
-def has_prompt_controls(blocks: Sequence[dict[str, Any]]) -> bool:
+def _values(block: dict[str, Any]) -> Iterator[AnswerValue]:
+    """What the block's answering controls answer: each button's or option's value, and a picker's
+    block id (a picker has no value of its own)."""
+    picker = f"{BlockId.PROMPT_PICKER}:"
+    block_id = str(block.get("block_id") or "")
+    if block_id.startswith(picker):
+        named = decode(AnswerValue, block_id[len(picker) :])
+        if named is not None:
+            yield named
+    for element in block.get("elements") or []:
+        if str(element.get("action_id")) in _LASTING:
+            continue
+        for raw in [element.get("value"), *(o.get("value") for o in element.get("options") or [])]:
+            value = decode(AnswerValue, raw if isinstance(raw, str) else None)
+            if value is not None:
+                yield value
+
+
+def _answered_by(value: AnswerValue, keys: Collection[str]) -> bool:
+    """Whether a control is answered by changes to ``keys``: a question's by its own key; a team
+    list's Next (offered on the list's question) only once the list is closed (its ``.done`` key),
+    since items added meanwhile leave it open."""
+    if normalise_command(value.r) in STEER_WORDS:
+        return f"{value.k.split('.', 1)[0]}.done" in keys
+    return value.k in keys
+
+
+def has_prompt_controls(blocks: Sequence[dict[str, Any]], answered: Collection[str] | None = None) -> bool:
     """Whether a posted message still offers a prompt's buttons, menus or pickers (not a summary's
-    Edit answers button, say)."""
+    Edit answers button, say); with ``answered``, only controls of those questions count (a team
+    list, where each person has a question of their own, names the one a typed answer answered)."""
     return any(
         b.get("type") == "actions"
         and str(b.get("block_id") or "").startswith(_PROMPT_CONTROLS)
         and _answering(b)
+        and (answered is None or any(_answered_by(v, answered) for v in _values(b)))
         for b in blocks
     )
 

@@ -401,18 +401,24 @@ def test_a_sessions_buttons_must_carry_its_own_channel(harness: Harness) -> None
         assert "crafted" in {a.value for a in uow.answers.latest(session_id).values()}
 
 
-def test_an_export_carries_no_other_conversations_private_session(harness: Harness) -> None:
-    """The public pain-points session's summary would take its why chain from the five-whys session on
-    the same problem; that session ran in a private channel, so its answers stay out of the files
-    uploaded to the public thread."""
-    h = harness
+def public_session_on_private_problem(h: Harness) -> tuple[int, int, str]:
+    """The private channel's problem taken to the public channel by Alex (a member of both), where Sam
+    answers. Returns (the public session's id, the problem's id, the public thread)."""
     _, problem_id, _ = private_setup(h)
-    # Alex, who is in the private channel, takes its problem to the public channel.
     assert f"on problem {problem_id}" in command(h, f"start pain-points --problem {problem_id}", ALEX).body
     public_thread = newest_anchor(h, CHANNEL)
     say(h, CHANNEL, public_thread, "Bulky waste bookings", SAM)
     with h.deps.session_factory() as orm:
         public_id = orm.scalars(select(Session.id).where(Session.channel_id == CHANNEL)).one()
+    return public_id, problem_id, public_thread
+
+
+def test_an_export_carries_no_other_conversations_private_session(harness: Harness) -> None:
+    """The public pain-points session's summary would take its why chain from the five-whys session on
+    the same problem; that session ran in a private channel, so its answers stay out of the files
+    uploaded to the public thread."""
+    h = harness
+    public_id, _, public_thread = public_session_on_private_problem(h)
 
     watch = Watch(h)
     assert "Exported session" in watch.keep(command(h, f"export {public_id}", SAM)).body

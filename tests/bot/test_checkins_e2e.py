@@ -690,10 +690,12 @@ def test_an_idle_session_gets_one_nudge_and_pause_suppresses_it(harness: Harness
     h.clock.set(at(2026, 12, 2, 14))
     assert _nudge(h) == 1
     assert "quiet for three working days" in h.last_text(CHANNEL, busy_thread)
-    assert h.thread(CHANNEL, busy_thread)[-1].metadata == {
-        "event_type": "playbook_nudge",
-        "event_payload": {"session_id": busy},
-    }
+    # Sent through the outbox: its metadata names the outbox row, which belongs to the session.
+    metadata = h.thread(CHANNEL, busy_thread)[-1].metadata
+    assert metadata is not None and metadata["event_type"] == "playbook_message"
+    with h.deps.uow() as uow:
+        row = uow.outbox.get(metadata["event_payload"]["outbox_id"])
+        assert row is not None and row.session_id == busy and row.status == "sent"
     assert "quiet" not in h.last_text(CHANNEL, paused_thread)
     h.clock.set(at(2026, 12, 9, 14))
     assert _nudge(h) == 0  # one nudge per quiet spell

@@ -43,9 +43,9 @@ def classification_versions(h: Harness) -> list[AnswerVersion]:
         )
 
 
-def proposal_message(h: Harness, thread: str) -> Message:
+def proposal_message(h: Harness, thread: str, channel: str = CHANNEL) -> Message:
     return next(
-        m for m in reversed(h.thread(CHANNEL, thread)) if "Where does the root cause lie?" in rendered(m)
+        m for m in reversed(h.thread(channel, thread)) if "Where does the root cause lie?" in rendered(m)
     )
 
 
@@ -74,9 +74,9 @@ def choose(h: Harness, thread: str, user: str, action_id: str, reply: str) -> No
     assert response.status == 200, response.body
 
 
-def show_details(h: Harness, thread: str, user: str = FACILITATOR) -> str:
+def show_details(h: Harness, thread: str, user: str = FACILITATOR, channel: str = CHANNEL) -> str:
     """Click "Show details" on the proposal; the text of the modal Slack was asked to open."""
-    message = proposal_message(h, thread)
+    message = proposal_message(h, thread, channel)
     button = next(
         e
         for b in message.blocks or []
@@ -89,7 +89,7 @@ def show_details(h: Harness, thread: str, user: str = FACILITATOR) -> str:
         user_id=user,
         action_id="classification.details",
         value=button["value"],
-        channel_id=CHANNEL,
+        channel_id=channel,
         message_ts=message.ts,
         thread_ts=thread,
         trigger_id=f"trigger-{opened}",

@@ -339,14 +339,40 @@ def test_tuesday_after_easter_monday(harness: Harness, second_worker: Any) -> No
 
 
 def test_a_refused_digest_is_given_back_and_sent_on_the_next_run(harness: Harness) -> None:
+    """Slack refusing the digest for good (the bot is not in the leads channel) gives the week's claim
+    back, with nothing of it posted (its charts go under it, so they are refused with it)."""
+    h = harness
+    set_leads(h)
+    h.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    h.slack.fail_next("chat.postMessage", error="not_in_channel")
+    assert digest_service.send_due(h.deps, clients(h)).failed == [TEAM]
+    assert digest_posts(h) == [] and h.slack.files == []
+    assert digest_service.send_due(h.deps, clients(h)).sent == [TEAM]
+    [post] = digest_posts(h)
+    [chart] = h.slack.files
+    assert chart.thread_ts == post.ts  # the charts are in the digest's thread
+    assert digest_service.send_due(h.deps, clients(h)).skipped == [TEAM]
+    assert len(digest_posts(h)) == 1 and len(h.slack.files) == 1
+
+
+def test_a_digest_slack_fails_to_take_is_sent_later_by_the_outbox_once(harness: Harness) -> None:
+    """A 5xx-like failure is not a refusal: the digest stays queued (the week stays claimed) and the
+    outbox's sender sends it after its back-off, once."""
     h = harness
     set_leads(h)
     h.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
     h.slack.fail_next("chat.postMessage", error="internal_error")
-    assert digest_service.send_due(h.deps, clients(h)).failed == [TEAM]
+    assert digest_service.send_due(h.deps, clients(h)).queued == [TEAM]
     assert digest_posts(h) == []
-    assert digest_service.send_due(h.deps, clients(h)).sent == [TEAM]
-    assert len(digest_posts(h)) == 1
+    assert digest_service.send_due(h.deps, clients(h)).skipped == [TEAM]  # claimed: not made again
+    h.clock.advance(timedelta(minutes=1))
+    h.send_outbox()
+    h.send_outbox()
+    [post] = digest_posts(h)
+    assert len(h.slack.files) == 1
+    with h.deps.uow() as uow:
+        [row] = uow.digests.sent(TEAM)
+        assert row.sent_at is not None and row.message_ts == post.ts
 
 
 # --- themes and privacy ------------------------------------------------------------------------------

@@ -337,13 +337,20 @@ def test_an_intervention_added_with_intervene_is_in_the_next_leads_post(harness:
     assert "*Root cause*\nOur contract doesn't let us change the supplier's settings" in last
 
 
-def test_a_changed_classification_updates_the_posted_leads_message(harness: Harness) -> None:
-    h = harness
+def finished_with_leads_post(h: Harness) -> tuple[str, Any]:
+    """A five-whys session confirmed and finished, summarised in the leads channel: (its thread, the
+    leads message)."""
     set_leads(h)
     thread = reach_classification(h)
     say(h, thread, "confirm")
     finish(h, thread)
     [posted] = leads_messages(h)
+    return thread, posted
+
+
+def test_a_changed_classification_updates_the_posted_leads_message(harness: Harness) -> None:
+    h = harness
+    thread, posted = finished_with_leads_post(h)
     assert "Scope *product*, category *procurement-market*: confirmed" in mrkdwn_text(posted)
     with h.deps.session_factory() as orm:
         stored = orm.get(LeadsPost, 1)

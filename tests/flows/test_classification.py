@@ -32,6 +32,7 @@ from flows.classification_eval import (
     PROTOCOLS,
     LabelledAnalysis,
     cross_validate,
+    dev_files,
     evaluate,
     format_cross_validation,
     format_report,
@@ -44,7 +45,9 @@ from flows.classification_eval import (
 )
 from flows.classification_examples import ExamplesError, LabelledExample, load_examples, packaged_index
 
-DEV_SET = Path(__file__).resolve().parents[3] / "shared/eval/classification-dev.jsonl"
+# The development files are not in the repository: PLAYBOOK_EVAL_DIR names their folder when present.
+DEV_FILES = dev_files() or []
+DEV_SET = DEV_FILES[0] if DEV_FILES else Path("PLAYBOOK_EVAL_DIR is not set/classification-dev.jsonl")
 RULES_FILE = Path(__file__).resolve().parents[2] / "flows/data/classification.yaml"
 
 # --- properties -------------------------------------------------------------------------------------
@@ -611,6 +614,25 @@ def test_cv_command_prints_every_protocol_per_fold(
         assert f"{protocol}: {len(CASES)} analyses in 3 folds" in printed
     assert "  fold 3 (" in printed and "overall scope:" in printed and "sd " in printed
     assert "a.jsonl: scope" in printed and "b.jsonl: scope" in printed
+
+
+def test_cv_without_files_names_what_it_needs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The repository holds no evaluation data: with no file and no PLAYBOOK_EVAL_DIR it says so.
+    monkeypatch.delenv("PLAYBOOK_EVAL_DIR", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        main(["--cv"])
+    assert exited.value.code == 2
+    assert "give the labelled JSONL file(s)" in capsys.readouterr().err
+    # PLAYBOOK_EVAL_DIR names the folder of the two development files.
+    for name, cases in (("classification-dev.jsonl", CASES[:6]), ("classification-dev-2.jsonl", CASES[6:])):
+        (tmp_path / name).write_text(
+            "".join(json.dumps(_labelled(c)) + "\n" for c in cases), encoding="utf-8"
+        )
+    monkeypatch.setenv("PLAYBOOK_EVAL_DIR", str(tmp_path))
+    assert main(["--cv", "--folds", "3"]) == 0
+    assert "classification-dev-2.jsonl: scope" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(not DEV_SET.exists(), reason=f"{DEV_SET} is not present")

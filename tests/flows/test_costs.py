@@ -81,14 +81,17 @@ def test_every_bearer_is_present_even_with_no_lines() -> None:
     assert summary.by_bearer == {"residents": 0, "staff": 0, "council services": 0}
     assert summary.total == 0
     assert summary.lines == ()
-    assert summary.assumptions[0] == "Time is costed at £30 an hour, the default rate."
+    # No line has staff time: nothing is said about an hourly rate.
+    assert summary.assumptions[0] == "A year is counted as 52 weeks."
+    assert not any("an hour" in sentence for sentence in summary.assumptions)
 
 
 def test_assumptions_name_every_rate_and_the_settings() -> None:
     lines = [
         replace(CHASING, what="Chasing", hourly_rate=Decimal("32.50")),
         replace(REKEYING, what="Re-keying", hourly_rate=Decimal("32.5")),
-        replace(LICENCE, what="Licence", hourly_rate=Decimal(30)),  # the default, given explicitly
+        replace(CHASING, what="Answering", hourly_rate=Decimal(30)),  # the default, given explicitly
+        replace(LICENCE, what="Licence", hourly_rate=Decimal(45)),  # no staff time: its rate is not said
     ]
     assumptions = summarise_costs(
         lines, hourly_rate_default=RATE, weeks_per_year=Decimal("46.4"), working_day_hours=Decimal("7.5")
@@ -102,6 +105,9 @@ def test_assumptions_name_every_rate_and_the_settings() -> None:
     ]
     only_own_rate = summarise_costs([CHASING], hourly_rate_default=RATE, weeks_per_year=WEEKS)
     assert not any("default" in sentence for sentence in only_own_rate.assumptions)
+    # A direct-cost-only line, whatever rate it carries, says nothing of a rate: not even the default.
+    direct_only = summarise_costs([LICENCE], hourly_rate_default=RATE, weeks_per_year=WEEKS)
+    assert not any("an hour" in sentence for sentence in direct_only.assumptions)
 
 
 def test_rounding_is_half_up_and_only_at_the_end() -> None:

@@ -120,3 +120,22 @@ def test_sessions_with_followed_interventions(database_url: str) -> None:
         followed = uow.digests.with_followed_interventions("T1", MONDAY)
         assert [s.id for s in followed] == sessions[:2]
         assert uow.digests.with_followed_interventions("T2", MONDAY) == []
+
+
+def test_claimed_weeks_and_an_uninstall_giving_back_the_unsent_ones(database_url: str) -> None:
+    factory = _factory(database_url)
+    with UnitOfWork(factory) as uow:
+        for team in ("T1", "T2"):
+            uow.workspaces.get_or_create(team)
+            assert uow.digests.claim(team, "2026-W49", MONDAY)
+            assert uow.digests.claim(team, "2026-W50", MONDAY)
+        uow.digests.mark_sent("T1", "2026-W49", MONDAY, "C0LEADS", "1.2")
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        assert uow.digests.claimed("T1", "2026-W50") and not uow.digests.claimed("T1", "2026-W51")
+        uow.digests.give_back_unsent("T1")
+        uow.commit()
+    with UnitOfWork(factory) as uow:
+        assert uow.digests.claimed("T1", "2026-W49")  # sent: kept
+        assert not uow.digests.claimed("T1", "2026-W50")
+        assert uow.digests.claimed("T2", "2026-W50")  # another workspace's: untouched

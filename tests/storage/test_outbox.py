@@ -116,3 +116,24 @@ def test_a_sent_message_gives_its_ts_to_what_waits_in_its_thread(uow_factory: Un
         (claimed,) = uow.outbox.claim_ready(now=NOW, stale_after=60)
         uow.commit()
     assert claimed.id == intro and claimed.thread_ts == "1700000000.000100"
+
+
+def test_forgetting_a_workspace_leaves_others_and_a_late_outcome_records_nothing(
+    uow_factory: UnitOfWork,
+) -> None:
+    with uow_factory as uow:
+        sent, held, waiting = add(uow, "a"), add(uow, "b"), add(uow, "a")
+        other = uow.outbox.add(
+            workspace_id="T2", ordering_key="c", channel="C1", kind="post", payload={}, now=NOW
+        )
+        uow.commit()
+    assert claim(uow_factory) == [sent, held, other]
+    with uow_factory as uow:
+        assert uow.outbox.mark_sent(sent, 1, "1.1")
+        uow.commit()
+    with uow_factory as uow:
+        assert uow.outbox.forget_workspace("T1") == 2  # held and waiting were unsent
+        uow.commit()
+    with uow_factory as uow:
+        assert not uow.outbox.mark_sent(held, 1, "1.2")  # its sender finds its claim gone
+        assert uow.outbox.statuses([sent, held, waiting, other]) == {other: OutboxStatus.CLAIMED}
