@@ -20,6 +20,7 @@ import http.client
 import io
 import logging
 import select
+import socket
 import threading
 from typing import Any
 from urllib.error import HTTPError
@@ -79,6 +80,10 @@ class KeepAliveWebClient(WebClient):
             connection = None
         if connection is None:
             connection = pool[key] = self._connect(key)
+            connection.connect()
+            # A request is written as one piece (http.client joins headers and body), but nothing
+            # small should ever wait for an ACK on a connection kept for many calls.
+            connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         connection.timeout = self.timeout
         if connection.sock is not None:
             connection.sock.settimeout(self.timeout)
