@@ -799,7 +799,7 @@ def _upload_claimed(client: WebClient, claimed: Claimed) -> _Outcome:
         # A chart this process cannot draw will not be drawn by trying again: it must not hold up
         # the messages behind it.
         log.error("outbox %s: its chart could not be drawn: %r", claimed.id, error)
-        return _Outcome(claimed, "dead", error=f"chart not drawn: {type(error).__name__}")
+        return _Outcome(claimed, "dead", error=f"chart_not_drawn:{type(error).__name__}")
     names = [marked_filename(f.filename, claimed.id) for f in upload.files]
     _upload(client, upload, channel, claimed.thread_ts, names=names, contents=contents)
     # The share's ts is not in the answer (Slack shares the files after it): nothing waits for it.

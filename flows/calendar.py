@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from flows.i18n import DEFAULT_LOCALE, language_of, message_keys, t
+
 Nation = Literal["england-and-wales", "scotland", "northern-ireland"]
 Cadence = Literal["weekly", "fortnightly", "monthly"]
 
@@ -52,6 +54,32 @@ def _bank_holidays(subdivision: str, year: int) -> MappingProxyType[date, str]:
     return MappingProxyType(dict(found.items()))
 
 
+_OBSERVED = " (observed)"
+
+
+def holiday_key(name: str) -> str:
+    """The catalogue key of one bank holiday's name as the ``holidays`` package writes it in English:
+    ``"Saint Andrew's Day"`` → ``bank_holiday_saint_andrew_s_day``."""
+    return "bank_holiday_" + "_".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
+
+
+def holiday_in(name: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A bank holiday's name (from the ``holidays`` package, English only) in ``locale``: from the
+    catalogue's ``bank_holiday_*`` keys, a substitute day with its own words, two holidays on one day
+    (``"A; B"``) each named. A name the catalogue lacks (one the package adds later) stays English."""
+    language = language_of(locale)
+    if language == DEFAULT_LOCALE:
+        return name
+    parts: list[str] = []
+    for part in name.split("; "):
+        observed = part.endswith(_OBSERVED)
+        own = part.removesuffix(_OBSERVED)
+        key = holiday_key(own)
+        local = t(key, language) if key in message_keys() else own
+        parts.append(t("bank_holiday_observed", language, name=local) if observed else local)
+    return "; ".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class WorkingCalendar:
     """Monday to Friday, less the bank holidays (including substitute days) of one UK nation."""
@@ -64,12 +92,14 @@ class WorkingCalendar:
             expected = ", ".join(get_args(Nation))
             raise ValueError(f"Unknown UK nation {self.nation!r}: expected one of {expected}")
 
-    def holiday_name(self, d: date) -> str | None:
-        """The bank holiday's name, e.g. ``"Boxing Day (observed)"`` for a substitute day, else None."""
-        return _bank_holidays(_SUBDIVISION[self.nation], d.year).get(d)
+    def holiday_name(self, d: date, locale: str = DEFAULT_LOCALE) -> str | None:
+        """The bank holiday's name, e.g. ``"Boxing Day (observed)"`` for a substitute day
+        (``"Gŵyl San Steffan (diwrnod yn lle)"`` in Welsh), else None."""
+        name = _bank_holidays(_SUBDIVISION[self.nation], d.year).get(d)
+        return None if name is None else holiday_in(name, locale)
 
     def is_working_day(self, d: date) -> bool:
-        return d.weekday() < 5 and self.holiday_name(d) is None
+        return d.weekday() < 5 and _bank_holidays(_SUBDIVISION[self.nation], d.year).get(d) is None
 
     def next_working_day(self, d: date) -> date:
         """``d`` itself if it is a working day, else the first working day after it."""

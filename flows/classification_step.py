@@ -39,7 +39,7 @@ from flows.classification import (
 )
 from flows.formatting import format_list, plural_category
 from flows.i18n import DEFAULT_LOCALE, t
-from flows.parsing import ParseFailure
+from flows.parsing import ParseFailure, examples
 
 Status = Literal["confirmed", "changed"]
 
@@ -281,7 +281,7 @@ def _failure(locale: str) -> ParseFailure:
             scopes=", ".join(f"`{s}`" for s in SCOPES),
             categories=", ".join(f"`{c}`" for c in CATEGORIES),
         ),
-        ("confirm", "scope service", "category data"),
+        examples("classification", locale),
     )
 
 

@@ -58,7 +58,7 @@ def editable_answers(
             continue
         step = position.step
         raw = raw_texts.get(key)
-        text = raw if raw and raw.strip() else display_value(answer.value)
+        text = raw if raw and raw.strip() else display_value(answer.value, None, locale)
         found.append(
             Editable(
                 key=key,

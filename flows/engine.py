@@ -832,8 +832,7 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
     if kind is StepKind.TEXT:
         return text
     if kind is StepKind.YESNO:
-        yes_no = parsing.parse_yes_no(text)
-        return yes_no
+        return parsing.parse_yes_no(text, locale=locale)
     if kind is StepKind.CHOICE:
         # A choice's label in any language works in every session, as do its aliases.
         wanted = words.fold(text)
@@ -848,36 +847,43 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
             t("choose_from", locale, options=labels), *(c.label.get(locale) for c in step.choices[:3])
         )
     if kind is StepKind.SCALE:
-        return parsing.parse_scale(text, step.scale_low, step.scale_high)
+        return parsing.parse_scale(text, step.scale_low, step.scale_high, locale=locale)
     if kind is StepKind.MONEY:
-        money = parsing.parse_money(text)
+        money = parsing.parse_money(text, locale=locale)
         return money if isinstance(money, parsing.ParseFailure) else str(money)
     if kind is StepKind.DIRECT_COST:
-        cost = parsing.parse_direct_cost(text, weeks_per_year=ctx.weeks_per_year)
+        cost = parsing.parse_direct_cost(text, weeks_per_year=ctx.weeks_per_year, locale=locale)
         if isinstance(cost, parsing.ParseFailure):
             return cost
         return {"amount": str(cost.amount), "basis": cost.basis}
     if kind is StepKind.DURATION:
-        duration = parsing.parse_duration(text, working_day_hours=ctx.working_day_hours)
+        duration = parsing.parse_duration(text, working_day_hours=ctx.working_day_hours, locale=locale)
         if isinstance(duration, parsing.ParseFailure):
             return duration
+        # "text" is the English reading, kept as answers have always had it; it is shown in each
+        # reader's language from "hours" (display_value).
         return {"hours": str(duration.hours), "text": duration.describe()}
     if kind is StepKind.FREQUENCY:
         frequency = parsing.parse_frequency(
-            text, weeks_per_year=ctx.weeks_per_year, working_day_hours=ctx.working_day_hours
+            text, weeks_per_year=ctx.weeks_per_year, working_day_hours=ctx.working_day_hours, locale=locale
         )
         if isinstance(frequency, parsing.ParseFailure):
             return frequency
         if frequency.per_year == 0:  # "never", "0 a week": a cost line is something that happens
-            return _failure(t("frequency_zero", locale), "3 a week", "10 per month")
-        return {"per_year": str(frequency.per_year), "text": frequency.describe()}
+            return _failure(t("frequency_zero", locale), *parsing.examples("frequency_zero", locale))
+        # "text" is the English reading, kept as answers have always had it; "reading" holds its
+        # numbers, so it is shown in each reader's language (display_value).
+        value: dict[str, Any] = {"per_year": str(frequency.per_year), "text": frequency.describe()}
+        if frequency.reading is not None:
+            value["reading"] = frequency.reading.to_json()
+        return value
     if kind is StepKind.COUNT:
-        return parsing.parse_count(text)
+        return parsing.parse_count(text, locale=locale)
     if kind is StepKind.DATE:
-        when = parsing.parse_date(text, today=ctx.today)
+        when = parsing.parse_date(text, today=ctx.today, locale=locale)
         return when if isinstance(when, parsing.ParseFailure) else when.isoformat()
     if kind is StepKind.CADENCE:
-        return parsing.parse_cadence(text)
+        return parsing.parse_cadence(text, locale=locale)
     if kind is StepKind.USER:
         if ctx.author is not None and words.means_me(text):
             return ctx.author
@@ -891,7 +897,7 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
             return _failure(t("pick_from", locale, count=0))
         picked = suggested if words.is_confirmation(text) else _as_int(text)
         if picked is None or not 1 <= picked <= len(options):
-            return _failure(t("pick_from", locale, count=len(options)), "yes", "2")
+            return _failure(t("pick_from", locale, count=len(options)), *parsing.examples("pick", locale))
         item, option_text = options[picked - 1]
         return {"item": item, "text": option_text}
     if kind is StepKind.RANK:
@@ -935,7 +941,7 @@ def display_value(value: Any, kind: StepKind | None = None, locale: str = DEFAUL
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return t("button_yes" if value else "button_no", locale)
     if kind is StepKind.MONEY and isinstance(value, str | int | Decimal):
         try:
             return format_money(Decimal(str(value)), locale)
@@ -951,10 +957,11 @@ def display_value(value: Any, kind: StepKind | None = None, locale: str = DEFAUL
     if isinstance(value, dict):
         if "ask" in value:  # a question the session waited on (see PENDING), not an answer
             return ""
+        reading = readback.stored_reading(value, locale)  # a time taken or a frequency
+        if reading is not None:
+            return reading
         if "text" in value:
             return str(value["text"])
-        if "hours" in value:
-            return f"{Decimal(value['hours']).normalize():f} hours"
         if "amount" in value:
             return readback.direct_cost_words(value, None, locale)
     if isinstance(value, list):

@@ -302,7 +302,7 @@ def answers_csv(rows: Sequence[AnswerRow], template: Template, locale: str = DEF
             question_label(template, row.key, locale),
             row.key,
             str(row.version),
-            "" if row.retracted or row.skipped else display_value(row.value),
+            "" if row.retracted or row.skipped else display_value(row.value, None, locale),
             json.dumps(row.value, ensure_ascii=False),
             row.typed or "",
             _yes_no(row.skipped, locale),

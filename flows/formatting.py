@@ -27,7 +27,7 @@ from typing import Final, Literal
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_time as _babel_time
-from babel.dates import get_datetime_format
+from babel.dates import get_datetime_format, get_day_names, get_month_names
 from babel.lists import format_list as _babel_list
 from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit as _babel_unit
@@ -79,6 +79,19 @@ def format_day_month(day: date, locale: str = "en", *, sentence_start: bool = Fa
 def format_date(day: date, locale: str = "en") -> str:
     """The date without its weekday: ``8 December 2026``, ``8 Rhagfyr 2026``."""
     return _babel_date(day, "d MMMM y", locale=_locale(locale))
+
+
+def month_name(month: int, locale: str = "en") -> str:
+    """The month's name (1 is January): ``February``, ``Chwefror``; for a day and month that may not
+    exist in a given year ("29 February"), which :func:`format_date` cannot write."""
+    return str(get_month_names("wide", locale=_locale(locale))[month])
+
+
+def weekday_name(weekday: int, locale: str = "en") -> str:
+    """The weekday's own name (0 is Monday): ``Tuesday``; in Welsh the name that follows ``dydd``,
+    ``Mawrth``, since a sentence mutates ``dydd`` itself ("ar ddydd Mawrth")."""
+    name = str(get_day_names("wide", locale=_locale(locale))[weekday])
+    return name.removeprefix("Dydd ") if _is_welsh(locale) else name
 
 
 def format_time(moment: datetime, locale: str = "en") -> str:

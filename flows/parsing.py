@@ -2,7 +2,8 @@
 yes or no, and how many people.
 
 Every parser takes the raw reply and returns either the value or a :class:`ParseFailure` that says in
-plain English what was expected, with examples. None of them raises, whatever it is given: the flow
+plain words what was expected, with examples, in the ``locale`` it is given (the messages and examples
+are catalogue keys, ``parse_*``, in English and Welsh). None of them raises, whatever it is given: the flow
 engine shows the failure and keeps the prompt, so a typo never costs a session. Limits (money up to
 £1bn, a time up to 1,000 hours, up to 100,000 times a year) stop a slip of the keyboard from becoming a
 cost nobody would believe, and the failure says what the limit is.
@@ -19,11 +20,23 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Literal
 
 from dateutil.relativedelta import relativedelta
 
 from flows import welsh, words
+from flows.formatting import (
+    Unit,
+    format_date,
+    format_day,
+    format_number,
+    format_unit,
+    month_name,
+    plural_category,
+)
+from flows.formatting import weekday_name as _weekday_name
+from flows.i18n import BILINGUAL, DEFAULT_LOCALE, WELSH, bilingual, language_of, t
 
 if TYPE_CHECKING:
     from flows.calendar import Cadence
@@ -72,15 +85,120 @@ class Duration:
         decimal cannot hold exactly)."""
         return _trim((self.hours * 60).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
 
-    def describe(self) -> str:
-        """Hours, minutes and seconds as a person would say them, e.g. ``"2 hours 30 minutes"``."""
+    def describe(self, locale: str = DEFAULT_LOCALE) -> str:
+        """Hours, minutes and seconds as a person would say them, e.g. ``"2 hours 30 minutes"``,
+        ``"2 awr 30 munud"`` (the units' words and mutations are CLDR's)."""
         seconds = int((self.hours * 3600).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         if seconds == 0:
-            return "no time"
+            return t("parse_reading_no_time", language_of(locale))
         hours, rest = divmod(seconds, 3600)
         minutes, seconds = divmod(rest, 60)
-        parts = [(hours, "hour"), (minutes, "minute"), (seconds, "second")]
-        return " ".join(f"{n:,} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n)
+        parts: list[tuple[int, Unit]] = [(hours, "hour"), (minutes, "minute"), (seconds, "second")]
+        return " ".join(format_unit(n, unit, language_of(locale)) for n, unit in parts if n)
+
+
+# The periods a frequency is counted in, as :class:`FrequencyReading` stores them.
+Period = Literal[
+    "working hour", "working day", "calendar day", "week", "fortnight", "month", "quarter", "year"
+]
+PERIODS: Final[tuple[Period, ...]] = (
+    "working hour", "working day", "calendar day", "week", "fortnight", "month", "quarter", "year"
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FrequencyReading:
+    """What a frequency reply said, in numbers, so it can be read back in any language: ``count``
+    times (``"once"`` and ``"never"`` are readings of their own) every ``gap`` ``period``s, with the
+    working pattern the yearly figure was taken on."""
+
+    count: Decimal
+    period: Period | Literal["once", "never"]
+    gap: Decimal = Decimal(1)
+    weeks_per_year: Decimal = Decimal(52)
+    working_days_per_week: int = 5
+    working_day_hours: Decimal = Decimal("7.4")
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "count": str(self.count),
+            "period": self.period,
+            "gap": str(self.gap),
+            "weeks_per_year": str(self.weeks_per_year),
+            "working_days_per_week": str(self.working_days_per_week),
+            "working_day_hours": str(self.working_day_hours),
+        }
+
+    @classmethod
+    def from_json(cls, raw: object) -> FrequencyReading | None:
+        """The reading stored with an answer, or None when there is none or it cannot be read (answers
+        stored before readings were kept have only their English text)."""
+        if not isinstance(raw, dict):
+            return None
+        period = raw.get("period")
+        if period not in (*PERIODS, "once", "never"):
+            return None
+        try:
+            reading = cls(
+                Decimal(str(raw["count"])),
+                period,
+                Decimal(str(raw["gap"])),
+                Decimal(str(raw["weeks_per_year"])),
+                int(str(raw["working_days_per_week"])),
+                Decimal(str(raw["working_day_hours"])),
+            )
+        except (KeyError, ArithmeticError, ValueError):
+            return None
+        numbers = (reading.count, reading.gap, reading.weeks_per_year, reading.working_day_hours)
+        if not all(n.is_finite() and n >= 0 for n in numbers) or reading.gap == 0:
+            return None
+        return reading
+
+    def label(self, locale: str = DEFAULT_LOCALE) -> str:
+        """The reading in words, which parses back to the same yearly figure: ``3 times a week``,
+        ``3 gwaith yr wythnos``, ``every 2 weeks``, ``bob 2 wythnos``."""
+        return _label(self, language_of(locale))
+
+    def assumption(self, locale: str = DEFAULT_LOCALE) -> str:
+        """What the yearly figure rests on ("52 weeks a year"), empty when nothing does."""
+        return _assumption(self, language_of(locale))
+
+
+# Readings repeat (most answers are a few times a week or a month): each is written once per language.
+@lru_cache(maxsize=1024)
+def _label(reading: FrequencyReading, locale: str) -> str:
+    if reading.period in ("once", "never"):
+        return t(f"parse_reading_{reading.period}", locale)
+    per = reading.period.replace(" ", "_")
+    if reading.gap != 1:
+        category = plural_category(reading.gap, locale)
+        key = f"parse_gap_{per}_two" if category == "two" and per in _GAPS_TWO else f"parse_gap_{per}"
+        every = t("parse_every_gap", locale, gap=t(key, locale, n=format_number(reading.gap, locale)))
+        if reading.count == 1:
+            return every
+        return t("parse_times_per", locale, times=_times(reading.count, locale), per=every)
+    if reading.count == 1 and reading.period == "calendar day":
+        return t("parse_per_calendar_day", locale)
+    per_period = t(f"parse_per_{per}", locale)
+    return t("parse_times_per", locale, times=_times(reading.count, locale), per=per_period)
+
+
+@lru_cache(maxsize=1024)
+def _assumption(reading: FrequencyReading, locale: str) -> str:
+    weeks = format_number(_trim(reading.weeks_per_year), locale)
+    days = format_number(reading.working_days_per_week, locale)
+    if reading.period == "working hour":
+        hours = format_number(_trim(reading.working_day_hours), locale)
+        return t("parse_assume_working_hours", locale, hours=hours, days=days, weeks=weeks)
+    if reading.period == "working day":
+        return t("parse_assume_working_days", locale, days=days, weeks=weeks)
+    if reading.period in ("week", "fortnight"):
+        return t("parse_assume_weeks", locale, weeks=weeks)
+    return ""
+
+
+# The periods whose Welsh word mutates after "2" ("2 fis", "2 ddiwrnod", "2 flynedd").
+_GAPS_TWO: Final = frozenset({"working_day", "calendar_day", "month", "year"})
 
 
 @dataclass(frozen=True)
@@ -89,22 +207,55 @@ class Frequency:
 
     ``label`` is the reading in words ("3 times a week") and parses back to the same ``per_year``;
     ``assumption`` names what the yearly figure rests on ("52 weeks a year"), empty when nothing does.
+    Both are English; ``reading`` holds the numbers they were written from, to write them in another
+    language (:meth:`describe`).
     """
 
     per_year: Decimal
     label: str
     assumption: str = ""
+    # Not part of the value: two frequencies are equal when their yearly figure and English reading are.
+    reading: FrequencyReading | None = field(default=None, compare=False)
 
-    def describe(self) -> str:
+    def describe(self, locale: str = DEFAULT_LOCALE) -> str:
         """The reading and the yearly figure it gives, e.g.
         ``"3 times a week (156 times a year, taking 52 weeks a year)"``."""
-        yearly = f"{_times(self.per_year.quantize(_PENNY, rounding=ROUND_HALF_UP))} a year"
-        if self.label in (yearly, "never"):
-            return self.label
-        if self.label == "once":
-            return "once (counted as once a year)"
-        detail = f"{yearly}, taking {self.assumption}" if self.assumption else yearly
-        return f"{self.label} ({detail})"
+        if self.reading is None:
+            if language_of(locale) != DEFAULT_LOCALE:
+                return describe_frequency(self.per_year, None, locale)
+            return _describe(
+                self.per_year, self.label, self.assumption, DEFAULT_LOCALE, once=self.label == "once"
+            )
+        return describe_frequency(self.per_year, self.reading, locale)
+
+
+def describe_frequency(
+    per_year: Decimal, reading: FrequencyReading | None, locale: str = DEFAULT_LOCALE
+) -> str:
+    """A frequency as :meth:`Frequency.describe` writes it, from its stored numbers, in ``locale``;
+    without a reading, the yearly figure alone ("156 times a year")."""
+    locale = language_of(locale)
+    if reading is None:
+        return _yearly(per_year, locale)
+    once = reading.period == "once"
+    return _describe(per_year, reading.label(locale), reading.assumption(locale), locale, once=once)
+
+
+def _yearly(per_year: Decimal, locale: str) -> str:
+    times = _times(per_year.quantize(_PENNY, rounding=ROUND_HALF_UP), locale)
+    return t("parse_times_per", locale, times=times, per=t("parse_per_year", locale))
+
+
+def _describe(per_year: Decimal, label: str, assumption: str, locale: str, *, once: bool) -> str:
+    yearly = _yearly(per_year, locale)
+    if label == yearly or label == t("parse_reading_never", locale):
+        return label
+    if once:
+        return t("parse_reading_once_counted", locale)
+    detail = (
+        t("parse_reading_assumed", locale, yearly=yearly, assumption=assumption) if assumption else yearly
+    )
+    return t("parse_reading_described", locale, reading=label, detail=detail)
 
 
 # --- shared reading of replies -------------------------------------------------------------------------
@@ -282,25 +433,51 @@ def _plain(value: Decimal) -> str:
     return f"{_trim(value):,f}"
 
 
-def _times(count: Decimal) -> str:
+def _times(count: Decimal, locale: str = DEFAULT_LOCALE) -> str:
+    """``once``, ``twice``, ``3 times`` (``unwaith``, ``dwywaith``, ``3 gwaith``)."""
     if count == 1:
-        return "once"
+        return t("parse_times_once", locale)
     if count == 2:
-        return "twice"
-    return f"{_plain(count)} times"
+        return t("parse_times_twice", locale)
+    return t("parse_times", locale, n=format_number(_trim(count), locale))
 
 
-def _too_long(what: str, examples: tuple[str, ...]) -> ParseFailure:
-    return ParseFailure(
-        f"That reply is too long to read as {what} ({MAX_REPLY_CHARS} characters at most). "
-        "Please send just the answer.",
-        examples,
-    )
+def examples(name: str, locale: str = DEFAULT_LOCALE, **values: object) -> tuple[str, ...]:
+    """The replies offered as examples with a failure (catalogue key ``parse_examples_<name>``, the
+    examples separated by ``|``), each accepted by the parser that offers it."""
+    text = t(f"parse_examples_{name}", language_of(locale), **values)
+    return tuple(part.strip() for part in text.split("|"))
+
+
+@dataclass(frozen=True)
+class _Words:
+    """A value that is itself a catalogue key, written in each language of the message it goes in."""
+
+    key: str
+
+
+def _failure(key: str, examples: tuple[str, ...], locale: str, **values: object) -> ParseFailure:
+    """The failure whose message is catalogue key ``parse_<key>``, in ``locale``; for a bilingual
+    locale, the Welsh message then the English (the examples, like any figures, are the Welsh ones)."""
+
+    def message(language: str) -> str:
+        words = {name: t(v.key, language) if isinstance(v, _Words) else v for name, v in values.items()}
+        return t(f"parse_{key}", language, **words)
+
+    if locale == BILINGUAL:
+        return ParseFailure(bilingual(message(WELSH), message(DEFAULT_LOCALE)), examples)
+    return ParseFailure(message(language_of(locale)), examples)
+
+
+def _too_long(what: str, examples: tuple[str, ...], locale: str) -> ParseFailure:
+    """A reply too long to read as ``what`` (catalogue key ``parse_what_<what>``)."""
+    limit = format_number(MAX_REPLY_CHARS, language_of(locale))
+    return _failure("too_long", examples, locale, what=_Words(f"parse_what_{what}"), limit=limit)
 
 
 # --- money -------------------------------------------------------------------------------------------
 
-MONEY_EXAMPLES: Final = ("£1,200", "£3.5k", "250")
+MONEY_EXAMPLES: Final = examples("money")
 _MONEY_PATTERN = rf"""
     (?P<minus>-\s*)?
     (?:(?P<symbol>£|gbp)\s*)?
@@ -322,53 +499,48 @@ _MULTIPLIERS = {
 }
 _NOTHING = frozenset({"none", "nothing", "nil", "free", "no cost", "n/a", "0"})
 _FOREIGN_CURRENCY = re.compile(r"[$€¥]|(?<![a-z])(?:usd|eur|euros?|dollars?)(?![a-z])")
-_MONEY_FAILURE = (
-    "I couldn't read that as an amount of money. Please give an amount in pounds, from £0 up to £1bn."
-)
 
 
-def _amount(match: re.Match[str]) -> Decimal | ParseFailure:
+def _amount(match: re.Match[str], locale: str) -> Decimal | ParseFailure:
     """The amount in pounds (unrounded) that a ``_MONEY_PATTERN`` match spells."""
     if match["minus"] or match["minus_after_symbol"]:
-        return ParseFailure("An amount of money can't be negative: please give £0 or more.", MONEY_EXAMPLES)
+        return _failure("money_negative", examples("money", locale), locale)
     pence = match["unit"] in ("p", "pence")
     if pence and (match["symbol"] or match["multiplier"]):
-        return ParseFailure(_MONEY_FAILURE, MONEY_EXAMPLES)
+        return _failure("money_unreadable", examples("money", locale), locale)
     amount = _to_decimal(match["number"]) * _MULTIPLIERS.get(match["multiplier"] or "", Decimal(1))
     return amount / 100 if pence else amount
 
 
-def _money_checks(text: str, what: str) -> str | ParseFailure:
+def _money_checks(text: str, what: str, locale: str) -> str | ParseFailure:
     """The prepared reply, or the failure for a reply that is too long or in another currency."""
     if len(text) > MAX_REPLY_CHARS:
-        return _too_long(what, MONEY_EXAMPLES)
+        return _too_long(what, examples("money", locale), locale)
     cleaned = _prepare(text)
     if _FOREIGN_CURRENCY.search(cleaned):
-        return ParseFailure("Please give the amount in pounds (£).", MONEY_EXAMPLES)
+        return _failure("money_foreign", examples("money", locale), locale)
     return cleaned
 
 
-def parse_money(text: str) -> Decimal | ParseFailure:
+def parse_money(text: str, *, locale: str = DEFAULT_LOCALE) -> Decimal | ParseFailure:
     """An amount in pounds, to the penny: ``£1,200``, ``£3.5k``, ``1.2 million``, ``GBP 300``, ``50p``."""
-    cleaned = _money_checks(text, "an amount of money")
+    cleaned = _money_checks(text, "money", locale)
     if isinstance(cleaned, ParseFailure):
         return cleaned
     if cleaned in _NOTHING:
         return Decimal("0.00")
     match = _MONEY.fullmatch(cleaned)
     if match is None:
-        return ParseFailure(_MONEY_FAILURE, MONEY_EXAMPLES)
-    amount = _amount(match)
+        return _failure("money_unreadable", examples("money", locale), locale)
+    amount = _amount(match, locale)
     if isinstance(amount, ParseFailure):
         return amount
     if amount > MAX_MONEY:
-        return ParseFailure(
-            "That's more than £1bn, the most I can take. Please check the amount.", MONEY_EXAMPLES
-        )
+        return _failure("money_too_much", examples("money", locale), locale)
     return amount.quantize(_PENNY, rounding=ROUND_HALF_UP)
 
 
-DIRECT_COST_EXAMPLES: Final = ("£40 each time", "£1,200 a year", "£100 a month", "none")
+DIRECT_COST_EXAMPLES: Final = examples("direct_cost")
 _PER = r"(?:per|a|an|each|every|for\s+each|in\s+an?|/)"
 _DIRECT_COST = re.compile(
     _MONEY_PATTERN
@@ -417,28 +589,28 @@ def _period_word(word: str) -> str:
 
 
 def parse_direct_cost(
-    text: str, *, weeks_per_year: Decimal = Decimal(52), working_days_per_week: int = 5
+    text: str,
+    *,
+    weeks_per_year: Decimal = Decimal(52),
+    working_days_per_week: int = 5,
+    locale: str = DEFAULT_LOCALE,
 ) -> DirectCost | ParseFailure:
     """Money spent directly, each time (the default) or per year: ``£40 each time``, ``£1,200 a year``.
 
     Weekly, fortnightly, monthly, quarterly and daily amounts become a yearly amount (a week counts
     ``weeks_per_year`` times a year, a day is a working day). ``none`` or ``0`` is no direct cost.
     """
-    cleaned = _money_checks(text, "a direct cost")
+    cleaned = _money_checks(text, "direct_cost", locale)
     if isinstance(cleaned, ParseFailure):
         return cleaned
     if cleaned in _NOTHING:
         return DirectCost(Decimal("0.00"))
     match = _DIRECT_COST.fullmatch(cleaned)
     if match is None:
-        return ParseFailure(
-            "I couldn't read that as a cost. Please give an amount in pounds, and say if it is "
-            "each time or a year (up to £1bn).",
-            DIRECT_COST_EXAMPLES,
-        )
-    amount = _amount(match)
+        return _failure("direct_cost_unreadable", examples("direct_cost", locale), locale)
+    amount = _amount(match, locale)
     if isinstance(amount, ParseFailure):
-        return ParseFailure(amount.message, DIRECT_COST_EXAMPLES)
+        return ParseFailure(amount.message, examples("direct_cost", locale))
     word = match["period"] or match["adverb"]
     stated = word is not None or match["occurrence"] is not None
     if word is None:
@@ -455,16 +627,13 @@ def parse_direct_cost(
             "working day": weeks * working_days_per_week,
         }[_period_word(word)]
     if amount > MAX_MONEY:
-        return ParseFailure(
-            "That's more than £1bn, the most I can take for one cost. Please check the amount.",
-            DIRECT_COST_EXAMPLES,
-        )
+        return _failure("direct_cost_too_much", examples("direct_cost", locale), locale)
     return DirectCost(amount.quantize(_PENNY, rounding=ROUND_HALF_UP), basis, stated)
 
 
 # --- durations -----------------------------------------------------------------------------------------
 
-DURATION_EXAMPLES: Final = ("2h 30m", "45 minutes", "1.5 hours", "half a day")
+DURATION_EXAMPLES: Final = examples("duration")
 _DURATION_UNIT = (
     r"(?:working\s+days?|work\s*days?|weeks?|wks?|days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)"
 )
@@ -504,7 +673,11 @@ def _half_more(number: str) -> str:
 
 
 def parse_duration(
-    text: str, *, working_day_hours: Decimal = Decimal("7.4"), working_days_per_week: int = 5
+    text: str,
+    *,
+    working_day_hours: Decimal = Decimal("7.4"),
+    working_days_per_week: int = 5,
+    locale: str = DEFAULT_LOCALE,
 ) -> Duration | ParseFailure:
     """Time taken: ``2h 30m``, ``45 minutes``, ``1.5 hours``, ``half a day``, ``1 day 2 hours``, ``1:30``.
 
@@ -512,7 +685,7 @@ def parse_duration(
     ``0`` or ``none`` is no time at all. A bare number is refused, since it could be hours or minutes.
     """
     if len(text) > MAX_REPLY_CHARS:
-        return _too_long("a length of time", DURATION_EXAMPLES)
+        return _too_long("duration", examples("duration", locale), locale)
     cleaned = _prepare(text)
     if cleaned in _NO_TIME:
         return Duration(Decimal(0))
@@ -530,14 +703,8 @@ def parse_duration(
         cleaned = f"{clock['hours']} hours {clock['minutes']} minutes"
     if _DURATION.fullmatch(cleaned) is None:
         if _NUMBER_ONLY.fullmatch(cleaned):
-            return ParseFailure(
-                "Please say whether that is minutes, hours or days.", ("45 minutes", "2 hours", "1 day")
-            )
-        return ParseFailure(
-            "I couldn't read that as a length of time. Please give minutes, hours or days, "
-            "up to 1,000 hours.",
-            DURATION_EXAMPLES,
-        )
+            return _failure("duration_unit_missing", examples("duration_units", locale), locale)
+        return _failure("duration_unreadable", examples("duration", locale), locale)
     seconds_per = dict(_UNIT_SECONDS)
     seconds_per["day"] = Decimal(working_day_hours) * 3600
     seconds_per["week"] = seconds_per["day"] * working_days_per_week
@@ -546,31 +713,25 @@ def parse_duration(
     for part in _DURATION_PARTS.finditer(cleaned):
         unit = _duration_unit(part["unit"])
         if unit in seen:
-            return ParseFailure(
-                f"You gave the {unit}s twice: please give each unit once.", ("1 day 2 hours", "2h 30m")
-            )
+            units = _Words(f"parse_units_{unit}")
+            return _failure("duration_twice", examples("duration_parts", locale), locale, units=units)
         seen.add(unit)
         seconds += _to_decimal(part["number"]) * seconds_per[unit]
     hours = seconds / 3600
     if hours > MAX_HOURS:
-        return ParseFailure(
-            "That's more than 1,000 hours, the most I can take for one time. Please check it.",
-            DURATION_EXAMPLES,
-        )
+        return _failure("duration_too_long", examples("duration", locale), locale)
     return Duration(hours)
 
 
 # --- how often -----------------------------------------------------------------------------------------
 
-FREQUENCY_EXAMPLES: Final = ("3 a week", "10 per month", "daily", "twice a year")
+FREQUENCY_EXAMPLES: Final = examples("frequency")
 
 
 @dataclass(frozen=True)
 class _Period:
+    name: Period
     per_year: Decimal
-    plural: str
-    per_phrase: str  # how "once ___" ends: "a week", "every day"
-    assumption: str = ""
 
 
 _FREQUENCY_UNIT = (
@@ -615,29 +776,18 @@ _GAP_WORDS = {"other": Decimal(2), "second": Decimal(2), "third": Decimal(3), "f
 def _periods(
     weeks_per_year: Decimal, working_days_per_week: int, working_day_hours: Decimal
 ) -> dict[str, _Period]:
-    weeks = _plain(weeks_per_year)
     working_days = weeks_per_year * working_days_per_week
-    return {
-        "working hour": _Period(
-            working_days * working_day_hours,
-            "working hours",
-            "a working hour",
-            f"{_plain(working_day_hours)}-hour working days, {working_days_per_week} days a week "
-            f"and {weeks} weeks a year",
-        ),
-        "working day": _Period(
-            working_days,
-            "working days",
-            "a working day",
-            f"{working_days_per_week} working days a week and {weeks} weeks a year",
-        ),
-        "calendar day": _Period(DAYS_IN_YEAR, "days", "every day"),
-        "week": _Period(weeks_per_year, "weeks", "a week", f"{weeks} weeks a year"),
-        "fortnight": _Period(weeks_per_year / 2, "fortnights", "a fortnight", f"{weeks} weeks a year"),
-        "month": _Period(Decimal(12), "months", "a month"),
-        "quarter": _Period(Decimal(4), "quarters", "a quarter"),
-        "year": _Period(Decimal(1), "years", "a year"),
+    per_year: dict[Period, Decimal] = {
+        "working hour": working_days * working_day_hours,
+        "working day": working_days,
+        "calendar day": DAYS_IN_YEAR,
+        "week": weeks_per_year,
+        "fortnight": weeks_per_year / 2,
+        "month": Decimal(12),
+        "quarter": Decimal(4),
+        "year": Decimal(1),
     }
+    return {name: _Period(name, count) for name, count in per_year.items()}
 
 
 def _frequency_unit(unit: str, *, every: bool) -> str:
@@ -672,22 +822,45 @@ def _adverb_period(adverb: str) -> str:
     return "year"
 
 
-def _frequency(count: Decimal, period: _Period, gap: Decimal = Decimal(1)) -> Frequency | ParseFailure:
+@dataclass(frozen=True)
+class _Pattern:
+    """The working pattern a frequency is counted over, and the locale a failure is written in."""
+
+    weeks_per_year: Decimal
+    working_days_per_week: int
+    working_day_hours: Decimal
+    locale: str
+
+
+def _frequency(
+    count: Decimal, period: _Period, pattern: _Pattern, gap: Decimal = Decimal(1)
+) -> Frequency | ParseFailure:
+    locale = pattern.locale
     if gap == 0:
-        return ParseFailure("Please give a gap of more than zero, e.g. every 2 weeks.", FREQUENCY_EXAMPLES)
+        return _failure("frequency_gap_zero", examples("frequency", locale), locale)
     per_year = count * period.per_year / gap
     if per_year > MAX_PER_YEAR:
-        return ParseFailure(
-            "That's more than 100,000 times a year, the most I can take. Please check it.", FREQUENCY_EXAMPLES
-        )
-    if gap != 1:
-        times = "" if count == 1 else f"{_times(count)} "
-        label = f"{times}every {_plain(gap)} {period.plural}"
-    elif count == 1 and period.per_phrase == "every day":
-        label = "every day"
-    else:
-        label = f"{_times(count)} {period.per_phrase}"
-    return Frequency(per_year, label, period.assumption)
+        return _failure("frequency_too_often", examples("frequency", locale), locale)
+    reading = FrequencyReading(
+        _trim(count),
+        period.name,
+        _trim(gap),
+        _trim(pattern.weeks_per_year),
+        pattern.working_days_per_week,
+        _trim(pattern.working_day_hours),
+    )
+    return Frequency(per_year, reading.label(), reading.assumption(), reading)
+
+
+def _special(period: Literal["once", "never"], pattern: _Pattern) -> Frequency:
+    reading = FrequencyReading(
+        Decimal(1 if period == "once" else 0),
+        period,
+        weeks_per_year=_trim(pattern.weeks_per_year),
+        working_days_per_week=pattern.working_days_per_week,
+        working_day_hours=_trim(pattern.working_day_hours),
+    )
+    return Frequency(reading.count, reading.label(), "", reading)
 
 
 def parse_frequency(
@@ -696,6 +869,7 @@ def parse_frequency(
     weeks_per_year: Decimal = Decimal(52),
     working_days_per_week: int = 5,
     working_day_hours: Decimal = Decimal("7.4"),
+    locale: str = DEFAULT_LOCALE,
 ) -> Frequency | ParseFailure:
     """How often something happens: ``3 a week``, ``10 per month``, ``daily``, ``every 2 weeks``,
     ``once a quarter``, ``every Monday``, ``once``.
@@ -705,40 +879,35 @@ def parse_frequency(
     counts as once a year. A bare number is refused, since it says nothing about how often.
     """
     if len(text) > MAX_REPLY_CHARS:
-        return _too_long("how often", FREQUENCY_EXAMPLES)
+        return _too_long("frequency", examples("frequency", locale), locale)
+    pattern = _Pattern(Decimal(weeks_per_year), working_days_per_week, Decimal(working_day_hours), locale)
     if _clean(text) in _ONCE_ONLY:  # before "one-off" becomes "1-off"
-        return Frequency(Decimal(1), "once")
+        return _special("once", pattern)
     cleaned = _prepare(text)
     if cleaned in _NEVER:
-        return Frequency(Decimal(0), "never")
+        return _special("never", pattern)
     cleaned = _TIMES_WORD.sub(lambda m: _TIMES_COUNTS[m.group()], cleaned)
-    periods = _periods(Decimal(weeks_per_year), working_days_per_week, Decimal(working_day_hours))
+    periods = _periods(pattern.weeks_per_year, working_days_per_week, pattern.working_day_hours)
     if match := _PER_PERIOD.fullmatch(cleaned):
         every = match["per"] in ("every", "each")
-        return _frequency(_to_decimal(match["count"]), periods[_frequency_unit(match["unit"], every=every)])
+        period = periods[_frequency_unit(match["unit"], every=every)]
+        return _frequency(_to_decimal(match["count"]), period, pattern)
     if match := _ADVERB.fullmatch(cleaned):
         count = Decimal(1) if match["count"] is None else _to_decimal(match["count"])
-        return _frequency(count, periods[_adverb_period(match["adverb"])])
+        return _frequency(count, periods[_adverb_period(match["adverb"])], pattern)
     if match := _EVERY.fullmatch(cleaned):
         count = Decimal(1) if match["count"] is None else _to_decimal(match["count"])
         gap = match["gap"]
         gap_value = Decimal(1) if gap is None else _GAP_WORDS.get(gap) or _to_decimal(gap)
-        return _frequency(count, periods[_frequency_unit(match["unit"], every=True)], gap_value)
+        return _frequency(count, periods[_frequency_unit(match["unit"], every=True)], pattern, gap_value)
     if cleaned in ("weekdays", "on weekdays", "working days", "on working days"):
-        return _frequency(Decimal(1), periods["working day"])
+        return _frequency(Decimal(1), periods["working day"], pattern)
     if match := _ON_WEEKDAYS.fullmatch(cleaned):
         days = {_WEEKDAYS[name] for name in _WEEKDAY_WORD.findall(match["days"])}
-        return _frequency(Decimal(len(days)), periods["week"])
+        return _frequency(Decimal(len(days)), periods["week"], pattern)
     if _NUMBER_ONLY.fullmatch(cleaned):
-        return ParseFailure(
-            "Please say how often: that many times a week, a month or a year?",
-            ("3 a week", "10 per month", "200 a year"),
-        )
-    return ParseFailure(
-        "I couldn't read that as how often it happens. Please say how many times a day, week, month "
-        "or year (up to 100,000 times a year).",
-        FREQUENCY_EXAMPLES,
-    )
+        return _failure("frequency_period_missing", examples("frequency_periods", locale), locale)
+    return _failure("frequency_unreadable", examples("frequency", locale), locale)
 
 
 # --- dates ---------------------------------------------------------------------------------------------
@@ -793,15 +962,6 @@ _LEAD_DAYS = {"today": 0, "now": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "day aft
 _LEAD_DAYS["the day after tomorrow"] = 2
 
 
-def _format_date(day: date) -> str:
-    """``Tuesday 8 December 2026``, the style :func:`flows.formatting.format_day` writes in English.
-    Written here from our own names: a parser answers in microseconds, and Babel's first call loads
-    CLDR's data."""
-    return (
-        f"{_WEEKDAY_NAMES[day.weekday()].title()} {day.day} {_MONTH_NAMES[day.month - 1].title()} {day.year}"
-    )
-
-
 def _safe_date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
@@ -809,7 +969,7 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _shifted(today: date, unit: str, count: int) -> date | ParseFailure:
+def _shifted(today: date, unit: str, count: int, locale: str) -> date | ParseFailure:
     """``today`` moved on by ``count`` days, weeks, fortnights, months or years."""
     unit = unit.removesuffix("s")
     try:
@@ -817,63 +977,57 @@ def _shifted(today: date, unit: str, count: int) -> date | ParseFailure:
             return today + timedelta(days=count * {"day": 1, "week": 7, "fortnight": 14}[unit])
         moved: date = today + relativedelta(**{f"{unit}s": count})
     except (OverflowError, ValueError):  # past the year 9999
-        return ParseFailure(
-            "That date is more than a year away. Please give a nearer date.", _date_examples(today)
-        )
+        return _failure("date_too_far_year", _date_examples(today, locale), locale)
     return moved
 
 
-def _date_examples(today: date) -> tuple[str, ...]:
+def _date_examples(today: date, locale: str) -> tuple[str, ...]:
     later = today + timedelta(days=14)
-    return ("next Tuesday", "in 2 weeks", f"{later.day} {_MONTH_NAMES[later.month - 1].title()}")
+    day_month = f"{later.day} {month_name(later.month, language_of(locale))}"
+    return examples("date", locale, day_month=day_month)
 
 
-def _explicit_date(match: re.Match[str], today: date) -> date | ParseFailure:
+def _explicit_date(match: re.Match[str], today: date, locale: str) -> date | ParseFailure:
     """The date a day-month(-year) match names; without a year, the next such date on or after today."""
-    examples = _date_examples(today)
+    language = language_of(locale)
+    examples = _date_examples(today, locale)
     day = int(match["day"])
-    month_name = match.groupdict().get("month_name")
-    month = _MONTHS[month_name] if month_name else int(match["month"])
-    if not month_name and 1 <= day <= 12 < month <= 31:
-        return ParseFailure(
-            f"I read dates day first, UK style: did you mean {month}/{day}?",
-            (f"{month}/{day}", *examples[:2]),
-        )
+    named = match.groupdict().get("month_name")
+    month = _MONTHS[named] if named else int(match["month"])
+    if not named and 1 <= day <= 12 < month <= 31:
+        return _failure("date_day_first", (f"{month}/{day}", *examples[:2]), locale, swapped=f"{month}/{day}")
     if not 1 <= month <= 12 or _safe_date(2000, month, day) is None:  # 2000 was a leap year
-        return ParseFailure("There's no such date. Please check the day and month.", examples)
+        return _failure("date_no_such_date", examples, locale)
     if match["year"] is None:
         candidates = (_safe_date(today.year + n, month, day) for n in range(9))
         found = next((c for c in candidates if c is not None and c >= today), None)
         if found is None:  # only 29 February can be missing for 8 years, and only far beyond year 9990
-            return ParseFailure("There's no such date in the years ahead.", examples)
+            return _failure("date_none_ahead", examples, locale)
     else:
         year = int(match["year"])
         found = _safe_date(year + 2000 if year < 100 else year, month, day)
         if found is None:
-            return ParseFailure(
-                f"There's no {day} {_MONTH_NAMES[month - 1].title()} in {year}. Please check the date.",
-                examples,
-            )
+            day_month = f"{day} {month_name(month, language)}"
+            return _failure("date_not_in_year", examples, locale, day_month=day_month, year=year)
     weekday = match.groupdict().get("weekday")
     if weekday and _WEEKDAYS[weekday] != found.weekday():
-        return ParseFailure(
-            f"{found.day} {_MONTH_NAMES[found.month - 1].title()} {found.year} is a "
-            f"{_WEEKDAY_NAMES[found.weekday()].title()}, not a {_WEEKDAY_NAMES[_WEEKDAYS[weekday]].title()}. "
-            "Please check the date.",
-            examples,
-        )
+        return _failure(
+            "date_wrong_weekday", examples, locale, date=format_date(found, language),
+            weekday=_weekday_name(found.weekday(), language),
+            typed=_weekday_name(_WEEKDAYS[weekday], language),
+        )  # fmt: skip
     return found
 
 
-def _read_date(cleaned: str, today: date) -> date | ParseFailure | None:
+def _read_date(cleaned: str, today: date, locale: str) -> date | ParseFailure | None:
     """The date ``cleaned`` names, a failure for a date that cannot exist, or None if it is no date."""
     if cleaned in _LEAD_DAYS:
         return today + timedelta(days=_LEAD_DAYS[cleaned])
     if match := _IN_TIME.fullmatch(cleaned):
         count = 1 if match["count"] in ("a", "an") else int(match["count"])
-        return _shifted(today, match["unit"], count)
+        return _shifted(today, match["unit"], count, locale)
     if match := _NEXT.fullmatch(cleaned):
-        return _shifted(today, match["unit"], 1)
+        return _shifted(today, match["unit"], 1, locale)
     if match := _WEEKDAY_AHEAD.fullmatch(cleaned):
         weekday = _WEEKDAYS[match["weekday"]]
         if match["which"] == "next" and not match["later"]:
@@ -881,7 +1035,7 @@ def _read_date(cleaned: str, today: date) -> date | ParseFailure | None:
         return _first_after(today, weekday) + timedelta(days=7 if match["later"] else 0)
     for pattern in (_ISO_DATE, _NUMERIC_DATE, _DAY_MONTH, _MONTH_DAY):
         if match := pattern.fullmatch(cleaned):
-            return _explicit_date(match, today)
+            return _explicit_date(match, today, locale)
     return None
 
 
@@ -909,7 +1063,9 @@ def next_weekday_alternative(text: str, *, today: date) -> date | None:
     return nearer if nearer != _in_next_week(today, weekday) else None
 
 
-def parse_date(text: str, *, today: date, max_days_ahead: int = 366) -> date | ParseFailure:
+def parse_date(
+    text: str, *, today: date, max_days_ahead: int = 366, locale: str = DEFAULT_LOCALE
+) -> date | ParseFailure:
     """A date from today up to ``max_days_ahead`` days ahead: ``tomorrow``, ``next Tuesday``,
     ``in 2 weeks``, ``3 March``, ``March 3``, ``3/3/2026`` (day first), ``2026-03-03``.
 
@@ -918,37 +1074,31 @@ def parse_date(text: str, *, today: date, max_days_ahead: int = 366) -> date | P
     on a Monday it is eight days away (:func:`next_weekday_alternative` gives the nearer reading). A
     day and month without a year is the next such date on or after today.
     """
-    examples = _date_examples(today)
+    language = language_of(locale)
+    examples = _date_examples(today, locale)
     if len(text) > MAX_REPLY_CHARS:
-        return _too_long("a date", examples)
+        return _too_long("date", examples, locale)
     cleaned = _DATE_WORDS.sub("", _prepare(text, hedges=False))
-    found = _read_date(cleaned, today)
+    found = _read_date(cleaned, today, locale)
     if found is None:
-        return ParseFailure(
-            "I couldn't read that as a date. Please give a day from today up to a year ahead.", examples
-        )
+        return _failure("date_unreadable", examples, locale)
     if isinstance(found, ParseFailure):
         return found
     if found < today:
-        return ParseFailure(
-            f"That date is in the past (today is {_format_date(today)}). Please give today or a later date.",
-            examples,
-        )
+        return _failure("date_past", examples, locale, today=format_day(today, language))
     if (found - today).days > max_days_ahead:
-        limit = (
-            "more than a year away"
-            if max_days_ahead in (365, 366)
-            else f"more than {max_days_ahead} days away"
-        )
-        return ParseFailure(
-            f"That date ({_format_date(found)}) is {limit}. Please give a nearer date.", examples
-        )
+        if max_days_ahead in (365, 366):
+            return _failure("date_too_far", examples, locale, date=format_day(found, language))
+        return _failure(
+            "date_too_far_days", examples, locale, date=format_day(found, language),
+            days=format_number(max_days_ahead, language),
+        )  # fmt: skip
     return found
 
 
 # --- check-in cadence ----------------------------------------------------------------------------------
 
-CADENCE_EXAMPLES: Final = ("weekly", "fortnightly", "monthly")
+CADENCE_EXAMPLES: Final = examples("cadence")
 _CADENCE = re.compile(
     rf"(?:(?:once|1)\s+(?:a|per|every)\s+|(?:every|each|per|a)\s+(?:(?P<gap>{_NUMBER}|other|second)\s+)?)?"
     r"(?P<unit>weeks?|fortnights?|months?|days?)"
@@ -972,14 +1122,12 @@ _CADENCE_GAPS: dict[tuple[str, Decimal], Cadence] = {
 }
 
 
-def parse_cadence(text: str) -> Cadence | ParseFailure:
+def parse_cadence(text: str, *, locale: str = DEFAULT_LOCALE) -> Cadence | ParseFailure:
     """How often to check in: weekly, fortnightly or monthly (``every week``, ``every 2 weeks``,
     ``every other week``, ``biweekly``, ``each month``)."""
-    failure = ParseFailure(
-        "I can check in weekly, fortnightly or monthly: which would you like?", CADENCE_EXAMPLES
-    )
+    failure = _failure("cadence_unreadable", examples("cadence", locale), locale)
     if len(text) > MAX_REPLY_CHARS:
-        return _too_long("how often to check in", CADENCE_EXAMPLES)
+        return _too_long("cadence", examples("cadence", locale), locale)
     cleaned = _prepare(text, hedges=False)
     if cleaned in _CADENCE_ADVERBS:
         return _CADENCE_ADVERBS[cleaned]
@@ -996,39 +1144,39 @@ def parse_cadence(text: str) -> Cadence | ParseFailure:
 _SCORE = re.compile(r"(?P<score>[0-9]{1,6})(?:\s*(?:/|out\s+of|of)\s*(?P<out_of>[0-9]{1,6}))?")
 
 
-def parse_scale(text: str, low: int = 1, high: int = 5) -> int | ParseFailure:
+def parse_scale(
+    text: str, low: int = 1, high: int = 5, *, locale: str = DEFAULT_LOCALE
+) -> int | ParseFailure:
     """A whole-number score from ``low`` to ``high``: ``3``, ``3/5``, ``4 out of 5``, ``three``."""
     middle = (low + high) // 2
-    examples = (str(middle), f"{middle}/{high}", f"{high} out of {high}")
-    failure = ParseFailure(f"Please give a whole number from {low} to {high}.", examples)
+    scale = examples("scale", locale, middle=middle, high=high)
+    failure = _failure("whole_number", scale, locale, low=low, high=high)
     if len(text) > MAX_REPLY_CHARS:
         return failure
     match = _SCORE.fullmatch(_prepare(text, hedges=False))
     if match is None:
         return failure
     if match["out_of"] is not None and int(match["out_of"]) != high:
-        return ParseFailure(
-            f"This score is out of {high}: please give a number from {low} to {high}.", examples
-        )
+        return _failure("scale_out_of", scale, locale, low=low, high=high)
     score = int(match["score"])
     return score if low <= score <= high else failure
 
 
-YES_NO_EXAMPLES: Final = ("yes", "no")
+YES_NO_EXAMPLES: Final = examples("yes_no")
 
 
-def parse_yes_no(text: str) -> bool | ParseFailure:
+def parse_yes_no(text: str, *, locale: str = DEFAULT_LOCALE) -> bool | ParseFailure:
     """Yes or no, in any language (the words are in ``flows/data/words.yaml``): ``yes``, ``y``, ``yep``,
     ``no``, ``not yet``, ``ie``, ``ydy``, ``nac oes``, ``naddo``, or one of the short ones followed by
     punctuation and a reason ("Yes, it affects every service", "Nac ydy, dim ond y gwasanaeth hwn")."""
-    failure = ParseFailure("Please answer yes or no.", YES_NO_EXAMPLES)
+    failure = _failure("yes_no", examples("yes_no", locale), locale)
     if len(text) > MAX_REPLY_CHARS * 10:  # a yes or no may come with a reason
         return failure
     answer = words.yes_or_no(_clean(text))
     return failure if answer is None else answer
 
 
-COUNT_EXAMPLES: Final = ("3", "twelve", "a dozen")
+COUNT_EXAMPLES: Final = examples("count")
 _PEOPLE = (
     r"people|persons?|staff|officers?|colleagues?|members?|team\s+members?|users?|residents?|workers?|"
     r"employees?|advis[eo]rs?|of\s+us|of\s+them|fte"
@@ -1037,10 +1185,14 @@ _COUNT = re.compile(rf"(?P<number>{_NUMBER})(?:\s+(?:{_PEOPLE}))?")
 _JUST_ME = frozenset({"me", "just me", "only me", "myself", "just myself", "me only", "only myself"})
 
 
-def parse_count(text: str, *, low: int = 1, high: int = 10_000) -> int | ParseFailure:
+def parse_count(
+    text: str, *, low: int = 1, high: int = 10_000, locale: str = DEFAULT_LOCALE
+) -> int | ParseFailure:
     """A whole number from ``low`` to ``high``, for how many people are involved: ``3``, ``three``,
     ``a dozen``, ``about 20 people``, ``just me``."""
-    failure = ParseFailure(f"Please give a whole number from {low:,} to {high:,}.", COUNT_EXAMPLES)
+    language = language_of(locale)
+    bounds = {"low": format_number(low, language), "high": format_number(high, language)}
+    failure = _failure("whole_number", examples("count", locale), locale, **bounds)
     if len(text) > MAX_REPLY_CHARS:
         return failure
     cleaned = _prepare(text)
@@ -1049,11 +1201,11 @@ def parse_count(text: str, *, low: int = 1, high: int = 10_000) -> int | ParseFa
     match = _COUNT.fullmatch(cleaned)
     if match is None:
         if re.fullmatch(rf"{_NUMBER}\s*(?:-|to|or)\s*{_NUMBER}.*", cleaned):
-            return ParseFailure("Please give one number: a best guess is fine.", COUNT_EXAMPLES)
+            return _failure("count_one_number", examples("count", locale), locale)
         return failure
     number = _to_decimal(match["number"])
     if number != number.to_integral_value():
-        return ParseFailure(f"Please give a whole number from {low:,} to {high:,}.", COUNT_EXAMPLES)
+        return failure
     if not low <= number <= high:
         return failure
     return int(number)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from flows import parsing
 from flows.calendar import CHECKIN_HOUR
 from flows.formatting import format_day, format_day_time, format_money, format_number, plural_category
-from flows.i18n import t
+from flows.i18n import DEFAULT_LOCALE, language_of, t
 from flows.schema import Repeat, Step, StepKind
 
 if TYPE_CHECKING:
@@ -45,6 +45,40 @@ def decimal_of(value: Any, field: str) -> Decimal | None:
         return Decimal(str(raw))
     except InvalidOperation:
         return None
+
+
+def stored_reading(value: Any, locale: str = DEFAULT_LOCALE) -> str | None:
+    """A stored time taken or frequency in words, in ``locale`` (None for any other value): written
+    from its numbers, so it reads in the reader's language whatever language it was typed in.
+
+    Every such answer also stores its English reading as ``text``; an English reader is shown that. A
+    frequency stored before its numbers were kept (``reading``) is shown in another language when its
+    words read back to the stored yearly figure, else as the English it was stored with."""
+    if not isinstance(value, dict) or "ask" in value:
+        return None
+    english = language_of(locale) == DEFAULT_LOCALE
+    text = value.get("text")
+    if "per_year" in value:
+        per_year = decimal_of(value, "per_year")
+        reading = parsing.FrequencyReading.from_json(value.get("reading"))
+        if per_year is not None and per_year.is_finite() and reading is not None:
+            return parsing.describe_frequency(per_year, reading, locale)
+        if isinstance(text, str) and text:
+            if english or per_year is None:
+                return text
+            again = parsing.parse_frequency(text.split(" (", 1)[0])
+            if isinstance(again, parsing.Frequency) and again.per_year == per_year:
+                return again.describe(locale)
+            return text
+        return None
+    if "hours" in value:
+        if english and isinstance(text, str) and text:
+            return text
+        hours = decimal_of(value, "hours")
+        if hours is None or not hours.is_finite() or hours < 0:
+            return text if isinstance(text, str) else None
+        return parsing.Duration(hours).describe(locale)
+    return None
 
 
 def value_of_kind(repeat: Repeat, values: Mapping[str, Any], kind: StepKind) -> Any:
@@ -117,7 +151,7 @@ def read_back(
             sent = ctx.calendar.next_working_day(day) if ctx.calendar is not None else day
             said = format_day_time(datetime.combine(sent, time(CHECKIN_HOUR)), locale)
             if sent != day:
-                holiday = ctx.calendar.holiday_name(day) if ctx.calendar is not None else None
+                holiday = ctx.calendar.holiday_name(day, locale) if ctx.calendar is not None else None
                 reason = "read_back_holiday" if holiday else "read_back_weekend"
                 said = f"{said} {t(reason, locale, day=format_day(day, locale), holiday=holiday or '')}"
         else:
@@ -134,13 +168,19 @@ def read_back(
         if per_year is None:
             return None
         said = _times_a_year(per_year, locale)
-        parsed = parsing.parse_frequency(
-            text, weeks_per_year=ctx.weeks_per_year, working_day_hours=ctx.working_day_hours
+        numbers = parsing.FrequencyReading.from_json(
+            value.get("reading") if isinstance(value, dict) else None
         )
-        if isinstance(parsed, parsing.Frequency) and parsed.label and parsed.label != said:
-            said = t("read_back_frequency_from", locale, yearly=said, reading=parsed.label)
+        if numbers is None:  # a value stored without its numbers: read the reply again
+            parsed = parsing.parse_frequency(
+                text, weeks_per_year=ctx.weeks_per_year, working_day_hours=ctx.working_day_hours
+            )
+            numbers = parsed.reading if isinstance(parsed, parsing.Frequency) else None
+        typed_as = numbers.label(locale) if numbers is not None else ""
+        if typed_as and typed_as != said:
+            said = t("read_back_frequency_from", locale, yearly=said, reading=typed_as)
     elif kind is StepKind.DURATION and isinstance(value, dict):
-        said = t("read_back_each_time", locale, amount=str(value.get("text", "")))
+        said = t("read_back_each_time", locale, amount=stored_reading(value, locale) or "")
     elif kind is StepKind.COUNT and isinstance(value, int):
         said = format_number(value, locale)
     elif kind is StepKind.MONEY:

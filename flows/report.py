@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from flows import classification_step
+from flows import classification_step, readback
 from flows.costs import BEARERS, Bearer, CostLine, summarise_costs
 from flows.engine import Answer, answer_values, display_value, items_of
 from flows.i18n import DEFAULT_LOCALE, t
@@ -289,7 +289,7 @@ def _choice_label(step: Step, value: Any, locale: str) -> str:
     for choice in step.choices:
         if choice.value == value:
             return choice.label.get(locale)
-    return display_value(value)
+    return display_value(value, None, locale)
 
 
 def _decimal(value: Any, key: str | None = None) -> Decimal | None:
@@ -537,7 +537,7 @@ def _cost_line(session: SessionAnswers, repeat: Repeat, item: int, locale: str) 
     except ValueError:
         # A line whose stored answers are out of range is left out rather than costed wrongly.
         return None
-    how_often = str(frequency.get("text")) if isinstance(frequency, dict) and frequency.get("text") else ""
+    how_often = readback.stored_reading(frequency, locale) or ""
     return _Costed(session.session_id, line, bearer[1], how_often, item)
 
 

@@ -104,7 +104,7 @@ def shown_value(step: Step, value: Any, locale: str = DEFAULT_LOCALE) -> str:
             return value
     if kind is StepKind.MONEY and not isinstance(value, dict):
         amount = _decimal(value)
-        return format_money(amount, locale) if amount is not None else display_value(value)
+        return format_money(amount, locale) if amount is not None else display_value(value, None, locale)
     if isinstance(value, dict) and "amount" in value and "text" not in value:
         amount = _decimal(value["amount"])
         if amount is not None:
@@ -120,7 +120,7 @@ def shown_value(step: Step, value: Any, locale: str = DEFAULT_LOCALE) -> str:
         for choice in step.choices:
             if choice.value == value:
                 return choice.label.get(locale)
-    return display_value(value)
+    return display_value(value, None, locale)
 
 
 # --- which questions a reader needs ---------------------------------------------------------------------

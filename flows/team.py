@@ -223,7 +223,11 @@ def _back(
             return _refuse(t("team_back_first_answer", locale))
         key = f"{repeat.id}.{item}.{last.id}"
         previous = answers[key]
-        shown = ctx.escape(display_value(previous.value)) if not previous.skipped else t("skipped", locale)
+        shown = (
+            ctx.escape(display_value(previous.value, last.kind, locale))
+            if not previous.skipped
+            else t("skipped", locale)
+        )
         message = t("went_back", locale, previous=shown)
         return _outcome(template, answers, (Change(key, retract=True),), reply, ctx, message)
     return _refuse(t("nothing_to_go_back_to", locale))

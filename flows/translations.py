@@ -48,6 +48,31 @@ SHARED_WORDS: Final[Mapping[str, frozenset[str]]] = {
 SHARED_PHRASES: Final[Mapping[str, tuple[str, ...]]] = {
     "cy": ("Start a playbook session", "Analyse this message", "More actions"),
 }
+# Texts written exactly the same in English and Welsh, by path (a catalogue key; a template's text as
+# ``<template id>.<path>``): only placeholders and punctuation, a name, or words Welsh shares with
+# English ("Staff", "Cost", "data"). Any other Welsh text that is its English fails the catalogue
+# test, even when every word of it is in SHARED_WORDS; and the list names only texts that are so.
+SAME_TEXT: Final[Mapping[str, frozenset[str]]] = {
+    "cy": frozenset(
+        {
+            # Names.
+            *("help_title", "home_title", "modal_notice_title", "paper_title"),
+            # Placeholders and punctuation only: the words are filled in, in the reader's language.
+            *("help_template_line", "template_line", "start_existing_option", "seen_elsewhere_item"),
+            *("leads_cost_bearer", "home_status_heading", "prompt_answered", "summary_answered_what"),
+            *("summary_picked_as", "checkin_answer_with_reason", "read_back_frequency_from"),
+            *("progress_item_name", "digest_classification_line", "digest_change", "themes_example"),
+            *("chart_cost_share", "chart_category_count", "paper_nobody"),
+            *("parse_reading_described", "parse_times_per"),
+            # Welsh words spelt as the English: "problem", "data", "staff", "cost".
+            *("status_problem", "category_data"),
+            "cause-problem-impact.steps[2].steps[1].choices[1].label",
+            "cost-impacts.steps[1].steps[0].choices[1].label",
+            "cost-impacts.steps[1].steps[1].label",
+            "pain-points.steps[2].steps[1].choices[1].label",
+        }
+    ),
+}
 # A run of this many English words found in the translation means part of it was left in English.
 ENGLISH_RUN: Final = 3
 
@@ -129,3 +154,10 @@ def translation_problems(
         if len(english) < ENGLISH_RUN and _contains(welsh, english):
             problems.append(f"{path}: the {locale!r} text contains the {base!r} {original!r}")
     return problems
+
+
+def same_texts(
+    texts: Iterable[tuple[str, Mapping[str, str]]], locale: str, *, base: str = DEFAULT_LOCALE
+) -> list[str]:
+    """The paths of ``texts`` whose ``locale`` text is exactly the ``base`` text (see :data:`SAME_TEXT`)."""
+    return [path for path, by_locale in texts if by_locale.get(locale) == by_locale.get(base)]

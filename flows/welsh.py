@@ -239,6 +239,9 @@ _MONTH_ABBREVIATIONS: Final[Mapping[str, str]] = {
 
 # Units of time and their English words (plural Welsh forms give plural English).
 _UNITS: Final[Mapping[str, str]] = {
+    "awr waith": "working hour",
+    "awr gwaith": "working hour",
+    "oriau gwaith": "working hours",
     "awr": "hour",
     "awran": "hour",
     "oriau": "hours",

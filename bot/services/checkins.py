@@ -258,7 +258,7 @@ def add_from_form(deps: Deps, client: WebClient, caller: Caller, view: dict[str,
         errors[CheckInBlockId.WHAT.value] = t("intervene_what", own_locale)
     if not form.owner:
         errors[CheckInBlockId.OWNER.value] = t("intervene_owner", own_locale)
-    first = parsing.parse_date(form.picked_date, today=today)
+    first = parsing.parse_date(form.picked_date, today=today, locale=own_locale)
     if isinstance(first, parsing.ParseFailure):
         errors[CheckInBlockId.FIRST_CHECKIN.value] = first.message
     cadence = form.chosen_cadence

@@ -99,9 +99,8 @@ def export_paper(deps: Deps, client: WebClient, caller: Caller, request: PaperRe
         if report.costs is not None
         else None
     )
-    content = write_paper(
-        report, tools=tools, chart=chart, prepared=local_time(settings, deps.clock.now()), locale=locale
-    )
+    prepared = local_time(settings, deps.clock.now(), locale)
+    content = write_paper(report, tools=tools, chart=chart, prepared=prepared, locale=locale)
     files = [
         FileUpload(
             filename=f"session-{session_id}-paper.docx", title=t("paper_comment", locale), content=content

@@ -343,5 +343,5 @@ def test_a_chart_that_cannot_be_drawn_is_dropped_and_holds_nothing_back(harness:
         uow.commit()
     flushed = h.send_outbox()
     [upload_id, post_id] = queue.ids
-    assert flushed.dead == {upload_id: "chart not drawn: ValueError"} and post_id in flushed.sent
+    assert flushed.dead == {upload_id: "chart_not_drawn:ValueError"} and post_id in flushed.sent
     assert h.slack.files == [] and posted_with(h.slack, CHANNEL, "After the chart")

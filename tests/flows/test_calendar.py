@@ -14,6 +14,8 @@ from flows.calendar import (
     Nation,
     WorkingCalendar,
     checkin_moment,
+    holiday_in,
+    holiday_key,
     idle_at,
     is_idle,
     local_today,
@@ -21,6 +23,7 @@ from flows.calendar import (
     resolve_tz,
     snooze_moment,
 )
+from flows.i18n import message_keys
 
 ENGLAND_AND_WALES = WorkingCalendar("england-and-wales")
 SCOTLAND = WorkingCalendar("scotland")
@@ -396,3 +399,30 @@ def test_idle_once_three_working_days_have_passed(last: datetime, tz: str, calen
         # The next working day from its start, then three more.
         assert between == 4
         assert local_deadline.time() == time(0, 0)
+
+
+def test_every_bank_holiday_has_a_welsh_name() -> None:
+    """Every name the ``holidays`` package gives a UK nation's bank holidays (English only) has its
+    catalogue key, so a Welsh reader never meets one in English; substitute days say so in Welsh."""
+    names = {
+        part.removesuffix(" (observed)")
+        for calendar in (ENGLAND_AND_WALES, SCOTLAND, NORTHERN_IRELAND)
+        for year in range(1995, 2061)
+        for day in (date(year, 1, 1) + timedelta(days=n) for n in range(366))
+        if day.year == year and (name := calendar.holiday_name(day)) is not None
+        for part in name.split("; ")
+    }
+    assert "Boxing Day" in names and "Saint Andrew's Day" in names
+    missing = sorted(name for name in names if holiday_key(name) not in message_keys())
+    assert not missing
+    for name in names:
+        assert holiday_in(name, "cy") != name and holiday_in(name, "en") == name
+
+
+def test_a_bank_holiday_is_named_in_the_readers_language() -> None:
+    observed = date(2026, 12, 28)  # Boxing Day falls on a Saturday
+    assert ENGLAND_AND_WALES.holiday_name(observed) == "Boxing Day (observed)"
+    assert ENGLAND_AND_WALES.holiday_name(observed, "cy") == "Gŵyl San Steffan (diwrnod yn lle)"
+    assert SCOTLAND.holiday_name(date(2026, 11, 30), "cy") == "Dydd Gŵyl Andreas"
+    assert holiday_in("Christmas Day; Boxing Day", "cy") == "Dydd Nadolig; Gŵyl San Steffan"
+    assert holiday_in("A holiday the package adds later", "cy") == "A holiday the package adds later"

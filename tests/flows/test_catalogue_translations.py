@@ -8,7 +8,7 @@ import yaml
 
 from flows.i18n import BILINGUAL, LocalText, bilingual, catalogue, join_and, language_of, t
 from flows.schema import load_templates
-from flows.translations import local_texts, translation_problems
+from flows.translations import SAME_TEXT, local_texts, same_texts, translation_problems
 
 
 def test_every_catalogue_key_has_real_welsh() -> None:
@@ -34,6 +34,31 @@ def test_templates_and_catalogue_together_have_no_english_left() -> None:
         for path, text in local_texts(template)
     ]
     assert translation_problems(everything, "cy") == []
+
+
+def test_no_welsh_text_is_its_english_unless_listed() -> None:
+    """A Welsh text identical to its English is allowed only on the explicit list (names, texts of
+    placeholders alone, words Welsh spells the same), and the list names only texts that are so."""
+    everything = list(local_texts(catalogue())) + [
+        (f"{template_id}.{path}", text)
+        for template_id, template in load_templates().items()
+        for path, text in local_texts(template)
+    ]
+    same = set(same_texts(everything, "cy"))
+    assert sorted(same - SAME_TEXT["cy"]) == []
+    assert sorted(SAME_TEXT["cy"] - same) == []
+
+
+def test_the_parsers_readings_and_refusals_are_in_the_catalogue() -> None:
+    """Every word the parsers write is a catalogue key with Welsh; each key's placeholders are the
+    same in both languages (checked for the whole catalogue above), and each example list offers as
+    many Welsh examples as English ones."""
+    keys = [key for key in catalogue() if key.startswith(("parse_", "bank_holiday_"))]
+    assert len(keys) > 100
+    assert translation_problems([(k, catalogue()[k].root) for k in keys], "cy") == []
+    for key in (k for k in keys if k.startswith("parse_examples_")):
+        english, welsh = (catalogue()[key].root[locale].split("|") for locale in ("en", "cy"))
+        assert len(english) == len(welsh), key
 
 
 def test_welsh_comes_first_in_a_bilingual_text() -> None:

@@ -489,12 +489,12 @@ def test_count_failures(text: str, says: str) -> None:
 
 # --- never raises, whatever the text -------------------------------------------------------------------
 
-PARSERS: dict[str, Callable[[str], Any]] = {
+PARSERS: dict[str, Callable[..., Any]] = {
     "money": parse_money,
     "direct cost": parse_direct_cost,
     "duration": parse_duration,
     "frequency": parse_frequency,
-    "date": lambda text: parse_date(text, today=TUESDAY),
+    "date": lambda text, **kw: parse_date(text, today=TUESDAY, **kw),
     "cadence": parse_cadence,
     "scale": parse_scale,
     "yes/no": parse_yes_no,
@@ -607,15 +607,23 @@ huge_numbers = st.one_of(
 
 
 def check_any_text(text: str) -> None:
+    """Every parser gives a value or a failure, in each language: the same value whatever the
+    language of the session, and a failure whose examples are each accepted; the Welsh failure is
+    written in Welsh (not the English message) and offers Welsh examples."""
     for name, parse in PARSERS.items():
         result = parse(text)
         if isinstance(result, ParseFailure):
-            assert result.message.strip(), name
-            assert len(result.examples) >= 2, name
-            for example in result.examples:  # every example offered is itself accepted
-                assert not isinstance(parse(example), ParseFailure), (name, example)
+            welsh = parse(text, locale="cy")
+            assert isinstance(welsh, ParseFailure), (name, welsh)
+            assert welsh.message != result.message, (name, welsh.message)
+            for failure in (result, welsh):
+                assert failure.message.strip(), name
+                assert len(failure.examples) >= 2, name
+                for example in failure.examples:  # every example offered is itself accepted
+                    assert not isinstance(parse(example), ParseFailure), (name, example)
         else:
             assert isinstance(result, VALUE_TYPES[name]), (name, result)
+            assert parse(text, locale="cy") == result, name
 
 
 @settings(max_examples=150)
@@ -686,6 +694,7 @@ def test_duration_round_trip(minutes: int) -> None:
     assert isinstance(duration, Duration)
     assert duration.minutes == minutes
     assert parse_duration(duration.describe()) == duration
+    assert parse_duration(duration.describe("cy")) == duration  # "2 awr 30 munud", "2 funud"
 
 
 @given(
@@ -694,10 +703,12 @@ def test_duration_round_trip(minutes: int) -> None:
 )
 def test_frequency_label_round_trip(count: Decimal, period: str) -> None:
     frequency = parse_frequency(f"{count} times {period}")
-    assert isinstance(frequency, Frequency)
-    again = parse_frequency(frequency.label)
-    assert isinstance(again, Frequency)
-    assert again.per_year == frequency.per_year
+    assert isinstance(frequency, Frequency) and frequency.reading is not None
+    assert frequency.reading.label() == frequency.label
+    for label in (frequency.label, frequency.reading.label("cy")):
+        again = parse_frequency(label)
+        assert isinstance(again, Frequency), label
+        assert again.per_year == frequency.per_year
 
 
 @given(
@@ -707,10 +718,11 @@ def test_frequency_label_round_trip(count: Decimal, period: str) -> None:
 )
 def test_frequency_special_labels_round_trip(text: str) -> None:
     frequency = parse_frequency(text)
-    assert isinstance(frequency, Frequency)
-    again = parse_frequency(frequency.label)
-    assert isinstance(again, Frequency)
-    assert again.per_year == frequency.per_year
+    assert isinstance(frequency, Frequency) and frequency.reading is not None
+    for label in (frequency.label, frequency.reading.label("cy")):
+        again = parse_frequency(label)
+        assert isinstance(again, Frequency), label
+        assert again.per_year == frequency.per_year
 
 
 @given(

@@ -325,6 +325,8 @@ def test_a_first_check_in_on_a_weekend_or_bank_holiday_is_read_back_as_the_day_i
     assert "which is Christmas Day" in christmas.message
     stored = with_changes(state, christmas.changes)
     assert stored["interventions.1.first_checkin"].value == "2026-12-25"  # the schedule moves it
+    welsh = apply_reply(template, state, "28 Rhagfyr", replace(ctx, locale="cy"))  # Boxing Day, observed
+    assert welsh.message is not None and "Gŵyl San Steffan (diwrnod yn lle)" in welsh.message, welsh.message
 
 
 def test_a_confirmed_rate_that_takes_the_line_over_a_million_is_asked_about_too() -> None:
@@ -340,4 +342,6 @@ def test_a_confirmed_rate_that_takes_the_line_over_a_million_is_asked_about_too(
 @DETERMINISTIC
 @given(day=st.dates(date(2025, 1, 1), date(2035, 12, 31)))
 def test_parsing_writes_dates_as_formatting_does(day: date) -> None:
-    assert parsing._format_date(day) == format_day(day)
+    for locale in ("en", "cy"):
+        past = parse_date((day - timedelta(days=1)).isoformat(), today=day, locale=locale)
+        assert isinstance(past, parsing.ParseFailure) and f" {format_day(day, locale)})" in past.message

@@ -348,3 +348,13 @@ def test_levels_and_cause_and_effect_are_read_by_what_the_templates_ask() -> Non
         ("Overtime", "Staff", 2),
     ]
     assert effect.affected == ("Residents", "Staff") and effect.scope == "Service"
+
+
+def test_a_welsh_reader_is_offered_welsh_examples_that_are_accepted() -> None:
+    for locale in ("en", "cy"):
+        failure = classification_step.parse_reply("maybe", PROPOSED, locale=locale)
+        assert isinstance(failure, ParseFailure)
+        assert failure.examples[0] == ("cadarnhau" if locale == "cy" else "confirm")
+        for example in failure.examples:
+            accepted = classification_step.parse_reply(example, PROPOSED, locale=locale)
+            assert isinstance(accepted, dict), example
