@@ -71,6 +71,7 @@ def run_dispatch(database: Database, slack: BenchSlack, count: int, *, quick: bo
     try:
         from bot.app import build_deps, make_web_client
         from bot.delivery import one_client
+        from bot.scheduler import posting_client
         from bot.services.checkins import dispatch_due
         from bot.settings import Settings
     except ImportError as error:
@@ -87,7 +88,8 @@ def run_dispatch(database: Database, slack: BenchSlack, count: int, *, quick: bo
         _env_file=None,  # type: ignore[call-arg]
     )
     deps = build_deps(settings)
-    clients = one_client(make_web_client(settings, BOT_TOKEN))
+    # As the scheduler gives it (bot/scheduler.py): retrying only 429s, which the dispatcher paces.
+    clients = one_client(posting_client(make_web_client(settings, BOT_TOKEN)))
     before = len(slack.calls_to("chat.postMessage"))
     slack.set_rate_limit("chat.postMessage", per_second=per_second, burst=burst, per="workspace")
     started = time.perf_counter()

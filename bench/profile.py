@@ -14,6 +14,7 @@ own frames, with answers per second over the same seconds.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -26,6 +27,13 @@ from bench.client import KeepAliveSlackClient
 from bench.standin import BenchSlack
 
 OWN = ("bot/", "flows/", "storage/")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from ``/proc/PID/stat``: a figure per
+    answer that, unlike answers a second, hardly moves when other work shares the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def record(pid: int, seconds: float, raw: Path) -> subprocess.Popen[bytes]:
@@ -94,7 +102,10 @@ def main() -> int:
                 spy = record(worker, args.seconds, raw)
                 time.sleep(1.0)  # py-spy attaches
                 before = len(slack.calls)
+                cpu_before, own_before = cpu_seconds(worker), sum(os.times()[:2])
                 samples, seconds = drive.run_teams(slack, client, args.teams, duration=args.seconds - 2)
+                cpu = cpu_seconds(worker) - cpu_before
+                own = sum(os.times()[:2]) - own_before
                 calls = slack.calls[before:]
                 spy.wait()
                 if spy.returncode:
@@ -112,6 +123,10 @@ def main() -> int:
     print(
         f"{len(samples.prompt)} answers in {seconds:.1f} s = {len(samples.prompt) / seconds:.1f}/s, "
         f"{samples.sessions} sessions, failed {samples.failed}"
+    )
+    print(
+        f"CPU per answer: the server's worker {1000 * cpu / answers:.1f} ms (py-spy's sampling included), "
+        f"this process (stand-in and simulated teams) {1000 * own / answers:.1f} ms"
     )
     report = summarise(raw, args.top)
     (args.out / "summary.txt").write_text(report + "\n")

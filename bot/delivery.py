@@ -40,10 +40,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.keepalive import KeepAliveWebClient
 from bot.views.common import clip
 from bot.views.controls import has_prompt_controls, replace_actions
 from flows.i18n import t
-from storage.outbox import Claimed, thread_not_sent
+from storage.outbox import PROMPT_KIND, Claimed, thread_not_sent
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -115,8 +116,9 @@ class Ephemeral(_Out):
 
 class Update(_Out):
     """``chat.update`` of a message the bot posted. With ``replace_controls``: the message's blocks are
-    read from Slack when it is sent (what the bot posted is not kept once sent) and its prompt's
-    controls are replaced by these blocks (``blocks`` is then unused)."""
+    read from Slack when it is sent and its prompt's controls are replaced by these blocks (``blocks``
+    is then unused). A typed answer no longer queues these (the outbox keeps a sent prompt's blocks:
+    ``services/answered.py``); the sender still applies any queued before."""
 
     kind: Literal["update"] = "update"
     channel: str
@@ -409,8 +411,9 @@ TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 ANCHOR = "anchor"
-# A post carrying a question's buttons, menus or pickers (sent as any post).
-PROMPT = "prompt"
+# A post carrying a question's buttons, menus or pickers (sent as any post; its payload is kept once
+# sent, until the question is answered: ``bot/services/answered.py``).
+PROMPT = PROMPT_KIND
 # The first part of a leads post: where it lands is recorded, so later changes can update it.
 LEADS_ROLE = "leads_post"
 # Files (``files_upload_v2``): no message metadata can go with them, so each file's name carries its
@@ -493,8 +496,12 @@ class Queue:
     transaction of its own to claim it. One claimed in a transaction that does not commit was never
     claimed."""
 
-    def __init__(self, uow: UnitOfWork, workspace_id: str, now: datetime) -> None:
-        self._uow, self._workspace_id, self._now = uow, workspace_id, now
+    def __init__(self, uow: UnitOfWork, workspace_id: str, now: datetime, *, hold: bool = False) -> None:
+        """``hold``: claim what may be sent at once in this transaction (the caller must pass
+        :meth:`shown`, or :attr:`held`, to the request path, which then sends it without claiming it
+        again: one statement for the ordering key and one for the database's clock here save a
+        claiming select, update and clock read after the commit)."""
+        self._uow, self._workspace_id, self._now, self._hold = uow, workspace_id, now, hold
         self.ids: list[int] = []
         self.held: list[Claimed] = []
         self._anchors: dict[int, int] = {}
@@ -553,20 +560,51 @@ class Queue:
     ) -> int:
         session_id = session.id if session is not None else None
         key = ordering_key(message.channel, session_id) + (f":{kind}" if aside else "")
+        held_since: datetime | None = None
+        if self._hold:
+            holding = self._holding.get(key)
+            if holding is None:
+                # Held only when nothing earlier with its key is unsent: the order holds, since the
+                # request path sends what it holds in id order and gives back the rest of a key after
+                # one of them is not sent.
+                holding = not self._uow.outbox.has_unsent(key)
+            # An upload is left to the sender's own claim (and so is everything after it in its key).
+            holding = self._holding[key] = holding and not isinstance(message, Upload)
+            if holding:
+                if self._db_now is None:
+                    self._db_now = self._uow.outbox.database_now()
+                held_since = self._db_now
+        thread_ts = message.thread_ts if isinstance(message, Post | Upload) else None
+        payload = upload_payload(message) if isinstance(message, Upload) else message.model_dump(mode="json")
         queued = self._uow.outbox.add(
             workspace_id=self._workspace_id,
             session_id=session_id,
             ordering_key=key,
             channel=message.channel,
-            thread_ts=message.thread_ts if isinstance(message, Post | Upload) else None,
+            thread_ts=thread_ts,
             thread_of=thread_of,
             kind=kind,
-            payload=upload_payload(message)
-            if isinstance(message, Upload)
-            else message.model_dump(mode="json"),
+            payload=payload,
             now=self._now,
+            held_since=held_since,
         )
         self.ids.append(queued)
+        if held_since is not None:
+            self.held.append(
+                Claimed(
+                    id=queued,
+                    workspace_id=self._workspace_id,
+                    session_id=session_id,
+                    ordering_key=key,
+                    channel=message.channel,
+                    thread_ts=thread_ts,
+                    kind=kind,
+                    payload=payload,
+                    attempts=1,
+                    thread_of=thread_of,
+                    uncertain=False,
+                )
+            )
         if isinstance(message, Post) and not message.reply_to_previous and thread_of is None:
             self._last_top[key] = queued
         return queued
@@ -844,7 +882,14 @@ def _record(
     claimed = outcome.claimed
     notices: list[Outgoing] = []
     if outcome.what == "sent":
-        recorded = uow.outbox.mark_sent(claimed.id, claimed.attempts, outcome.ts)
+        # Only a post can be the thread of a later message (an update never is).
+        recorded = uow.outbox.mark_sent(
+            claimed.id,
+            claimed.attempts,
+            outcome.ts,
+            may_lead=claimed.kind != "update",
+            keep_payload=claimed.kind == PROMPT,
+        )
         if recorded and claimed.session_id is not None and outcome.ts:
             if claimed.kind == ANCHOR:
                 uow.sessions.set_thread(claimed.session_id, outcome.ts)
@@ -962,6 +1007,8 @@ def _run(
                     ):
                         notices.append((outcome.claimed.workspace_id, notice))
                 claimed = []
+                if wanted == [] and not uow.outbox.has_pending(keys):
+                    more = False  # nothing was queued behind what this request sent
                 if more and (deadline is None or time.monotonic() < deadline):
                     claimed = uow.outbox.claim_ready(
                         now=deps.clock.now(), stale_after=stale_after, only=wanted, keys=keys, exclude=tried
@@ -979,13 +1026,20 @@ def _run(
 
 def request_client(client: WebClient, timeout: float) -> WebClient:
     """A client like the request's (same token and URL) that never waits: no retries (the outbox
-    owns them) and a timeout within the request's budget."""
-    return WebClient(
+    owns them) and a timeout within the request's budget. It reuses the listener thread's kept-alive
+    connection (``bot/keepalive.py``): a new connection per post cost as much as the post."""
+    fast = KeepAliveWebClient(
         token=client.token,
         base_url=client.base_url,
         timeout=timeout,  # type: ignore[arg-type]
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        logger=client.logger,
         retry_handlers=[],  # slack_sdk's default would post again after a dropped connection
     )
+    fast.default_params = dict(client.default_params)
+    return fast
 
 
 def send_queued(

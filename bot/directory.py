@@ -7,7 +7,8 @@ Services call these before or after a database transaction, never while one is o
 must not hold a row lock or SQLite's writer lock.
 
 Who is an admin and who can read a channel are asked on many requests (every settings change, every
-``status`` and Home tab), so the answers are kept for :data:`LOOKUP_TTL` in a :class:`LookupCache`
+``status`` and Home tab; a channel's facts and permalinks on every root cause confirmed), so the
+answers are kept for :data:`LOOKUP_TTL` in a :class:`LookupCache`
 that lives with the app (``deps.lookups``), keyed by workspace. A failed lookup is never kept.
 """
 
@@ -193,17 +194,25 @@ class Directory:
         return None
 
     def permalink(self, channel_id: str, message_ts: str) -> str | None:
+        """A message's link (``chat.getPermalink``); it never changes, so it is kept like the rest."""
+        known = self._cached("permalink", f"{channel_id}/{message_ts}")
+        if isinstance(known, str):
+            return known
         try:
             link = self.client.chat_getPermalink(channel=channel_id, message_ts=message_ts).get("permalink")
         except SlackApiError as error:
             log.warning("no permalink for %s/%s: %s", channel_id, message_ts, error.response.get("error"))
             return None
-        return str(link) if link else None
+        if not link:
+            return None
+        self._keep("permalink", f"{channel_id}/{message_ts}", str(link))
+        return str(link)
 
     def channel_facts(self, channel_id: str) -> ChannelFacts | None:
         """``conversations.info``: the conversation's name, whether it is private (a private channel,
         a DM or a group DM) and whether it is shared beyond this workspace. None when Slack does not
-        say (the caller then shows nothing from it). Kept briefly, like :meth:`channel_access`."""
+        say (the caller then shows nothing from it). Kept for :data:`LOOKUP_TTL` (a channel made
+        private is private to the bot within a minute); a failed lookup is not kept."""
         known = self._cached("facts", channel_id)
         if isinstance(known, ChannelFacts):
             return known

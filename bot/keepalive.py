@@ -20,6 +20,7 @@ import http.client
 import io
 import logging
 import select
+import socket
 import threading
 from typing import Any
 from urllib.error import HTTPError
@@ -44,7 +45,7 @@ def _dropped(connection: http.client.HTTPConnection) -> bool:
     return bool(readable)
 
 
-class _Pool(dict[tuple[str, str, int | None, float | None], http.client.HTTPConnection]):
+class _Pool(dict[tuple[str, str, int | None], http.client.HTTPConnection]):
     """One thread's connections; closed when the thread ends and its locals are released."""
 
     def __del__(self) -> None:
@@ -67,7 +68,9 @@ class KeepAliveWebClient(WebClient):
             return super()._perform_urllib_http_request_internal(url, req)
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        key = (parts.scheme, parts.hostname or "", parts.port, self.timeout)
+        # Keyed by host only: a client whose timeout changes between calls (the outbox's request path
+        # gives each call what is left of its budget) still reuses the thread's connection.
+        key = (parts.scheme, parts.hostname or "", parts.port)
         headers = {name: str(value) for name, value in req.header_items()}
         body = req.data if isinstance(req.data, bytes | None) else bytes(req.data)  # type: ignore[arg-type]
         pool = _connections()
@@ -77,6 +80,13 @@ class KeepAliveWebClient(WebClient):
             connection = None
         if connection is None:
             connection = pool[key] = self._connect(key)
+            connection.connect()
+            # A request is written as one piece (http.client joins headers and body), but nothing
+            # small should ever wait for an ACK on a connection kept for many calls.
+            connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connection.timeout = self.timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(self.timeout)
         try:
             connection.request("POST", target, body=body, headers=headers)
             response = connection.getresponse()
@@ -103,11 +113,11 @@ class KeepAliveWebClient(WebClient):
             )
         return {"status": response.status, "headers": response.headers, "body": body_text}
 
-    def _connect(self, key: tuple[str, str, int | None, float | None]) -> http.client.HTTPConnection:
-        scheme, host, port, timeout = key
+    def _connect(self, key: tuple[str, str, int | None]) -> http.client.HTTPConnection:
+        scheme, host, port = key
         if scheme == "https":
-            return http.client.HTTPSConnection(host, port, timeout=timeout, context=self.ssl)
-        return http.client.HTTPConnection(host, port, timeout=timeout)
+            return http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.ssl)
+        return http.client.HTTPConnection(host, port, timeout=self.timeout)
 
 
 def keep_alive(client: WebClient) -> KeepAliveWebClient:

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 SparseVector = Mapping[str, float]
 
@@ -207,6 +208,8 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
+# Texts whose term counts are kept (a few thousand short texts: a few megabytes at most).
+TERM_COUNTS_KEPT = 8192
 # Endings trimmed from words of five letters or more, longest first; what is left keeps at least three.
 _ENDINGS: tuple[tuple[str, str], ...] = (
     ("isations", "is"),
@@ -276,12 +279,26 @@ class WeightedText:
     weight: float = 1.0
 
 
+@lru_cache(maxsize=TERM_COUNTS_KEPT)
+def _term_counts(text: str) -> tuple[tuple[str, int], ...]:
+    """How often each term occurs in ``text``. Kept for the most recent texts: the shipped examples
+    and a workspace's root causes are compared again on every proposal and every confirmed root
+    cause, and stemming them each time was most of that work."""
+    return tuple(Counter(terms(text)).items())
+
+
+def forget_kept_texts() -> None:
+    """Drop the term counts kept for recent texts (after an erasure: none of an erased text's words
+    stay in this process)."""
+    _term_counts.cache_clear()
+
+
 def _counts(parts: Iterable[WeightedText]) -> dict[str, float]:
     counts: dict[str, float] = {}
     for part in parts:
         if part.weight <= 0:
             continue
-        for term, count in Counter(terms(part.text)).items():
+        for term, count in _term_counts(part.text):
             # Sub-linear: a word said three times is not three times the evidence.
             counts[term] = counts.get(term, 0.0) + part.weight * (1.0 + math.log(count))
     return counts

@@ -43,6 +43,7 @@ from typing import cast
 
 from sqlalchemy import Table, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import (
@@ -53,6 +54,7 @@ from storage.models import (
     InterventionStatus,
     ResponseKind,
 )
+from storage.models import Session as PlaybookSession
 
 __all__ = [
     "CATCH_UP_AFTER",
@@ -131,11 +133,22 @@ def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(1, min(attempts, 10))), MAX_RETRY_DELAY)
 
 
+# The dispatcher reads a check-in (with its intervention and session) for every one it sends and
+# records: not the session's participants (a query of their own each time), nor, where only the
+# row's own columns are needed, the intervention and session joined in.
+_WITHOUT_PARTICIPANTS = (
+    joinedload(CheckIn.intervention).joinedload(Intervention.session).lazyload(PlaybookSession.participants)
+)
+_ROW_ONLY = lazyload(CheckIn.intervention)
+
+
 class CheckInRepository:
     """Adds and queries interventions and check-ins; claims due check-ins. Never commits."""
 
     def __init__(self, orm: OrmSession) -> None:
         self._orm = orm
+        # Check-ins read (and locked) for a whole batch of claims at once: :meth:`hold_all`.
+        self._held: dict[tuple[int, str], CheckIn] = {}
 
     # --- interventions ------------------------------------------------------------------------------
 
@@ -261,6 +274,7 @@ class CheckInRepository:
             .where(CheckIn.intervention_id == intervention_id, CheckIn.status == CheckInStatus.PENDING)
             .order_by(CheckIn.due_at)
             .limit(1)
+            .options(_ROW_ONLY)
         )
 
     def pending_in_workspace(self, workspace_id: str) -> Sequence[CheckIn]:
@@ -277,6 +291,7 @@ class CheckInRepository:
             .where(CheckIn.intervention_id == intervention_id, CheckIn.status == CheckInStatus.SENT)
             .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())
             .limit(limit)
+            .options(_ROW_ONLY)
         ).all()
 
     def awaiting_answer(
@@ -390,8 +405,34 @@ class CheckInRepository:
                 result.append(Claimed(int(checkin_id), token, int(won[0])))
         return result
 
+    def hold_all(self, claims: Sequence[Claimed]) -> None:
+        """Read (and lock) every claimed check-in that this dispatcher still holds in one query, so
+        that :meth:`holding` answers each of them without another (a batch's claims and its
+        outcomes are read this way: one query instead of one per check-in)."""
+        ids = [claim.checkin_id for claim in claims]
+        if not ids:
+            return
+        tokens = {claim.checkin_id: claim.token for claim in claims}
+        rows = self._orm.scalars(
+            select(CheckIn)
+            .where(
+                CheckIn.id.in_(ids),
+                CheckIn.status == CheckInStatus.SENDING,
+                CheckIn.claim_token.in_(sorted(set(tokens.values()))),
+            )
+            .with_for_update(of=CheckIn)
+            .options(_WITHOUT_PARTICIPANTS)
+        ).all()
+        for row in rows:
+            token = row.claim_token
+            if token is not None and token == tokens.get(row.id):
+                self._held[(row.id, token)] = row
+
     def holding(self, claim: Claimed) -> CheckIn | None:
         """The claimed check-in, if this dispatcher still holds it (locked for the rest of the unit)."""
+        held = self._held.pop((claim.checkin_id, claim.token), None)
+        if held is not None and held.status == CheckInStatus.SENDING and held.claim_token == claim.token:
+            return held
         return self._orm.scalar(
             select(CheckIn)
             .where(
@@ -400,6 +441,7 @@ class CheckInRepository:
                 CheckIn.claim_token == claim.token,
             )
             .with_for_update(of=CheckIn)
+            .options(_WITHOUT_PARTICIPANTS)
         )
 
     def give_back(self, claim: Claimed) -> bool:

@@ -254,7 +254,11 @@ class CheckIn(Base):
     """One scheduled check-in message to an intervention's owner."""
 
     __tablename__ = "checkins"
-    __table_args__ = (Index("ix_checkins_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_checkins_due", "status", "due_at"),
+        # An intervention's sent or pending check-ins, read for every check-in sent (migration 0012).
+        Index("ix_checkins_intervention_status", "intervention_id", "status", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     intervention_id: Mapped[int] = mapped_column(

@@ -36,16 +36,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, exists, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 
 from storage import db as storage_db
 from storage.models import OutboxMessage, OutboxStatus
 
-__all__ = ["Claimed", "OutboxMessage", "OutboxRepository", "OutboxStatus", "database_now", "thread_not_sent"]
+__all__ = [
+    "PROMPT_KIND",
+    "Claimed",
+    "OutboxMessage",
+    "OutboxRepository",
+    "OutboxStatus",
+    "database_now",
+    "thread_not_sent",
+]
 
 UNSENT = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
+# The kind of a post carrying a question's buttons, menus or pickers: sent, it keeps its payload until
+# the question is answered (its controls are then replaced without reading the message back).
+PROMPT_KIND = "prompt"
 
 
 def database_now(orm: OrmSession) -> datetime:
@@ -76,6 +87,22 @@ class Claimed:
     # It may already be in Slack: claimed before by a sender that never said what happened, or given
     # back after a send whose outcome was unknown.
     uncertain: bool
+
+
+# Built once (asked on every answer): each look is one search of ``ix_outbox_ordering``.
+_UNSENT_WITH_KEY = (
+    select(OutboxMessage.id)
+    .where(OutboxMessage.ordering_key == bindparam("key"), OutboxMessage.status.in_(UNSENT))
+    .limit(1)
+)
+_PENDING_WITH_KEYS = (
+    select(OutboxMessage.id)
+    .where(
+        OutboxMessage.ordering_key.in_(bindparam("keys", expanding=True)),
+        OutboxMessage.status == OutboxStatus.PENDING,
+    )
+    .limit(1)
+)
 
 
 class OutboxRepository:
@@ -120,12 +147,14 @@ class OutboxRepository:
 
     def has_unsent(self, ordering_key: str) -> bool:
         """Whether a message with this key is still to be sent (pending or claimed)."""
-        found = self._orm.scalar(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.ordering_key == ordering_key, OutboxMessage.status.in_(UNSENT))
-            .limit(1)
-        )
-        return found is not None
+        return self._orm.scalar(_UNSENT_WITH_KEY, {"key": ordering_key}) is not None
+
+    def has_pending(self, ordering_keys: Collection[str]) -> bool:
+        """Whether a message with one of these keys is waiting to be claimed (one indexed look, before
+        a claim that would find nothing: the request path asks it after every send)."""
+        if not ordering_keys:
+            return False
+        return self._orm.scalar(_PENDING_WITH_KEYS, {"keys": list(ordering_keys)}) is not None
 
     def database_now(self) -> datetime:
         return database_now(self._orm)
@@ -147,20 +176,28 @@ class OutboxRepository:
         one's messages unsent); never those in ``exclude`` (tried already in this run)."""
         if only is not None and not only and not keys:
             return []
-        db_now = database_now(self._orm)
-        stale_before = db_now - timedelta(seconds=stale_after)
+        # Only what was queued behind the caller's own messages: those are pending (a stale claim is
+        # the background sender's), so the database's clock is read only if one is found.
+        behind_only = only is not None and not only
+        db_now = None if behind_only else database_now(self._orm)
+        stale_before = None if db_now is None else db_now - timedelta(seconds=stale_after)
         earlier = aliased(OutboxMessage)
         blocked = exists().where(
             earlier.ordering_key == OutboxMessage.ordering_key,
             earlier.id < OutboxMessage.id,
             earlier.status.in_(UNSENT),
         )
-        ready = or_(
-            and_(
-                OutboxMessage.status == OutboxStatus.PENDING,
-                or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
-            ),
-            and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claimed_at < stale_before),
+        pending = and_(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
+        )
+        ready = (
+            pending
+            if stale_before is None
+            else or_(
+                pending,
+                and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claimed_at < stale_before),
+            )
         )
         query = select(OutboxMessage.id, OutboxMessage.status).where(ready, ~blocked)
         if only is not None:
@@ -174,6 +211,9 @@ class OutboxRepository:
         candidates = {int(row[0]): str(row[1]) for row in self._orm.execute(query)}
         if not candidates:
             return []
+        if db_now is None or stale_before is None:
+            db_now = database_now(self._orm)
+            stale_before = db_now - timedelta(seconds=stale_after)
         table = cast(Table, OutboxMessage.__table__)
         claimed = self._orm.connection().execute(
             update(table)
@@ -225,23 +265,37 @@ class OutboxRepository:
             table.c.attempts == attempts,
         )
 
-    def mark_sent(self, message_id: int, attempts: int, ts: str | None) -> bool:
+    def mark_sent(
+        self,
+        message_id: int,
+        attempts: int,
+        ts: str | None,
+        *,
+        may_lead: bool = True,
+        keep_payload: bool = False,
+    ) -> bool:
         """Record that Slack accepted it (``ts``: the message's ts); messages waiting for it as their
-        thread get that thread. False if the claim was lost meanwhile."""
+        thread get that thread (``may_lead=False``: none can, e.g. an update). False if the claim was
+        lost meanwhile. The payload is dropped, unless ``keep_payload`` (a question whose buttons are
+        replaced once it is answered: :meth:`forget_payload` then)."""
         table = cast(Table, OutboxMessage.__table__)
+        values: dict[str, Any] = {
+            "status": OutboxStatus.SENT,
+            "sent_ts": ts,
+            "error": None,
+            "not_before": None,
+            "uncertain": False,
+        }
+        if not keep_payload:
+            # Not needed once Slack has the message, and it may quote what people typed (forget-me
+            # and retention must not find copies here).
+            values["payload"] = {}
         done = self._orm.connection().execute(
-            update(table)
-            .where(self._held(message_id, attempts))
-            # The payload is not needed once Slack has the message, and may quote what people typed
-            # (forget-me and retention must not find copies here).
-            .values(
-                status=OutboxStatus.SENT, sent_ts=ts, error=None, not_before=None, uncertain=False, payload={}
-            )
-            .returning(table.c.id)
+            update(table).where(self._held(message_id, attempts)).values(**values).returning(table.c.id)
         )
         if done.first() is None:
             return False
-        if ts is not None:
+        if ts is not None and may_lead:
             self._orm.connection().execute(
                 update(table)
                 .where(table.c.thread_of == message_id, table.c.thread_ts.is_(None))
@@ -337,6 +391,35 @@ class OutboxRepository:
             .where(OutboxMessage.session_id == session_id, OutboxMessage.status != OutboxStatus.DEAD)
             .order_by(OutboxMessage.id.desc())
             .limit(limit)
+        ).all()
+
+    def forget_payload(self, message_id: int) -> None:
+        """Drop a sent message's kept payload (its question was answered)."""
+        table = cast(Table, OutboxMessage.__table__)
+        self._orm.connection().execute(update(table).where(table.c.id == message_id).values(payload={}))
+
+    def forget_prompt_at(self, session_id: int, sent_ts: str) -> None:
+        """Drop the kept payload of the session's question posted at ``sent_ts`` (answered by a click,
+        which carries the message itself)."""
+        table = cast(Table, OutboxMessage.__table__)
+        self._orm.connection().execute(
+            update(table)
+            .where(
+                table.c.session_id == session_id,
+                table.c.status == OutboxStatus.SENT,
+                table.c.sent_ts == sent_ts,
+            )
+            .values(payload={})
+        )
+
+    def sent_keeping_payload(self, session_ids: Collection[int], kind: str) -> Sequence[OutboxMessage]:
+        """Sent messages of ``kind`` in these sessions, which may still keep their payload."""
+        return self._orm.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.session_id.in_(list(session_ids)),
+                OutboxMessage.status == OutboxStatus.SENT,
+                OutboxMessage.kind == kind,
+            )
         ).all()
 
     def revise_pending(self, message_id: int, payload: dict[str, Any]) -> bool:

@@ -53,7 +53,7 @@ from storage.models import (
     Session,
     utcnow,
 )
-from storage.outbox import OutboxRepository
+from storage.outbox import PROMPT_KIND, OutboxRepository
 
 __all__ = [
     "FORMER_PARTICIPANT",
@@ -366,8 +366,14 @@ def _erase_copies(orm: OrmSession, workspace_id: str, session_ids: set[int], era
         if problem.statement and problem.statement != REMOVED_TEXT and _holds(problem.statement, erased):
             problem.statement = REMOVED_TEXT
             changed += 1
-    # Messages still waiting in the outbox go out without the erased words (sent ones keep no payload).
-    for message in OutboxRepository(orm).unsent_in_workspace(workspace_id):
+    # Messages still waiting in the outbox go out without the erased words; a sent question keeps its
+    # payload until it is answered (its buttons are then replaced), so those sessions' are scrubbed
+    # too (other sent messages keep none).
+    outbox = OutboxRepository(orm)
+    for message in [
+        *outbox.unsent_in_workspace(workspace_id),
+        *outbox.sent_keeping_payload(session_ids, PROMPT_KIND),
+    ]:
         payload, copied = _scrubbed(message.payload, erased)
         if copied:
             message.payload = payload

@@ -207,7 +207,7 @@ def start_session(
             answers = to_engine_answers(uow.answers.latest(session.id)) if problem_statement else {}
             ctx = reply_context(deps, settings_for(deps, uow, team_id), locale)
             prompt = next_prompt_for(session, template, answers, user_id, ctx)
-            queue = Queue(uow, team_id, now)
+            queue = Queue(uow, team_id, now, hold=True)
             if not in_dm:
                 anchor_text, anchor_blocks = anchor_message(replace(anchor, session_id=session.id), locale)
                 queue.anchor(
@@ -533,7 +533,7 @@ def cost_chart(result: Result) -> Upload | None:
 def queue_result(deps: Deps, uow: UnitOfWork, session: Session, result: Result, *before: Outgoing) -> Queue:
     """Queue what a reply produced (after ``before``: e.g. the clicked message's update) in the
     reply's own transaction; the caller commits, then returns :meth:`Queue.shown`."""
-    queue = Queue(uow, session.workspace_id, deps.clock.now())
+    queue = Queue(uow, session.workspace_id, deps.clock.now(), hold=True)
     # The anchor's update (the session's state shown on it) goes after the thread's messages; the
     # cost chart aside, as it waits for the background sender to draw it (the thread goes on meanwhile).
     anchor = [result.anchor] if result.anchor is not None else []
@@ -554,7 +554,7 @@ def _find_session_for_message(uow: UnitOfWork, caller: Caller) -> Session | None
 
 def on_message(deps: Deps, client: WebClient, caller: Caller, text: str) -> Shown:
     """A person's message in a session's thread (or in the app's DM): their answer to its question."""
-    directory = Directory(client)
+    directory = deps.directory(client, caller.team_id)
     event_id = caller.event_id or f"{caller.channel_id}:{caller.message_ts}"
     in_channel: bool | None = None
     for _attempt in range(2):
@@ -622,7 +622,7 @@ def on_button(
 ) -> Shown:
     """A prompt's shortcut button: the same as typing its reply. Once it counts, the buttons on that
     message are replaced by who answered what (queued before the next prompt, in the same order)."""
-    directory = Directory(client)
+    directory = deps.directory(client, caller.team_id)
     in_channel: bool | None = None
     for _attempt in range(2):
         try:
@@ -668,6 +668,8 @@ def _on_button(
                     ),
                 )
             )
+            # The click carried the message: the blocks the outbox kept for a typed answer go.
+            uow.outbox.forget_prompt_at(session.id, caller.message_ts)
         queue = queue_result(deps, uow, session, result, *clicked)
         uow.commit()
     return None, queue.shown(), result
@@ -718,7 +720,7 @@ def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int)
             )
             if prompt is None:
                 return Shown()
-            queue = Queue(uow, session.workspace_id, deps.clock.now())
+            queue = Queue(uow, session.workspace_id, deps.clock.now(), hold=True)
             queue.add(
                 Place.of(session).post(
                     prompt_fallback_text(prompt), prompt_blocks(prompt, session_id, locale=session.locale)

@@ -30,6 +30,7 @@ from bot.views.privacy import forget_me_confirmation
 from flows.exports import ExportFile, my_data_file
 from flows.i18n import t
 from flows.privacy import is_free_text, retention_days
+from flows.text_similarity import forget_kept_texts
 from storage.privacy import FORMER_PARTICIPANT, OwnerLeft
 from storage.settings import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 
@@ -94,6 +95,7 @@ def _forget(deps: Deps, team_id: str, user_id: str) -> tuple[str, list[Outgoing]
         )
         uow.commit()
         uow.checkpoint()
+    forget_kept_texts()  # this process's copies of the erased words' terms go too
     log.info("forget-me in %s: %s", team_id, report.as_detail())
     done = t(
         "forget_me_done",

@@ -7,8 +7,9 @@ Who may see what (``flows.related.may_show_elsewhere``): a root cause is shown o
 held in a public channel, and only where everyone who will read it is a member of this workspace.
 Slack is asked (``conversations.info``, ``chat.getPermalink``) after the database has been read and
 its transaction closed, never while one is open; only the channels of related root causes are asked
-about, at most :data:`MAX_CHANNEL_LOOKUPS` of them. Nothing about a channel is remembered between
-requests: a channel made private is private from the next root cause on.
+about, at most :data:`MAX_CHANNEL_LOOKUPS` of them. What Slack said about a channel (and a
+message's permalink) is kept for a minute by the app's lookup cache (``bot/directory.py``): a channel
+made private stops being shown elsewhere within a minute.
 """
 
 from __future__ import annotations

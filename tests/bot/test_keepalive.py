@@ -72,3 +72,24 @@ def test_a_connection_closed_by_the_server_is_replaced(standin: SlackWebApiStand
     sock.shutdown(socket.SHUT_RDWR)  # type: ignore[attr-defined]  # as a server dropping an idle connection
     client.chat_postMessage(channel=GENERAL, text="second")
     assert [m.text for m in standin.messages()] == ["first", "second"]
+
+
+def test_a_kept_connection_never_waits_for_an_ack_and_nor_does_the_stand_in(
+    standin: SlackWebApiStandIn,
+) -> None:
+    """Nagle's algorithm on a kept-alive connection holds a small second write until the peer's delayed
+    ACK (about 40 ms on Linux): the stand-in wrote headers and body apart, so every call stalled."""
+    _connections().clear()
+    client = KeepAliveWebClient(base_url=standin.base_url, token=TOKEN, timeout=5)
+    client.chat_postMessage(channel=GENERAL, text="first")
+    sock = _socket_of(standin)
+    assert isinstance(sock, socket.socket)
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    from localslack.webapi import _Handler
+
+    assert _Handler.disable_nagle_algorithm
+    # A timeout changed between calls (the request path's budget) still uses the same connection.
+    client.timeout = 2
+    client.chat_postMessage(channel=GENERAL, text="second")
+    assert _socket_of(standin) is sock
+    assert sock.gettimeout() == 2

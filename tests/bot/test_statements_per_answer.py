@@ -18,25 +18,25 @@ from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
 # Measured on SQLite and PostgreSQL alike (SQLite's BEGIN IMMEDIATE is not counted: PostgreSQL's
 # BEGIN is implicit in the driver, so neither shows up as a statement there).
 #
-# A typical five-whys answer (someone already taking part, a new why), 23 statements: the 16 below,
-# plus the person's and the workspace's language read before the transaction, and the answered
-# question's buttons replaced (the session's latest prompt found in the outbox, its update queued,
-# claimed and sent). The 16:
-# in the answer's transaction (9 + 1): the session by its thread (FOR UPDATE), its participants, the
+# A typical five-whys answer (someone already taking part, a new why), 18 statements, in two
+# transactions. The answer's (14): the session by its thread (FOR UPDATE), its participants, the
 # event id claimed, every answer's latest version, the workspace's settings, the person's answer count
-# for the rate limit (one upsert), any answer held for redact-or-keep, the new answer, the next question
-# queued in the outbox, the session's prompt mark and time; then sending it (6): the database's time,
-# the queued message claimed (a select and an update), marked sent, the messages waiting for it as
-# their thread given its ts (indexed), and the time and the outbox read again for anything queued
-# behind it meanwhile.
-ANSWER_BOUND = 23
-# /playbook start with a problem statement, 32: the language of the person and the workspace read
-# first (5), then 27: the workspace (read, created if new), the session, its
-# facilitator (with the participants read), the problem, its answer (numbered by one max query), the
-# answers read back for the first question, the settings, the anchor and the introduction queued;
-# then the anchor sent (its ts becoming the session's thread and the introduction's) and the
-# introduction with the first question sent, each claimed and marked as above.
-SESSION_START_BOUND = 32
+# for the rate limit (one upsert), any answer held for redact-or-keep, the new answer; the answered
+# question found in the outbox (the session's latest messages) and its kept blocks dropped; whether
+# anything of the session is still unsent and the database's time (nothing is, so what is queued is
+# claimed here, by this transaction); the answered question's update and the next question queued.
+# Then, once Slack has both (4): each marked sent, the messages waiting for the question as their
+# thread given its ts (indexed; an update is never a thread), and one indexed look for anything queued
+# behind them meanwhile.
+ANSWER_BOUND = 18
+# /playbook start with a problem statement, 27: the language of the person and the workspace read
+# first (5), then the workspace (read, created if new), the session, its facilitator (with the
+# participants read), the problem, its answer (numbered by one max query), the answers read back for
+# the first question, the settings; whether anything is unsent and the database's time, the anchor and
+# the introduction queued and claimed (16); then both marked sent, the anchor's ts becoming the
+# session's thread and the introduction's (and its thread_ts given to the introduction, whose own
+# followers are looked for too), and the look for anything queued behind them (6).
+SESSION_START_BOUND = 27
 
 
 @contextmanager

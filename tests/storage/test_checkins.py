@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
@@ -185,3 +187,34 @@ def test_the_database_clock_is_utc_and_agrees_with_this_machine(factory: session
     assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
     # The same machine: PostgreSQL's now() is the transaction's start, SQLite reads to the millisecond.
     assert before - timedelta(seconds=1) <= now <= after + timedelta(seconds=1)
+
+
+def test_an_interventions_check_ins_are_read_through_its_index_not_by_status_alone(
+    factory: sessionmaker[OrmSession],
+) -> None:
+    """Marking a check-in sent reads its intervention's pending and sent ones: through
+    ``(intervention_id, status, due_at)``, never by walking every pending check-in (the dispatcher
+    slowed as check-ins piled up)."""
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("query plans are read from SQLite")
+    moment = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    seed(factory, [moment + timedelta(minutes=n) for n in range(20)])
+    plans: list[str] = []
+
+    def explain(_conn: object, cursor: Any, statement: str, parameters: Any, *_args: object) -> None:
+        if "FROM checkins" in statement and statement.lstrip().startswith("SELECT"):
+            rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
+            plans.append(" ".join(str(row[3]) for row in rows))
+
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        with UnitOfWork(factory) as uow:
+            intervention_id = uow.checkins.pending_in_workspace(TEAM)[0].intervention_id
+            plans.clear()
+            assert uow.checkins.pending_for(intervention_id) is not None
+            assert list(uow.checkins.recent_sent(intervention_id, 3)) == []
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    assert len(plans) == 2
+    assert all("ix_checkins_intervention_status" in plan for plan in plans), plans
