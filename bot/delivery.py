@@ -41,6 +41,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.keepalive import KeepAliveWebClient
+from bot.pacing import retry_after_header
 from bot.views.common import clip
 from bot.views.controls import has_prompt_controls, replace_actions
 from flows.i18n import t
@@ -758,17 +759,6 @@ def _post_claimed(client: WebClient, claimed: Claimed) -> str | None:
     return str(ts) if ts else None
 
 
-def _retry_after(error: SlackApiError) -> float:
-    headers = getattr(error.response, "headers", None) or {}
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    try:
-        return max(1.0, float(value)) if value is not None else 1.0
-    except ValueError:
-        return 1.0
-
-
 # Slack shares an upload's files in the conversation after ``files.completeUploadExternal`` has
 # answered: an upload whose outcome was unknown is looked for no sooner than this.
 UPLOAD_SHARED_WITHIN_SECONDS = 15
@@ -841,7 +831,7 @@ def _attempt(client: WebClient, claimed: Claimed, now: datetime) -> _Outcome:
         code = _error_code(error)
         status = getattr(error.response, "status_code", 200)
         if status == 429 or code == "ratelimited":
-            wait = _retry_after(error)
+            wait = retry_after_header(error.response)
             return _Outcome(claimed, "retry", not_before=now + timedelta(seconds=wait), error=code)
         if status >= 500 or code in TRANSIENT:
             return _Outcome(claimed, "unknown", not_before=now + _backoff(claimed), error=code)

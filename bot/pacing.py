@@ -90,6 +90,12 @@ def retry_after(error: SlackApiError) -> float | None:
     response = getattr(error, "response", None)
     if getattr(response, "status_code", None) != 429:
         return None
+    return retry_after_header(response)
+
+
+def retry_after_header(response: object) -> float:
+    """The ``Retry-After`` header of a Web API response in seconds: at least 1, and 1 when it is
+    missing or unreadable."""
     headers = getattr(response, "headers", None) or {}
     value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
     if isinstance(value, list):
