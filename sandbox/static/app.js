@@ -499,7 +499,11 @@
     const input = $(inputId);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      if (await send(input.value, threadOf())) input.value = "";
+      // The box is emptied as the message goes, so what is typed while it is being sent stays typed;
+      // a message that could not be sent is given back in front of it.
+      const text = input.value;
+      input.value = "";
+      if (!(await send(text, threadOf()))) input.value = text + input.value;
       input.focus();
     });
     input.addEventListener("keydown", (event) => {

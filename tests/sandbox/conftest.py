@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from bot.settings import Settings
 from sandbox import Sandbox
@@ -67,6 +67,8 @@ def page(tmp_path: Path) -> Iterator[Page]:
             locale="en-GB",
         )
         context.set_default_timeout(STEP_TIMEOUT_MS)
+        # expect() has a timeout of its own (5 s): on a loaded machine the bot's answer can take longer.
+        expect.set_options(timeout=STEP_TIMEOUT_MS)
         try:
             yield context.pages[0] if context.pages else context.new_page()
         finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from sandbox import Sandbox
 from tests.sandbox.conftest import ARTIFACTS, PROBLEM, ROOT_CAUSE, WHYS, FiveWhysDriver
@@ -160,3 +160,26 @@ def test_typed_text_is_shown_as_text_with_slacks_formatting(sandbox: Sandbox, pa
     expect(message.locator(".message-body")).to_contain_text("<img src=x onerror=alert(1)> <b>not bold</b>")
     expect(message.locator(".message-body")).to_contain_text("& more")
     assert message.locator("img, b").count() == 0
+
+
+def test_what_is_typed_while_a_message_is_being_sent_stays_typed(sandbox: Sandbox, page: Page) -> None:
+    """The message box is emptied as a message goes, not when the app has answered: words typed in the
+    meantime are kept (they were wiped when the send finished)."""
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route("**/api/message", hold)
+    page.goto(sandbox.url)
+    composer = page.get_by_role("textbox", name="Message #team")
+    with page.expect_request("**/api/message"):
+        composer.fill("The first message")
+        composer.press("Enter")
+    composer.press_sequentially("The next one, half typed")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator("#messages article").filter(has_text="The first message")).to_have_count(1)
+    expect(composer).to_have_value("The next one, half typed")
+    expect(page.locator("#status")).to_have_text("Message sent.")
+    expect(composer).to_have_value("The next one, half typed")
