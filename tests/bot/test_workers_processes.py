@@ -79,6 +79,10 @@ class Worker:
         """Check-ins this worker found already in the DM (by their metadata) instead of posting."""
         return sum(int(match.group(4)) for match in _REPORT.finditer(self.log()))
 
+    def started(self) -> bool:
+        """Whether the worker's scheduler is running (it logs its jobs when it starts)."""
+        return "worker started:" in self.log()
+
     def kill(self) -> None:
         """SIGKILL, by the pid of the process this test started."""
         if self.process.poll() is None:
@@ -357,15 +361,19 @@ def test_500_checkins_two_workers_one_killed_after_slack_accepted_one_15_minutes
     ids = seed(engine, count)
     # Due in ten minutes: a worker trusting a clock 15 minutes fast would send these now.
     later = seed(engine, later_count, due_in=timedelta(minutes=10))
-    # Both workers start together; the steady one's fifth post is accepted by Slack (stored in the DM)
-    # and its answer held back, and the steady worker is killed right then, holding its batch.
+    # The steady worker's fifth post is accepted by Slack (stored in the DM) and its answer held back;
+    # while it holds its claims, the worker whose clock is 15 minutes fast starts beside it (it must not
+    # take claims that are live by the database's clock), and the steady worker is killed right then.
+    # The fast worker starts once the steady one is posting: started together, the fast one could
+    # claim and send all 500 before the steady one's first post, and the kill would test nothing.
     posts = itertools.count(1)
     accepted = slack.stall_next(
         "chat.postMessage", "after", token="xoxb-steady", match=lambda _params: next(posts) == 5
     )
     steady = start_worker(sending_timeout=timeout, token="xoxb-steady")
+    wait_for_event(accepted, "the steady worker's fifth post reaching Slack", [steady])
     fast = start_worker(sending_timeout=timeout, clock_offset=15 * 60, token="xoxb-fast")
-    wait_for_event(accepted, "the steady worker's fifth post reaching Slack", [steady, fast])
+    wait_for(lambda: fast.started(), "the fast worker starting", [steady, fast])
     steady.kill()
     accepted.release()
     assert steady.process.returncode == -signal.SIGKILL
