@@ -15,10 +15,10 @@ from bot.request import Caller
 from bot.services import classification, conversation, edit
 
 
-def handle_answer_button(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+def _answer(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, value: AnswerValue | None
 ) -> None:
-    value = decode(AnswerValue, action.get("value"))
+    """Answer the prompt with a clicked or picked value (nothing for a value that can't be read)."""
     if value is None:
         ack()
         return
@@ -27,6 +27,12 @@ def handle_answer_button(
     )
     ack()
     delivery.deliver(client, shown, context["deps"])
+
+
+def handle_answer_button(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    _answer(ack, body, client, context, decode(AnswerValue, action.get("value")))
 
 
 def handle_picker(
@@ -37,15 +43,7 @@ def handle_picker(
         chosen = f"<@{action['selected_user']}>"
     else:
         chosen = str(action.get("selected_date") or "")
-    value = picked_answer(action.get("block_id"), chosen)
-    if value is None:
-        ack()
-        return
-    shown = conversation.on_button(
-        context["deps"], client, context["caller"], value, body.get("message") or {}
-    )
-    ack()
-    delivery.deliver(client, shown, context["deps"])
+    _answer(ack, body, client, context, picked_answer(action.get("block_id"), chosen))
 
 
 def handle_classification_menu(
