@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 
@@ -104,6 +104,35 @@ _PENDING_WITH_KEYS = (
     .limit(1)
 )
 
+_TABLE = cast(Table, OutboxMessage.__table__)
+# The statements of every answer's sends, built once: building a statement (and its cache key) cost
+# more CPU than running it. A Core insert, not an ORM add and flush: nothing reads the row back as an
+# object, and a flush per message was the dearest part of queuing one.
+_ADD = insert(_TABLE).returning(_TABLE.c.id)
+# A held claim: the message, still claimed, by the attempt that claimed it.
+_HELD = and_(
+    _TABLE.c.id == bindparam("held_id"),
+    _TABLE.c.status == OutboxStatus.CLAIMED,
+    _TABLE.c.attempts == bindparam("held_attempts"),
+)
+_SENT_VALUES: dict[str, Any] = {
+    "status": OutboxStatus.SENT,
+    "sent_ts": bindparam("sent_as"),
+    "error": None,
+    "not_before": None,
+    "uncertain": False,
+}
+_MARK_SENT_KEEPING_PAYLOAD = update(_TABLE).where(_HELD).values(_SENT_VALUES).returning(_TABLE.c.id)
+# Not needed once Slack has the message, and it may quote what people typed (forget-me and retention
+# must not find copies here).
+_MARK_SENT = update(_TABLE).where(_HELD).values({**_SENT_VALUES, "payload": {}}).returning(_TABLE.c.id)
+_GIVE_THREAD = (
+    update(_TABLE)
+    .where(_TABLE.c.thread_of == bindparam("leader"), _TABLE.c.thread_ts.is_(None))
+    .values(thread_ts=bindparam("leader_ts"))
+)
+_FORGET_PAYLOAD = update(_TABLE).where(_TABLE.c.id == bindparam("message_id")).values(payload={})
+
 
 class OutboxRepository:
     def __init__(self, orm: OrmSession) -> None:
@@ -126,24 +155,25 @@ class OutboxRepository:
         """Add a message; ``held_since`` (the database's time, :func:`database_now`): claimed at once
         by the transaction adding it, which sends it after its commit (only when nothing earlier with
         its key is unsent: :meth:`has_unsent`)."""
-        row = OutboxMessage(
-            uncertain=False,
-            workspace_id=workspace_id,
-            session_id=session_id,
-            ordering_key=ordering_key,
-            channel=channel,
-            thread_ts=thread_ts,
-            thread_of=thread_of,
-            kind=kind,
-            payload=payload,
-            status=OutboxStatus.PENDING if held_since is None else OutboxStatus.CLAIMED,
-            attempts=0 if held_since is None else 1,
-            claimed_at=held_since,
-            created_at=now,
-        )
-        self._orm.add(row)
-        self._orm.flush()
-        return row.id
+        values = {
+            "uncertain": False,
+            "workspace_id": workspace_id,
+            "session_id": session_id,
+            "ordering_key": ordering_key,
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "thread_of": thread_of,
+            "kind": kind,
+            "payload": payload,
+            "status": OutboxStatus.PENDING if held_since is None else OutboxStatus.CLAIMED,
+            "attempts": 0 if held_since is None else 1,
+            "not_before": None,
+            "claimed_at": held_since,
+            "sent_ts": None,
+            "error": None,
+            "created_at": now,
+        }
+        return int(self._orm.connection().execute(_ADD, values).scalar_one())
 
     def has_unsent(self, ordering_key: str) -> bool:
         """Whether a message with this key is still to be sent (pending or claimed)."""
@@ -278,29 +308,15 @@ class OutboxRepository:
         thread get that thread (``may_lead=False``: none can, e.g. an update). False if the claim was
         lost meanwhile. The payload is dropped, unless ``keep_payload`` (a question whose buttons are
         replaced once it is answered: :meth:`forget_payload` then)."""
-        table = cast(Table, OutboxMessage.__table__)
-        values: dict[str, Any] = {
-            "status": OutboxStatus.SENT,
-            "sent_ts": ts,
-            "error": None,
-            "not_before": None,
-            "uncertain": False,
-        }
-        if not keep_payload:
-            # Not needed once Slack has the message, and it may quote what people typed (forget-me
-            # and retention must not find copies here).
-            values["payload"] = {}
-        done = self._orm.connection().execute(
-            update(table).where(self._held(message_id, attempts)).values(**values).returning(table.c.id)
+        connection = self._orm.connection()
+        done = connection.execute(
+            _MARK_SENT_KEEPING_PAYLOAD if keep_payload else _MARK_SENT,
+            {"held_id": message_id, "held_attempts": attempts, "sent_as": ts},
         )
         if done.first() is None:
             return False
         if ts is not None and may_lead:
-            self._orm.connection().execute(
-                update(table)
-                .where(table.c.thread_of == message_id, table.c.thread_ts.is_(None))
-                .values(thread_ts=ts)
-            )
+            connection.execute(_GIVE_THREAD, {"leader": message_id, "leader_ts": ts})
         return True
 
     def release(
@@ -395,8 +411,7 @@ class OutboxRepository:
 
     def forget_payload(self, message_id: int) -> None:
         """Drop a sent message's kept payload (its question was answered)."""
-        table = cast(Table, OutboxMessage.__table__)
-        self._orm.connection().execute(update(table).where(table.c.id == message_id).values(payload={}))
+        self._orm.connection().execute(_FORGET_PAYLOAD, {"message_id": message_id})
 
     def forget_prompt_at(self, session_id: int, sent_ts: str) -> None:
         """Drop the kept payload of the session's question posted at ``sent_ts`` (answered by a click,

@@ -112,6 +112,25 @@ class ProblemRepository:
         return {problem_id: statement for problem_id, statement in rows}
 
 
+def _locking(query: Any) -> tuple[Any, Any]:
+    """A query as it is, and locking the rows it reads (``FOR UPDATE``)."""
+    return query, query.with_for_update()
+
+
+# The reads every answer makes, built once: building a statement (and its cache key) each time cost
+# more CPU than running it.
+_SESSION_BY_ID = _locking(
+    select(Session).where(Session.workspace_id == bindparam("workspace"), Session.id == bindparam("session"))
+)
+_SESSION_BY_THREAD = _locking(
+    select(Session).where(
+        Session.workspace_id == bindparam("workspace"),
+        Session.channel_id == bindparam("channel"),
+        Session.thread_ts == bindparam("thread"),
+    )
+)
+
+
 class SessionRepository:
     def __init__(self, orm: OrmSession) -> None:
         self._orm = orm
@@ -122,22 +141,14 @@ class SessionRepository:
         return session
 
     def get(self, workspace_id: str, session_id: int, *, for_update: bool = False) -> Session | None:
-        query = select(Session).where(Session.workspace_id == workspace_id, Session.id == session_id)
-        if for_update:
-            query = query.with_for_update()
-        return self._orm.scalar(query)
+        query = _SESSION_BY_ID[for_update]
+        return self._orm.scalar(query, {"workspace": workspace_id, "session": session_id})
 
     def by_thread(
         self, workspace_id: str, channel_id: str, thread_ts: str, *, for_update: bool = False
     ) -> Session | None:
-        query = select(Session).where(
-            Session.workspace_id == workspace_id,
-            Session.channel_id == channel_id,
-            Session.thread_ts == thread_ts,
-        )
-        if for_update:
-            query = query.with_for_update()
-        return self._orm.scalar(query)
+        query = _SESSION_BY_THREAD[for_update]
+        return self._orm.scalar(query, {"workspace": workspace_id, "channel": channel_id, "thread": thread_ts})
 
     def open_dm_session(
         self, workspace_id: str, channel_id: str, *, for_update: bool = False
@@ -270,6 +281,24 @@ class SessionRepository:
         return (str(row[0]), str(row[1]), str(row[2]), str(row[3])) if row is not None else None
 
 
+def _latest_answers() -> Any:
+    newest = (
+        select(AnswerVersion.key, func.max(AnswerVersion.version).label("version"))
+        .where(AnswerVersion.session_id == bindparam("session"))
+        .group_by(AnswerVersion.key)
+        .subquery()
+    )
+    return (
+        select(AnswerVersion)
+        .join(newest, (AnswerVersion.key == newest.c.key) & (AnswerVersion.version == newest.c.version))
+        .where(AnswerVersion.session_id == bindparam("session"))
+    )
+
+
+# Read on every answer (built once, as the session reads above).
+_LATEST_ANSWERS = _latest_answers()
+
+
 class AnswerRepository:
     def __init__(self, orm: OrmSession) -> None:
         self._orm = orm
@@ -282,20 +311,7 @@ class AnswerRepository:
         """The latest version of every key the session has ever had, retractions included: with it,
         :meth:`add_version` (``versions_complete=True``) numbers a new version without asking the
         database for the highest one."""
-        newest = (
-            select(AnswerVersion.key, func.max(AnswerVersion.version).label("version"))
-            .where(AnswerVersion.session_id == session_id)
-            .group_by(AnswerVersion.key)
-            .subquery()
-        )
-        rows = self._orm.scalars(
-            select(AnswerVersion)
-            .join(
-                newest,
-                (AnswerVersion.key == newest.c.key) & (AnswerVersion.version == newest.c.version),
-            )
-            .where(AnswerVersion.session_id == session_id)
-        ).all()
+        rows = self._orm.scalars(_LATEST_ANSWERS, {"session": session_id}).all()
         return {row.key: row for row in rows}
 
     def history(self, session_id: int, key: str | None = None) -> Sequence[AnswerVersion]:
