@@ -148,7 +148,9 @@ class SessionRepository:
         self, workspace_id: str, channel_id: str, thread_ts: str, *, for_update: bool = False
     ) -> Session | None:
         query = _SESSION_BY_THREAD[for_update]
-        return self._orm.scalar(query, {"workspace": workspace_id, "channel": channel_id, "thread": thread_ts})
+        return self._orm.scalar(
+            query, {"workspace": workspace_id, "channel": channel_id, "thread": thread_ts}
+        )
 
     def open_dm_session(
         self, workspace_id: str, channel_id: str, *, for_update: bool = False
