@@ -14,6 +14,8 @@ from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from storage.models import (
     AnswerAllowance,
@@ -33,13 +35,25 @@ from storage.settings import WorkspaceSettings, read_settings, write_settings
 
 def insert_ignoring_conflicts(orm: OrmSession, table: Any, values: dict[str, Any]) -> bool:
     """``INSERT … ON CONFLICT DO NOTHING``; True if the row was inserted (False: it was there)."""
-    if orm.get_bind().dialect.name == "postgresql":
-        statement: Any = pg_insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing()
-    primary = next(iter(table.__table__.primary_key.columns))
-    # RETURNING, not rowcount: an ORM-executed INSERT reports rowcount -1 on psycopg.
-    return orm.execute(statement.returning(primary)).first() is not None
+    statement = _insert_ignoring(orm.get_bind().dialect.name, cast(Table, table.__table__))
+    return orm.connection().execute(statement, values).first() is not None
+
+
+@cache
+def _insert_ignoring(dialect: str, table: Table) -> Any:
+    """The statement of :func:`insert_ignoring_conflicts`, built once per table (every answer claims
+    its event id with it); the columns are those of the values it is run with. RETURNING, not rowcount,
+    says whether the row went in (psycopg reports rowcount -1 for some inserts)."""
+    primary = next(iter(table.primary_key.columns))
+    return (
+        (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+        .on_conflict_do_nothing()
+        .returning(primary)
+    )
+
+
+# Read by every answer (its workspace's settings), built once.
+_WORKSPACE_BY_ID = select(Workspace).where(Workspace.id == bindparam("workspace"))
 
 
 class WorkspaceRepository:
@@ -47,19 +61,23 @@ class WorkspaceRepository:
         self._orm = orm
 
     def get(self, workspace_id: str) -> Workspace | None:
-        return self._orm.get(Workspace, workspace_id)
+        # The ORM's get builds its query anew on each call that must ask the database (most of an
+        # answer's cost of reading its settings); one already loaded in this transaction is not asked for.
+        if identity_key(Workspace, workspace_id) in self._orm.identity_map:
+            return self._orm.get(Workspace, workspace_id)
+        return self._orm.scalar(_WORKSPACE_BY_ID, {"workspace": workspace_id})
 
     def get_or_create(self, workspace_id: str, name: str | None = None) -> Workspace:
         """The workspace's row, created if this is its first request. An upsert, so many first
         requests at once (a new workspace trying the bot) all succeed instead of racing."""
-        workspace = self._orm.get(Workspace, workspace_id)
+        workspace = self.get(workspace_id)
         if workspace is None:
             insert_ignoring_conflicts(
                 self._orm,
                 Workspace,
                 {"id": workspace_id, "name": name, "settings": {}, "created_at": utcnow()},
             )
-            workspace = self._orm.get(Workspace, workspace_id)
+            workspace = self.get(workspace_id)
             assert workspace is not None  # inserted now, or by a concurrent first request
         return workspace
 
@@ -68,7 +86,7 @@ class WorkspaceRepository:
 
     def settings(self, workspace_id: str) -> WorkspaceSettings:
         """The workspace's own settings (all unset for a workspace we have never seen)."""
-        workspace = self._orm.get(Workspace, workspace_id)
+        workspace = self.get(workspace_id)
         if workspace is None:
             return WorkspaceSettings()
         return read_settings(workspace.settings, workspace.leads_channel)
@@ -113,22 +131,35 @@ class ProblemRepository:
 
 
 def _locking(query: Any) -> tuple[Any, Any]:
-    """A query as it is, and locking the rows it reads (``FOR UPDATE``)."""
-    return query, query.with_for_update()
+    """A session query as it is, and locking the session rows it reads (``FOR UPDATE OF sessions``:
+    not the participants joined in)."""
+    return query, query.with_for_update(of=Session)
 
 
 # The reads every answer makes, built once: building a statement (and its cache key) each time cost
-# more CPU than running it.
+# more CPU than running it. The session's participants come in the same statement (joined), not in a
+# second one as on other reads of a session.
 _SESSION_BY_ID = _locking(
-    select(Session).where(Session.workspace_id == bindparam("workspace"), Session.id == bindparam("session"))
+    select(Session)
+    .options(joinedload(Session.participants))
+    .where(Session.workspace_id == bindparam("workspace"), Session.id == bindparam("session"))
 )
 _SESSION_BY_THREAD = _locking(
-    select(Session).where(
+    select(Session)
+    .options(joinedload(Session.participants))
+    .where(
         Session.workspace_id == bindparam("workspace"),
         Session.channel_id == bindparam("channel"),
         Session.thread_ts == bindparam("thread"),
     )
 )
+
+
+def _first_session(orm: OrmSession, query: Any, params: dict[str, Any]) -> Session | None:
+    """The first session a query with its participants joined finds. Every row is read (one a
+    participant), so that the participants are all there."""
+    found = orm.execute(query, params).unique().scalars().all()
+    return found[0] if found else None
 
 
 class SessionRepository:
@@ -142,14 +173,14 @@ class SessionRepository:
 
     def get(self, workspace_id: str, session_id: int, *, for_update: bool = False) -> Session | None:
         query = _SESSION_BY_ID[for_update]
-        return self._orm.scalar(query, {"workspace": workspace_id, "session": session_id})
+        return _first_session(self._orm, query, {"workspace": workspace_id, "session": session_id})
 
     def by_thread(
         self, workspace_id: str, channel_id: str, thread_ts: str, *, for_update: bool = False
     ) -> Session | None:
         query = _SESSION_BY_THREAD[for_update]
-        return self._orm.scalar(
-            query, {"workspace": workspace_id, "channel": channel_id, "thread": thread_ts}
+        return _first_session(
+            self._orm, query, {"workspace": workspace_id, "channel": channel_id, "thread": thread_ts}
         )
 
     def open_dm_session(
