@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, or_, select, update
@@ -132,6 +133,17 @@ _GIVE_THREAD = (
     .values(thread_ts=bindparam("leader_ts"))
 )
 _FORGET_PAYLOAD = update(_TABLE).where(_TABLE.c.id == bindparam("message_id")).values(payload={})
+
+
+@cache
+def _recent_of_session(limit: int) -> Any:
+    """Built once per look-back (every typed answer looks for the question it answered)."""
+    return (
+        select(OutboxMessage)
+        .where(OutboxMessage.session_id == bindparam("session"), OutboxMessage.status != OutboxStatus.DEAD)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
 
 
 class OutboxRepository:
@@ -402,12 +414,7 @@ class OutboxRepository:
 
     def recent_of_session(self, session_id: int, limit: int = 12) -> Sequence[OutboxMessage]:
         """A session's most recent messages, newest first (sent or not; not the dead)."""
-        return self._orm.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.session_id == session_id, OutboxMessage.status != OutboxStatus.DEAD)
-            .order_by(OutboxMessage.id.desc())
-            .limit(limit)
-        ).all()
+        return self._orm.scalars(_recent_of_session(limit), {"session": session_id}).all()
 
     def forget_payload(self, message_id: int) -> None:
         """Drop a sent message's kept payload (its question was answered)."""

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from storage.checkins import CheckInRepository
@@ -73,16 +73,19 @@ OWNER_ANSWER_PREFIX = "interventions."
 OWNER_ANSWER_SUFFIX = ".owner"
 
 
+# Asked on every answer (is one held for redact-or-keep?): built once, as building it cost more than
+# running it.
+_PENDING_OF = select(PendingAnswer).where(
+    PendingAnswer.session_id == bindparam("session"), PendingAnswer.user_id == bindparam("user")
+)
+
+
 class PendingAnswerRepository:
     def __init__(self, orm: OrmSession) -> None:
         self._orm = orm
 
     def get(self, session_id: int, user_id: str) -> PendingAnswer | None:
-        return self._orm.scalar(
-            select(PendingAnswer).where(
-                PendingAnswer.session_id == session_id, PendingAnswer.user_id == user_id
-            )
-        )
+        return self._orm.scalar(_PENDING_OF, {"session": session_id, "user": user_id})
 
     def put(self, session_id: int, user_id: str, prompt_key: str, text: str, at: datetime) -> PendingAnswer:
         pending = self.get(session_id, user_id)
