@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from storage.models import (
@@ -162,6 +164,12 @@ def _first_session(orm: OrmSession, query: Any, params: dict[str, Any]) -> Sessi
     return found[0] if found else None
 
 
+_SESSIONS = cast(Table, Session.__table__)
+_TOUCH_SESSION = (
+    update(_SESSIONS).where(_SESSIONS.c.id == bindparam("session")).values(updated_at=bindparam("when"))
+)
+
+
 class SessionRepository:
     def __init__(self, orm: OrmSession) -> None:
         self._orm = orm
@@ -286,7 +294,16 @@ class SessionRepository:
         return participant
 
     def touch(self, session: Session, when: datetime | None = None) -> None:
-        session.updated_at = when or utcnow()
+        when = when or utcnow()
+        if session.updated_at == when:
+            return  # as the ORM does with a value that did not change: nothing to write
+        if not sa_inspect(session).persistent:
+            session.updated_at = when  # not stored yet: goes in with its insert
+            return
+        # A Core update, run now (every answer touches its session): through the ORM it cost a flush.
+        # The loaded session says the same, without anything left for the ORM to write.
+        self._orm.connection().execute(_TOUCH_SESSION, {"session": session.id, "when": when})
+        set_committed_value(session, "updated_at", when)
 
     def set_thread(self, session_id: int, thread_ts: str) -> None:
         """A channel session's anchor was posted: its ts names the session's thread from now on."""
@@ -330,6 +347,10 @@ def _latest_answers() -> Any:
 
 # Read on every answer (built once, as the session reads above).
 _LATEST_ANSWERS = _latest_answers()
+
+
+_ANSWERS = cast(Table, AnswerVersion.__table__)
+_ADD_ANSWER = insert(_ANSWERS).returning(_ANSWERS.c.id)
 
 
 class AnswerRepository:
@@ -382,18 +403,21 @@ class AnswerRepository:
                 )
                 or 0
             ) + 1
-        row = AnswerVersion(
-            session_id=session_id,
-            key=key,
-            version=version,
-            value=value,
-            raw_text=raw_text,
-            skipped=skipped,
-            retracted=retracted,
-            author_id=author_id,
-        )
-        self._orm.add(row)
-        return row
+        values = {
+            "session_id": session_id,
+            "key": key,
+            "version": version,
+            "value": value,
+            "raw_text": raw_text,
+            "skipped": skipped,
+            "retracted": retracted,
+            "author_id": author_id,
+            "created_at": utcnow(),
+        }
+        # A Core insert, run now: an ORM add cost a flush of its own on every answer. The row returned
+        # is a copy (not in the ORM session); reads in this transaction find the stored one.
+        answer_id = self._orm.connection().execute(_ADD_ANSWER, values).scalar_one()
+        return AnswerVersion(id=answer_id, **values)
 
 
 class EventRepository:
