@@ -90,7 +90,9 @@ class Claimed:
     uncertain: bool
 
 
-# Built once (asked on every answer): each look is one search of ``ix_outbox_ordering``.
+# Built once (asked on every answer): each look is one search of ``ix_outbox_ordering``. Run on the
+# connection, not through the ORM (no objects to load, and no ORM-pending outbox rows to flush first:
+# messages are added with Core inserts, :meth:`OutboxRepository.add`).
 _UNSENT_WITH_KEY = (
     select(OutboxMessage.id)
     .where(OutboxMessage.ordering_key == bindparam("key"), OutboxMessage.status.in_(UNSENT))
@@ -189,14 +191,16 @@ class OutboxRepository:
 
     def has_unsent(self, ordering_key: str) -> bool:
         """Whether a message with this key is still to be sent (pending or claimed)."""
-        return self._orm.scalar(_UNSENT_WITH_KEY, {"key": ordering_key}) is not None
+        found = self._orm.connection().execute(_UNSENT_WITH_KEY, {"key": ordering_key}).first()
+        return found is not None
 
     def has_pending(self, ordering_keys: Collection[str]) -> bool:
         """Whether a message with one of these keys is waiting to be claimed (one indexed look, before
         a claim that would find nothing: the request path asks it after every send)."""
         if not ordering_keys:
             return False
-        return self._orm.scalar(_PENDING_WITH_KEYS, {"keys": list(ordering_keys)}) is not None
+        found = self._orm.connection().execute(_PENDING_WITH_KEYS, {"keys": list(ordering_keys)}).first()
+        return found is not None
 
     def database_now(self) -> datetime:
         return database_now(self._orm)
