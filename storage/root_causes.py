@@ -149,12 +149,14 @@ class RootCauseRepository:
             .where(AnswerVersion.key.in_(tuple(classification_keys)), AnswerVersion.session_id != session_id)
             .subquery()
         )
-        decisions = self._orm.scalars(
+        # Only the sessions' ids: the decisions' values are read with the rest of their answers below.
+        decided = self._orm.scalars(
             _latest_rows(newest_decisions)
+            .with_only_columns(AnswerVersion.session_id)
             .order_by(AnswerVersion.created_at.desc(), AnswerVersion.id.desc())
             .limit(limit)
         ).all()
-        order = list(dict.fromkeys(row.session_id for row in decisions))
+        order = list(dict.fromkeys(decided))
         if not order:
             return []
         newest = (
