@@ -214,7 +214,6 @@ def seed_in_progress(url: str, channel: str, user: str, count: int, thread_prefi
     return [f"{thread_prefix}{n}" for n in range(1, count + 1)]
 
 
-
 def clone_sessions(url: str, session_id: int, threads: Sequence[tuple[str, str]]) -> float:
     """A copy of session ``session_id`` (a finished session driven through the bot: its confirmed root
     cause and decided classification included) in each ``(channel, thread_ts)`` of ``threads``, with its

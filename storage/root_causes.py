@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from storage.models import REMOVED_TEXT, AnswerVersion, Session, SessionStatus
@@ -132,10 +132,16 @@ class RootCauseRepository:
         classification_keys: Collection[str],
         *,
         limit: int = DEFAULT_DECIDED,
+        value_keys: Collection[str] | None = None,
+        value_key_shapes: Collection[tuple[str, str]] = (),
     ) -> list[DecidedAnalysis]:
         """The workspace's other analyses whose classification (an answer under
         ``classification_keys``) was decided before session ``session_id`` received its first answer,
         newest decision first, each with its answers as they stood then.
+
+        ``value_keys`` and ``value_key_shapes`` (a key's start and end, ``("whys.", ".answer")``), when
+        given, say which answers besides the classification the caller reads: only those are loaded
+        (up to ``limit`` sessions' answers are read on every proposal).
 
         The cut-off makes the set repeatable: the proposal shown to a session and the one its
         ``confirm`` is checked against are the same, whatever other teams decide in between. It is
@@ -159,9 +165,21 @@ class RootCauseRepository:
         order = list(dict.fromkeys(decided))
         if not order:
             return []
-        newest = (
-            _latest_versions(workspace_id, first_answer).where(AnswerVersion.session_id.in_(order)).subquery()
-        )
+        wanted = _latest_versions(workspace_id, first_answer).where(AnswerVersion.session_id.in_(order))
+        if value_keys is not None:
+            wanted = wanted.where(
+                or_(
+                    AnswerVersion.key.in_((*classification_keys, *value_keys)),
+                    *(
+                        and_(
+                            AnswerVersion.key.startswith(start, autoescape=True),
+                            AnswerVersion.key.endswith(end, autoescape=True),
+                        )
+                        for start, end in value_key_shapes
+                    ),
+                )
+            )
+        newest = wanted.subquery()
         values: dict[int, dict[str, Any]] = {decided: {} for decided in order}
         # Columns, not ORM objects: up to 200 sessions' answers are read on every proposal, and
         # building an AnswerVersion for each row cost more than the query itself.
