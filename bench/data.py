@@ -230,6 +230,7 @@ def clone_sessions(url: str, session_id: int, threads: Sequence[tuple[str, str]]
     )
     try:
         with engine.begin() as connection:
+            before = connection.execute(text("SELECT coalesce(max(id), 0) FROM sessions")).scalar_one()
             connection.execute(
                 text(
                     "INSERT INTO sessions (workspace_id, template_id, status, facilitator_id, channel_id, "
@@ -240,7 +241,7 @@ def clone_sessions(url: str, session_id: int, threads: Sequence[tuple[str, str]]
                 ),
                 {"id": session_id},
             )
-            copies = "c.workspace_id = s.workspace_id AND c.id > s.id"
+            copies = "c.workspace_id = s.workspace_id AND c.id > :before"
             connection.execute(
                 text(
                     "INSERT INTO participants (session_id, user_id, role, joined_at) "
@@ -248,7 +249,7 @@ def clone_sessions(url: str, session_id: int, threads: Sequence[tuple[str, str]]
                     f"JOIN sessions c ON {copies} JOIN participants p ON p.session_id = s.id "
                     "WHERE s.id = :id ORDER BY c.id, p.id"
                 ),
-                {"id": session_id},
+                {"id": session_id, "before": before},
             )
             connection.execute(
                 text(
@@ -257,7 +258,7 @@ def clone_sessions(url: str, session_id: int, threads: Sequence[tuple[str, str]]
                     f"a.retracted, a.author_id, a.created_at FROM sessions s JOIN sessions c ON {copies} "
                     "JOIN answers a ON a.session_id = s.id WHERE s.id = :id ORDER BY c.id, a.id"
                 ),
-                {"id": session_id},
+                {"id": session_id, "before": before},
             )
         if dialect == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

@@ -330,7 +330,7 @@ class Vectoriser:
             document_frequency.update(set(_counts(document)))
         self._base = extends
         self._frequency = document_frequency
-        self.documents = total + (extends.documents if extends is not None else 0)
+        self.documents: int = total + (extends.documents if extends is not None else 0)
         self._idf: dict[str, float] = {}
         # Smoothed so a term in every document still counts a little; an unseen term counts most.
         self._unseen_idf = math.log(1 + self.documents) + 1.0
