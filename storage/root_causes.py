@@ -207,7 +207,9 @@ class RootCauseRepository:
         # Columns, not ORM objects: up to 200 sessions' answers are read on every proposal, and
         # building an AnswerVersion for each row cost more than the query itself.
         columns = (AnswerVersion.session_id, AnswerVersion.key, AnswerVersion.value)
-        for session_id, key, value in self._orm.execute(_latest_rows(newest).with_only_columns(*columns)):
+        # The sessions named again outside the subquery: PostgreSQL otherwise read the whole table.
+        rows = _latest_rows(newest).with_only_columns(*columns).where(AnswerVersion.session_id.in_(order))
+        for session_id, key, value in self._orm.execute(rows):
             values[session_id][key] = value
         return [DecidedAnalysis(decided, values[decided]) for decided in order]
 
