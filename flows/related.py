@@ -201,11 +201,15 @@ def seen_elsewhere(
     k: int = 3,
     threshold: float = RELATED_THRESHOLD,
     min_services: int = COUNCIL_WIDE_SERVICES,
+    ranked: Sequence[SimilarRootCause] | None = None,
 ) -> SeenElsewhere:
     """Similar root causes from ``candidates`` (other sessions the person may see) and whether the
     same cause has come up in ``min_services`` or more distinct services, this one included. Every
-    related candidate counts towards the services, not only the ``k`` shown."""
-    ranked = similar_root_causes(root_cause, candidates, k=len(candidates), threshold=threshold)
+    related candidate counts towards the services, not only the ``k`` shown. ``ranked``: what
+    ``similar_root_causes`` already gave for these same candidates (all of them, same threshold), so
+    that they are not compared twice."""
+    if ranked is None:
+        ranked = similar_root_causes(root_cause, candidates, k=len(candidates), threshold=threshold)
     related_services = [item.record.service for item in ranked if item.related]
     services = _distinct([service, *related_services])
     return SeenElsewhere(tuple(ranked[:k]), services, len(services) >= min_services)
