@@ -4,6 +4,12 @@ WSGI app in the calling thread under cProfile (the Web API stand-in answers from
 is not profiled). Prints CPU milliseconds per answer and the functions holding the most of it.
 
     .venv/bin/python -m bench.cpu --sessions 20 [--postgres-url URL] [--out bench/results/cpu.prof]
+    .venv/bin/python -m bench.cpu --sessions 10 --history 300 --no-profile
+
+``--history H`` starts from a workspace that has already run H finished sessions (copies of the
+warm-up session, spread over the bench's channels: each with a confirmed root cause and a decided
+classification, as the bench teams leave them), so that what grows with a workspace's history shows
+as CPU per answer: the figure should not move with H.
 
 A profile taken while other work shares the machine changes little here: the figure is CPU time of
 this thread, not wall time.
@@ -23,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from bench import data, drive
 from bench.standin import BenchSlack
@@ -30,8 +37,11 @@ from bot.app import build_deps, create_app
 from bot.settings import Settings
 from bot.web import make_wsgi_app
 from localslack.requests import SignedSlackClient, SlackResponse
+from storage.db import make_engine
 
 SIGNING_SECRET = "bench-cpu-secret"
+# Channels the history is spread over (seen elsewhere asks Slack about each related one, at most ten).
+HISTORY_CHANNELS = 10
 
 
 class InProcessClient(SignedSlackClient):
@@ -87,6 +97,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu", description=__doc__)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--postgres-url", default=None)
+    parser.add_argument(
+        "--history", type=int, default=0, help="finished sessions in the workspace before measuring"
+    )
+    parser.add_argument(
+        "--profile",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="then run as many sessions again under cProfile (default: yes)",
+    )
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "cpu.prof")
     args = parser.parse_args()
@@ -96,7 +115,7 @@ def main() -> int:
         data.postgres_database(args.postgres_url) if args.postgres_url else data.sqlite_database()
     )
     try:
-        drive.add_teams(slack, 1)
+        drive.add_teams(slack, HISTORY_CHANNELS)
         with database as db:
             settings = Settings(
                 slack_bot_token=SecretStr("xoxb-bench"),
@@ -110,6 +129,16 @@ def main() -> int:
             client = InProcessClient(make_wsgi_app(create_app(settings, deps), ready=deps.database_ready))
             samples = drive.Samples()
             drive.run_session(slack, client, 0, 0, samples)  # warm-up: imports, caches, first queries
+            if args.history:
+                # Each copy's thread is a message the stand-in knows (its permalink is found).
+                channels = [drive.channel_for(serial % HISTORY_CHANNELS) for serial in range(args.history)]
+                threads = [
+                    (channel, slack.post_as_user(data.WORKSPACE, channel, drive.user_for(0), "history").ts)
+                    for channel in channels
+                ]
+                seconds = data.clone_sessions(db.url, _last_session(db.url), threads)
+                print(f"history: {args.history} finished sessions copied in {seconds:.1f} s", file=sys.stderr)
+                drive.run_session(slack, client, 0, 0, samples)  # the first read of the history
             # First without the profiler (its own cost would be in the figure), then with it (CPU
             # time of this thread as its clock, so waiting for the stand-in is not counted).
             client.cpu, samples = 0.0, drive.Samples()
@@ -117,17 +146,19 @@ def main() -> int:
                 drive.run_session(slack, client, 0, serial, samples)
             cpu, answered = client.cpu, len(samples.prompt)
             profiled = drive.Samples()
-            client.profile = cProfile.Profile(time.thread_time)
-            for serial in range(args.sessions + 1, 2 * args.sessions + 1):
+            client.profile = cProfile.Profile(time.thread_time) if args.profile else None
+            for serial in range(args.sessions + 1, 2 * args.sessions + 1 if args.profile else 0):
                 drive.run_session(slack, client, 0, serial, profiled)
             profile = client.profile
     finally:
         slack.stop()
     print(
-        f"{answered} answers in {samples.sessions} sessions (failed {samples.failed}): "
-        f"{1000 * cpu / max(1, answered):.2f} ms CPU per answer, session starts included "
-        f"(then {len(profiled.prompt)} more under the profiler)"
+        f"history {args.history}: {answered} answers in {samples.sessions} sessions "
+        f"(failed {samples.failed}): {1000 * cpu / max(1, answered):.2f} ms CPU per answer, "
+        f"session starts included (then {len(profiled.prompt)} more under the profiler)"
     )
+    if profile is None:
+        return 1 if samples.failed else 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     profile.dump_stats(str(args.out))
     out = io.StringIO()
@@ -137,6 +168,15 @@ def main() -> int:
     print(out.getvalue())
     print(f"(cProfile stats in {args.out}: python -m pstats, or snakeviz/flameprof for a picture)")
     return 0
+
+
+def _last_session(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT max(id) FROM sessions")).scalar_one())
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
@@ -212,3 +212,57 @@ def seed_in_progress(url: str, channel: str, user: str, count: int, thread_prefi
     finally:
         engine.dispose()
     return [f"{thread_prefix}{n}" for n in range(1, count + 1)]
+
+
+def clone_sessions(url: str, session_id: int, threads: Sequence[tuple[str, str]]) -> float:
+    """A copy of session ``session_id`` (a finished session driven through the bot: its confirmed root
+    cause and decided classification included) in each ``(channel, thread_ts)`` of ``threads``, with its
+    participants and every answer version; returns the seconds it took. A workspace's history as the
+    bench's own sessions leave it, without driving each one through Slack."""
+    engine = make_engine(url)
+    started = time.perf_counter()
+    dialect = engine.dialect.name
+    rows = ", ".join(f"({number}, '{channel}', '{ts}')" for number, (channel, ts) in enumerate(threads))
+    places = (
+        f"(VALUES {rows}) AS t(n, channel, ts)"
+        if dialect == "postgresql"
+        else f"(SELECT column1 AS n, column2 AS channel, column3 AS ts FROM (VALUES {rows})) AS t"
+    )
+    try:
+        with engine.begin() as connection:
+            before = connection.execute(text("SELECT coalesce(max(id), 0) FROM sessions")).scalar_one()
+            connection.execute(
+                text(
+                    "INSERT INTO sessions (workspace_id, template_id, status, facilitator_id, channel_id, "
+                    "thread_ts, is_dm, locale, last_prompted_key, created_at, updated_at, completed_at) "
+                    "SELECT s.workspace_id, s.template_id, s.status, s.facilitator_id, t.channel, t.ts, "
+                    "s.is_dm, s.locale, s.last_prompted_key, s.created_at, s.updated_at, s.completed_at "
+                    f"FROM sessions s CROSS JOIN {places} WHERE s.id = :id ORDER BY t.n"
+                ),
+                {"id": session_id},
+            )
+            copies = "c.workspace_id = s.workspace_id AND c.id > :before"
+            connection.execute(
+                text(
+                    "INSERT INTO participants (session_id, user_id, role, joined_at) "
+                    "SELECT c.id, p.user_id, p.role, p.joined_at FROM sessions s "
+                    f"JOIN sessions c ON {copies} JOIN participants p ON p.session_id = s.id "
+                    "WHERE s.id = :id ORDER BY c.id, p.id"
+                ),
+                {"id": session_id, "before": before},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO answers (session_id, key, version, value, raw_text, skipped, retracted, "
+                    "author_id, created_at) SELECT c.id, a.key, a.version, a.value, a.raw_text, a.skipped, "
+                    f"a.retracted, a.author_id, a.created_at FROM sessions s JOIN sessions c ON {copies} "
+                    "JOIN answers a ON a.session_id = s.id WHERE s.id = :id ORDER BY c.id, a.id"
+                ),
+                {"id": session_id, "before": before},
+            )
+        if dialect == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+    return time.perf_counter() - started

@@ -191,7 +191,8 @@ class ExampleIndex:
         self.examples = tuple(examples)
         self.vectoriser = vectoriser or Vectoriser(example_parts(example) for example in self.examples)
         self._vectors = [self.vectoriser.vector(example_parts(example)) for example in self.examples]
-        self._postings = _postings(self._vectors)
+        # Inverted indexes, searched in turn: this index's own, then each set of examples added.
+        self._postings: tuple[dict[str, list[tuple[int, float]]], ...] = (_postings(self._vectors),)
         self._remembered: dict[LabelledExample, dict[str, float]] = {}
         self._derived: dict[tuple[LabelledExample, ...], ExampleIndex] = {}
 
@@ -214,11 +215,9 @@ class ExampleIndex:
         index.vectoriser = self.vectoriser
         new_vectors = [self._vector_of(example) for example in added]
         index._vectors = self._vectors + new_vectors
-        # This index's postings with the new examples' added: only the lists of their terms are copied.
-        postings = dict(self._postings)
-        for term, entries in _postings(new_vectors, start=len(self._vectors)).items():
-            postings[term] = postings.get(term, []) + entries
-        index._postings = postings
+        # This index's postings are shared, not copied (the shipped examples' are thousands of terms,
+        # and a workspace's decided set changes with every decision); the new examples' come after.
+        index._postings = (*self._postings, _postings(new_vectors, start=len(self._vectors)))
         index._remembered = self._remembered
         index._derived = {}
         return index
@@ -242,9 +241,10 @@ class ExampleIndex:
         totals: dict[int, float] = {}
         shared: dict[int, int] = {}
         for term, value in query.items():
-            for position, other in self._postings.get(term, ()):
-                totals[position] = totals.get(position, 0.0) + value * other
-                shared[position] = shared.get(position, 0) + 1
+            for postings in self._postings:
+                for position, other in postings.get(term, ()):
+                    totals[position] = totals.get(position, 0.0) + value * other
+                    shared[position] = shared.get(position, 0) + 1
         candidates = [
             (position, similarity)
             for position, similarity in totals.items()

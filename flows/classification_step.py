@@ -114,6 +114,12 @@ def _lookup(names: Sequence[str], aliases: Mapping[str, str], wanted: str) -> st
     return aliases.get(wanted)
 
 
+# The answers a decided analysis is learned from (see ``inputs_from``): the problem, the confirmed root
+# cause and the whys, ``whys.<n>.answer`` (a key's start and end); the decision itself besides.
+LEARNED_FROM_KEYS = ("problem", "root_cause")
+LEARNED_WHY_KEY = ("whys.", ".answer")
+
+
 def inputs_from(values: Mapping[str, Any]) -> tuple[str, list[str], str | None]:
     """(problem, whys in order, confirmed root cause) from a five-whys session's answer values."""
     problem = values.get("problem")

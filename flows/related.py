@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from flows.classification_examples import packaged_index
 from flows.classification_labels import Category
@@ -146,9 +147,15 @@ def _distinct(services: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+@cache
+def _shipped_root_causes() -> Vectoriser:
+    """The shipped examples' root causes as a collection, counted once: every comparison adds its own
+    texts to these."""
+    return Vectoriser([WeightedText(example.root_cause)] for example in packaged_index().examples)
+
+
 def _vectoriser(texts: Iterable[str]) -> Vectoriser:
-    shipped = ([WeightedText(example.root_cause)] for example in packaged_index().examples)
-    return Vectoriser([*shipped, *([WeightedText(text)] for text in texts)])
+    return Vectoriser(([WeightedText(text)] for text in texts), extends=_shipped_root_causes())
 
 
 def _vector(vectoriser: Vectoriser, text: str) -> SparseVector:
@@ -166,13 +173,21 @@ def similar_root_causes(
     first, each marked ``related`` when its score reaches ``threshold``."""
     vectoriser = _vectoriser([root_cause, *(candidate.text for candidate in candidates)])
     query = _vector(vectoriser, root_cause)
+    # Compared once per distinct text: many teams confirm the same words.
+    compared: dict[str, tuple[float, tuple[str, ...]]] = {}
     scored = []
     for candidate in candidates:
-        vector = _vector(vectoriser, candidate.text)
-        score = cosine(query, vector)
+        known = compared.get(candidate.text)
+        if known is None:
+            vector = _vector(vectoriser, candidate.text)
+            score = cosine(query, vector)
+            shown: tuple[str, ...] = ()
+            if score > 0:
+                forms = surface_forms(candidate.text)
+                shown = tuple(forms.get(term, term) for term in shared_terms(query, vector))
+            known = compared[candidate.text] = (score, shown)
+        score, shown = known
         if score > 0:
-            forms = surface_forms(candidate.text)
-            shown = tuple(forms.get(term, term) for term in shared_terms(query, vector))
             scored.append(SimilarRootCause(candidate, round(score, 3), score >= threshold, shown))
     scored.sort(key=lambda item: (-item.score, item.record.id))
     return scored[:k]
@@ -186,11 +201,15 @@ def seen_elsewhere(
     k: int = 3,
     threshold: float = RELATED_THRESHOLD,
     min_services: int = COUNCIL_WIDE_SERVICES,
+    ranked: Sequence[SimilarRootCause] | None = None,
 ) -> SeenElsewhere:
     """Similar root causes from ``candidates`` (other sessions the person may see) and whether the
     same cause has come up in ``min_services`` or more distinct services, this one included. Every
-    related candidate counts towards the services, not only the ``k`` shown."""
-    ranked = similar_root_causes(root_cause, candidates, k=len(candidates), threshold=threshold)
+    related candidate counts towards the services, not only the ``k`` shown. ``ranked``: what
+    ``similar_root_causes`` already gave for these same candidates (all of them, same threshold), so
+    that they are not compared twice."""
+    if ranked is None:
+        ranked = similar_root_causes(root_cause, candidates, k=len(candidates), threshold=threshold)
     related_services = [item.record.service for item in ranked if item.related]
     services = _distinct([service, *related_services])
     return SeenElsewhere(tuple(ranked[:k]), services, len(services) >= min_services)

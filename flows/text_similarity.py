@@ -253,6 +253,13 @@ def words(text: str) -> list[str]:
 def surface_forms(text: str) -> dict[str, str]:
     """Each term of ``text`` (a stem or a pair of stems) and the words it was made from, as first
     written there: ``{"tend": "tender", "full tend": "full tender"}``; for showing terms to people."""
+    return dict(_surface_forms(text))
+
+
+@lru_cache(maxsize=TERM_COUNTS_KEPT)
+def _surface_forms(text: str) -> tuple[tuple[str, str], ...]:
+    """Kept like the term counts: a workspace's root causes are shown with their shared words on every
+    confirmed root cause, and stemming them again each time grew with the workspace's history."""
     plain = _content_words(text)
     stems = [stem(word) for word in plain]
     forms: dict[str, str] = {}
@@ -262,7 +269,7 @@ def surface_forms(text: str) -> dict[str, str]:
         forms.setdefault(
             f"{stems[position]} {stems[position + 1]}", f"{plain[position]} {plain[position + 1]}"
         )
-    return forms
+    return tuple(forms.items())
 
 
 def terms(text: str) -> list[str]:
@@ -291,6 +298,7 @@ def forget_kept_texts() -> None:
     """Drop the term counts kept for recent texts (after an erasure: none of an erased text's words
     stay in this process)."""
     _term_counts.cache_clear()
+    _surface_forms.cache_clear()
 
 
 def _counts(parts: Iterable[WeightedText]) -> dict[str, float]:
@@ -305,24 +313,41 @@ def _counts(parts: Iterable[WeightedText]) -> dict[str, float]:
 
 
 class Vectoriser:
-    """TF-IDF over a reference collection of documents (each one or more weighted texts)."""
+    """TF-IDF over a reference collection of documents (each one or more weighted texts).
 
-    def __init__(self, documents: Iterable[Sequence[WeightedText]]) -> None:
+    ``extends``: a vectoriser whose collection this one's adds to, read without being copied (the
+    classifier's shipped examples are the same in every comparison; only the workspace's root causes
+    differ). A term's weight is worked out when a vector first needs it, not for the whole vocabulary
+    up front: a comparison needs the terms of a few hundred short texts out of thousands known."""
+
+    def __init__(
+        self, documents: Iterable[Sequence[WeightedText]], *, extends: Vectoriser | None = None
+    ) -> None:
         document_frequency: Counter[str] = Counter()
         total = 0
         for document in documents:
             total += 1
             document_frequency.update(set(_counts(document)))
-        self.documents = total
+        self._base = extends
+        self._frequency = document_frequency
+        self.documents: int = total + (extends.documents if extends is not None else 0)
+        self._idf: dict[str, float] = {}
         # Smoothed so a term in every document still counts a little; an unseen term counts most.
-        self._idf = {
-            term: math.log((1 + total) / (1 + frequency)) + 1.0
-            for term, frequency in document_frequency.items()
-        }
-        self._unseen_idf = math.log(1 + total) + 1.0
+        self._unseen_idf = math.log(1 + self.documents) + 1.0
+
+    def _document_frequency(self, term: str) -> int:
+        own = self._frequency.get(term, 0)
+        return own + self._base._document_frequency(term) if self._base is not None else own
 
     def idf(self, term: str) -> float:
-        return self._idf.get(term, self._unseen_idf)
+        known = self._idf.get(term)
+        if known is None:
+            frequency = self._document_frequency(term)
+            if not frequency:
+                # Not kept: a long-lived vectoriser would otherwise hold every word it was shown.
+                return self._unseen_idf
+            known = self._idf[term] = math.log((1 + self.documents) / (1 + frequency)) + 1.0
+        return known
 
     def vector(self, parts: Iterable[WeightedText]) -> dict[str, float]:
         """The unit-length TF-IDF vector of the weighted texts (empty if they have no terms)."""

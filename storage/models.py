@@ -146,6 +146,8 @@ class AnswerVersion(Base):
     __table_args__ = (
         UniqueConstraint("session_id", "key", "version", name="uq_answer_version"),
         Index("ix_answers_session", "session_id", "key"),
+        # The newest answers under a key (a workspace's latest decisions and root causes, migration 0013).
+        Index("ix_answers_key_newest", "key", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -8,13 +8,14 @@ workspace. Nothing here decides who may see what: the caller filters by channel.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import aliased
 
 from storage.models import REMOVED_TEXT, AnswerVersion, Session, SessionStatus
 
@@ -45,22 +46,48 @@ class DecidedAnalysis:
     values: dict[str, Any]
 
 
-def _latest_versions(workspace_id: str, before_id: int | None = None) -> Any:
-    """(session id, key, newest version) of every answer key in the workspace's sessions, counting
-    only versions stored before the answer version ``before_id`` when given."""
-    query = (
-        select(
-            AnswerVersion.session_id,
-            AnswerVersion.key,
-            func.max(AnswerVersion.version).label("version"),
+def _newest_latest(
+    columns: Sequence[Any], keys: Collection[str], *, where: Sequence[Any], before_id: int | None, limit: int
+) -> Any:
+    """``columns`` of the newest ``limit`` answers under ``keys`` (by time, then id) that are the latest
+    version of their session's key, neither retracted nor skipped, and match ``where`` (the answer's
+    session is joined); counting only versions stored before the answer version ``before_id`` when
+    given. Each key's answers are walked newest first through ``ix_answers_key_newest`` until enough
+    match, so the work does not grow with the workspace's history beyond ``limit``."""
+    parts = []
+    for key in sorted(set(keys)):
+        newer = aliased(AnswerVersion)
+        superseded = select(newer.id).where(
+            newer.session_id == AnswerVersion.session_id,
+            newer.key == AnswerVersion.key,
+            newer.version > AnswerVersion.version,
         )
-        .join(Session, Session.id == AnswerVersion.session_id)
-        .where(Session.workspace_id == workspace_id)
-        .group_by(AnswerVersion.session_id, AnswerVersion.key)
+        query = (
+            select(*columns, AnswerVersion.created_at.label("at"), AnswerVersion.id.label("answer_id"))
+            .join(Session, Session.id == AnswerVersion.session_id)
+            .where(
+                AnswerVersion.key == key,
+                AnswerVersion.retracted.is_(False),
+                AnswerVersion.skipped.is_(False),
+                *where,
+            )
+        )
+        if before_id is not None:
+            superseded = superseded.where(newer.id < before_id)
+            query = query.where(AnswerVersion.id < before_id)
+        query = query.where(~exists(superseded))
+        parts.append(query.order_by(AnswerVersion.created_at.desc(), AnswerVersion.id.desc()).limit(limit))
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    # Each key's newest (an ORDER BY … LIMIT inside a UNION needs its own subquery), merged.
+    merged = union_all(*(select(*part.subquery().c) for part in parts)).subquery()
+    return (
+        select(*(column for column in merged.c if column.name not in ("at", "answer_id")))
+        .order_by(merged.c.at.desc(), merged.c.answer_id.desc())
+        .limit(limit)
     )
-    if before_id is not None:
-        query = query.where(AnswerVersion.id < before_id)
-    return query
 
 
 class RootCauseRepository:
@@ -77,38 +104,26 @@ class RootCauseRepository:
     ) -> list[StoredRootCause]:
         """The root causes confirmed in the workspace's sessions (answers under ``keys``, whose value
         carries the chosen ``text``), newest first; cancelled sessions and ``except_session`` left out."""
-        newest = _latest_versions(workspace_id).where(AnswerVersion.key.in_(tuple(keys))).subquery()
-        query = (
-            # Columns, not ORM objects (read on every confirmed root cause, up to ``limit`` rows).
-            select(
-                AnswerVersion.session_id,
-                AnswerVersion.key,
-                AnswerVersion.value,
-                Session.channel_id,
-                Session.thread_ts,
-                Session.is_dm,
-                Session.created_at,
-            )
-            .join(
-                newest,
-                (AnswerVersion.session_id == newest.c.session_id)
-                & (AnswerVersion.key == newest.c.key)
-                & (AnswerVersion.version == newest.c.version),
-            )
-            .join(Session, Session.id == AnswerVersion.session_id)
-            .where(
-                Session.workspace_id == workspace_id,
-                Session.status != SessionStatus.CANCELLED,
-                AnswerVersion.retracted.is_(False),
-                AnswerVersion.skipped.is_(False),
-            )
-            .order_by(AnswerVersion.created_at.desc(), AnswerVersion.id.desc())
-            .limit(limit)
-        )
+        where = [Session.workspace_id == workspace_id, Session.status != SessionStatus.CANCELLED]
         if except_session is not None:
-            query = query.where(Session.id != except_session)
+            where.append(Session.id != except_session)
+        # Columns, not ORM objects (read on every confirmed root cause, up to ``limit`` rows).
+        columns = (
+            AnswerVersion.session_id.label("session_id"),
+            AnswerVersion.key.label("key"),
+            AnswerVersion.value.label("value"),
+            Session.channel_id.label("channel_id"),
+            Session.thread_ts.label("thread_ts"),
+            Session.is_dm.label("is_dm"),
+            Session.created_at.label("started"),
+        )
+        query = _newest_latest(columns, keys, where=where, before_id=None, limit=limit)
+        if query is None:
+            return []
         found = []
-        for session_id, key, value, channel_id, thread_ts, is_dm, started in self._orm.execute(query).all():
+        for session_id, key, value, channel_id, thread_ts, is_dm, started, *_order in self._orm.execute(
+            query
+        ).all():
             text = str(value.get("text") or "").strip() if isinstance(value, dict) else ""
             if not text or text == REMOVED_TEXT:
                 continue
@@ -132,10 +147,16 @@ class RootCauseRepository:
         classification_keys: Collection[str],
         *,
         limit: int = DEFAULT_DECIDED,
+        value_keys: Collection[str] | None = None,
+        value_key_shapes: Collection[tuple[str, str]] = (),
     ) -> list[DecidedAnalysis]:
         """The workspace's other analyses whose classification (an answer under
         ``classification_keys``) was decided before session ``session_id`` received its first answer,
         newest decision first, each with its answers as they stood then.
+
+        ``value_keys`` and ``value_key_shapes`` (a key's start and end, ``("whys.", ".answer")``), when
+        given, say which answers besides the classification the caller reads: only those are loaded
+        (up to ``limit`` sessions' answers are read on every proposal).
 
         The cut-off makes the set repeatable: the proposal shown to a session and the one its
         ``confirm`` is checked against are the same, whatever other teams decide in between. It is
@@ -143,34 +164,58 @@ class RootCauseRepository:
         first_answer = self._orm.scalar(
             select(func.min(AnswerVersion.id)).where(AnswerVersion.session_id == session_id)
         )
-        # First the decided sessions (their classification answers only), then those sessions' answers.
-        newest_decisions = (
-            _latest_versions(workspace_id, first_answer)
-            .where(AnswerVersion.key.in_(tuple(classification_keys)), AnswerVersion.session_id != session_id)
-            .subquery()
+        # First the decided sessions (their classification answers only, newest first), then those
+        # sessions' answers as they stood at the cut-off.
+        query = _newest_latest(
+            (AnswerVersion.session_id.label("session_id"),),
+            classification_keys,
+            where=[Session.workspace_id == workspace_id, Session.id != session_id],
+            before_id=first_answer,
+            limit=limit,
         )
-        decisions = self._orm.scalars(
-            _latest_rows(newest_decisions)
-            .order_by(AnswerVersion.created_at.desc(), AnswerVersion.id.desc())
-            .limit(limit)
-        ).all()
-        order = list(dict.fromkeys(row.session_id for row in decisions))
+        if query is None:
+            return []
+        order = list(dict.fromkeys(row[0] for row in self._orm.execute(query)))
         if not order:
             return []
-        newest = (
-            _latest_versions(workspace_id, first_answer).where(AnswerVersion.session_id.in_(order)).subquery()
+        wanted = (
+            select(
+                AnswerVersion.session_id,
+                AnswerVersion.key,
+                func.max(AnswerVersion.version).label("version"),
+            )
+            .where(AnswerVersion.session_id.in_(order))
+            .group_by(AnswerVersion.session_id, AnswerVersion.key)
         )
+        if first_answer is not None:
+            wanted = wanted.where(AnswerVersion.id < first_answer)
+        if value_keys is not None:
+            wanted = wanted.where(
+                or_(
+                    AnswerVersion.key.in_((*classification_keys, *value_keys)),
+                    *(
+                        and_(
+                            AnswerVersion.key.startswith(start, autoescape=True),
+                            AnswerVersion.key.endswith(end, autoescape=True),
+                        )
+                        for start, end in value_key_shapes
+                    ),
+                )
+            )
+        newest = wanted.subquery()
         values: dict[int, dict[str, Any]] = {decided: {} for decided in order}
         # Columns, not ORM objects: up to 200 sessions' answers are read on every proposal, and
         # building an AnswerVersion for each row cost more than the query itself.
         columns = (AnswerVersion.session_id, AnswerVersion.key, AnswerVersion.value)
-        for session_id, key, value in self._orm.execute(_latest_rows(newest).with_only_columns(*columns)):
+        # The sessions named again outside the subquery: PostgreSQL otherwise read the whole table.
+        rows = _latest_rows(newest).with_only_columns(*columns).where(AnswerVersion.session_id.in_(order))
+        for session_id, key, value in self._orm.execute(rows):
             values[session_id][key] = value
         return [DecidedAnalysis(decided, values[decided]) for decided in order]
 
 
 def _latest_rows(newest: Any) -> Any:
-    """The answer rows named by a ``_latest_versions`` subquery, without retractions and skips."""
+    """The answer rows named by a subquery of (session id, key, version), without retractions and skips."""
     return (
         select(AnswerVersion)
         .join(

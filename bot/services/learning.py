@@ -16,7 +16,7 @@ from dataclasses import replace
 from functools import cache
 
 from flows.classification_examples import LabelledExample
-from flows.classification_step import inputs_from, learned_example
+from flows.classification_step import LEARNED_FROM_KEYS, LEARNED_WHY_KEY, inputs_from, learned_example
 from flows.engine import ReplyContext
 from flows.schema import Step, StepKind, load_templates
 from storage.models import Session
@@ -38,7 +38,10 @@ def learned_examples(uow: UnitOfWork, workspace_id: str, session_id: int) -> lis
     """The workspace's decided classifications that session ``session_id``'s proposal learns from."""
     keys = classification_keys()
     examples = []
-    for analysis in uow.root_causes.decided_before(workspace_id, session_id, keys):
+    decided = uow.root_causes.decided_before(
+        workspace_id, session_id, keys, value_keys=LEARNED_FROM_KEYS, value_key_shapes=(LEARNED_WHY_KEY,)
+    )
+    for analysis in decided:
         for key in keys & analysis.values.keys():
             example = learned_example(analysis.session_id, analysis.values, key)
             if example is not None:

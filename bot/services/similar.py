@@ -215,14 +215,22 @@ def find(
     ]
     # Only the channels of related root causes are asked about, most similar first.
     facts: dict[str, ChannelFacts | None] = {asking.channel_id: own}
-    for item in similar_root_causes(root_cause, records, k=len(records)):
+    ranked = similar_root_causes(root_cause, records, k=len(records))
+    for item in ranked:
         channel = item.record.service
         if not item.related or len(facts) > MAX_CHANNEL_LOOKUPS:
             break
         if channel not in facts:
             facts[channel] = directory.channel_facts(channel)
     visible = [record for record in records if may_show_elsewhere(facts.get(record.service), audience)]
-    result = seen_elsewhere(root_cause, asking.channel_id, visible, k=len(visible))
+    # Every candidate visible (the usual case: public channels): the ranking above is the same one.
+    result = seen_elsewhere(
+        root_cause,
+        asking.channel_id,
+        visible,
+        k=len(visible),
+        ranked=ranked if len(visible) == len(records) else None,
+    )
     zone = ZoneInfo(asking.timezone)
     shown: list[ShownRootCause] = []
     sessions_shown: set[int] = set()
