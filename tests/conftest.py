@@ -178,20 +178,37 @@ class _SharedServer:
         while not self._stop.wait(0.25):
             self.peak = max(self.peak, run_connections(self._counter))
 
-    def close(self) -> int:
-        """Drop what is still queued, stop; the connections of this run still open then."""
+    def close(self) -> list[str]:
+        """Drop what is still queued, stop; the connections of this run still open then, described.
+        They get :data:`CLOSE_WITHIN_SECONDS` to go, as a test's do: a backend the last drop
+        terminated, or one whose killed client it has not yet noticed, exits a moment later on a
+        loaded machine."""
         self._drops.put(None)
         self._dropper.join()
         self.admin.dispose()
         self._stop.set()
         self._poller.join()
-        still_open = run_connections(self._counter)
+        deadline = time.monotonic() + CLOSE_WITHIN_SECONDS
+        while run_connections(self._counter) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with self._counter.connect() as connection:
+            still_open = [
+                f"{name} ({state}, since {started:%H:%M:%S}): {query}"
+                for name, state, started, query in connection.execute(
+                    text(
+                        "SELECT application_name, state, backend_start, left(query, 200) "
+                        "FROM pg_stat_activity "
+                        "WHERE starts_with(application_name, :prefix) AND pid <> pg_backend_pid()"
+                    ),
+                    {"prefix": RUN_PREFIX},
+                )
+            ]
         self._counter.dispose()
         return still_open
 
 
 _server: _SharedServer | None = None
-_left_open_at_end = 0
+_left_open_at_end: list[str] = []
 
 
 def shared_server() -> _SharedServer:
@@ -221,10 +238,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.write_line(
         f"PostgreSQL: this run held at most {_server.peak} connections at once "
-        f"(application_name {RUN_PREFIX}*); {_left_open_at_end} still open at the end"
+        f"(application_name {RUN_PREFIX}*); {len(_left_open_at_end)} still open at the end"
     )
     if _left_open_at_end:
-        terminalreporter.write_line("FAILED: connections of this run were still open at the end", red=True)
+        terminalreporter.write_line("FAILED: connections of this run were still open at the end:", red=True)
+        for described in _left_open_at_end:
+            terminalreporter.write_line(f"  {described}", red=True)
     if _server.peak > PEAK_BUDGET:
         terminalreporter.write_line(f"FAILED: more than {PEAK_BUDGET} connections at once", red=True)
     for error in _server.drop_errors:
