@@ -478,8 +478,12 @@ def send_due(deps: Deps, clients: ClientFor, workspaces: Sequence[str] | None = 
 
 
 def _queue_digest(
-    deps: Deps, clients: ClientFor, read: DigestRead, send_week: str, report: SendReport
+    deps: Deps, clients: ClientFor, read: DigestRead, send_week: str | None, report: SendReport
 ) -> None:
+    """Queue a digest's posts and charts in the outbox and send them. With ``send_week`` the week is
+    claimed in the same transaction (the scheduled digest: once per week however many workers run);
+    without it (``--now``) nothing is claimed, but the digest still goes through the outbox, so a
+    sender that dies part way never posts it twice and a Retry-After is honoured."""
     workspace_id = read.workspace_id
     assert read.settings is not None and read.leads_channel is not None
     try:
@@ -495,15 +499,16 @@ def _queue_digest(
         log.warning("digest for %s (%s) not made, will try again: %s", workspace_id, send_week, error)
         return
     with deps.uow() as uow:
-        if not uow.digests.claim(workspace_id, send_week, deps.clock.now()):
+        if send_week is not None and not uow.digests.claim(workspace_id, send_week, deps.clock.now()):
             report.skipped.append(workspace_id)  # another worker's, queued already
             return
         queue = delivery.Queue(uow, workspace_id, deps.clock.now())
-        first = True
+        # The scheduled digest's first post carries the week: once Slack has it, the week is sent.
+        role = delivery.digest_role(send_week) if send_week is not None else None
         for message in messages:
-            if first and isinstance(message, Post):
-                message = message.model_copy(update={"role": delivery.digest_role(send_week)})
-                first = False
+            if role is not None and isinstance(message, Post):
+                message = message.model_copy(update={"role": role})
+                role = None
             queue.add(cast(Post | Upload, message))
         uow.commit()
     flushed = delivery.send_these(deps, clients, queue.ids)
@@ -517,7 +522,7 @@ def _queue_digest(
 
 def send_now(deps: Deps, clients: ClientFor, workspaces: Sequence[str] | None = None) -> SendReport:
     """``playbook-bot digest --now``: each workspace's digest of the seven days up to now, at once (no
-    claim: it is sent whatever the schedule has done)."""
+    claim: it is sent whatever the schedule has done), through the outbox like every other post."""
     report = SendReport()
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -531,13 +536,7 @@ def send_now(deps: Deps, clients: ClientFor, workspaces: Sequence[str] | None = 
             read = read_digest(
                 uow, deps, workspace_id, seven_days_to(now, settings.timezone), with_history=True
             )
-        client = clients(workspace_id)
-        assert read.leads_channel is not None
-        _digest, messages = digest_messages(
-            deps.directory(client, workspace_id), read, read.leads_channel, local_time(settings, now)
-        )
-        delivery.send(client, messages)
-        report.sent.append(workspace_id)
+        _queue_digest(deps, clients, read, None, report)
     return report
 
 

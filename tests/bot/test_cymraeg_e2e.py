@@ -242,7 +242,7 @@ def test_no_english_word_at_all_in_a_welsh_session(harness: Harness, template: s
         _cost_run(harness, "dechrau costau Biniau heb eu casglu", COST_CY, ALEX)
         said = "\n".join(rendered(m) for m in posted_to_people(harness))
         # The parsers' readings, written in Welsh from the numbers they read.
-        assert "Amser bob tro: 2 awr 30 munud" in said, said
+        assert "Amser a gymerir: 2 awr 30 munud" in said, said
         assert "156 gwaith y flwyddyn (3 gwaith yr wythnos)" in said, said
     assert_all_welsh(posted_to_people(harness))
 

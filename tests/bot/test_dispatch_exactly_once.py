@@ -11,6 +11,7 @@ import re
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from bot.app import make_web_client
 from bot.delivery import one_client
 from bot.deps import Deps
+from bot.keepalive import KeepAliveWebClient
 from bot.scheduler import posting_client
 from bot.services import checkins
 from bot.settings import Settings
@@ -88,11 +90,34 @@ def _posted(slack: SlackWebApiStandIn) -> Counter[int]:
     return counts
 
 
-def _dispatch(deps: Deps) -> checkins.DispatchReport:
-    """One dispatcher run with the client the worker uses (it retries 429s only)."""
+class _MeetingClient(KeepAliveWebClient):
+    """The worker's client, whose first ``chat.postMessage`` waits until every dispatcher of the test
+    has reached its own first post. A dispatcher posts only what it claimed, so by then each has
+    claimed check-ins: that both really work does not depend on how the machine schedules the threads
+    (one started late on a loaded machine found all 200 claimed)."""
+
+    meeting: tuple[threading.Event, tuple[threading.Event, ...]]
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:
+        if api_method == "chat.postMessage":
+            mine, everyone = self.meeting
+            mine.set()
+            assert all(arrived.wait(60) for arrived in everyone), "a dispatcher never posted"
+        return super().api_call(api_method, **kwargs)
+
+
+def _dispatch(
+    deps: Deps, meeting: tuple[threading.Event, tuple[threading.Event, ...]] | None = None
+) -> checkins.DispatchReport:
+    """One dispatcher run with the client the worker uses (it retries 429s only); with ``meeting``,
+    its first post waits for the other dispatchers' (:class:`_MeetingClient`)."""
     token = deps.settings.slack_bot_token
     assert token is not None
     client = posting_client(make_web_client(deps.settings, token.get_secret_value()))
+    if meeting is not None:
+        assert type(client) is KeepAliveWebClient
+        client.__class__ = _MeetingClient
+        client.meeting = meeting  # type: ignore[attr-defined]
     return checkins.dispatch_due(deps, one_client(client), batch=10)
 
 
@@ -125,15 +150,16 @@ def test_two_dispatchers_send_each_due_checkin_exactly_once(
     start = threading.Barrier(len(workers))
     reports: list[checkins.DispatchReport] = []
     errors: list[BaseException] = []
+    posting = tuple(threading.Event() for _ in workers)
 
-    def run(deps: Deps) -> None:
+    def run(deps: Deps, mine: threading.Event) -> None:
         try:
             start.wait()
-            reports.append(_dispatch(deps))
+            reports.append(_dispatch(deps, (mine, posting)))
         except BaseException as error:  # reported below: a thread's exception would otherwise vanish
             errors.append(error)
 
-    threads = [threading.Thread(target=run, args=(deps,)) for deps in workers]
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(workers, posting, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:

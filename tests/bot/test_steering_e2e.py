@@ -101,7 +101,7 @@ def test_cost_answers_are_read_back_and_probable_slips_are_asked_about(harness: 
     assert "Cost line 1 · 3 of 9 questions" in h.last_text(CHANNEL, thread)
     say(h, thread, "time")
     say(h, thread, "2h 30m")
-    assert "Time each time: 2 hours 30 minutes each time" in h.last_text(CHANNEL, thread)
+    assert "Time taken: 2 hours 30 minutes each time" in h.last_text(CHANNEL, thread)
     say(h, thread, "0 a week")
     refused = h.last_text(CHANNEL, thread)
     assert "at least once" in refused and "How often does it happen?" in refused

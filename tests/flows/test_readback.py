@@ -104,7 +104,7 @@ def test_a_direct_cost_knows_whether_its_period_was_said(pounds: int, said: str)
 def test_each_kind_of_answer_is_read_back_before_the_next_question() -> None:
     state = run("cost-impacts", ["P", "staff", "Re-keying", "both"])
     outcome, state = reply("cost-impacts", state, "2h 30m")
-    assert outcome.message == "Got it. Time each time: 2 hours 30 minutes each time"
+    assert outcome.message == "Got it. Time taken: 2 hours 30 minutes each time"
     assert "How often" in prompt_text(outcome)
     outcome, state = reply("cost-impacts", state, "3 a week")
     assert outcome.message == "Got it. How often: 156 times a year (3 times a week)"
