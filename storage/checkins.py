@@ -36,12 +36,12 @@ claim (see :data:`SENDING_TIMEOUT`) can never overwrite another's outcome.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, and_, case, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.sql.elements import ColumnElement
@@ -66,9 +66,13 @@ __all__ = [
     "Claimed",
     "Intervention",
     "InterventionStatus",
+    "Mark",
+    "NextCheckIn",
     "OpenIntervention",
     "OwnerIntervention",
     "ResponseKind",
+    "SendHistory",
+    "SentBefore",
 ]
 
 # A claim older than this (by the database's clock) is taken to belong to a dispatcher that died between
@@ -126,6 +130,46 @@ class OpenIntervention:
     intervention: Intervention
     next_checkin_at: datetime | None
     checkins_sent: int
+
+
+@dataclass(frozen=True)
+class SentBefore:
+    """A sent check-in, as deciding whether to escalate needs it."""
+
+    checkin_id: int
+    sent_at: datetime | None
+    answered: bool
+
+
+@dataclass
+class SendHistory:
+    """Where an intervention's check-ins stand when a batch of them is recorded: its most recent sent
+    check-ins (newest first) and whether one is waiting to be sent. The dispatcher updates it as it
+    records each check-in of the batch, so a second check-in of the same intervention in one batch
+    sees the first."""
+
+    recent_sent: list[SentBefore]
+    has_pending: bool
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A claimed check-in to mark sent: where it landed in Slack."""
+
+    claim: Claimed
+    channel_id: str | None
+    message_ts: str | None
+    catch_up: bool
+
+
+@dataclass(frozen=True)
+class NextCheckIn:
+    """The next check-in of an intervention's cadence, to be added waiting."""
+
+    intervention_id: int
+    workspace_id: str
+    due_on: date
+    due_at: datetime
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -294,6 +338,55 @@ class CheckInRepository:
             .options(_ROW_ONLY)
         ).all()
 
+    def send_histories(self, intervention_ids: Collection[int], sent_limit: int) -> dict[int, SendHistory]:
+        """For each intervention: its ``sent_limit`` most recent sent check-ins and whether one is
+        waiting, in one query for them all (through ``(intervention_id, status, due_at)``), so that
+        recording a batch of check-ins reads them once, not twice per check-in."""
+        found = {intervention_id: SendHistory([], False) for intervention_id in intervention_ids}
+        if not found:
+            return found
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(CheckIn.intervention_id, CheckIn.status),
+                order_by=(CheckIn.sent_at.desc(), CheckIn.id.desc()),
+            )
+            .label("rank")
+        )
+        ranked = (
+            select(
+                CheckIn.intervention_id,
+                CheckIn.id,
+                CheckIn.status,
+                CheckIn.sent_at,
+                CheckIn.answered_at,
+                rank,
+            )
+            .where(
+                CheckIn.intervention_id.in_(sorted(found)),
+                CheckIn.status.in_((CheckInStatus.SENT, CheckInStatus.PENDING)),
+            )
+            .subquery()
+        )
+        rows = self._orm.execute(
+            select(
+                ranked.c.intervention_id,
+                ranked.c.id,
+                ranked.c.status,
+                ranked.c.sent_at,
+                ranked.c.answered_at,
+            )
+            .where(ranked.c.rank <= max(1, sent_limit))
+            .order_by(ranked.c.intervention_id, ranked.c.rank)
+        )
+        for intervention_id, checkin_id, status, sent_at, answered_at in rows:
+            cadence = found[intervention_id]
+            if status == CheckInStatus.PENDING:
+                cadence.has_pending = True
+            elif len(cadence.recent_sent) < sent_limit:
+                cadence.recent_sent.append(SentBefore(checkin_id, sent_at, answered_at is not None))
+        return found
+
     def awaiting_answer(
         self, workspace_id: str, owner_id: str, *, message_ts: str | None = None
     ) -> CheckIn | None:
@@ -442,6 +535,67 @@ class CheckInRepository:
             )
             .with_for_update(of=CheckIn)
             .options(_WITHOUT_PARTICIPANTS)
+        )
+
+    def mark_all_sent(self, marks: Sequence[Mark], now: datetime) -> None:
+        """Mark a batch of claimed check-ins sent, as one executemany, each conditional on its claim
+        token (a dispatcher that lost a claim never overwrites another's outcome). Written to the
+        table directly: check-ins read earlier in this unit keep the values they were read with."""
+        if not marks:
+            return
+        table = cast(Table, CheckIn.__table__)
+        self._orm.flush()  # what the unit changed through the ORM goes first, in its order
+        self._orm.connection().execute(
+            update(table)
+            .where(
+                table.c.id == bindparam("checkin_id"),
+                table.c.claim_token == bindparam("token"),
+                table.c.status == CheckInStatus.SENDING,
+            )
+            .values(
+                status=CheckInStatus.SENT,
+                sent_at=now,
+                channel_id=bindparam("channel"),
+                message_ts=bindparam("ts"),
+                catch_up=bindparam("late"),
+                claim_token=None,
+                last_error=None,
+                retry_at=None,
+            ),
+            [
+                {
+                    "checkin_id": mark.claim.checkin_id,
+                    "token": mark.claim.token,
+                    "channel": mark.channel_id,
+                    "ts": mark.message_ts,
+                    "late": mark.catch_up,
+                }
+                for mark in marks
+            ],
+        )
+
+    def add_next_all(self, upcoming: Sequence[NextCheckIn], now: datetime) -> None:
+        """Add a batch's next check-ins, waiting, as one executemany insert."""
+        if not upcoming:
+            return
+        table = cast(Table, CheckIn.__table__)
+        self._orm.flush()
+        self._orm.connection().execute(
+            insert(table),
+            [
+                {
+                    "intervention_id": item.intervention_id,
+                    "workspace_id": item.workspace_id,
+                    "due_on": item.due_on,
+                    "due_at": item.due_at,
+                    "status": CheckInStatus.PENDING,
+                    "snoozed": False,
+                    "attempts": 0,
+                    "catch_up": False,
+                    "created_at": now,
+                }
+                for item in upcoming
+            ],
         )
 
     def give_back(self, claim: Claimed) -> bool:

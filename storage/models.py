@@ -258,7 +258,7 @@ class CheckIn(Base):
     __tablename__ = "checkins"
     __table_args__ = (
         Index("ix_checkins_due", "status", "due_at"),
-        # An intervention's sent or pending check-ins, read for every check-in sent (migration 0012).
+        # Interventions' sent or pending check-ins, read for each batch of check-ins sent (migration 0012).
         Index("ix_checkins_intervention_status", "intervention_id", "status", "due_at"),
     )
 

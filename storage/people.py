@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from collections.abc import Collection
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
 
 from storage.models import PersonSetting, utcnow
@@ -16,6 +18,18 @@ class PeopleRepository:
         """The language ``user_id`` chose in this workspace, or None if they have not chosen."""
         row = self._orm.get(PersonSetting, (workspace_id, user_id))
         return row.locale if row is not None else None
+
+    def locales(self, workspace_id: str, user_ids: Collection[str]) -> dict[str, str | None]:
+        """The language each of ``user_ids`` chose in this workspace (None: not chosen), in one query."""
+        chosen: dict[str, str | None] = dict.fromkeys(user_ids)
+        if chosen:
+            rows = self._orm.execute(
+                select(PersonSetting.user_id, PersonSetting.locale).where(
+                    PersonSetting.workspace_id == workspace_id, PersonSetting.user_id.in_(sorted(chosen))
+                )
+            )
+            chosen.update({user_id: locale for user_id, locale in rows})
+        return chosen
 
     def set_locale(self, workspace_id: str, user_id: str, locale: str | None) -> None:
         """Record ``user_id``'s language (None: back to the workspace's default)."""

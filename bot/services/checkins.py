@@ -93,7 +93,7 @@ from flows.interventions import (
     interventions_from_answers,
     parse_checkin_reply,
 )
-from storage.checkins import CATCH_UP_AFTER, Claimed
+from storage.checkins import CATCH_UP_AFTER, Claimed, Mark, NextCheckIn, SendHistory, SentBefore
 from storage.models import (
     FORMER_PARTICIPANT,
     CheckIn,
@@ -726,7 +726,7 @@ def dispatch_due(
                 now = deps.shared_now(uow)
                 claims = uow.checkins.claim_due(now, token, batch, sending_timeout=sending_timeout)
                 uow.checkins.hold_all(claims)  # one read for the batch
-                outgoing = [item for claim in claims if (item := _prepare(uow, claim, now)) is not None]
+                outgoing = _prepare_all(uow, claims, now)
                 uow.commit()
             if not claims:
                 break
@@ -742,12 +742,26 @@ def dispatch_due(
     return report
 
 
-def _prepare(uow: UnitOfWork, claim: Claimed, now: datetime) -> _Outgoing | None:
-    """What to send for a claimed check-in (inside the claiming transaction); None, and the row
-    cancelled, if its intervention was closed."""
-    checkin = uow.checkins.holding(claim)
-    if checkin is None:
-        return None
+def _prepare_all(uow: UnitOfWork, claims: list[Claimed], now: datetime) -> list[_Outgoing]:
+    """What to send for a batch of claims (inside the claiming transaction, after ``hold_all``): the
+    owners' languages read in one query per workspace, not one per check-in."""
+    held = [(claim, checkin) for claim in claims if (checkin := uow.checkins.holding(claim)) is not None]
+    owners: dict[str, set[str]] = {}
+    for _, checkin in held:
+        owners.setdefault(checkin.intervention.workspace_id, set()).add(checkin.intervention.owner_id)
+    locales = {
+        (workspace_id, user_id): locale
+        for workspace_id, user_ids in owners.items()
+        for user_id, locale in language.people_locales(uow, workspace_id, user_ids).items()
+    }
+    return [item for claim, checkin in held if (item := _prepare(claim, checkin, now, locales)) is not None]
+
+
+def _prepare(
+    claim: Claimed, checkin: CheckIn, now: datetime, locales: Mapping[tuple[str, str], str]
+) -> _Outgoing | None:
+    """What to send for a claimed check-in; None, and the row cancelled, if its intervention was
+    closed."""
     intervention = checkin.intervention
     if intervention.status != InterventionStatus.OPEN:
         checkin.status = CheckInStatus.CANCELLED
@@ -760,7 +774,7 @@ def _prepare(uow: UnitOfWork, claim: Claimed, now: datetime) -> _Outgoing | None
         intervention.session_id,
         catch_up_from=checkin.due_on if late else None,
     )
-    text, content = checkin_message(card, _locale(uow, intervention))
+    text, content = checkin_message(card, locales[(intervention.workspace_id, intervention.owner_id)])
     post = delivery.post(intervention.owner_id, text, content, metadata=checkin_metadata(checkin.id))
     return _Outgoing(claim, intervention.workspace_id, intervention.owner_id, post, late)
 
@@ -804,7 +818,11 @@ def _record(deps: Deps, outcomes: list[_Outcome]) -> list[_Escalation]:
     """Record a batch's outcomes in one transaction: sent rows marked (and the next check-in of each
     cadence queued), failed ones back to pending with their error, unused claims given back, and the
     escalations decided queued in the outbox (so a crash after this commit loses none, and the
-    outbox's sender posts each once); returns those escalations."""
+    outbox's sender posts each once); returns those escalations.
+
+    A bounded number of statements whatever the batch's size: the claimed rows read in one query, the
+    interventions' recent sent and waiting check-ins in one, the marks as one executemany, the next
+    check-ins as one insert (give-backs, failures and escalations, rare, add theirs)."""
     escalations: list[_Escalation] = []
     if not outcomes:
         return escalations
@@ -812,47 +830,58 @@ def _record(deps: Deps, outcomes: list[_Outcome]) -> list[_Escalation]:
         now = deps.shared_now(uow)
         settings: dict[str, EffectiveSettings] = {}
         uow.checkins.hold_all([outcome.claim for outcome in outcomes])  # one read for the batch
+        delivered: list[tuple[_Outcome, CheckIn]] = []
         for outcome in outcomes:
             if outcome.kind == "late":
                 uow.checkins.give_back(outcome.claim)
             elif outcome.kind == "failed":
                 uow.checkins.release_failed(outcome.claim, now, outcome.error or "")
+            elif (checkin := uow.checkins.holding(outcome.claim)) is not None:
+                delivered.append((outcome, checkin))
             else:
-                escalation = _mark_sent(deps, uow, outcome, now, settings)
-                if escalation is not None:
-                    escalations.append(escalation)
+                # The intervention was closed while we were sending (the row is cancelled).
+                log.info("check-in %s changed while it was being sent", outcome.claim.checkin_id)
+        # Read after the give-backs and failures above are written: a row given back is waiting.
+        histories = uow.checkins.send_histories({c.intervention_id for _, c in delivered}, sent_limit=2)
+        marks: list[Mark] = []
+        upcoming: list[NextCheckIn] = []
+        for outcome, checkin in delivered:
+            landed = outcome.landed or delivery.Sent(None, None)
+            marks.append(Mark(outcome.claim, landed.channel, landed.ts, outcome.catch_up))
+            escalation = _mark_sent(
+                deps, uow, checkin, histories[checkin.intervention_id], now, settings, upcoming
+            )
+            if escalation is not None:
+                escalations.append(escalation)
+        uow.checkins.mark_all_sent(marks, now)
+        uow.checkins.add_next_all(upcoming, now)
         uow.commit()
     return escalations
 
 
 def _mark_sent(
-    deps: Deps, uow: UnitOfWork, outcome: _Outcome, now: datetime, settings: dict[str, EffectiveSettings]
+    deps: Deps,
+    uow: UnitOfWork,
+    checkin: CheckIn,
+    history: SendHistory,
+    now: datetime,
+    settings: dict[str, EffectiveSettings],
+    upcoming: list[NextCheckIn],
 ) -> _Escalation | None:
-    """Mark the row sent, queue the next one in the cadence, and decide whether to escalate (the
-    escalation is queued in the outbox in this transaction)."""
-    checkin = uow.checkins.holding(outcome.claim)
-    if checkin is None:
-        # The intervention was closed while we were sending (the row is cancelled): nothing to do.
-        log.info("check-in %s changed while it was being sent", outcome.claim.checkin_id)
-        return None
-    landed = outcome.landed or delivery.Sent(None, None)
-    checkin.status = CheckInStatus.SENT
-    checkin.sent_at = now
-    checkin.channel_id = landed.channel
-    checkin.message_ts = landed.ts
-    checkin.catch_up = outcome.catch_up
-    checkin.claim_token = None
-    checkin.last_error = None
-    checkin.retry_at = None
+    """For a check-in being marked sent: the next one in the cadence (added to ``upcoming`` unless one
+    is waiting already), and whether to escalate (the escalation is queued in the outbox in this
+    transaction). ``history`` is the intervention's, brought up to date with this check-in."""
     intervention = checkin.intervention
     workspace_id = intervention.workspace_id
     if workspace_id not in settings:
         settings[workspace_id] = settings_for(deps, uow, workspace_id)
     own = settings[workspace_id]
-    earlier = [c for c in uow.checkins.recent_sent(intervention.id, 3) if c.id != checkin.id][:2]
-    if uow.checkins.pending_for(intervention.id) is None:
-        _queue_next(uow, checkin, intervention, own, now)
-    silent = len(earlier) == 2 and all(c.answered_at is None for c in earlier)
+    earlier = [c for c in history.recent_sent if c.checkin_id != checkin.id][:2]
+    history.recent_sent = [SentBefore(checkin.id, now, answered=False), *earlier]
+    if not history.has_pending:
+        upcoming.append(_next_checkin(checkin, intervention, own, now))
+        history.has_pending = True
+    silent = len(earlier) == 2 and not any(c.answered for c in earlier)
     if silent and intervention.escalated_at is None:
         intervention.escalated_at = now
         queue = delivery.Queue(uow, workspace_id, deps.clock.now())
@@ -862,9 +891,9 @@ def _mark_sent(
     return None
 
 
-def _queue_next(
-    uow: UnitOfWork, sent: CheckIn, intervention: Intervention, settings: EffectiveSettings, now: datetime
-) -> None:
+def _next_checkin(
+    sent: CheckIn, intervention: Intervention, settings: EffectiveSettings, now: datetime
+) -> NextCheckIn:
     """The next check-in of the cadence: its first date whose 10:00 local is still ahead."""
     due = sent.due_on
     zone = _zone(intervention, settings)
@@ -872,20 +901,7 @@ def _queue_next(
         due = next_due_date(due, cast(Cadence, intervention.cadence), day_of_month=intervention.day_of_month)
         moment = checkin_moment(due, tz=zone, calendar=settings.calendar)
         if moment > now:
-            break
-    uow.checkins.add_checkin(
-        CheckIn(
-            intervention_id=intervention.id,
-            workspace_id=intervention.workspace_id,
-            due_on=due,
-            due_at=moment,
-            status=CheckInStatus.PENDING,
-            snoozed=False,
-            attempts=0,
-            catch_up=False,
-            created_at=now,
-        )
-    )
+            return NextCheckIn(intervention.id, intervention.workspace_id, due, moment)
 
 
 def _escalation_posts(intervention: Intervention, settings: EffectiveSettings) -> list[Post]:

@@ -13,6 +13,8 @@ admin or owner. Its ``bilingual`` makes what a person who has not chosen reads b
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from slack_sdk import WebClient
 
 from bot.delivery import Shown
@@ -38,6 +40,22 @@ def person_locale(uow: UnitOfWork, team_id: str, user_id: str) -> str:
     """The language to write to ``user_id`` in: theirs, else the workspace's, else English."""
     chosen = uow.people.locale(team_id, user_id)
     return chosen if chosen in LOCALES else _workspace_locale(uow, team_id)
+
+
+def people_locales(uow: UnitOfWork, team_id: str, user_ids: Collection[str]) -> dict[str, str]:
+    """:func:`person_locale` for several people of one workspace, in one query (and the workspace's
+    default read once, if anyone has not chosen): a batch of check-ins is written this way."""
+    chosen = uow.people.locales(team_id, user_ids)
+    workspace_default: str | None = None
+    found: dict[str, str] = {}
+    for user_id, locale in chosen.items():
+        if locale in LOCALES:
+            found[user_id] = locale
+        else:
+            if workspace_default is None:
+                workspace_default = _workspace_locale(uow, team_id)
+            found[user_id] = workspace_default
+    return found
 
 
 def channel_locale(uow: UnitOfWork, team_id: str, facilitator_id: str) -> str:

@@ -192,9 +192,9 @@ def test_the_database_clock_is_utc_and_agrees_with_this_machine(factory: session
 def test_an_interventions_check_ins_are_read_through_its_index_not_by_status_alone(
     factory: sessionmaker[OrmSession],
 ) -> None:
-    """Marking a check-in sent reads its intervention's pending and sent ones: through
-    ``(intervention_id, status, due_at)``, never by walking every pending check-in (the dispatcher
-    slowed as check-ins piled up)."""
+    """Marking check-ins sent reads their interventions' pending and sent ones (one by one, or a
+    batch's at once): through ``(intervention_id, status, due_at)``, never by walking every pending
+    check-in (the dispatcher slowed as check-ins piled up)."""
     engine = factory.kw["bind"]
     if engine.dialect.name != "sqlite":
         pytest.skip("query plans are read from SQLite")
@@ -214,7 +214,9 @@ def test_an_interventions_check_ins_are_read_through_its_index_not_by_status_alo
             plans.clear()
             assert uow.checkins.pending_for(intervention_id) is not None
             assert list(uow.checkins.recent_sent(intervention_id, 3)) == []
+            history = uow.checkins.send_histories([intervention_id], sent_limit=2)[intervention_id]
+            assert (history.recent_sent, history.has_pending) == ([], True)
     finally:
         event.remove(engine, "before_cursor_execute", explain)
-    assert len(plans) == 2
+    assert len(plans) == 3
     assert all("ix_checkins_intervention_status" in plan for plan in plans), plans
