@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import Any, cast
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import Engine, event
 
 from bot.app import build_deps, create_app, make_web_client
 from bot.delivery import Flushed, one_client, send_ready
@@ -141,3 +143,26 @@ def harness(slack: SlackWebApiStandIn, migrated_database_url: str) -> Iterator[H
     yield Harness(slack, SignedSlackClient(url, SIGNING_SECRET), deps, clock, url)
     server.shutdown()
     server.server_close()
+
+
+@contextmanager
+def counted_statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on ``engine`` within the block, each on one line (shortened). BEGIN is
+    left out: SQLite's BEGIN IMMEDIATE is a statement, PostgreSQL's BEGIN is implicit in the driver, so
+    a bound counted this way is the same on both."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            statements.append(" ".join(statement.split())[:160])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def engine_of(h: Harness) -> Engine:
+    """The engine the harness's bot runs on."""
+    return cast(Engine, h.deps.session_factory.kw["bind"])

@@ -7,18 +7,12 @@ app uses, at one size and at five times it: the same count, within a stated boun
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
-
 from bench.digest import seed
 from bot.app import make_web_client
 from bot.request import Caller
 from bot.services import digest as digest_service
 from flows.digest import seven_days_to
-from tests.bot.conftest import CHANNEL, FACILITATOR, TEAM, Harness
+from tests.bot.conftest import CHANNEL, FACILITATOR, TEAM, Harness, counted_statements, engine_of
 from tests.bot.test_home import make_lead
 
 # Reading the digest as sent (twelve weeks of history for the chart), 16: the workspace's settings;
@@ -36,34 +30,18 @@ PREVIEW_BOUND = 20
 THEMES_BOUND = 10
 
 
-@contextmanager
-def counted(h: Harness) -> Iterator[list[str]]:
-    engine = h.deps.session_factory.kw["bind"]
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            statements.append(" ".join(statement.split())[:160])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def statements_for(h: Harness) -> dict[str, int]:
     week = seven_days_to(h.clock.now(), "Europe/London")
     client = make_web_client(h.deps.settings, f"xoxb-{TEAM}")
     caller = Caller(TEAM, FACILITATOR, CHANNEL, None, None, False, None, None)
     found = {}
-    with counted(h) as statements, h.deps.uow() as uow:
+    with counted_statements(engine_of(h)) as statements, h.deps.uow() as uow:
         digest_service.read_digest(uow, h.deps, TEAM, week, with_history=True)
     found["send"] = len(statements)
-    with counted(h) as statements:
+    with counted_statements(engine_of(h)) as statements:
         digest_service.preview_command(h.deps, client, caller)
     found["preview"] = len(statements)
-    with counted(h) as statements:
+    with counted_statements(engine_of(h)) as statements:
         digest_service.themes_command(h.deps, client, caller)
     found["themes"] = len(statements)
     return found

@@ -9,14 +9,11 @@ Run against PostgreSQL too with ``TEST_DATABASE_URL=postgresql://postgres@127.0.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import func, select
 
 from bot import delivery
 from bot.deps import Deps
@@ -27,7 +24,7 @@ from localslack.webapi import SlackWebApiStandIn
 from storage.checkins import CheckIn, CheckInStatus, Intervention
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Session
-from tests.bot.conftest import FACILITATOR, SAM, TEAM
+from tests.bot.conftest import FACILITATOR, SAM, TEAM, counted_statements
 
 NOW = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
 
@@ -36,21 +33,6 @@ NOW = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
 # workspace's settings (1), the interventions' recent sent and waiting check-ins (1), the marks as one
 # executemany (1), the next check-ins as one insert (1).
 RECORD_BOUND = 5
-
-
-@contextmanager
-def counted(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            statements.append(" ".join(statement.split())[:160])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _deps(slack: SlackWebApiStandIn, database_url: str) -> Deps:
@@ -129,7 +111,7 @@ def test_recording_a_batch_of_sent_checkins_runs_the_same_statements_whatever_it
     _seed(deps, count)
     outcomes = _sent_outcomes(deps, count)
     engine = deps.session_factory.kw["bind"]
-    with counted(engine) as statements:
+    with counted_statements(engine) as statements:
         escalations = checkins._record(deps, outcomes)
     assert escalations == []
     assert len(statements) == RECORD_BOUND, "\n".join(statements)

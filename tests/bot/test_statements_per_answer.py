@@ -7,13 +7,7 @@ fails here rather than showing up only as a slower benchmark.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
-
-from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness
+from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness, counted_statements, engine_of
 
 # Measured on SQLite and PostgreSQL alike (SQLite's BEGIN IMMEDIATE is not counted: PostgreSQL's
 # BEGIN is implicit in the driver, so neither shows up as a statement there).
@@ -39,22 +33,6 @@ ANSWER_BOUND = 17
 SESSION_START_BOUND = 27
 
 
-@contextmanager
-def counted(h: Harness) -> Iterator[list[str]]:
-    engine = h.deps.session_factory.kw["bind"]
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            statements.append(" ".join(statement.split())[:160])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def _start(h: Harness) -> str:
     response = h.client.slash_command(
         team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="start five-whys Residents ring us twice"
@@ -70,12 +48,12 @@ def _say(h: Harness, thread: str, text: str, user: str) -> None:
 
 def test_statements_of_a_session_start_and_a_typical_answer(harness: Harness) -> None:
     h = harness
-    with counted(h) as start_statements:
+    with counted_statements(engine_of(h)) as start_statements:
         thread = _start(h)
     # Both others join (their first answer asks Slack about the channel and adds them as participants).
     _say(h, thread, "The form rejects postcodes without a space", ALEX)
     _say(h, thread, "The validation pattern insists on a space", SAM)
-    with counted(h) as answer_statements:
+    with counted_statements(engine_of(h)) as answer_statements:
         _say(h, thread, "The platform release changed validation", ALEX)
     # The answer did what an answer does: stored, and the next question asked.
     assert "Why 4" in h.last_text(CHANNEL, thread) or "recurring" in h.last_text(CHANNEL, thread)
