@@ -21,9 +21,10 @@ from bot.delivery import Flushed, one_client, send_ready
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.web import make_wsgi_app
-from flows.clock import FixedClock
+from flows.clock import Clock, FixedClock
 from localslack.requests import SignedSlackClient
 from localslack.webapi import Message, SlackWebApiStandIn
+from storage.db import make_engine, make_session_factory
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T0COUNCIL"
@@ -105,10 +106,8 @@ def serve(application: Any) -> tuple[_ThreadingServer, str]:
     return server, f"http://127.0.0.1:{server.server_port}/slack/events"
 
 
-@pytest.fixture
-def slack() -> Iterator[SlackWebApiStandIn]:
-    standin = SlackWebApiStandIn()
-    standin.start()
+def add_workspaces(standin: SlackWebApiStandIn) -> None:
+    """The two councils every bot test uses, with their people and channels, on a started stand-in."""
     for team, name in ((TEAM, "Anytown Council"), (OTHER_TEAM, "Othershire Council")):
         standin.add_team(team, name, bot_user_id="UBOT", bot_token=f"xoxb-{team}")
         for user, display in ((FACILITATOR, "Fran"), (ALEX, "Alex"), (SAM, "Sam")):
@@ -116,6 +115,13 @@ def slack() -> Iterator[SlackWebApiStandIn]:
         standin.add_user(team, ADMIN, "Ada", is_admin=True)
         standin.add_channel(team, CHANNEL, "team", members=[FACILITATOR, ALEX, SAM])
         standin.add_channel(team, LEADS, "leads", members=[FACILITATOR])
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackWebApiStandIn]:
+    standin = SlackWebApiStandIn()
+    standin.start()
+    add_workspaces(standin)
     yield standin
     standin.stop()
 
@@ -166,3 +172,19 @@ def counted_statements(engine: Engine) -> Iterator[list[str]]:
 def engine_of(h: Harness) -> Engine:
     """The engine the harness's bot runs on."""
     return cast(Engine, h.deps.session_factory.kw["bind"])
+
+
+def worker_deps(slack: SlackWebApiStandIn, database_url: str, clock: Clock) -> Deps:
+    """What a scheduler worker process has: its own engine (its own connection pool), the workspace's
+    bot token, the stand-in's Web API, and ``clock``."""
+    settings = Settings(
+        slack_bot_token=SecretStr(f"xoxb-{TEAM}"),
+        slack_api_url=slack.base_url,
+        database_url=database_url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    return Deps(
+        settings=settings,
+        session_factory=make_session_factory(make_engine(database_url)),
+        clock=clock,
+    )

@@ -25,12 +25,11 @@ from tests.bot.conftest import (
     ALEX,
     CHANNEL,
     FACILITATOR,
-    LEADS,
-    OTHER_TEAM,
     SAM,
     SIGNING_SECRET,
     TEAM,
     Harness,
+    add_workspaces,
     rendered,
 )
 
@@ -70,13 +69,7 @@ def slack() -> Iterator[GatedSlack]:
     """The workspaces of tests/bot/conftest.py, on a stand-in with gates."""
     standin = GatedSlack()
     standin.start()
-    for team, name in ((TEAM, "Anytown Council"), (OTHER_TEAM, "Othershire Council")):
-        standin.add_team(team, name, bot_user_id="UBOT", bot_token=f"xoxb-{team}")
-        for user, display in ((FACILITATOR, "Fran"), (ALEX, "Alex"), (SAM, "Sam")):
-            standin.add_user(team, user, display)
-        standin.add_user(team, ADMIN, "Ada", is_admin=True)
-        standin.add_channel(team, CHANNEL, "team", members=[FACILITATOR, ALEX, SAM])
-        standin.add_channel(team, LEADS, "leads", members=[FACILITATOR])
+    add_workspaces(standin)
     yield standin
     standin.stop()
 

@@ -13,7 +13,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.app import make_web_client
@@ -22,13 +21,12 @@ from bot.deps import Deps
 from bot.keepalive import KeepAliveWebClient
 from bot.scheduler import posting_client
 from bot.services import checkins
-from bot.settings import Settings
 from flows.clock import Clock, FixedClock, SystemClock
 from localslack.webapi import SlackWebApiStandIn
 from storage.checkins import SENDING_TIMEOUT, CheckIn, CheckInStatus, Intervention
-from storage.db import make_engine, make_session_factory, upgrade
+from storage.db import make_engine, upgrade
 from storage.models import Session
-from tests.bot.conftest import ALEX, FACILITATOR, SAM, TEAM
+from tests.bot.conftest import ALEX, FACILITATOR, SAM, TEAM, worker_deps
 
 NOW = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
 COUNT = 200
@@ -37,17 +35,7 @@ _NUMBER = re.compile(r"Intervention number (\d+)\b")
 
 def _deps(slack: SlackWebApiStandIn, database_url: str, clock: Clock | None = None) -> Deps:
     """A dispatcher's own engine (its own connection pool), as a separate worker process would have."""
-    settings = Settings(
-        slack_bot_token=SecretStr(f"xoxb-{TEAM}"),
-        slack_api_url=slack.base_url,
-        database_url=database_url,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    return Deps(
-        settings=settings,
-        session_factory=make_session_factory(make_engine(database_url)),
-        clock=clock or FixedClock(NOW),
-    )
+    return worker_deps(slack, database_url, clock or FixedClock(NOW))
 
 
 def _seed(deps: Deps, count: int, *, at: datetime = NOW, spread: bool = True, first: int = 0) -> None:

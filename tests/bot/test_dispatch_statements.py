@@ -12,19 +12,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot import delivery
 from bot.deps import Deps
 from bot.services import checkins
-from bot.settings import Settings
 from flows.clock import FixedClock
 from localslack.webapi import SlackWebApiStandIn
 from storage.checkins import CheckIn, CheckInStatus, Intervention
-from storage.db import make_engine, make_session_factory, upgrade
+from storage.db import make_engine, upgrade
 from storage.models import Session
-from tests.bot.conftest import FACILITATOR, SAM, TEAM, counted_statements
+from tests.bot.conftest import FACILITATOR, SAM, TEAM, counted_statements, worker_deps
 
 NOW = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
 
@@ -36,17 +34,7 @@ RECORD_BOUND = 5
 
 
 def _deps(slack: SlackWebApiStandIn, database_url: str) -> Deps:
-    settings = Settings(
-        slack_bot_token=SecretStr(f"xoxb-{TEAM}"),
-        slack_api_url=slack.base_url,
-        database_url=database_url,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    return Deps(
-        settings=settings,
-        session_factory=make_session_factory(make_engine(database_url)),
-        clock=FixedClock(NOW),
-    )
+    return worker_deps(slack, database_url, FixedClock(NOW))
 
 
 def _seed(deps: Deps, count: int) -> None:
