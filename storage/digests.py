@@ -23,7 +23,7 @@ from storage.models import (
     Session,
     SessionStatus,
 )
-from storage.repositories import insert_ignoring_conflicts
+from storage.repositories import insert_ignoring_conflicts, newest_versions
 
 # Ids per ``IN (…)`` list: well under SQLite's bound-parameter limit. A week's digest reads its sessions
 # in one statement per this many (one, for any week a council is likely to have).
@@ -167,16 +167,7 @@ class DigestRepository:
         ``AnswerRepository.latest`` gives for one session); a session with none maps to ``{}``."""
         found: dict[int, dict[str, AnswerVersion]] = {session_id: {} for session_id in session_ids}
         for chunk in _chunks(session_ids):
-            newest = (
-                select(
-                    AnswerVersion.session_id,
-                    AnswerVersion.key,
-                    func.max(AnswerVersion.version).label("version"),
-                )
-                .where(AnswerVersion.session_id.in_(chunk))
-                .group_by(AnswerVersion.session_id, AnswerVersion.key)
-                .subquery()
-            )
+            newest = newest_versions(chunk).subquery()
             rows = self._orm.scalars(
                 select(AnswerVersion).join(
                     newest,

@@ -349,6 +349,16 @@ def _latest_answers() -> Any:
 _LATEST_ANSWERS = _latest_answers()
 
 
+def newest_versions(session_ids: Collection[int]) -> Any:
+    """(session id, key, newest version) of every answer key of the sessions ``session_ids``: joined
+    to the answers, their latest versions (a retracted or skipped one included: callers choose)."""
+    return (
+        select(AnswerVersion.session_id, AnswerVersion.key, func.max(AnswerVersion.version).label("version"))
+        .where(AnswerVersion.session_id.in_(tuple(session_ids)))
+        .group_by(AnswerVersion.session_id, AnswerVersion.key)
+    )
+
+
 _ANSWERS = cast(Table, AnswerVersion.__table__)
 _ADD_ANSWER = insert(_ANSWERS).returning(_ANSWERS.c.id)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 
 from storage.models import REMOVED_TEXT, AnswerVersion, Session, SessionStatus
+from storage.repositories import newest_versions
 
 # The newest root causes and decided analyses are enough: a workspace with more is read in part.
 DEFAULT_ROOT_CAUSES = 500
@@ -178,15 +179,7 @@ class RootCauseRepository:
         order = list(dict.fromkeys(row[0] for row in self._orm.execute(query)))
         if not order:
             return []
-        wanted = (
-            select(
-                AnswerVersion.session_id,
-                AnswerVersion.key,
-                func.max(AnswerVersion.version).label("version"),
-            )
-            .where(AnswerVersion.session_id.in_(order))
-            .group_by(AnswerVersion.session_id, AnswerVersion.key)
-        )
+        wanted = newest_versions(order)
         if first_answer is not None:
             wanted = wanted.where(AnswerVersion.id < first_answer)
         if value_keys is not None:
