@@ -28,7 +28,7 @@ from bot.services.workspace import settings_for
 from flows.costs import format_pounds
 from flows.digest import seven_days_to
 from localslack.webapi import SlackWebApiStandIn
-from storage.models import Session, SessionStatus
+from storage.models import Role, Session, SessionStatus
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, make_settings, rendered
 from tests.bot.test_classification_e2e import finish, reach_classification
 from tests.bot.test_digest_prepared import ask
@@ -252,13 +252,25 @@ def test_the_paper_names_the_root_cause_classification_and_owners(harness: Harne
 
 
 def add_finished(
-    h: Harness, channel: str, problem: str, root_cause: str, when: datetime, facilitator: str = FACILITATOR
+    h: Harness,
+    channel: str,
+    problem: str,
+    root_cause: str,
+    when: datetime,
+    facilitator: str = FACILITATOR,
+    *,
+    problem_id: int | None = None,
+    more_answers: dict[str, object] | None = None,
+    facilitator_takes_part: bool = False,
 ) -> int:
+    """A five-whys session finished at ``when``, stored as the bot stores one: its problem, one why and
+    the root cause confirmed (and ``more_answers``)."""
     with h.deps.uow() as uow:
         uow.workspaces.get_or_create(TEAM)
         session = uow.sessions.add(
             Session(
                 workspace_id=TEAM,
+                problem_id=problem_id,
                 template_id="five-whys",
                 status=SessionStatus.COMPLETED,
                 facilitator_id=facilitator,
@@ -269,11 +281,14 @@ def add_finished(
                 completed_at=when,
             )
         )
-        for key, value in {
+        if facilitator_takes_part:
+            uow.sessions.add_participant(session, facilitator, Role.FACILITATOR)
+        answers: dict[str, object] = {
             "problem": problem,
             "whys.1.answer": root_cause,
             "root_cause": {"item": 1, "text": root_cause},
-        }.items():
+        }
+        for key, value in (answers | (more_answers or {})).items():
             uow.answers.add_version(session.id, key, value=value, author_id=facilitator, raw_text=str(value))
         uow.commit()
         return session.id

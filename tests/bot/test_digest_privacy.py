@@ -14,8 +14,8 @@ import docx
 from bot.app import make_web_client
 from bot.delivery import one_client
 from bot.services import digest as digest_service
-from storage.models import Role, Session, SessionStatus
 from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, LEADS, SAM, TEAM, Harness, rendered
+from tests.bot.test_digest_e2e import add_finished
 from tests.bot.test_digest_prepared import ask
 from tests.bot.test_home import make_lead, record_interventions
 from tests.bot.test_leads_summary import set_leads
@@ -34,40 +34,25 @@ def add_session(
     problem_id: int | None = None,
     intervention: str | None = None,
 ) -> int:
-    when = h.clock.now() - timedelta(hours=1)
-    with h.deps.uow() as uow:
-        uow.workspaces.get_or_create(TEAM)
-        session = uow.sessions.add(
-            Session(
-                workspace_id=TEAM,
-                problem_id=problem_id,
-                template_id="five-whys",
-                status=SessionStatus.COMPLETED,
-                facilitator_id=facilitator,
-                channel_id=channel,
-                thread_ts=h.client.new_ts(),
-                created_at=when,
-                updated_at=when,
-                completed_at=when,
-            )
-        )
-        uow.sessions.add_participant(session, facilitator, Role.FACILITATOR)
-        answers: dict[str, object] = {
-            "problem": "Referrals are slow",
-            "whys.1.answer": root_cause,
-            "root_cause": {"item": 1, "text": root_cause},
+    more: dict[str, object] = {}
+    if intervention is not None:
+        more = {
+            "interventions.1.what": intervention,
+            "interventions.1.owner": facilitator,
+            "interventions.1.first_checkin": "2026-12-02",
+            "interventions.1.cadence": "weekly",
         }
-        if intervention is not None:
-            answers |= {
-                "interventions.1.what": intervention,
-                "interventions.1.owner": facilitator,
-                "interventions.1.first_checkin": "2026-12-02",
-                "interventions.1.cadence": "weekly",
-            }
-        for key, value in answers.items():
-            uow.answers.add_version(session.id, key, value=value, author_id=facilitator, raw_text=str(value))
-        uow.commit()
-        session_id = session.id
+    session_id = add_finished(
+        h,
+        channel,
+        "Referrals are slow",
+        root_cause,
+        h.clock.now() - timedelta(hours=1),
+        facilitator,
+        problem_id=problem_id,
+        more_answers=more,
+        facilitator_takes_part=True,
+    )
     if intervention is not None:
         record_interventions(h, session_id)
     return session_id
