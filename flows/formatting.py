@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final, Literal
 
 from babel import Locale
@@ -111,6 +111,13 @@ def format_day_time(moment: datetime, locale: str = "en", *, sentence_start: boo
 def format_money(amount: Decimal, locale: str = "en", *, whole_pounds: bool = False) -> str:
     """Pounds: ``£1,200``, ``£32.50``, ``-£5``. Pence are shown only when there are some, unless
     ``whole_pounds``, which rounds half up to the pound (for totals and summaries)."""
+    return _money(amount, locale, whole_pounds)
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal, locale: str, whole_pounds: bool) -> str:
+    """:func:`format_money`, kept for the same amount: every question asked quotes the hourly rate,
+    and babel's formatting cost more than the rest of building the question."""
     pence = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if whole_pounds:
         pence = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)

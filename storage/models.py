@@ -8,6 +8,7 @@ check-ins (``storage/checkins.py`` explains their states). Identity markers used
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -160,6 +161,28 @@ class AnswerVersion(Base):
     retracted: Mapped[bool] = mapped_column(default=False)
     author_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """One stored version of an answer, as read: the columns of :class:`AnswerVersion` without an ORM
+    object behind them (every answer reads all of its session's latest versions, and building an ORM
+    object for each cost more than reading it). Changing an answer means adding a version."""
+
+    id: int
+    session_id: int
+    key: str
+    version: int
+    value: Any
+    raw_text: str | None
+    skipped: bool
+    retracted: bool
+    author_id: str
+    created_at: datetime
+
+
+# Its fields in order, as a read selects their columns.
+STORED_ANSWER_FIELDS = tuple(field.name for field in fields(StoredAnswer))
 
 
 class ProcessedEvent(Base):

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from storage.models import (
+    STORED_ANSWER_FIELDS,
     AnswerAllowance,
     AnswerVersion,
     LeadsPost,
@@ -29,6 +30,7 @@ from storage.models import (
     Role,
     Session,
     SessionStatus,
+    StoredAnswer,
     Workspace,
     utcnow,
 )
@@ -56,6 +58,10 @@ def _insert_ignoring(dialect: str, table: Table) -> Any:
 
 # Read by every answer (its workspace's settings), built once.
 _WORKSPACE_BY_ID = select(Workspace).where(Workspace.id == bindparam("workspace"))
+_WORKSPACES = cast(Table, Workspace.__table__)
+_SETTINGS_OF = select(_WORKSPACES.c.settings, _WORKSPACES.c.leads_channel).where(
+    _WORKSPACES.c.id == bindparam("workspace")
+)
 
 
 class WorkspaceRepository:
@@ -87,11 +93,16 @@ class WorkspaceRepository:
         return list(self._orm.scalars(select(Workspace.id).order_by(Workspace.id)))
 
     def settings(self, workspace_id: str) -> WorkspaceSettings:
-        """The workspace's own settings (all unset for a workspace we have never seen)."""
-        workspace = self.get(workspace_id)
-        if workspace is None:
+        """The workspace's own settings (all unset for a workspace we have never seen). Read on every
+        answer: its two columns, not a Workspace object, unless one is loaded (perhaps changed) here."""
+        if identity_key(Workspace, workspace_id) in self._orm.identity_map:
+            workspace = self.get(workspace_id)
+            assert workspace is not None
+            return read_settings(workspace.settings, workspace.leads_channel)
+        row = self._orm.execute(_SETTINGS_OF, {"workspace": workspace_id}).first()
+        if row is None:
             return WorkspaceSettings()
-        return read_settings(workspace.settings, workspace.leads_channel)
+        return read_settings(row[0], row[1])
 
     def change_settings(
         self, workspace_id: str, **changes: Any
@@ -331,17 +342,20 @@ class SessionRepository:
         return (str(row[0]), str(row[1]), str(row[2]), str(row[3])) if row is not None else None
 
 
+_ANSWERS = cast(Table, AnswerVersion.__table__)
+
+
 def _latest_answers() -> Any:
     newest = (
-        select(AnswerVersion.key, func.max(AnswerVersion.version).label("version"))
-        .where(AnswerVersion.session_id == bindparam("session"))
-        .group_by(AnswerVersion.key)
+        select(_ANSWERS.c.key, func.max(_ANSWERS.c.version).label("version"))
+        .where(_ANSWERS.c.session_id == bindparam("session"))
+        .group_by(_ANSWERS.c.key)
         .subquery()
     )
     return (
-        select(AnswerVersion)
-        .join(newest, (AnswerVersion.key == newest.c.key) & (AnswerVersion.version == newest.c.version))
-        .where(AnswerVersion.session_id == bindparam("session"))
+        select(*(_ANSWERS.c[field] for field in STORED_ANSWER_FIELDS))
+        .join(newest, (_ANSWERS.c.key == newest.c.key) & (_ANSWERS.c.version == newest.c.version))
+        .where(_ANSWERS.c.session_id == bindparam("session"))
     )
 
 
@@ -359,7 +373,6 @@ def newest_versions(session_ids: Collection[int]) -> Any:
     )
 
 
-_ANSWERS = cast(Table, AnswerVersion.__table__)
 _ADD_ANSWER = insert(_ANSWERS).returning(_ANSWERS.c.id)
 
 
@@ -367,16 +380,16 @@ class AnswerRepository:
     def __init__(self, orm: OrmSession) -> None:
         self._orm = orm
 
-    def latest(self, session_id: int) -> dict[str, AnswerVersion]:
+    def latest(self, session_id: int) -> dict[str, StoredAnswer]:
         """The latest version of every key that is not retracted."""
         return {key: row for key, row in self.latest_with_retracted(session_id).items() if not row.retracted}
 
-    def latest_with_retracted(self, session_id: int) -> dict[str, AnswerVersion]:
+    def latest_with_retracted(self, session_id: int) -> dict[str, StoredAnswer]:
         """The latest version of every key the session has ever had, retractions included: with it,
         :meth:`add_version` (``versions_complete=True``) numbers a new version without asking the
         database for the highest one."""
-        rows = self._orm.scalars(_LATEST_ANSWERS, {"session": session_id}).all()
-        return {row.key: row for row in rows}
+        rows = self._orm.execute(_LATEST_ANSWERS, {"session": session_id}).all()
+        return {row[2]: StoredAnswer(*row) for row in rows}
 
     def history(self, session_id: int, key: str | None = None) -> Sequence[AnswerVersion]:
         query = select(AnswerVersion).where(AnswerVersion.session_id == session_id)
@@ -396,7 +409,7 @@ class AnswerRepository:
         retracted: bool = False,
         current_versions: Mapping[str, int] | None = None,
         versions_complete: bool = False,
-    ) -> AnswerVersion:
+    ) -> StoredAnswer:
         """A new version of ``key``. ``current_versions``: the latest version of keys already read in
         this transaction (with the session row locked); ``versions_complete`` says it holds every key the
         session has ever had (:meth:`latest_with_retracted`), so a key missing from it is new."""
@@ -427,7 +440,7 @@ class AnswerRepository:
         # A Core insert, run now: an ORM add cost a flush of its own on every answer. The row returned
         # is a copy (not in the ORM session); reads in this transaction find the stored one.
         answer_id = self._orm.connection().execute(_ADD_ANSWER, values).scalar_one()
-        return AnswerVersion(id=answer_id, **values)
+        return StoredAnswer(id=answer_id, **values)
 
 
 class EventRepository:

@@ -45,13 +45,13 @@ from flows.report import CostReport, ProblemReport
 from flows.schema import Template, get_template
 from flows.summary import build_summary
 from flows.words import Command
-from storage.models import AnswerVersion, Role, Session, SessionStatus
+from storage.models import Role, Session, SessionStatus, StoredAnswer
 from storage.uow import DatabaseUnavailable, UnitOfWork
 
 log = logging.getLogger("playbook.conversation")
 
 
-def to_engine_answers(rows: Mapping[str, AnswerVersion]) -> dict[str, Answer]:
+def to_engine_answers(rows: Mapping[str, StoredAnswer]) -> dict[str, Answer]:
     return {key: Answer(row.value, row.skipped, row.author_id) for key, row in rows.items()}
 
 
@@ -380,7 +380,7 @@ def _store(
     session: Session,
     template: Template,
     answers: Mapping[str, Answer],
-    rows: Mapping[str, AnswerVersion],
+    rows: Mapping[str, StoredAnswer],
     reply: Reply,
     outcome: Outcome,
     ctx: ReplyContext,
