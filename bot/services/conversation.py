@@ -40,7 +40,7 @@ from bot.views.prompt import (
 from bot.views.summary import summary_blocks
 from flows import charts, engine, policy, team, words
 from flows.engine import Answer, Outcome, Prompt, ReplyContext
-from flows.i18n import t
+from flows.i18n import DEFAULT_LOCALE, t
 from flows.report import CostReport, ProblemReport
 from flows.schema import Template, get_template
 from flows.summary import build_summary
@@ -140,6 +140,8 @@ class Started:
     session_id: int
     template: Template
     place: Place
+    # The language of the person who started it (read with the rest): what they are answered in.
+    starter_locale: str = DEFAULT_LOCALE
 
 
 def start_session(
@@ -167,17 +169,25 @@ def start_session(
     held = problem_statement if problem_id is None and safeguards.looks_personal(problem_statement) else None
     if held is not None:
         problem_statement = None
-    with deps.uow() as uow:
-        locale = language.session_locale(uow, team_id, user_id, in_dm=in_dm)
+    # Slack first (the app's DM is opened before the transaction, never while it holds the database).
     channel = delivery.open_dm(client, user_id) if in_dm else channel_id
-    anchor = Anchor(template.title.get(locale), user_id, problem_statement, source_link=source_link)
     now = deps.clock.now()
+    locale = DEFAULT_LOCALE  # until read with everything else: what a failure is told in if it comes first
     try:
         with deps.uow() as uow:
-            uow.workspaces.get_or_create(team_id)
+            # Held while the transaction lasts: the settings read below find it loaded (the ORM keeps
+            # only objects something refers to).
+            workspace = uow.workspaces.get_or_create(team_id)
+            starter_locale = language.person_locale(uow, team_id, user_id)
+            locale = language.session_locale(
+                uow, team_id, user_id, in_dm=in_dm, facilitator_locale=starter_locale
+            )
+            if problem_id is None and problem_statement:
+                problem_id = uow.problems.add(team_id, problem_statement.strip()[:3000], user_id).id
             session = uow.sessions.add(
                 Session(
                     workspace_id=team_id,
+                    problem_id=problem_id,
                     template_id=template.id,
                     status=SessionStatus.ACTIVE,
                     facilitator_id=user_id,
@@ -187,6 +197,7 @@ def start_session(
                     locale=locale,
                     created_at=now,
                     updated_at=now,
+                    participants=[],  # a new session has nobody yet: nothing to load
                 )
             )
             uow.sessions.add_participant(session, user_id, Role.FACILITATOR)
@@ -195,20 +206,28 @@ def start_session(
                 notice = safeguards.hold_statement(
                     uow, session, template, user_id=user_id, statement=held, now=now
                 )
-            if problem_id is not None:
-                session.problem_id = problem_id
-            elif problem_statement:
-                problem = uow.problems.add(team_id, problem_statement.strip()[:3000], user_id)
-                session.problem_id = problem.id
-            for change in engine.prefill_changes(template, problem_statement):
-                uow.answers.add_version(
-                    session.id, change.key, value=change.value, author_id=user_id, raw_text=str(change.value)
+            versions: dict[str, int] = {}  # a new session's answers: none yet
+            prefilled = engine.prefill_changes(template, problem_statement)
+            for change in prefilled:
+                stored = uow.answers.add_version(
+                    session.id,
+                    change.key,
+                    value=change.value,
+                    author_id=user_id,
+                    raw_text=str(change.value),
+                    current_versions=versions,
+                    versions_complete=True,
                 )
-            answers = to_engine_answers(uow.answers.latest(session.id)) if problem_statement else {}
+                versions[change.key] = stored.version
+            # What was just stored is all the new session has: its answers need no reading back.
+            answers = engine.with_changes({}, prefilled, user_id)
             ctx = reply_context(deps, settings_for(deps, uow, team_id), locale)
             prompt = next_prompt_for(session, template, answers, user_id, ctx)
             queue = Queue(uow, team_id, now, hold=True)
             if not in_dm:
+                anchor = Anchor(
+                    template.title.get(locale), user_id, problem_statement, source_link=source_link
+                )
                 anchor_text, anchor_blocks = anchor_message(replace(anchor, session_id=session.id), locale)
                 queue.anchor(
                     session, Post(channel=channel, text=anchor_text, blocks=delivery.as_dicts(anchor_blocks))
@@ -222,13 +241,14 @@ def start_session(
             queue.add(Place(channel, None).post(intro, content), session)
             uow.commit()
             session_id = session.id
+            del workspace
     except DatabaseUnavailable as down:
         log.warning("session not started: the database did not answer (%s)", down)
         raise PlaybookError(t("start_failed_try_again", locale)) from down
     flushed = delivery.send_queued(deps, client, queue.ids, held=queue.held)
     if flushed.dead_anchors:
         raise BotNotInChannel(t("bot_not_in_channel", locale))
-    return Started(session_id, template, Place(channel, None))
+    return Started(session_id, template, Place(channel, None), starter_locale)
 
 
 def problem_statement_of(deps: Deps, team_id: str, problem_id: int) -> str:

@@ -110,20 +110,24 @@ def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> S
     """``/playbook start <template> [problem statement] [--problem <id>]``."""
     flag = problem_flag(rest)
     template_id, _, statement = flag.rest.partition(" ")
-    locale = language.caller_locale(deps, caller)
+
+    def refused_in() -> str:
+        # A refusal's language, read only when there is one: a start reads it with everything else.
+        return language.caller_locale(deps, caller)
+
     if not template_id:
-        return Shown(ack=t("start_needs_template", locale, templates=templates_inline()))
+        return Shown(ack=t("start_needs_template", refused_in(), templates=templates_inline()))
     if flag.present and flag.problem_id is None:
-        return Shown(ack=t("problem_flag_needs_id", locale))
+        return Shown(ack=t("problem_flag_needs_id", refused_in()))
     # A problem the caller may not see is answered exactly as one that doesn't exist.
     if flag.problem_id is not None and not access.problem_visible(deps, client, caller, flag.problem_id):
-        return Shown(ack=t("problem_not_found", locale, problem=flag.problem_id))
+        return Shown(ack=t("problem_not_found", refused_in(), problem=flag.problem_id))
     try:
         template = get_template(commands.template_name(template_id))
     except TemplateNotFound as missing:
-        return Shown(ack=unknown_template(missing.template_id, locale))
+        return Shown(ack=unknown_template(missing.template_id, refused_in()))
     if len(statement) > 3000:
-        return Shown(ack=t("too_long", locale, length=f"{len(statement):,}", limit="3,000"))
+        return Shown(ack=t("too_long", refused_in(), length=f"{len(statement):,}", limit="3,000"))
     started = conversation.start_session(
         deps,
         client,
@@ -137,6 +141,7 @@ def start_command(deps: Deps, client: WebClient, caller: Caller, rest: str) -> S
     )
     # In the app's DM there is no thread: the questions come in the DM itself.
     here = "_dm" if caller.is_dm else ""
+    locale = started.starter_locale
     if flag.problem_id is not None:
         return Shown(
             ack=t(

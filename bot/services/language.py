@@ -58,20 +58,29 @@ def people_locales(uow: UnitOfWork, team_id: str, user_ids: Collection[str]) -> 
     return found
 
 
-def channel_locale(uow: UnitOfWork, team_id: str, facilitator_id: str) -> str:
+def channel_locale(
+    uow: UnitOfWork, team_id: str, facilitator_id: str, *, facilitator_locale: str | None = None
+) -> str:
     """The language of what a session posts where everyone reads it: bilingual in a bilingual
-    workspace, else the facilitator's."""
+    workspace, else the facilitator's (``facilitator_locale``, when already read)."""
     if uow.workspaces.settings(team_id).language == WORKSPACE_BILINGUAL:
         return BILINGUAL
-    return person_locale(uow, team_id, facilitator_id)
+    return facilitator_locale or person_locale(uow, team_id, facilitator_id)
 
 
-def session_locale(uow: UnitOfWork, team_id: str, facilitator_id: str, *, in_dm: bool) -> str:
+def session_locale(
+    uow: UnitOfWork,
+    team_id: str,
+    facilitator_id: str,
+    *,
+    in_dm: bool,
+    facilitator_locale: str | None = None,
+) -> str:
     """The language a new session is run in: a DM session is the person's own; a channel's follows
     :func:`channel_locale`."""
     if in_dm:
-        return person_locale(uow, team_id, facilitator_id)
-    return channel_locale(uow, team_id, facilitator_id)
+        return facilitator_locale or person_locale(uow, team_id, facilitator_id)
+    return channel_locale(uow, team_id, facilitator_id, facilitator_locale=facilitator_locale)
 
 
 def caller_locale(deps: Deps, caller: Caller) -> str:

@@ -23,14 +23,15 @@ from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness, c
 # thread given its ts (indexed; an update is never a thread), and one indexed look for anything queued
 # behind them meanwhile.
 ANSWER_BOUND = 17
-# /playbook start with a problem statement, 27: the language of the person and the workspace read
-# first (5), then the workspace (read, created if new), the session, its facilitator (with the
-# participants read), the problem, its answer (numbered by one max query), the answers read back for
-# the first question, the settings; whether anything is unsent and the database's time, the anchor and
-# the introduction queued and claimed (16); then both marked sent, the anchor's ts becoming the
-# session's thread and the introduction's (and its thread_ts given to the introduction, whose own
-# followers are looked for too), and the look for anything queued behind them (6).
-SESSION_START_BOUND = 27
+# /playbook start with a problem statement, 18, in one transaction and the marks after it. The
+# transaction's (12): the workspace (read, created if new, read again), the person's language, the
+# problem, the session, its facilitator, the problem statement as its first answer (numbered without a
+# query: the session is new, and read back from what was stored, not from the database); whether anything
+# is unsent and the database's time, the anchor and the introduction queued and claimed. Then both marked
+# sent, the anchor's ts becoming the session's thread and the introduction's (and its thread_ts given to
+# the introduction, whose own followers are looked for too), and the look for anything queued behind
+# them (6).
+SESSION_START_BOUND = 18
 
 
 def _start(h: Harness) -> str:
