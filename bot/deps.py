@@ -8,7 +8,9 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from bot.directory import Directory, LookupCache
+from bot.session_memo import SessionMemo
 from bot.settings import Settings
+from flows.classification_examples import LabelledExample
 from flows.clock import Clock, SystemClock
 from storage.db import SessionFactory, database_answers
 from storage.uow import UnitOfWork
@@ -21,6 +23,11 @@ class Deps:
     clock: Clock
     # Slack's answers about admins and channels, kept briefly (bot/directory.py).
     lookups: LookupCache = field(default_factory=LookupCache)
+    # The decided classifications each session's proposal learns from, kept per session while no
+    # erasure or purge has touched its workspace (bot/session_memo.py).
+    learned: SessionMemo[tuple[LabelledExample, ...]] = field(
+        default_factory=SessionMemo[tuple[LabelledExample, ...]]
+    )
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # One per app, shared by every request: Bolt deep-copies a request's context for a lazy

@@ -80,6 +80,10 @@ class Workspace(Base):
     leads_channel: Mapped[str | None] = mapped_column(String(32))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Counts every erasure (forget-me) and retention purge that removed something of the workspace, in
+    # the same transaction: what a process keeps from the workspace's stored answers is kept against
+    # this count, so whatever any process erased is never served from it again (migration 0014).
+    erasures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Problem(Base):

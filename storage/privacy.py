@@ -54,6 +54,7 @@ from storage.models import (
     utcnow,
 )
 from storage.outbox import PROMPT_KIND, OutboxRepository
+from storage.repositories import count_erasure
 
 __all__ = [
     "FORMER_PARTICIPANT",
@@ -314,6 +315,7 @@ def erase_person(
         report.audit_entries += 1
     report.other["interventions"] = _erase_checkins(orm, workspace_id, user_id)
     orm.flush()
+    count_erasure(orm, workspace_id)
     return report
 
 

@@ -62,6 +62,18 @@ _WORKSPACES = cast(Table, Workspace.__table__)
 _SETTINGS_OF = select(_WORKSPACES.c.settings, _WORKSPACES.c.leads_channel).where(
     _WORKSPACES.c.id == bindparam("workspace")
 )
+_ERASURES_OF = select(_WORKSPACES.c.erasures).where(_WORKSPACES.c.id == bindparam("workspace"))
+_COUNT_ERASURE = (
+    update(_WORKSPACES)
+    .where(_WORKSPACES.c.id == bindparam("workspace"))
+    .values(erasures=_WORKSPACES.c.erasures + 1)
+)
+
+
+def count_erasure(orm: OrmSession, workspace_id: str) -> None:
+    """Something of the workspace's stored answers was erased or purged (in this transaction): see
+    :attr:`Workspace.erasures`."""
+    orm.connection().execute(_COUNT_ERASURE, {"workspace": workspace_id})
 
 
 class WorkspaceRepository:
@@ -103,6 +115,10 @@ class WorkspaceRepository:
         if row is None:
             return WorkspaceSettings()
         return read_settings(row[0], row[1])
+
+    def erasures(self, workspace_id: str) -> int:
+        """:attr:`Workspace.erasures` as this transaction sees it (0 for a workspace never seen)."""
+        return int(self._orm.scalar(_ERASURES_OF, {"workspace": workspace_id}) or 0)
 
     def change_settings(
         self, workspace_id: str, **changes: Any

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from storage.audit import SYSTEM, AuditRepository
 from storage.models import AnswerVersion, Participant, PendingAnswer, Problem, Session, Workspace
+from storage.repositories import count_erasure
 from storage.settings import read_settings
 
 
@@ -63,6 +64,8 @@ def purge_workspace(orm: OrmSession, workspace: Workspace, now: datetime) -> Pur
         )
         .returning(Problem.id),
     )
+    if answers or sessions or problems:
+        count_erasure(orm, workspace.id)
     return PurgeResult(workspace.id, cutoff, sessions, answers, problems)
 
 

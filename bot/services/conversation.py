@@ -324,7 +324,7 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     answers = to_engine_answers({key: row for key, row in rows.items() if not row.retracted})
     now = deps.clock.now()
     settings = settings_for(deps, uow, session.workspace_id)
-    ctx = learning.with_learning(reply_context(deps, settings, locale), uow, session)
+    ctx = learning.with_learning(reply_context(deps, settings, locale), uow, session, deps.learned)
     ctx = replace(ctx, author=reply.user_id)  # "me" names whoever replied
     if session.status == SessionStatus.PAUSED:
         if engine.normalise_command(reply.text) != Command.RESUME:
@@ -733,7 +733,10 @@ def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int)
             template = get_template(session.template_id)
             answers = to_engine_answers(uow.answers.latest(session.id))
             ctx = learning.with_learning(
-                reply_context(deps, settings_for(deps, uow, caller.team_id), session.locale), uow, session
+                reply_context(deps, settings_for(deps, uow, caller.team_id), session.locale),
+                uow,
+                session,
+                deps.learned,
             )
             prompt = engine.current_prompt(
                 template, answers, session.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned

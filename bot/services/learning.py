@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
 
+from bot.session_memo import SessionMemo
 from flows.classification_examples import LabelledExample
 from flows.classification_step import LEARNED_FROM_KEYS, LEARNED_WHY_KEY, inputs_from, learned_example
 from flows.engine import ReplyContext
@@ -50,14 +51,24 @@ def learned_examples(uow: UnitOfWork, workspace_id: str, session_id: int) -> lis
     return examples
 
 
-def with_learning(ctx: ReplyContext, uow: UnitOfWork, session: Session) -> ReplyContext:
+def with_learning(
+    ctx: ReplyContext, uow: UnitOfWork, session: Session, kept: SessionMemo[tuple[LabelledExample, ...]]
+) -> ReplyContext:
     """``ctx`` whose classifier follows the workspace's decisions, read from ``uow`` (inside its
-    transaction) the first time a classification is proposed, and only then."""
-    workspace_id, session_id = session.workspace_id, session.id
+    transaction) the first time a classification is proposed, and only then; ``kept`` (the app's
+    ``deps.learned``) keeps them for the session's later requests, for as long as nothing of the
+    workspace was erased or purged (the count is read in this transaction: see bot/session_memo.py)."""
+    workspace_id, session_id, started = session.workspace_id, session.id, session.created_at
 
     @cache
     def learned() -> Sequence[LabelledExample]:
-        return tuple(learned_examples(uow, workspace_id, session_id))
+        return kept.get(
+            workspace_id,
+            session_id,
+            started,
+            uow.workspaces.erasures(workspace_id),
+            lambda: tuple(learned_examples(uow, workspace_id, session_id)),
+        )
 
     return replace(ctx, learned=learned)
 

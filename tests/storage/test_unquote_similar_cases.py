@@ -4,10 +4,10 @@ root causes when the database is upgraded; everything else in them, and every ot
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import select
+from sqlalchemy import column, insert, select, table
 
 from storage.db import alembic_config, make_engine, make_session_factory, upgrade
-from storage.models import AnswerVersion, Session, Workspace
+from storage.models import AnswerVersion, Session
 
 QUOTING = (
     'Most similar: "Fernhill Systems won\'t change the portal" (confirmed in this workspace: x; 40% alike).'
@@ -36,8 +36,9 @@ def test_the_upgrade_removes_the_quoting_line_and_keeps_the_rest(database_url: s
         "proposed": proposed,
     }
     with make_session_factory(engine)() as orm:
-        orm.add(Workspace(id="T1"))
-        orm.flush()
+        # The workspace as its table stood at this revision (the model has columns added since).
+        workspaces = table("workspaces", column("id"), column("settings"), column("created_at"))
+        orm.execute(insert(workspaces).values(id="T1", settings="{}", created_at="2026-11-01 00:00:00"))
         session = Session(workspace_id="T1", template_id="five-whys", facilitator_id="U1", channel_id="C1")
         orm.add(session)
         orm.flush()

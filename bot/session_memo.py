@@ -1,0 +1,81 @@
+"""What a session works out from its workspace's stored answers and may keep between requests.
+
+A classification proposal learns from the workspace's decisions made before the session began (see
+``services/learning.py``): the same examples every time the session asks, since later decisions do not
+count, so reading them (up to 200 sessions' answers) once per session is enough. What can change them is
+an erasure (forget-me) or a retention purge, in any process: each counts itself in the workspace's row
+in the same transaction (``Workspace.erasures``), and a kept value is served only to a transaction that
+reads the same count it was worked out under. A count that moved drops everything kept for that
+workspace, so words erased from the database do not stay in this process's memory either.
+
+A session is named by its id and when it started (SQLite may give a purged session's id to a new one).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+# Sessions kept at once (the least recently used go first): far more than are at a classification
+# step at the same moment; each holds at most the 200 decisions a proposal learns from.
+CAPACITY = 256
+
+SessionKey = tuple[str, int, datetime]
+
+
+class SessionMemo(Generic[T]):
+    """``(workspace, session, started) → value``, each kept with the workspace's erasure count it was
+    worked out under. Thread-safe; one per app (it lives in ``Deps``)."""
+
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        self._capacity = capacity
+        self._entries: OrderedDict[SessionKey, tuple[int, T]] = OrderedDict()
+        # The highest erasure count seen for each workspace.
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def get(
+        self, workspace_id: str, session_id: int, started: datetime, erasures: int, work_out: Callable[[], T]
+    ) -> T:
+        """The value kept for the session under ``erasures`` (the count the caller's transaction
+        reads), else ``work_out()``'s, kept if that count is still the newest seen."""
+        key = (workspace_id, session_id, started)
+        with self._lock:
+            self._see(workspace_id, erasures)
+            kept = self._entries.get(key)
+            if kept is not None and kept[0] == erasures:
+                self._entries.move_to_end(key)
+                return kept[1]
+        value = work_out()  # outside the lock: it reads the database
+        with self._lock:
+            self._see(workspace_id, erasures)
+            if self._counts[workspace_id] == erasures:
+                self._entries[key] = (erasures, value)
+                self._entries.move_to_end(key)
+                while len(self._entries) > self._capacity:
+                    self._entries.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def kept(self) -> list[T]:
+        """Everything kept now (what this process holds in memory)."""
+        with self._lock:
+            return [value for _count, value in self._entries.values()]
+
+    def _see(self, workspace_id: str, erasures: int) -> None:
+        """Note a workspace's count; when it moved on, drop what was kept under an older one."""
+        newest = self._counts.get(workspace_id)
+        if newest is not None and erasures <= newest:
+            return
+        self._counts[workspace_id] = erasures
+        if newest is not None:
+            for key in [k for k in self._entries if k[0] == workspace_id]:
+                del self._entries[key]
