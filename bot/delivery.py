@@ -505,13 +505,16 @@ class Queue:
         self._uow, self._workspace_id, self._now, self._hold = uow, workspace_id, now, hold
         self.ids: list[int] = []
         self.held: list[Claimed] = []
+        # Where each held message is in ``held`` (a later reply in its thread makes it a leader).
+        self._held_at: dict[int, int] = {}
         self._anchors: dict[int, int] = {}
         self._last_top: dict[str, int] = {}
         self._holding: dict[str, bool] = {}
         self._db_now: datetime | None = None
 
     def shown(self, **fields: Any) -> Shown:
-        """A :class:`Shown` that sends what was queued (with any other fields: ``ack``, …)."""
+        """A :class:`Shown` that sends what was queued (with any other fields: ``ack``, …); taken once
+        everything is queued (a held message learns here that a later one is in its thread)."""
         return Shown(queued=list(self.ids), held=list(self.held), **fields)
 
     def anchor(self, session: Session, message: Post) -> int:
@@ -590,7 +593,11 @@ class Queue:
             held_since=held_since,
         )
         self.ids.append(queued)
+        if thread_of is not None and (at := self._held_at.get(thread_of)) is not None:
+            # Sent, it gives this one its thread.
+            self.held[at] = replace(self.held[at], leads=True)
         if held_since is not None:
+            self._held_at[queued] = len(self.held)
             self.held.append(
                 Claimed(
                     id=queued,
@@ -604,6 +611,9 @@ class Queue:
                     attempts=1,
                     thread_of=thread_of,
                     uncertain=False,
+                    # Only an anchor is the thread of messages queued by later transactions; any
+                    # other message's followers are queued after it here (above).
+                    leads=kind == ANCHOR,
                 )
             )
         if isinstance(message, Post) and not message.reply_to_previous and thread_of is None:
@@ -866,20 +876,35 @@ def _dead_anchor_notice(uow: UnitOfWork, claimed: Claimed) -> Post | None:
 
 
 def _record(
-    uow: UnitOfWork, outcome: _Outcome, flushed: Flushed, *, tell: bool, now: datetime
+    uow: UnitOfWork,
+    outcome: _Outcome,
+    flushed: Flushed,
+    *,
+    tell: bool,
+    now: datetime,
+    behind: dict[str, bool] | None = None,
 ) -> list[Outgoing]:
-    """Store one outcome; returns the notices to send once this is committed."""
+    """Store one outcome; returns the notices to send once this is committed. ``behind`` (the
+    request path): for a message recorded sent, whether anything with its ordering key waits to be
+    claimed, by its key."""
     claimed = outcome.claimed
     notices: list[Outgoing] = []
     if outcome.what == "sent":
-        # Only a post can be the thread of a later message (an update never is).
-        recorded = uow.outbox.mark_sent(
-            claimed.id,
-            claimed.attempts,
-            outcome.ts,
-            may_lead=claimed.kind != "update",
-            keep_payload=claimed.kind == PROMPT,
-        )
+        # Only a post can be the thread of a later message (an update never is), and only one whose
+        # claim says so (an anchor, or one with a reply queued with it).
+        may_lead = claimed.kind != "update" and claimed.leads
+        keep_payload = claimed.kind == PROMPT
+        if behind is None:
+            recorded = uow.outbox.mark_sent(
+                claimed.id, claimed.attempts, outcome.ts, may_lead=may_lead, keep_payload=keep_payload
+            )
+        else:
+            waiting = uow.outbox.mark_sent_looking_behind(
+                claimed.id, claimed.attempts, outcome.ts, may_lead=may_lead, keep_payload=keep_payload
+            )
+            recorded = waiting is not None
+            if waiting is not None:
+                behind[claimed.ordering_key] = behind.get(claimed.ordering_key, False) or waiting
         if recorded and claimed.session_id is not None and outcome.ts:
             if claimed.kind == ANCHOR:
                 uow.sessions.set_thread(claimed.session_id, outcome.ts)
@@ -963,6 +988,15 @@ def _send_batch(
     return outcomes
 
 
+def _pending_behind(uow: UnitOfWork, keys: set[str], looked: dict[str, bool]) -> bool:
+    """Whether a message with one of ``keys`` waits to be claimed: ``looked`` says it of some keys
+    already (asked as their sends were recorded); the rest are looked for."""
+    if any(looked.values()):
+        return True
+    rest = keys - looked.keys()
+    return bool(rest) and uow.outbox.has_pending(rest)
+
+
 def _run(
     deps: Deps,
     clients: ClientFor,
@@ -990,14 +1024,17 @@ def _run(
         wanted = None if only is None else [i for i in only if i not in tried]
         more = wanted is None or bool(wanted) or bool(keys)
         if outcomes or more:
+            # The request path: whether anything waits behind what it sent, asked as each send is
+            # recorded (by its key), so the look below is needed only for keys of earlier rounds.
+            behind: dict[str, bool] | None = {} if request_path else None
             with deps.uow() as uow:
                 for outcome in outcomes:
                     for notice in _record(
-                        uow, outcome, flushed, tell=tell_dead_anchors, now=deps.clock.now()
+                        uow, outcome, flushed, tell=tell_dead_anchors, now=deps.clock.now(), behind=behind
                     ):
                         notices.append((outcome.claimed.workspace_id, notice))
                 claimed = []
-                if wanted == [] and not uow.outbox.has_pending(keys):
+                if wanted == [] and not _pending_behind(uow, keys, behind or {}):
                     more = False  # nothing was queued behind what this request sent
                 if more and (deadline is None or time.monotonic() < deadline):
                     claimed = uow.outbox.claim_ready(

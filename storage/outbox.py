@@ -37,9 +37,23 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage import db as storage_db
 from storage.models import OutboxMessage, OutboxStatus
@@ -88,6 +102,10 @@ class Claimed:
     # It may already be in Slack: claimed before by a sender that never said what happened, or given
     # back after a send whose outcome was unknown.
     uncertain: bool
+    # Whether a later message may wait for its ts as its thread (``thread_of``): an anchor, or a post
+    # followed in its own transaction by a reply to it. When the claim says none can (the request
+    # path's own claims know), recording it sent gives no thread to anyone (one statement fewer).
+    leads: bool = True
 
 
 # Built once (asked on every answer): each look is one search of ``ix_outbox_ordering``. Run on the
@@ -129,6 +147,21 @@ _MARK_SENT_KEEPING_PAYLOAD = update(_TABLE).where(_HELD).values(_SENT_VALUES).re
 # Not needed once Slack has the message, and it may quote what people typed (forget-me and retention
 # must not find copies here).
 _MARK_SENT = update(_TABLE).where(_HELD).values({**_SENT_VALUES, "payload": {}}).returning(_TABLE.c.id)
+# Whether a message with the sent one's key waits to be claimed (queued meanwhile by a request that
+# found this one unsent), read by the statement that records the send: the request path asks it after
+# every send, and asking it there costs no statement of its own. Written out because SQLite's RETURNING
+# drops the table names that tell the subquery's columns from the updated row's.
+_PENDING_BEHIND: ColumnElement[bool] = literal_column(
+    "EXISTS (SELECT 1 FROM outbox AS behind WHERE behind.ordering_key = outbox.ordering_key"
+    " AND behind.status = 'pending')"  # OutboxStatus.PENDING
+)
+_MARK_SENT_LOOKING_BEHIND = {
+    True: update(_TABLE).where(_HELD).values(_SENT_VALUES).returning(_TABLE.c.id, _PENDING_BEHIND),
+    False: update(_TABLE)
+    .where(_HELD)
+    .values({**_SENT_VALUES, "payload": {}})
+    .returning(_TABLE.c.id, _PENDING_BEHIND),
+}
 _GIVE_THREAD = (
     update(_TABLE)
     .where(_TABLE.c.thread_of == bindparam("leader"), _TABLE.c.thread_ts.is_(None))
@@ -151,6 +184,17 @@ def _recent_of_session(limit: int) -> Any:
 class OutboxRepository:
     def __init__(self, orm: OrmSession) -> None:
         self._orm = orm
+        self._connection: Connection | None = None
+
+    def _conn(self) -> Connection:
+        """The transaction's connection. The ORM session's ``connection()`` walks its transaction's
+        state machine on every call, which cost more CPU than some of the statements run on it; the
+        connection is kept until the session's transaction ends (committed, rolled back: then it is
+        closed) and asked for again after that."""
+        connection = self._connection
+        if connection is None or connection.closed or not self._orm.in_transaction():
+            connection = self._connection = self._orm.connection()
+        return connection
 
     def add(
         self,
@@ -187,11 +231,11 @@ class OutboxRepository:
             "error": None,
             "created_at": now,
         }
-        return int(self._orm.connection().execute(_ADD, values).scalar_one())
+        return int(self._conn().execute(_ADD, values).scalar_one())
 
     def has_unsent(self, ordering_key: str) -> bool:
         """Whether a message with this key is still to be sent (pending or claimed)."""
-        found = self._orm.connection().execute(_UNSENT_WITH_KEY, {"key": ordering_key}).first()
+        found = self._conn().execute(_UNSENT_WITH_KEY, {"key": ordering_key}).first()
         return found is not None
 
     def has_pending(self, ordering_keys: Collection[str]) -> bool:
@@ -199,11 +243,11 @@ class OutboxRepository:
         a claim that would find nothing: the request path asks it after every send)."""
         if not ordering_keys:
             return False
-        found = self._orm.connection().execute(_PENDING_WITH_KEYS, {"keys": list(ordering_keys)}).first()
+        found = self._conn().execute(_PENDING_WITH_KEYS, {"keys": list(ordering_keys)}).first()
         return found is not None
 
     def database_now(self) -> datetime:
-        return database_now(self._orm)
+        return storage_db.database_now(self._conn())
 
     def claim_ready(
         self,
@@ -225,7 +269,7 @@ class OutboxRepository:
         # Only what was queued behind the caller's own messages: those are pending (a stale claim is
         # the background sender's), so the database's clock is read only if one is found.
         behind_only = only is not None and not only
-        db_now = None if behind_only else database_now(self._orm)
+        db_now = None if behind_only else storage_db.database_now(self._conn())
         stale_before = None if db_now is None else db_now - timedelta(seconds=stale_after)
         earlier = aliased(OutboxMessage)
         blocked = exists().where(
@@ -258,10 +302,10 @@ class OutboxRepository:
         if not candidates:
             return []
         if db_now is None or stale_before is None:
-            db_now = database_now(self._orm)
+            db_now = storage_db.database_now(self._conn())
             stale_before = db_now - timedelta(seconds=stale_after)
         table = cast(Table, OutboxMessage.__table__)
-        claimed = self._orm.connection().execute(
+        claimed = self._conn().execute(
             update(table)
             .where(
                 table.c.id.in_(list(candidates)),
@@ -324,7 +368,7 @@ class OutboxRepository:
         thread get that thread (``may_lead=False``: none can, e.g. an update). False if the claim was
         lost meanwhile. The payload is dropped, unless ``keep_payload`` (a question whose buttons are
         replaced once it is answered: :meth:`forget_payload` then)."""
-        connection = self._orm.connection()
+        connection = self._conn()
         done = connection.execute(
             _MARK_SENT_KEEPING_PAYLOAD if keep_payload else _MARK_SENT,
             {"held_id": message_id, "held_attempts": attempts, "sent_as": ts},
@@ -334,6 +378,29 @@ class OutboxRepository:
         if ts is not None and may_lead:
             connection.execute(_GIVE_THREAD, {"leader": message_id, "leader_ts": ts})
         return True
+
+    def mark_sent_looking_behind(
+        self,
+        message_id: int,
+        attempts: int,
+        ts: str | None,
+        *,
+        may_lead: bool = True,
+        keep_payload: bool = False,
+    ) -> bool | None:
+        """:meth:`mark_sent`, saying as well whether a message with its ordering key is waiting to be
+        claimed (what :meth:`has_pending` would say of its key, asked by the same statement); None if
+        the claim was lost meanwhile (nothing recorded, nothing asked)."""
+        connection = self._conn()
+        row = connection.execute(
+            _MARK_SENT_LOOKING_BEHIND[keep_payload],
+            {"held_id": message_id, "held_attempts": attempts, "sent_as": ts},
+        ).first()
+        if row is None:
+            return None
+        if ts is not None and may_lead:
+            connection.execute(_GIVE_THREAD, {"leader": message_id, "leader_ts": ts})
+        return bool(row[1])
 
     def release(
         self,
@@ -355,7 +422,7 @@ class OutboxRepository:
         }
         if uncertain:
             values["uncertain"] = True
-        done = self._orm.connection().execute(
+        done = self._conn().execute(
             update(table).where(self._held(message_id, attempts)).values(**values).returning(table.c.id)
         )
         return done.first() is not None
@@ -364,7 +431,7 @@ class OutboxRepository:
         """Slack will never take it: it, and every unsent message in its thread, is dead. Returns the
         ids of those that followed it down (empty if the claim was lost)."""
         table = cast(Table, OutboxMessage.__table__)
-        done = self._orm.connection().execute(
+        done = self._conn().execute(
             update(table)
             .where(self._held(message_id, attempts))
             .values(status=OutboxStatus.DEAD, error=error[:1000], payload={})
@@ -375,7 +442,7 @@ class OutboxRepository:
         followers: list[int] = []
         parents = [message_id]
         while parents:
-            killed = self._orm.connection().execute(
+            killed = self._conn().execute(
                 update(table)
                 .where(table.c.thread_of.in_(parents), table.c.status.in_(UNSENT))
                 .values(status=OutboxStatus.DEAD, error=thread_not_sent(message_id), payload={})
@@ -422,13 +489,13 @@ class OutboxRepository:
 
     def forget_payload(self, message_id: int) -> None:
         """Drop a sent message's kept payload (its question was answered)."""
-        self._orm.connection().execute(_FORGET_PAYLOAD, {"message_id": message_id})
+        self._conn().execute(_FORGET_PAYLOAD, {"message_id": message_id})
 
     def forget_prompt_at(self, session_id: int, sent_ts: str) -> None:
         """Drop the kept payload of the session's question posted at ``sent_ts`` (answered by a click,
         which carries the message itself)."""
         table = cast(Table, OutboxMessage.__table__)
-        self._orm.connection().execute(
+        self._conn().execute(
             update(table)
             .where(
                 table.c.session_id == session_id,
@@ -506,7 +573,7 @@ class OutboxRepository:
     def cancel_session(self, session_id: int, reason: str) -> int:
         """A session that cannot go on (its anchor could not be posted): its unsent messages are dead."""
         table = cast(Table, OutboxMessage.__table__)
-        killed = self._orm.connection().execute(
+        killed = self._conn().execute(
             update(table)
             .where(table.c.session_id == session_id, table.c.status == OutboxStatus.PENDING)
             .values(status=OutboxStatus.DEAD, error=reason[:1000], payload={})
