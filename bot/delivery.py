@@ -500,7 +500,7 @@ class Queue:
     def __init__(self, uow: UnitOfWork, workspace_id: str, now: datetime, *, hold: bool = False) -> None:
         """``hold``: claim what may be sent at once in this transaction (the caller must pass
         :meth:`shown`, or :attr:`held`, to the request path, which then sends it without claiming it
-        again: one statement for the ordering key and one for the database's clock here save a
+        again: one statement here, for the ordering key and the database's clock together, saves a
         claiming select, update and clock read after the commit)."""
         self._uow, self._workspace_id, self._now, self._hold = uow, workspace_id, now, hold
         self.ids: list[int] = []
@@ -570,8 +570,10 @@ class Queue:
             if holding is None:
                 # Held only when nothing earlier with its key is unsent: the order holds, since the
                 # request path sends what it holds in id order and gives back the rest of a key after
-                # one of them is not sent.
-                holding = not self._uow.outbox.has_unsent(key)
+                # one of them is not sent. (The database's clock, the claim's time, comes with it.)
+                unsent, db_now = self._uow.outbox.unsent_and_now(key)
+                holding = not unsent
+                self._db_now = self._db_now or db_now
             # An upload is left to the sender's own claim (and so is everything after it in its key).
             holding = self._holding[key] = holding and not isinstance(message, Upload)
             if holding:

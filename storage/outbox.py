@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
@@ -126,6 +126,14 @@ _PENDING_WITH_KEYS = (
 )
 
 _TABLE = cast(Table, OutboxMessage.__table__)
+# Whether anything with a key is unsent, and the database's clock (read as :func:`storage.db.database_now`
+# reads it), in one statement: a transaction queuing an answer's messages asks both before it claims
+# them (the clock only matters when nothing is unsent, but reading it costs nothing more here).
+_UNSENT_EXISTS = exists().where(_TABLE.c.ordering_key == bindparam("key"), _TABLE.c.status.in_(UNSENT))
+_UNSENT_AND_NOW = {
+    "postgresql": select(func.now(), _UNSENT_EXISTS),
+    "sqlite": select(func.strftime("%Y-%m-%d %H:%M:%f", "now"), _UNSENT_EXISTS),
+}
 # The statements of every answer's sends, built once: building a statement (and its cache key) cost
 # more CPU than running it. A Core insert, not an ORM add and flush: nothing reads the row back as an
 # object, and a flush per message was the dearest part of queuing one.
@@ -237,6 +245,19 @@ class OutboxRepository:
         """Whether a message with this key is still to be sent (pending or claimed)."""
         found = self._conn().execute(_UNSENT_WITH_KEY, {"key": ordering_key}).first()
         return found is not None
+
+    def unsent_and_now(self, ordering_key: str) -> tuple[bool, datetime]:
+        """:meth:`has_unsent` and :meth:`database_now`, asked together."""
+        connection = self._conn()
+        statement = _UNSENT_AND_NOW.get(connection.dialect.name)
+        if statement is None:
+            return self.has_unsent(ordering_key), self.database_now()
+        stamp, unsent = connection.execute(statement, {"key": ordering_key}).one()
+        if isinstance(stamp, datetime):  # PostgreSQL: the transaction's start, aware
+            now = stamp.astimezone(UTC)
+        else:  # SQLite: this machine's clock, to the millisecond, as text
+            now = datetime.fromisoformat(str(stamp)).replace(tzinfo=UTC)
+        return bool(unsent), now
 
     def has_pending(self, ordering_keys: Collection[str]) -> bool:
         """Whether a message with one of these keys is waiting to be claimed (one indexed look, before

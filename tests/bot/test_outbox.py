@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app
+from bot.app import create_app, make_web_client
+from bot.delivery import Post, Queue, send_queued
 from bot.deps import Deps
 from bot.web import make_wsgi_app
 from flows.clock import SystemClock
@@ -32,6 +33,8 @@ from tests.bot.conftest import (
     SIGNING_SECRET,
     TEAM,
     Harness,
+    counted_statements,
+    engine_of,
     make_settings,
     rendered,
     serve,
@@ -230,3 +233,26 @@ def test_readyz_answers_when_the_database_does(harness: Harness) -> None:
         f"{root}/readyz", timeout=30
     ) as ready:
         assert ready.status == 200 and json.loads(ready.read()) == {"ok": True}
+
+
+def test_a_held_post_gives_its_ts_only_to_the_replies_queued_with_it(harness: Harness) -> None:
+    """The request path's own claims say which messages may be a thread: a post with a reply queued
+    with it; once sent, only its ts is given to waiting messages (no look for the others' followers)."""
+    h = harness
+    with h.deps.uow() as uow:
+        queue = Queue(uow, TEAM, h.clock.now(), hold=True)
+        queue.add(Post(channel=CHANNEL, text="Summary, part 1"))
+        queue.add(Post(channel=CHANNEL, text="Summary, part 2", reply_to_previous=True))
+        queue.add(Post(channel=CHANNEL, text="What happens next"))
+        uow.commit()
+    assert [claimed.leads for claimed in queue.held] == [True, False, False]
+    client = make_web_client(h.deps.settings, h.deps.settings.slack_bot_token.get_secret_value())  # type: ignore[union-attr]
+    with counted_statements(engine_of(h)) as statements:
+        flushed = send_queued(h.deps, client, queue.ids, held=queue.held)
+    assert sorted(flushed.sent) == queue.ids
+    first, second, third = (
+        next(m for m in h.slack.messages(channel=CHANNEL) if m.text == text)
+        for text in ("Summary, part 1", "Summary, part 2", "What happens next")
+    )
+    assert second.thread_ts == first.ts and third.thread_ts is None and first.thread_ts is None
+    assert sum("SET thread_ts" in statement for statement in statements) == 1, statements

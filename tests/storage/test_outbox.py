@@ -137,3 +137,37 @@ def test_forgetting_a_workspace_leaves_others_and_a_late_outcome_records_nothing
     with uow_factory as uow:
         assert not uow.outbox.mark_sent(held, 1, "1.2")  # its sender finds its claim gone
         assert uow.outbox.statuses([sent, held, waiting, other]) == {other: OutboxStatus.CLAIMED}
+
+
+def test_recording_a_send_says_whether_anything_waits_behind_it_with_its_key(uow_factory: UnitOfWork) -> None:
+    with uow_factory as uow:
+        a1, a2, b1 = add(uow, "a"), add(uow, "a"), add(uow, "b")
+        uow.commit()
+    assert claim(uow_factory) == [a1, b1]
+    with uow_factory as uow:
+        assert uow.outbox.mark_sent_looking_behind(a1, 1, "1.1") is True  # a2 is pending behind it
+        assert uow.outbox.mark_sent_looking_behind(b1, 1, "1.2") is False
+        assert uow.outbox.mark_sent_looking_behind(b1, 1, "1.2") is None  # no claim to record
+        uow.commit()
+    assert claim(uow_factory) == [a2]
+    with uow_factory as uow:
+        assert uow.outbox.mark_sent_looking_behind(a2, 1, "1.3", may_lead=False) is False
+        uow.commit()
+        assert uow.outbox.statuses([a1, a2, b1]) == dict.fromkeys([a1, a2, b1], OutboxStatus.SENT)
+
+
+def test_whether_a_key_is_unsent_comes_with_the_database_clock(uow_factory: UnitOfWork) -> None:
+    with uow_factory as uow:
+        unsent, now = uow.outbox.unsent_and_now("a")
+        assert not unsent and now.tzinfo is not None
+        assert abs(now - uow.outbox.database_now()) < timedelta(seconds=5)
+        a1 = add(uow, "a")
+        assert uow.outbox.unsent_and_now("a")[0] and not uow.outbox.unsent_and_now("b")[0]
+        uow.commit()
+        # After the commit the repository's statements run in the session's next transaction: what
+        # is rolled back is gone, and the first commit's row stays.
+        add(uow, "b")
+        assert uow.outbox.unsent_and_now("b")[0]
+        uow.rollback()
+        assert not uow.outbox.unsent_and_now("b")[0]
+    assert claim(uow_factory) == [a1]
