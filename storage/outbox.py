@@ -64,6 +64,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxRepository",
     "OutboxStatus",
+    "Recent",
     "database_now",
     "thread_not_sent",
 ]
@@ -180,13 +181,28 @@ _FORGET_PAYLOAD = update(_TABLE).where(_TABLE.c.id == bindparam("message_id")).v
 
 @cache
 def _recent_of_session(limit: int) -> Any:
-    """Built once per look-back (every typed answer looks for the question it answered)."""
+    """Built once per look-back (every typed answer looks for the question it answered): the columns
+    that look reads, as rows (no ORM objects to build and track)."""
     return (
-        select(OutboxMessage)
-        .where(OutboxMessage.session_id == bindparam("session"), OutboxMessage.status != OutboxStatus.DEAD)
-        .order_by(OutboxMessage.id.desc())
+        select(
+            _TABLE.c.id, _TABLE.c.kind, _TABLE.c.status, _TABLE.c.channel, _TABLE.c.sent_ts, _TABLE.c.payload
+        )
+        .where(_TABLE.c.session_id == bindparam("session"), _TABLE.c.status != OutboxStatus.DEAD)
+        .order_by(_TABLE.c.id.desc())
         .limit(limit)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Recent:
+    """One of a session's recent messages (:meth:`OutboxRepository.recent_of_session`)."""
+
+    id: int
+    kind: str
+    status: str
+    channel: str
+    sent_ts: str | None
+    payload: dict[str, Any]
 
 
 class OutboxRepository:
@@ -504,9 +520,11 @@ class OutboxRepository:
         ).first()
         return (int(row[0]), row[1]) if row is not None else None
 
-    def recent_of_session(self, session_id: int, limit: int = 12) -> Sequence[OutboxMessage]:
-        """A session's most recent messages, newest first (sent or not; not the dead)."""
-        return self._orm.scalars(_recent_of_session(limit), {"session": session_id}).all()
+    def recent_of_session(self, session_id: int, limit: int = 12) -> list[Recent]:
+        """A session's most recent messages, newest first (sent or not; not the dead). Read on the
+        connection: outbox rows are never ORM-pending (they are added with Core inserts)."""
+        rows = self._conn().execute(_recent_of_session(limit), {"session": session_id})
+        return [Recent(*row) for row in rows]
 
     def forget_payload(self, message_id: int) -> None:
         """Drop a sent message's kept payload (its question was answered)."""

@@ -25,7 +25,8 @@ from typing import Any
 from bot.delivery import PROMPT, Update
 from bot.views.controls import has_prompt_controls
 from bot.views.prompt import answered_context, answered_fallback, replace_actions
-from storage.models import OutboxMessage, OutboxStatus, Session
+from storage.models import OutboxStatus, Session
+from storage.outbox import Recent
 from storage.uow import UnitOfWork
 
 # How far back a session's messages are looked at for its open prompt (a notice or two, a read-back).
@@ -58,7 +59,7 @@ def replace_typed(
 
 def _replaced(
     uow: UnitOfWork,
-    row: OutboxMessage,
+    row: Recent,
     blocks: list[dict[str, Any]],
     line: list[dict[str, Any]],
     fallback: str,
