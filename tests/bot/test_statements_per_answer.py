@@ -17,19 +17,21 @@ from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness, c
 # event id claimed, every answer's latest version, the workspace's settings, the person's answer count
 # for the rate limit (one upsert), any answer held for redact-or-keep, the new answer; the answered
 # question found in the outbox (the session's latest messages) and its kept blocks dropped; whether
-# anything of the session is still unsent, with the database's time in the same statement (nothing is,
-# so what is queued is claimed here, by this transaction); the answered question's update and the next question queued.
-# Then, once Slack has both (2): each marked sent, each with an indexed look for anything queued behind
-# it meanwhile in the same statement. (No messages wait for the question as their thread: none was
-# queued with it, and only an anchor is the thread of messages queued later; an update never is.)
+# anything of the session is still unsent, with the database's time in the same statement (nothing
+# is, so what is queued is claimed here, by this transaction); the answered question's update and the
+# next question queued. Then, once Slack has both (2): each marked sent, each with an indexed look for
+# anything queued behind it meanwhile in the same statement. (No messages wait for the question as
+# their thread: none was queued with it, and only an anchor is the thread of messages queued later;
+# an update never is.)
 ANSWER_BOUND = 14
 # /playbook start with a problem statement, 24: the language of the person and the workspace read
 # first (5), then the workspace (read, created if new), the session, its facilitator (with the
 # participants read), the problem, its answer (numbered by one max query), the answers read back for
 # the first question, the settings; whether anything is unsent (with the database's time, one
-# statement), the anchor and the introduction queued and claimed (15); then both marked sent (each with the look for anything
-# queued behind it), the anchor's ts becoming the session's thread and the introduction's (its
-# thread_ts given to the introduction; the introduction has no followers to look for) (4).
+# statement), the anchor and the introduction queued and claimed (15); then both marked sent (each
+# with the look for anything queued behind it), the anchor's ts becoming the session's thread and the
+# introduction's (its thread_ts given to the introduction; the introduction has no followers to look
+# for) (4).
 SESSION_START_BOUND = 24
 
 
