@@ -24,15 +24,15 @@ from tests.bot.conftest import ALEX, CHANNEL, FACILITATOR, SAM, TEAM, Harness, c
 # their thread: none was queued with it, and only an anchor is the thread of messages queued later;
 # an update never is.)
 ANSWER_BOUND = 14
-# /playbook start with a problem statement, 24: the language of the person and the workspace read
-# first (5), then the workspace (read, created if new), the session, its facilitator (with the
-# participants read), the problem, its answer (numbered by one max query), the answers read back for
-# the first question, the settings; whether anything is unsent (with the database's time, one
-# statement), the anchor and the introduction queued and claimed (15); then both marked sent (each
-# with the look for anything queued behind it), the anchor's ts becoming the session's thread and the
-# introduction's (its thread_ts given to the introduction; the introduction has no followers to look
-# for) (4).
-SESSION_START_BOUND = 24
+# /playbook start with a problem statement, 15, in one transaction and the marks after it. The
+# transaction's (11): the workspace (read, created if new, read again), the person's language, the
+# problem, the session, its facilitator, the problem statement as its first answer (numbered without a
+# query: the session is new; and the first question built from what was stored, not read back); whether
+# anything is unsent (with the database's time, one statement), the anchor and the introduction queued
+# and claimed. Then (4): both marked sent (each with the look for anything queued behind it), the
+# anchor's ts becoming the session's thread and the introduction's (its thread_ts given to the
+# introduction; the introduction has no followers to look for).
+SESSION_START_BOUND = 15
 
 
 def _start(h: Harness) -> str:
