@@ -207,8 +207,11 @@ def test_nothing_is_posted_for_a_start_or_an_answer_that_did_not_commit(
         team_id=TEAM, user_id=FACILITATOR, channel_id=CHANNEL, text="start five-whys X"
     )
     assert response.status == 200
-    # The first read fails (the person's language), so the person hears the database's own notice.
-    assert "couldn't reach my database, so nothing was saved" in json.loads(response.body)["text"]
+    # The start's one transaction fails at its first read, so the person hears that nothing was started.
+    assert (
+        "couldn't start the session: my database didn't answer, so nothing was started"
+        in json.loads(response.body)["text"]
+    )
     reply = client.message(
         team_id=TEAM, user_id=ALEX, channel_id=CHANNEL, text="an answer", thread_ts="1.000001"
     )
