@@ -715,3 +715,28 @@ def test_a_real_proposal_carries_the_notes_behind_its_strongest_evidence() -> No
     assert result.scope_note and result.category_note
     assert 0 <= result.cases_agreeing <= result.cases_consulted
     assert "margin" not in " ".join(result.reasons)
+
+
+def test_only_terms_whose_first_word_an_answer_has_are_tried_and_none_that_matches_is_missed() -> None:
+    rules = load_rules()
+    texts = [
+        normalise(text)
+        for example in packaged_index().examples
+        for text in (example.problem, *example.whys, example.root_cause)
+    ]
+    texts.append(normalise("Repayment of the L&D budget, end-to-end"))
+    tried = everything = 0
+    for index in (rules._scope_terms, rules._category_terms):
+        for text in texts:
+            candidates = index.candidates(text)
+            words = set(text.split())
+            matching = [term for term in index.terms if term[2].pattern.search(text)]
+            # In the rules' order, every term that matches among them.
+            assert [term for term in candidates if term in matching] == matching
+            assert all(
+                term.first_word in words if term.whole_first_word else term.first_word in text
+                for _label, _group, term in candidates
+            )
+            tried += len(candidates)
+            everything += len(index.terms)
+    assert tried * 10 < everything
