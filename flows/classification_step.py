@@ -125,9 +125,9 @@ def inputs_from(values: Mapping[str, Any]) -> tuple[str, list[str], str | None]:
     problem = values.get("problem")
     whys: list[tuple[int, str]] = []
     for key, value in values.items():
-        parts = key.split(".")
-        if len(parts) == 3 and parts[0] == "whys" and parts[2] == "answer" and parts[1].isdigit():
-            whys.append((int(parts[1]), str(value)))
+        # ``whys.<n>.answer`` (a decided analysis has a few dozen answers, and up to 200 are read).
+        if key.startswith("whys.") and key.endswith(".answer") and (number := key[5:-7]).isdigit():
+            whys.append((int(number), str(value)))
     root = values.get("root_cause")
     root_text = str(root["text"]) if isinstance(root, dict) and root.get("text") else None
     return (str(problem) if problem else "", [text for _n, text in sorted(whys)], root_text)
