@@ -21,7 +21,8 @@ Who answered and when are the answer version's author and time, so an override i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -133,13 +134,45 @@ def inputs_from(values: Mapping[str, Any]) -> tuple[str, list[str], str | None]:
     return (str(problem) if problem else "", [text for _n, text in sorted(whys)], root_text)
 
 
+_Analysis = tuple[str, tuple[str, ...], str | None]
+# The proposals made from a request's learned examples (see ``LearnedOnce``), by the identity of its
+# tuple of them, which each entry holds: a reply at the classification step is checked against the
+# proposal and, when it is not understood, asked again with it, from the same answers and examples.
+_PROPOSED_FROM: dict[int, tuple[tuple[LabelledExample, ...], dict[_Analysis, Classification]]] = {}
+
+
+class LearnedOnce:
+    """A request's learned examples (``ReplyContext.learned``), read when first asked for. The
+    proposals made from them are kept while this object lives (the request's context), and no longer:
+    another request reads its own examples again and makes its own proposals."""
+
+    def __init__(self, read: Callable[[], Iterable[LabelledExample]]) -> None:
+        self._read = read
+        self._examples: tuple[LabelledExample, ...] | None = None
+
+    def __call__(self) -> tuple[LabelledExample, ...]:
+        if self._examples is None:
+            examples = self._examples = tuple(self._read())
+            if examples:
+                _PROPOSED_FROM[id(examples)] = (examples, {})
+                weakref.finalize(self, _PROPOSED_FROM.pop, id(examples), None)
+        return self._examples
+
+
 def propose(values: Mapping[str, Any], learned: Sequence[LabelledExample] = ()) -> Classification:
     """The classifier's proposal for a session's answers (the confirmed root cause counts most),
     following ``learned``: the classifications this workspace's facilitators decided."""
     problem, whys, root = inputs_from(values)
     if not learned:
         return _proposed(problem, tuple(whys), root)
-    return classify(problem, whys, root, extra_examples=learned)
+    kept = _PROPOSED_FROM.get(id(learned))
+    if kept is None or kept[0] is not learned:
+        return classify(problem, whys, root, extra_examples=learned)
+    analysis = (problem, tuple(whys), root)
+    proposal = kept[1].get(analysis)
+    if proposal is None:
+        proposal = kept[1][analysis] = classify(problem, whys, root, extra_examples=learned)
+    return proposal
 
 
 @lru_cache(maxsize=4096)

@@ -16,7 +16,13 @@ from dataclasses import replace
 from functools import cache
 
 from flows.classification_examples import LabelledExample
-from flows.classification_step import LEARNED_FROM_KEYS, LEARNED_WHY_KEY, inputs_from, learned_example
+from flows.classification_step import (
+    LEARNED_FROM_KEYS,
+    LEARNED_WHY_KEY,
+    LearnedOnce,
+    inputs_from,
+    learned_example,
+)
 from flows.engine import ReplyContext
 from flows.schema import Step, StepKind, load_templates
 from storage.models import Session
@@ -54,12 +60,8 @@ def with_learning(ctx: ReplyContext, uow: UnitOfWork, session: Session) -> Reply
     """``ctx`` whose classifier follows the workspace's decisions, read from ``uow`` (inside its
     transaction) the first time a classification is proposed, and only then."""
     workspace_id, session_id = session.workspace_id, session.id
-
-    @cache
-    def learned() -> Sequence[LabelledExample]:
-        return tuple(learned_examples(uow, workspace_id, session_id))
-
-    return replace(ctx, learned=learned)
+    # Read once, and each proposal made from them once, in this request.
+    return replace(ctx, learned=LearnedOnce(lambda: learned_examples(uow, workspace_id, session_id)))
 
 
 def case_texts(uow: UnitOfWork, workspace_id: str, session_ids: Sequence[int]) -> dict[int, str]:

@@ -740,3 +740,38 @@ def test_only_terms_whose_first_word_an_answer_has_are_tried_and_none_that_match
             tried += len(candidates)
             everything += len(index.terms)
     assert tried * 10 < everything
+
+
+def test_a_requests_proposal_is_made_once_from_its_learned_examples_and_let_go_with_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reply at the classification step is checked against the proposal and, when not understood,
+    asked again with it: one classification in that request. Another request makes its own."""
+    decided = {
+        "problem": "Forms are lost",
+        "whys.1.answer": "Nobody owns the inbox",
+        "root_cause": {"item": 1, "text": "Nobody owns the inbox"},
+        "classification": {"scope": "service", "category": "process", "status": "changed"},
+    }
+    example = classification_step.learned_example(7, decided, "classification")
+    assert example is not None
+    values = {"problem": "Letters go missing", "whys.1.answer": "Nobody owns the post tray"}
+    classified: list[str] = []
+    real = classification_step.classify
+
+    def counting(*args: Any, **kwargs: Any) -> Classification:
+        classified.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(classification_step, "classify", counting)
+    reads: list[int] = []
+    learned = classification_step.LearnedOnce(lambda: reads.append(1) or [example])
+    first = classification_step.propose(values, tuple(learned()))
+    again = classification_step.propose(values, tuple(learned()))
+    assert again is first and len(classified) == 1 and len(reads) == 1
+    other = classification_step.propose(values, classification_step.LearnedOnce(lambda: [example])())
+    assert other == first and other is not first and len(classified) == 2
+    kept = id(learned())
+    assert kept in classification_step._PROPOSED_FROM
+    del learned
+    assert kept not in classification_step._PROPOSED_FROM
