@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.directory import Directory, LookupCache
 from bot.session_memo import SessionMemo
 from bot.settings import Settings
-from flows.classification_examples import LabelledExample
+from flows.classification_step import LearnedExamples
 from flows.clock import Clock, SystemClock
 from storage.db import SessionFactory, database_answers
 from storage.uow import UnitOfWork
@@ -23,11 +23,9 @@ class Deps:
     clock: Clock
     # Slack's answers about admins and channels, kept briefly (bot/directory.py).
     lookups: LookupCache = field(default_factory=LookupCache)
-    # The decided classifications each session's proposal learns from, kept per session while no
-    # erasure or purge has touched its workspace (bot/session_memo.py).
-    learned: SessionMemo[tuple[LabelledExample, ...]] = field(
-        default_factory=SessionMemo[tuple[LabelledExample, ...]]
-    )
+    # The decided classifications each session's proposal learns from (and the proposals made from
+    # them), kept per session while no erasure or purge has touched its workspace (bot/session_memo.py).
+    learned: SessionMemo[LearnedExamples] = field(default_factory=SessionMemo[LearnedExamples])
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # One per app, shared by every request: Bolt deep-copies a request's context for a lazy

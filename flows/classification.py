@@ -207,6 +207,8 @@ class ClassificationRules(_Model):
 
     _scope_matchers: dict[Scope, tuple[_GroupMatcher, ...]] = PrivateAttr()
     _category_matchers: dict[Category, tuple[_GroupMatcher, ...]] = PrivateAttr()
+    _scope_terms: _TermIndex[Scope] = PrivateAttr()
+    _category_terms: _TermIndex[Category] = PrivateAttr()
 
     @model_validator(mode="after")
     def _every_label_present(self) -> ClassificationRules:
@@ -222,6 +224,8 @@ class ClassificationRules(_Model):
     def model_post_init(self, context: Any, /) -> None:
         self._scope_matchers = _compile(self.scope.labels)
         self._category_matchers = _compile(self.category.labels)
+        self._scope_terms = _TermIndex(self._scope_matchers)
+        self._category_terms = _TermIndex(self._category_matchers)
 
 
 class ClassificationRulesError(ValueError):
@@ -235,6 +239,9 @@ class _TermMatcher:
     # a far cheaper test than the pattern (most terms are absent from any one answer).
     first_word: str
     pattern: re.Pattern[str]
+    # Whether that first word has no "*": then it must be one of the text's words, a stricter test
+    # than being somewhere in it ("pay" is in "repayment").
+    whole_first_word: bool
 
 
 def _first_word(term: str) -> str:
@@ -247,6 +254,36 @@ class _GroupMatcher:
     patterns: tuple[_TermMatcher, ...]
 
 
+class _TermIndex(Generic[LabelT]):
+    """The terms of every label (``matchers``) by their first word, to try only the terms whose first
+    word an answer has rather than every term of the rules (a thousand) on every answer."""
+
+    def __init__(self, matchers: Mapping[LabelT, tuple[_GroupMatcher, ...]]) -> None:
+        self.matchers = matchers
+        # Every term, in the rules' order (the order matches are found in, which counts: further
+        # terms of a group found in the same answer add less).
+        self.terms = [
+            (label, matcher, term_matcher)
+            for label, label_matchers in matchers.items()
+            for matcher in label_matchers
+            for term_matcher in matcher.patterns
+        ]
+        self._by_word: dict[str, list[int]] = {}
+        # Terms whose first word ends in "*": found by looking for its start anywhere in the text.
+        self._by_start: list[tuple[int, str]] = []
+        for position, (_label, _matcher, term_matcher) in enumerate(self.terms):
+            if term_matcher.whole_first_word:
+                self._by_word.setdefault(term_matcher.first_word, []).append(position)
+            else:
+                self._by_start.append((position, term_matcher.first_word))
+
+    def candidates(self, text: str) -> list[tuple[LabelT, _GroupMatcher, _TermMatcher]]:
+        """The terms that may occur in the normalised ``text`` (their first word does), in order."""
+        found = {position for word in set(text.split()) for position in self._by_word.get(word, ())}
+        found.update(position for position, start in self._by_start if start in text)
+        return [self.terms[position] for position in sorted(found)]
+
+
 def _compile(labels: Mapping[LabelT, tuple[TermGroup, ...]]) -> dict[LabelT, tuple[_GroupMatcher, ...]]:
     return {
         label: tuple(
@@ -254,7 +291,10 @@ def _compile(labels: Mapping[LabelT, tuple[TermGroup, ...]]) -> dict[LabelT, tup
                 group,
                 tuple(
                     _TermMatcher(
-                        term, _normalise_term(term).split()[0].removesuffix("*"), _term_pattern(term)
+                        term,
+                        _first_word(term),
+                        _term_pattern(term),
+                        not _normalise_term(term).split()[0].endswith("*"),
                     )
                     for term in group.terms
                 ),
@@ -389,25 +429,19 @@ def _parts(
     return chosen, origin, parts
 
 
-def _matches(
-    text: str, matchers: Mapping[LabelT, tuple[_GroupMatcher, ...]]
-) -> list[tuple[LabelT, str, TermGroup]]:
+def _matches(text: str, index: _TermIndex[LabelT]) -> list[tuple[LabelT, str, TermGroup]]:
     """Terms of every label found in ``text``, as (label, what to show, group), in reading order.
 
     Where matches overlap the longest phrase wins, across labels too: "known defect" hides "defect",
     and "budget process" (council-wide finance rules) hides "process" (service design). Terms of
     several labels matching exactly the same words all count."""
     found: list[tuple[int, int, LabelT, str, TermGroup]] = []
-    for label, label_matchers in matchers.items():
-        for matcher in label_matchers:
-            for term_matcher in matcher.patterns:
-                if term_matcher.first_word not in text:
-                    continue
-                match = term_matcher.pattern.search(text)
-                if match:
-                    term = term_matcher.term
-                    shown = match.group(0) if "*" in term else term
-                    found.append((match.start(), match.end(), label, shown, matcher.group))
+    for label, matcher, term_matcher in index.candidates(text):
+        match = term_matcher.pattern.search(text)
+        if match:
+            term = term_matcher.term
+            shown = match.group(0) if "*" in term else term
+            found.append((match.start(), match.end(), label, shown, matcher.group))
     found.sort(key=lambda item: (item[0] - item[1], item[0]))
     kept: list[tuple[int, int, LabelT, str, TermGroup]] = []
     for item in found:
@@ -435,17 +469,17 @@ class _Decision(Generic[LabelT]):
 
 def _word_hits(
     parts: Sequence[_Part],
-    matchers: Mapping[LabelT, tuple[_GroupMatcher, ...]],
+    index: _TermIndex[LabelT],
     rules: ClassificationRules,
     extra: Mapping[LabelT, Sequence[_Hit]] | None = None,
 ) -> dict[LabelT, list[_Hit]]:
     """Every label's word matches over the parts; ``extra`` adds points found some other way."""
-    hits: dict[LabelT, list[_Hit]] = {label: list((extra or {}).get(label, ())) for label in matchers}
+    hits: dict[LabelT, list[_Hit]] = {label: list((extra or {}).get(label, ())) for label in index.matchers}
     for part in parts:
         if part.weight <= 0:
             continue
         groups_seen: set[int] = set()
-        for label, shown, group in _matches(normalise(part.text), matchers):
+        for label, shown, group in _matches(normalise(part.text), index):
             # Further terms of a group already found in this part add less: one sentence that uses
             # three words for "funding" is not three times the evidence.
             factor = rules.further_terms_in_group if id(group) in groups_seen else 1.0
@@ -593,7 +627,7 @@ def classify(
         else []
     )
     category = _decide(
-        _word_hits(parts, rules._category_matchers, rules),
+        _word_hits(parts, rules._category_terms, rules),
         neighbours,
         lambda example: example.category,
         rules.category.default,
@@ -607,7 +641,7 @@ def classify(
                     _Hit(_CATEGORY_PART, hint.category, hint.why, hint.weight)
                 )
     scope = _decide(
-        _word_hits(parts, rules._scope_matchers, rules, hints),
+        _word_hits(parts, rules._scope_terms, rules, hints),
         neighbours,
         lambda example: example.scope,
         rules.scope.default,

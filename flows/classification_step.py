@@ -21,7 +21,7 @@ Who answered and when are the answer version's author and time, so an override i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -125,21 +125,50 @@ def inputs_from(values: Mapping[str, Any]) -> tuple[str, list[str], str | None]:
     problem = values.get("problem")
     whys: list[tuple[int, str]] = []
     for key, value in values.items():
-        parts = key.split(".")
-        if len(parts) == 3 and parts[0] == "whys" and parts[2] == "answer" and parts[1].isdigit():
-            whys.append((int(parts[1]), str(value)))
+        # ``whys.<n>.answer`` (a decided analysis has a few dozen answers, and up to 200 are read).
+        if key.startswith("whys.") and key.endswith(".answer") and (number := key[5:-7]).isdigit():
+            whys.append((int(number), str(value)))
     root = values.get("root_cause")
     root_text = str(root["text"]) if isinstance(root, dict) and root.get("text") else None
     return (str(problem) if problem else "", [text for _n, text in sorted(whys)], root_text)
 
 
+_Analysis = tuple[str, tuple[str, ...], str | None]
+# Proposals kept with one session's examples: its answers change a few times at most while the
+# question is open (an edit, a re-answered root cause); more than this and they are made afresh.
+_PROPOSALS_KEPT = 16
+
+
+class LearnedExamples(tuple[LabelledExample, ...]):
+    """A session's learned examples (``ReplyContext.learned``) with the proposals made from them, by
+    the answers each was made for: a reply at the classification step is checked against the proposal
+    and, when it is not understood, asked again with it, from the same answers and examples. The
+    proposals live exactly as long as the examples do (one request, or the app's memo of the session)."""
+
+    proposals: dict[_Analysis, Classification]
+
+    def __new__(cls, examples: Iterable[LabelledExample] = ()) -> LearnedExamples:
+        made = super().__new__(cls, examples)
+        made.proposals = {}
+        return made
+
+
 def propose(values: Mapping[str, Any], learned: Sequence[LabelledExample] = ()) -> Classification:
     """The classifier's proposal for a session's answers (the confirmed root cause counts most),
-    following ``learned``: the classifications this workspace's facilitators decided."""
+    following ``learned``: the classifications this workspace's facilitators decided (a
+    :class:`LearnedExamples` keeps what it proposed)."""
     problem, whys, root = inputs_from(values)
     if not learned:
         return _proposed(problem, tuple(whys), root)
-    return classify(problem, whys, root, extra_examples=learned)
+    if not isinstance(learned, LearnedExamples):
+        return classify(problem, whys, root, extra_examples=learned)
+    analysis = (problem, tuple(whys), root)
+    proposal = learned.proposals.get(analysis)
+    if proposal is None:
+        if len(learned.proposals) >= _PROPOSALS_KEPT:
+            learned.proposals.clear()
+        proposal = learned.proposals[analysis] = classify(problem, whys, root, extra_examples=learned)
+    return proposal
 
 
 @lru_cache(maxsize=4096)

@@ -298,7 +298,7 @@ def build_prompt(
         ranked = items_of(answers, repeat_id, step_id)
         text = text + "\n" + "\n".join(f"{i}. {escape(str(v))}" for i, (_n, v) in enumerate(ranked, start=1))
     elif step.kind is StepKind.CLASSIFICATION:
-        examples = tuple(learned()) if learned is not None else ()
+        examples = learned() if learned is not None else ()
         proposal = classification_step.propose(answer_values(answers), examples)
         described = classification_step.describe_proposal(proposal, locale, escape, learned=len(examples))
         text = text + "\n" + described
@@ -917,7 +917,7 @@ def parse_answer(step: Step, text: str, answers: Mapping[str, Answer], ctx: Repl
             )
         return [{"item": ranked[n - 1][0], "text": ranked[n - 1][1]} for n in numbers]
     if kind is StepKind.CLASSIFICATION:
-        proposal = classification_step.propose(answer_values(answers), tuple(ctx.learned()))
+        proposal = classification_step.propose(answer_values(answers), ctx.learned())
         proposed = classification_step.proposal_dict(proposal)
         return classification_step.parse_reply(text, proposed, locale=locale)
     return text

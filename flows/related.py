@@ -35,6 +35,7 @@ from flows.text_similarity import (
     WeightedText,
     cosine,
     shared_terms,
+    shares_terms,
     surface_forms,
 )
 
@@ -178,6 +179,8 @@ def similar_root_causes(
     scored = []
     for candidate in candidates:
         known = compared.get(candidate.text)
+        if known is None and not shares_terms(candidate.text, query):
+            known = compared[candidate.text] = (0.0, ())
         if known is None:
             vector = _vector(vectoriser, candidate.text)
             score = cosine(query, vector)

@@ -287,11 +287,12 @@ class WeightedText:
 
 
 @lru_cache(maxsize=TERM_COUNTS_KEPT)
-def _term_counts(text: str) -> tuple[tuple[str, int], ...]:
-    """How often each term occurs in ``text``. Kept for the most recent texts: the shipped examples
-    and a workspace's root causes are compared again on every proposal and every confirmed root
-    cause, and stemming them each time was most of that work."""
-    return tuple(Counter(terms(text)).items())
+def _term_counts(text: str) -> tuple[tuple[str, float], ...]:
+    """Each term of ``text`` and how much it counts there: sub-linear in how often it occurs (a word
+    said three times is not three times the evidence). Kept for the most recent texts: the shipped
+    examples and a workspace's root causes are compared again on every proposal and every confirmed
+    root cause, and stemming them each time was most of that work."""
+    return tuple((term, 1.0 + math.log(count)) for term, count in Counter(terms(text)).items())
 
 
 def forget_kept_texts() -> None:
@@ -307,9 +308,19 @@ def _counts(parts: Iterable[WeightedText]) -> dict[str, float]:
         if part.weight <= 0:
             continue
         for term, count in _term_counts(part.text):
-            # Sub-linear: a word said three times is not three times the evidence.
-            counts[term] = counts.get(term, 0.0) + part.weight * (1.0 + math.log(count))
+            counts[term] = counts.get(term, 0.0) + part.weight * count
     return counts
+
+
+def _terms_of(parts: Iterable[WeightedText]) -> set[str]:
+    """The terms of the weighted texts that count (the keys of ``_counts``, without weighing them)."""
+    return {term for part in parts if part.weight > 0 for term, _count in _term_counts(part.text)}
+
+
+def shares_terms(text: str, vector: SparseVector) -> bool:
+    """Whether ``text`` has a term of ``vector``: unless it does, its cosine with ``vector`` is 0 (every
+    term weighs more than 0), and its own vector need not be worked out."""
+    return any(term in vector for term, _count in _term_counts(text))
 
 
 class Vectoriser:
@@ -327,7 +338,7 @@ class Vectoriser:
         total = 0
         for document in documents:
             total += 1
-            document_frequency.update(set(_counts(document)))
+            document_frequency.update(_terms_of(document))
         self._base = extends
         self._frequency = document_frequency
         self.documents: int = total + (extends.documents if extends is not None else 0)

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, union_all
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import BindParameter
 
 from storage.models import REMOVED_TEXT, AnswerVersion, Session, SessionStatus
-from storage.repositories import newest_versions
 
 # The newest root causes and decided analyses are enough: a workspace with more is read in part.
 DEFAULT_ROOT_CAUSES = 500
@@ -47,14 +48,30 @@ class DecidedAnalysis:
     values: dict[str, Any]
 
 
+# The statements below are built once per variant (constructing one cost more than running it) and
+# take their values as bound parameters: the workspace, the session left out, the cut-off answer id,
+# the row limit and the decided sessions.
+# Without a type of their own, each takes the type of the column it is compared with.
+_WORKSPACE: BindParameter[Any] = bindparam("workspace")
+_LEFT_OUT: BindParameter[Any] = bindparam("left_out")
+_BEFORE: BindParameter[Any] = bindparam("before")
+_LIMIT = bindparam("limit", type_=Integer)
+# Named twice in the decided sessions' answers (inside and outside the subquery), once each.
+_DECIDED: BindParameter[Any] = bindparam("decided", expanding=True)
+_DECIDED_AGAIN: BindParameter[Any] = bindparam("decided_again", expanding=True)
+
+# The id of the first answer of session ``:left_out`` (the cut-off of what it learns from).
+_FIRST_ANSWER = select(func.min(AnswerVersion.id)).where(AnswerVersion.session_id == _LEFT_OUT)
+
+
 def _newest_latest(
-    columns: Sequence[Any], keys: Collection[str], *, where: Sequence[Any], before_id: int | None, limit: int
+    columns: Sequence[Any], keys: Collection[str], *, where: Sequence[Any], before: bool
 ) -> Any:
-    """``columns`` of the newest ``limit`` answers under ``keys`` (by time, then id) that are the latest
-    version of their session's key, neither retracted nor skipped, and match ``where`` (the answer's
-    session is joined); counting only versions stored before the answer version ``before_id`` when
-    given. Each key's answers are walked newest first through ``ix_answers_key_newest`` until enough
-    match, so the work does not grow with the workspace's history beyond ``limit``."""
+    """``columns`` of the newest ``:limit`` answers under ``keys`` (by time, then id) that are the
+    latest version of their session's key, neither retracted nor skipped, and match ``where`` (the
+    answer's session is joined); counting only versions stored before the answer version ``:before``
+    when ``before``. Each key's answers are walked newest first through ``ix_answers_key_newest`` until
+    enough match, so the work does not grow with the workspace's history beyond the limit."""
     parts = []
     for key in sorted(set(keys)):
         newer = aliased(AnswerVersion)
@@ -73,11 +90,11 @@ def _newest_latest(
                 *where,
             )
         )
-        if before_id is not None:
-            superseded = superseded.where(newer.id < before_id)
-            query = query.where(AnswerVersion.id < before_id)
+        if before:
+            superseded = superseded.where(newer.id < _BEFORE)
+            query = query.where(AnswerVersion.id < _BEFORE)
         query = query.where(~exists(superseded))
-        parts.append(query.order_by(AnswerVersion.created_at.desc(), AnswerVersion.id.desc()).limit(limit))
+        parts.append(query.order_by(AnswerVersion.created_at.desc(), AnswerVersion.id.desc()).limit(_LIMIT))
     if not parts:
         return None
     if len(parts) == 1:
@@ -87,7 +104,76 @@ def _newest_latest(
     return (
         select(*(column for column in merged.c if column.name not in ("at", "answer_id")))
         .order_by(merged.c.at.desc(), merged.c.answer_id.desc())
-        .limit(limit)
+        .limit(_LIMIT)
+    )
+
+
+@lru_cache(maxsize=32)
+def _confirmed_statement(keys: frozenset[str], leave_out: bool) -> Any:
+    """:meth:`RootCauseRepository.confirmed`'s statement for ``keys``, with ``:left_out`` when
+    ``leave_out``; None for no keys."""
+    where = [Session.workspace_id == _WORKSPACE, Session.status != SessionStatus.CANCELLED]
+    if leave_out:
+        where.append(Session.id != _LEFT_OUT)
+    # Columns, not ORM objects (read on every confirmed root cause, up to the limit's rows).
+    columns = (
+        AnswerVersion.session_id.label("session_id"),
+        AnswerVersion.key.label("key"),
+        AnswerVersion.value.label("value"),
+        Session.channel_id.label("channel_id"),
+        Session.thread_ts.label("thread_ts"),
+        Session.is_dm.label("is_dm"),
+        Session.created_at.label("started"),
+    )
+    return _newest_latest(columns, keys, where=where, before=False)
+
+
+@lru_cache(maxsize=32)
+def _decided_statement(keys: frozenset[str], before: bool) -> Any:
+    """The decided sessions of :meth:`RootCauseRepository.decided_before` (their classification
+    answers only, newest first), other than ``:left_out``; None for no keys."""
+    where = [Session.workspace_id == _WORKSPACE, Session.id != _LEFT_OUT]
+    return _newest_latest((AnswerVersion.session_id.label("session_id"),), keys, where=where, before=before)
+
+
+@lru_cache(maxsize=32)
+def _decided_answers_statement(
+    classification_keys: frozenset[str],
+    value_keys: frozenset[str] | None,
+    shapes: frozenset[tuple[str, str]],
+    before: bool,
+) -> Any:
+    """(session id, key, value) of the latest answers of the sessions ``:decided`` (and
+    ``:decided_again``, the same list), stored before ``:before`` when ``before``: all of them, or
+    those under ``classification_keys``, ``value_keys`` and the keys of ``shapes`` when ``value_keys``
+    is given."""
+    wanted = (
+        select(AnswerVersion.session_id, AnswerVersion.key, func.max(AnswerVersion.version).label("version"))
+        .where(AnswerVersion.session_id.in_(_DECIDED))
+        .group_by(AnswerVersion.session_id, AnswerVersion.key)
+    )
+    if before:
+        wanted = wanted.where(AnswerVersion.id < _BEFORE)
+    if value_keys is not None:
+        wanted = wanted.where(
+            or_(
+                AnswerVersion.key.in_(sorted(classification_keys | value_keys)),
+                *(
+                    and_(
+                        AnswerVersion.key.startswith(start, autoescape=True),
+                        AnswerVersion.key.endswith(end, autoescape=True),
+                    )
+                    for start, end in sorted(shapes)
+                ),
+            )
+        )
+    newest = wanted.subquery()
+    # Columns, not ORM objects: up to 200 sessions' answers are read on every proposal, and
+    # building an AnswerVersion for each row cost more than the query itself.
+    columns = (AnswerVersion.session_id, AnswerVersion.key, AnswerVersion.value)
+    # The sessions named again outside the subquery: PostgreSQL otherwise read the whole table.
+    return (
+        _latest_rows(newest).with_only_columns(*columns).where(AnswerVersion.session_id.in_(_DECIDED_AGAIN))
     )
 
 
@@ -105,25 +191,13 @@ class RootCauseRepository:
     ) -> list[StoredRootCause]:
         """The root causes confirmed in the workspace's sessions (answers under ``keys``, whose value
         carries the chosen ``text``), newest first; cancelled sessions and ``except_session`` left out."""
-        where = [Session.workspace_id == workspace_id, Session.status != SessionStatus.CANCELLED]
-        if except_session is not None:
-            where.append(Session.id != except_session)
-        # Columns, not ORM objects (read on every confirmed root cause, up to ``limit`` rows).
-        columns = (
-            AnswerVersion.session_id.label("session_id"),
-            AnswerVersion.key.label("key"),
-            AnswerVersion.value.label("value"),
-            Session.channel_id.label("channel_id"),
-            Session.thread_ts.label("thread_ts"),
-            Session.is_dm.label("is_dm"),
-            Session.created_at.label("started"),
-        )
-        query = _newest_latest(columns, keys, where=where, before_id=None, limit=limit)
+        query = _confirmed_statement(frozenset(keys), except_session is not None)
         if query is None:
             return []
+        params = {"workspace": workspace_id, "left_out": except_session, "limit": limit}
         found = []
         for session_id, key, value, channel_id, thread_ts, is_dm, started, *_order in self._orm.execute(
-            query
+            query, params
         ).all():
             text = str(value.get("text") or "").strip() if isinstance(value, dict) else ""
             if not text or text == REMOVED_TEXT:
@@ -162,47 +236,27 @@ class RootCauseRepository:
         The cut-off makes the set repeatable: the proposal shown to a session and the one its
         ``confirm`` is checked against are the same, whatever other teams decide in between. It is
         the answers' id order, not their times, so it holds whatever the clocks say."""
-        first_answer = self._orm.scalar(
-            select(func.min(AnswerVersion.id)).where(AnswerVersion.session_id == session_id)
-        )
+        first_answer = self._orm.scalar(_FIRST_ANSWER, {"left_out": session_id})
         # First the decided sessions (their classification answers only, newest first), then those
         # sessions' answers as they stood at the cut-off.
-        query = _newest_latest(
-            (AnswerVersion.session_id.label("session_id"),),
-            classification_keys,
-            where=[Session.workspace_id == workspace_id, Session.id != session_id],
-            before_id=first_answer,
-            limit=limit,
-        )
+        before = first_answer is not None
+        keys = frozenset(classification_keys)
+        query = _decided_statement(keys, before)
         if query is None:
             return []
-        order = list(dict.fromkeys(row[0] for row in self._orm.execute(query)))
+        params = {"workspace": workspace_id, "left_out": session_id, "before": first_answer, "limit": limit}
+        order = list(dict.fromkeys(row[0] for row in self._orm.execute(query, params)))
         if not order:
             return []
-        wanted = newest_versions(order)
-        if first_answer is not None:
-            wanted = wanted.where(AnswerVersion.id < first_answer)
-        if value_keys is not None:
-            wanted = wanted.where(
-                or_(
-                    AnswerVersion.key.in_((*classification_keys, *value_keys)),
-                    *(
-                        and_(
-                            AnswerVersion.key.startswith(start, autoescape=True),
-                            AnswerVersion.key.endswith(end, autoescape=True),
-                        )
-                        for start, end in value_key_shapes
-                    ),
-                )
-            )
-        newest = wanted.subquery()
+        rows = _decided_answers_statement(
+            keys,
+            None if value_keys is None else frozenset(value_keys),
+            frozenset(value_key_shapes),
+            before,
+        )
         values: dict[int, dict[str, Any]] = {decided: {} for decided in order}
-        # Columns, not ORM objects: up to 200 sessions' answers are read on every proposal, and
-        # building an AnswerVersion for each row cost more than the query itself.
-        columns = (AnswerVersion.session_id, AnswerVersion.key, AnswerVersion.value)
-        # The sessions named again outside the subquery: PostgreSQL otherwise read the whole table.
-        rows = _latest_rows(newest).with_only_columns(*columns).where(AnswerVersion.session_id.in_(order))
-        for session_id, key, value in self._orm.execute(rows):
+        answers = {"decided": order, "decided_again": order, "before": first_answer}
+        for session_id, key, value in self._orm.execute(rows, answers):
             values[session_id][key] = value
         return [DecidedAnalysis(decided, values[decided]) for decided in order]
 

@@ -17,7 +17,13 @@ from functools import cache
 
 from bot.session_memo import SessionMemo
 from flows.classification_examples import LabelledExample
-from flows.classification_step import LEARNED_FROM_KEYS, LEARNED_WHY_KEY, inputs_from, learned_example
+from flows.classification_step import (
+    LEARNED_FROM_KEYS,
+    LEARNED_WHY_KEY,
+    LearnedExamples,
+    inputs_from,
+    learned_example,
+)
 from flows.engine import ReplyContext
 from flows.schema import Step, StepKind, load_templates
 from storage.models import Session
@@ -52,22 +58,23 @@ def learned_examples(uow: UnitOfWork, workspace_id: str, session_id: int) -> lis
 
 
 def with_learning(
-    ctx: ReplyContext, uow: UnitOfWork, session: Session, kept: SessionMemo[tuple[LabelledExample, ...]]
+    ctx: ReplyContext, uow: UnitOfWork, session: Session, kept: SessionMemo[LearnedExamples]
 ) -> ReplyContext:
     """``ctx`` whose classifier follows the workspace's decisions, read from ``uow`` (inside its
     transaction) the first time a classification is proposed, and only then; ``kept`` (the app's
-    ``deps.learned``) keeps them for the session's later requests, for as long as nothing of the
-    workspace was erased or purged (the count is read in this transaction: see bot/session_memo.py)."""
+    ``deps.learned``) keeps them, with the proposals made from them, for the session's later requests,
+    for as long as nothing of the workspace was erased or purged (the count is read in this
+    transaction: see bot/session_memo.py)."""
     workspace_id, session_id, started = session.workspace_id, session.id, session.created_at
 
     @cache
-    def learned() -> Sequence[LabelledExample]:
+    def learned() -> LearnedExamples:
         return kept.get(
             workspace_id,
             session_id,
             started,
             uow.workspaces.erasures(workspace_id),
-            lambda: tuple(learned_examples(uow, workspace_id, session_id)),
+            lambda: LearnedExamples(learned_examples(uow, workspace_id, session_id)),
         )
 
     return replace(ctx, learned=learned)

@@ -715,3 +715,68 @@ def test_a_real_proposal_carries_the_notes_behind_its_strongest_evidence() -> No
     assert result.scope_note and result.category_note
     assert 0 <= result.cases_agreeing <= result.cases_consulted
     assert "margin" not in " ".join(result.reasons)
+
+
+def test_only_terms_whose_first_word_an_answer_has_are_tried_and_none_that_matches_is_missed() -> None:
+    rules = load_rules()
+    texts = [
+        normalise(text)
+        for example in packaged_index().examples
+        for text in (example.problem, *example.whys, example.root_cause)
+    ]
+    texts.append(normalise("Repayment of the L&D budget, end-to-end"))
+    tried = everything = 0
+    for index in (rules._scope_terms, rules._category_terms):
+        for text in texts:
+            candidates = index.candidates(text)
+            words = set(text.split())
+            matching = [term for term in index.terms if term[2].pattern.search(text)]
+            # In the rules' order, every term that matches among them.
+            assert [term for term in candidates if term in matching] == matching
+            assert all(
+                term.first_word in words if term.whole_first_word else term.first_word in text
+                for _label, _group, term in candidates
+            )
+            tried += len(candidates)
+            everything += len(index.terms)
+    assert tried * 10 < everything
+
+
+def test_a_proposal_is_made_once_from_the_same_learned_examples_and_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reply at the classification step is checked against the proposal and, when not understood,
+    asked again with it: one classification for the same examples and answers, kept with the examples
+    (a session's, kept by the app while no erasure touches its workspace)."""
+    decided = {
+        "problem": "Forms are lost",
+        "whys.1.answer": "Nobody owns the inbox",
+        "root_cause": {"item": 1, "text": "Nobody owns the inbox"},
+        "classification": {"scope": "service", "category": "process", "status": "changed"},
+    }
+    example = classification_step.learned_example(7, decided, "classification")
+    assert example is not None
+    values = {"problem": "Letters go missing", "whys.1.answer": "Nobody owns the post tray"}
+    classified: list[str] = []
+    real = classification_step.classify
+
+    def counting(*args: Any, **kwargs: Any) -> Classification:
+        classified.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(classification_step, "classify", counting)
+    learned = classification_step.LearnedExamples([example])
+    first = classification_step.propose(values, learned)
+    again = classification_step.propose(values, learned)
+    assert again is first and len(classified) == 1
+    # Other examples (another request's read, or the same read anew) make their own proposal.
+    other = classification_step.propose(values, classification_step.LearnedExamples([example]))
+    assert other == first and other is not first and len(classified) == 2
+    # Other answers: another proposal, kept beside the first.
+    changed = {**values, "whys.1.answer": "Nobody owns the shared mailbox"}
+    classification_step.propose(changed, learned)
+    assert classification_step.propose(values, learned) is first and len(classified) == 3
+    # A plain sequence of examples keeps nothing.
+    classification_step.propose(values, [example])
+    classification_step.propose(values, [example])
+    assert len(classified) == 5

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
+
+import pytest
 
 from flows.related import (
     RELATED_THRESHOLD,
@@ -13,6 +16,7 @@ from flows.related import (
     seen_elsewhere,
     similar_root_causes,
 )
+from flows.text_similarity import Vectoriser, WeightedText
 
 # The same cause told by different services in their own words (written for these tests). The
 # related threshold is chosen so that pairs within a group score above it and pairs across groups
@@ -174,3 +178,26 @@ def test_only_a_public_channels_root_causes_are_shown_and_only_inside_the_worksp
     assert may_show_elsewhere(connect, public)
     # What Slack did not tell us is a no.
     assert not may_show_elsewhere(None, public) and not may_show_elsewhere(public, None)
+
+
+def test_a_candidate_with_no_word_in_common_is_not_weighed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its score is 0 whatever its words weigh: only the query and the candidates sharing a term with
+    it are turned into vectors (a workspace's hundreds of root causes are compared on every one)."""
+    weighed: list[str] = []
+    vector = Vectoriser.vector
+
+    def counting(self: Vectoriser, parts: Iterable[WeightedText]) -> dict[str, float]:
+        parts = list(parts)
+        weighed.extend(part.text for part in parts)
+        return vector(self, parts)
+
+    monkeypatch.setattr(Vectoriser, "vector", counting)
+    query = "Procurement rules force a full tender for any software"
+    candidates = [
+        RootCauseRecord("1", "The parking permit printer is broken", "parking"),
+        RootCauseRecord("2", "A full tender is needed for small software", "housing"),
+        RootCauseRecord("3", "Nobody answers the phones at lunchtime", "contact centre"),
+    ]
+    [found] = similar_root_causes(query, candidates, k=3)
+    assert found.record.id == "2" and found.related
+    assert weighed == [query, candidates[1].text]

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, sessionmaker
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import sessionmaker
 
 from storage.db import ensure_schema, make_engine, make_session_factory
 from storage.models import REMOVED_TEXT, Session, SessionStatus
@@ -117,3 +118,41 @@ def test_decided_analyses_stop_at_the_sessions_first_answer(database_url: str) -
             decided,
         ]
         assert uow.root_causes.decided_before("T2", elsewhere, ["classification"]) == []
+
+
+def test_the_statements_are_built_once_and_reused(database_url: str) -> None:
+    """Constructing these statements cost more than running them: each is built once (per key set and
+    variant) and every call runs that same statement with its own values."""
+    factory = _factory(database_url)
+    decision = {"scope": "service", "category": "data", "status": "changed"}
+    with UnitOfWork(factory) as uow:
+        sessions = []
+        for number in range(3):
+            session_id = _session(uow, "T1", f"C{number}")
+            _answer(uow, session_id, "problem", f"Problem {number}")
+            _answer(uow, session_id, "root_cause", {"item": 1, "text": f"Cause {number}"})
+            _answer(uow, session_id, "classification", decision)
+            sessions.append(session_id)
+        uow.commit()
+    executed: list[Any] = []
+
+    def record(state: ORMExecuteState) -> None:
+        executed.append(state.statement)
+
+    event.listen(factory, "do_orm_execute", record)
+    try:
+        statements = []
+        for asking in sessions[1:]:
+            with UnitOfWork(factory) as uow:
+                executed.clear()
+                assert uow.root_causes.confirmed("T1", KEYS, except_session=asking)
+                assert uow.root_causes.decided_before(
+                    "T1", asking, ["classification"], value_keys=["problem"]
+                )
+                statements.append(list(executed))
+    finally:
+        event.remove(factory, "do_orm_execute", record)
+    first, second = statements
+    # Seen elsewhere's root causes; the first answer's id, the decided sessions and their answers.
+    assert len(first) == len(second) == 4
+    assert [statement is again for statement, again in zip(first, second, strict=True)] == [True] * 4
