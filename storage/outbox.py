@@ -405,16 +405,8 @@ class OutboxRepository:
         thread get that thread (``may_lead=False``: none can, e.g. an update). False if the claim was
         lost meanwhile. The payload is dropped, unless ``keep_payload`` (a question whose buttons are
         replaced once it is answered: :meth:`forget_payload` then)."""
-        connection = self._conn()
-        done = connection.execute(
-            _MARK_SENT_KEEPING_PAYLOAD if keep_payload else _MARK_SENT,
-            {"held_id": message_id, "held_attempts": attempts, "sent_as": ts},
-        )
-        if done.first() is None:
-            return False
-        if ts is not None and may_lead:
-            connection.execute(_GIVE_THREAD, {"leader": message_id, "leader_ts": ts})
-        return True
+        statement = _MARK_SENT_KEEPING_PAYLOAD if keep_payload else _MARK_SENT
+        return self._marked(statement, message_id, attempts, ts, may_lead=may_lead) is not None
 
     def mark_sent_looking_behind(
         self,
@@ -428,16 +420,22 @@ class OutboxRepository:
         """:meth:`mark_sent`, saying as well whether a message with its ordering key is waiting to be
         claimed (what :meth:`has_pending` would say of its key, asked by the same statement); None if
         the claim was lost meanwhile (nothing recorded, nothing asked)."""
+        statement = _MARK_SENT_LOOKING_BEHIND[keep_payload]
+        row = self._marked(statement, message_id, attempts, ts, may_lead=may_lead)
+        return None if row is None else bool(row[1])
+
+    def _marked(
+        self, statement: Any, message_id: int, attempts: int, ts: str | None, *, may_lead: bool
+    ) -> Any:
+        """Run a mark-sent ``statement`` on the claimed message; its row (None: the claim was lost),
+        and the sent message's ts given to messages waiting for it as their thread."""
         connection = self._conn()
         row = connection.execute(
-            _MARK_SENT_LOOKING_BEHIND[keep_payload],
-            {"held_id": message_id, "held_attempts": attempts, "sent_as": ts},
+            statement, {"held_id": message_id, "held_attempts": attempts, "sent_as": ts}
         ).first()
-        if row is None:
-            return None
-        if ts is not None and may_lead:
+        if row is not None and ts is not None and may_lead:
             connection.execute(_GIVE_THREAD, {"leader": message_id, "leader_ts": ts})
-        return bool(row[1])
+        return row
 
     def release(
         self,
