@@ -21,9 +21,11 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-# Sessions kept at once (the least recently used go first): far more than are at a classification
-# step at the same moment; each holds at most the 200 decisions a proposal learns from.
-CAPACITY = 256
+# Sessions kept at once (the least recently used go first): more than are at a classification step
+# at the same moment (a session spends minutes there). Each holds up to the 200 decisions a proposal
+# learns from, their texts included (a few hundred kilobytes with typical answers), so the bound is
+# kept small.
+CAPACITY = 32
 
 SessionKey = tuple[str, int, datetime]
 
