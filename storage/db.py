@@ -11,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,16 +86,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def database_clock(dialect: str) -> Any:
+    """The database's clock as a column to select, for :func:`as_database_now` to read: on PostgreSQL
+    the transaction's start (``now()``); SQLite is a file on this machine, so this machine's clock (to
+    the millisecond, as text)."""
+    if dialect == "postgresql":
+        return func.now()
+    return func.strftime("%Y-%m-%d %H:%M:%f", "now")
+
+
+def as_database_now(value: Any) -> datetime:
+    """What :func:`database_clock` selected, as an aware UTC time."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
 def database_now(connection: Connection) -> datetime:
     """The database's clock (UTC, aware): one clock that every process sharing the database agrees on,
-    whatever its own clock says. On PostgreSQL it is the transaction's start (``now()``); SQLite is a
-    file on this machine, so it reads this machine's clock (to the millisecond)."""
-    if connection.dialect.name == "postgresql":
-        value = connection.execute(text("SELECT now()")).scalar_one()
-        assert isinstance(value, datetime)
-        return value.astimezone(UTC)
-    stamp = connection.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
-    return datetime.fromisoformat(str(stamp)).replace(tzinfo=UTC)
+    whatever its own clock says (see :func:`database_clock`)."""
+    return as_database_now(connection.execute(select(database_clock(connection.dialect.name))).scalar_one())
 
 
 # What the rest of the app names the database by, so that only storage/ imports SQLAlchemy.

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
@@ -132,8 +132,8 @@ _TABLE = cast(Table, OutboxMessage.__table__)
 # them (the clock only matters when nothing is unsent, but reading it costs nothing more here).
 _UNSENT_EXISTS = exists().where(_TABLE.c.ordering_key == bindparam("key"), _TABLE.c.status.in_(UNSENT))
 _UNSENT_AND_NOW = {
-    "postgresql": select(func.now(), _UNSENT_EXISTS),
-    "sqlite": select(func.strftime("%Y-%m-%d %H:%M:%f", "now"), _UNSENT_EXISTS),
+    dialect: select(storage_db.database_clock(dialect), _UNSENT_EXISTS)
+    for dialect in ("postgresql", "sqlite")
 }
 # The statements of every answer's sends, built once: building a statement (and its cache key) cost
 # more CPU than running it. A Core insert, not an ORM add and flush: nothing reads the row back as an
@@ -269,11 +269,7 @@ class OutboxRepository:
         if statement is None:
             return self.has_unsent(ordering_key), self.database_now()
         stamp, unsent = connection.execute(statement, {"key": ordering_key}).one()
-        if isinstance(stamp, datetime):  # PostgreSQL: the transaction's start, aware
-            now = stamp.astimezone(UTC)
-        else:  # SQLite: this machine's clock, to the millisecond, as text
-            now = datetime.fromisoformat(str(stamp)).replace(tzinfo=UTC)
-        return bool(unsent), now
+        return bool(unsent), storage_db.as_database_now(stamp)
 
     def has_pending(self, ordering_keys: Collection[str]) -> bool:
         """Whether a message with one of these keys is waiting to be claimed (one indexed look, before
