@@ -177,7 +177,7 @@ def start_session(
         with deps.uow() as uow:
             # Held while the transaction lasts: the settings read below find it loaded (the ORM keeps
             # only objects something refers to).
-            workspace = uow.workspaces.get_or_create(team_id)
+            _held = uow.workspaces.get_or_create(team_id)
             starter_locale = language.person_locale(uow, team_id, user_id)
             locale = language.session_locale(
                 uow, team_id, user_id, in_dm=in_dm, facilitator_locale=starter_locale
@@ -241,7 +241,6 @@ def start_session(
             queue.add(Place(channel, None).post(intro, content), session)
             uow.commit()
             session_id = session.id
-            del workspace
     except DatabaseUnavailable as down:
         log.warning("session not started: the database did not answer (%s)", down)
         raise PlaybookError(t("start_failed_try_again", locale)) from down
