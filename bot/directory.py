@@ -7,9 +7,10 @@ Services call these before or after a database transaction, never while one is o
 must not hold a row lock or SQLite's writer lock.
 
 Who is an admin and who can read a channel are asked on many requests (every settings change, every
-``status`` and Home tab; a channel's facts and permalinks on every root cause confirmed), so the
-answers are kept for :data:`LOOKUP_TTL` in a :class:`LookupCache`
-that lives with the app (``deps.lookups``), keyed by workspace. A failed lookup is never kept.
+``status`` and Home tab; a channel's facts and permalinks on every root cause confirmed; whether
+someone new to a session is in its channel), so the answers are kept for :data:`LOOKUP_TTL` in a
+:class:`LookupCache` that lives with the app (``deps.lookups``), keyed by workspace. A failed lookup is
+never kept.
 """
 
 from __future__ import annotations
@@ -102,15 +103,29 @@ class Directory:
 
     def in_channel(self, channel_id: str, user_id: str) -> bool:
         """Whether ``user_id`` is a member of ``channel_id`` (``conversations.members``, every page).
-        A failing call raises: an event is then not acknowledged and Slack retries it."""
+        A failing call raises: an event is then not acknowledged and Slack retries it. A yes is kept
+        (:meth:`known_member`); a no is not, so someone just added to the channel can answer at once."""
         cursor = None
         while True:
             page = self.client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
             if user_id in (page.get("members") or []):
+                self._keep("member", f"{channel_id}/{user_id}", True)
                 return True
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return False
+
+    def known_member(self, channel_id: str, user_id: str) -> bool | None:
+        """True when Slack said in the last :data:`LOOKUP_TTL` that ``user_id`` is in ``channel_id``
+        (:meth:`in_channel`, or the channel's members read for :meth:`channel_access`); otherwise None,
+        without asking Slack. A team's members joining each new session are then not looked up again
+        and again, and whoever is removed from the channel is refused within the minute."""
+        if self._cached("member", f"{channel_id}/{user_id}"):
+            return True
+        access = self._cached("channel", channel_id)
+        if isinstance(access, ChannelAccess) and user_id in access.members:
+            return True
+        return None
 
     def is_workspace_admin(self, user_id: str) -> bool:
         """A Slack workspace admin or owner (``users.info``; needs ``users:read``). A failed lookup is

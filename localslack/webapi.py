@@ -840,6 +840,15 @@ class SlackWebApiStandIn:
                 created=int(self._clock()),
             )
 
+    def set_member(self, team_id: str, channel_id: str, user_id: str, *, member: bool = True) -> None:
+        """Add ``user_id`` to a channel, or (``member=False``) remove them, as people join and leave."""
+        with self._lock:
+            channel = self._channels[self._team(team_id).id][channel_id]
+            if member and user_id not in channel.members:
+                channel.members.append(user_id)
+            elif not member and user_id in channel.members:
+                channel.members.remove(user_id)
+
     def dm_channel(self, team_id: str, user_id: str) -> str:
         """The id of the bot's DM with ``user_id`` (opened if need be, as conversations.open does)."""
         with self._lock:

@@ -571,11 +571,19 @@ def _find_session_for_message(uow: UnitOfWork, caller: Caller) -> Session | None
     return uow.sessions.by_thread(caller.team_id, caller.channel_id, caller.thread_ts, for_update=True)
 
 
+def _known_member(directory: Directory, caller: Caller) -> bool | None:
+    """Whether the caller is in the channel, if Slack said so a moment ago: a reply from someone new
+    to the session then needs no second try of its transaction (:class:`_MembershipNeeded`)."""
+    if caller.is_dm or not caller.channel_id:
+        return None
+    return directory.known_member(caller.channel_id, caller.user_id)
+
+
 def on_message(deps: Deps, client: WebClient, caller: Caller, text: str) -> Shown:
     """A person's message in a session's thread (or in the app's DM): their answer to its question."""
     directory = deps.directory(client, caller.team_id)
     event_id = caller.event_id or f"{caller.channel_id}:{caller.message_ts}"
-    in_channel: bool | None = None
+    in_channel = _known_member(directory, caller)
     for _attempt in range(2):
         try:
             return _on_message(deps, directory, caller, text, event_id, in_channel)
@@ -642,7 +650,7 @@ def on_button(
     """A prompt's shortcut button: the same as typing its reply. Once it counts, the buttons on that
     message are replaced by who answered what (queued before the next prompt, in the same order)."""
     directory = deps.directory(client, caller.team_id)
-    in_channel: bool | None = None
+    in_channel = _known_member(directory, caller)
     for _attempt in range(2):
         try:
             notice, shown, result = _on_button(deps, caller, value, message, in_channel)
