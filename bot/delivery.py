@@ -40,7 +40,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.keepalive import KeepAliveWebClient
+from bot.keepalive import TRANSPORT_ERRORS, KeepAliveWebClient
 from bot.pacing import retry_after_header
 from bot.views.common import clip
 from bot.views.controls import has_prompt_controls, replace_actions
@@ -358,7 +358,7 @@ def send_located(client: WebClient, messages: Iterable[Outgoing]) -> list[Sent]:
                 landed = Sent(None, None)
             else:
                 raise
-        except (SlackClientError, OSError):
+        except TRANSPORT_ERRORS:
             if not message.best_effort:
                 raise
             log.warning("%s to %s not sent: Slack unreachable", message.kind, _where(message))
@@ -857,7 +857,7 @@ def _attempt(client: WebClient, claimed: Claimed, now: datetime) -> _Outcome:
                 "outbox %s (%s to %s) refused by Slack: %s", claimed.id, claimed.kind, claimed.channel, code
             )
         return _Outcome(claimed, "dead", error=code, fallback=fallback)
-    except (SlackClientError, OSError) as error:
+    except TRANSPORT_ERRORS as error:
         log.warning(
             "outbox %s: Slack unreachable (%s); it is looked for before it is sent again",
             claimed.id,

@@ -28,6 +28,13 @@ from urllib.parse import urlsplit
 from urllib.request import Request
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+# What a failed Web API call raises: slack_sdk's client errors (``SlackApiError``, Slack's "no", is
+# one: catch it first where it means something else), the socket's (``OSError``), and ``http.client``'s
+# for an answer cut short or garbled (``IncompleteRead``, ``BadStatusLine``: not ``OSError``s). For all
+# but Slack's "no", whether Slack took the call is unknown.
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (SlackClientError, OSError, http.client.HTTPException)
 
 _local = threading.local()
 

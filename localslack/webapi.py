@@ -260,6 +260,9 @@ class _Reply(NamedTuple):
     headers: dict[str, str]
 
 
+# Marks a stalled answer to be cut short by the HTTP handler (never sent: see stall_next).
+_CUT_SHORT = "X-Localslack-Cut-Short"
+
 # How long a stalled call is held at most when nobody releases it, so that a forgotten stall cannot
 # keep a server thread forever.
 STALL_LIMIT = 120.0
@@ -286,6 +289,7 @@ class Stall:
     ) -> None:
         self.method = method
         self.when = when
+        self.cut_short = False  # ``after`` only: answer with half the reply, then close
         self.team_id = team_id
         self.match = match
         self.token = token
@@ -618,11 +622,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, payload, headers = answer
+        cut_short = headers.pop(_CUT_SHORT, None) is not None
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
+        if cut_short:  # the answer begun, then the line drops (see stall_next)
+            self.wfile.write(payload[: len(payload) // 2])
+            self.close_connection = True
+            return
         self.wfile.write(payload)
 
 
@@ -955,16 +964,22 @@ class SlackWebApiStandIn:
         team_id: str | None = None,
         token: str | None = None,
         match: Callable[[JsonDict], bool] | None = None,
+        cut_short: bool = False,
     ) -> Stall:
         """Hold the next call of ``method`` (of ``team_id``, made with ``token``, and whose parameters
         ``match``, when given; ``match`` is asked only once the rest fits) until the returned
         :class:`Stall` (or :meth:`release_stalls`) releases it: ``before`` Slack does anything, or
         ``after`` Slack accepted it (a message is stored); then the connection is closed unanswered.
         Wait for the call with ``stall.wait(timeout)``; no sleeping needed. Other calls go on
-        meanwhile."""
+        meanwhile. With ``cut_short`` (``after`` only) the answer is begun instead, its status and
+        headers and half its body, before the connection closes: the caller's HTTP library reads an
+        incomplete answer rather than none."""
         if when not in ("before", "after"):
             raise ValueError("when must be 'before' or 'after'")
+        if cut_short and when != "after":
+            raise ValueError("only an answer given after Slack accepted the call can be cut short")
         stall = Stall(method, when, team_id, match, token)
+        stall.cut_short = cut_short
         with self._lock:
             self._stalls.append(stall)
             self._every_stall.append(stall)
@@ -1302,6 +1317,8 @@ class SlackWebApiStandIn:
             call.dropped = True
             stall.call, stall.reply = call, reply.body
         stall._hold()
+        if stall.cut_short:
+            return _Reply(reply.status, reply.body, {**reply.headers, _CUT_SHORT: "1"})
         return None
 
     def _take_stall(

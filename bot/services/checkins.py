@@ -53,7 +53,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 
 from bot import delivery
 from bot.codec import CheckInValue
@@ -62,6 +62,7 @@ from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed, PlaybookError, SessionNotFound
 from bot.ids import CheckInBlockId
+from bot.keepalive import TRANSPORT_ERRORS
 from bot.mrkdwn import escape, mention
 from bot.pacing import RATE_LIMITED_TRIES, Pacer, retry_after, without_rate_limit_retries
 from bot.request import Caller
@@ -659,7 +660,7 @@ def resolve_owner_timezones(deps: Deps, clients: ClientFor) -> int:
         except SlackApiError as error:
             log.warning("users.info for %s failed (%s); using the default zone", owner_id, _error_text(error))
             tz = deps.settings.playbook_timezone
-        except (SlackClientError, OSError):  # a network failure must not stop the dispatcher
+        except TRANSPORT_ERRORS:  # a network failure must not stop the dispatcher
             log.warning("users.info for %s could not be reached; will try again", owner_id, exc_info=True)
             continue
         with deps.uow() as uow:
@@ -807,7 +808,7 @@ def _deliver(clients: ClientFor, item: _Outgoing, deadline: float, pacer: Pacer 
                 if wait is None or not tries_left:
                     raise
                 pacer.pause(wait)  # Slack took nothing: everyone waits, then this one goes again
-    except (SlackClientError, OSError) as error:  # the row goes back to pending, visible, and is retried
+    except TRANSPORT_ERRORS as error:  # the row goes back to pending, visible, and is retried
         message = _error_text(error)
         log.warning("check-in %s not sent: %s", claim.checkin_id, message)
         return _Outcome(claim, "failed", error=message)

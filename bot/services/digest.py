@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import delivery
 from bot.delivery import ClientFor, FileUpload, Outgoing, Post, Shown, Upload
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed
+from bot.keepalive import TRANSPORT_ERRORS
 from bot.request import Caller
 from bot.services.leads import Preloaded, report_for_session
 from bot.services.workspace import EffectiveSettings, local_time, settings_for
@@ -494,7 +494,7 @@ def _queue_digest(
             read.leads_channel,
             local_time(read.settings, deps.clock.now()),
         )
-    except (SlackApiError, SlackClientError, OSError) as error:
+    except TRANSPORT_ERRORS as error:  # Slack refusing too: a SlackApiError is a SlackClientError
         report.failed.append(workspace_id)
         log.warning("digest for %s (%s) not made, will try again: %s", workspace_id, send_week, error)
         return

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
 
 from bot import delivery
 from bot.delivery import Outgoing, Shown
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.errors import NotAllowed, SessionNotFound
+from bot.keepalive import TRANSPORT_ERRORS
 from bot.request import Caller
 from bot.services import access, conversation, language
 from bot.services.workspace import settings_for
@@ -97,7 +97,7 @@ def after_reply(
     try:
         own = _own_channel(directory, asking)
         found = find(directory, asking, text, audience=own, own=own)
-    except (SlackClientError, OSError) as error:
+    except TRANSPORT_ERRORS as error:
         # A courtesy: the answer is committed and its next question must still be posted.
         log.warning("seen elsewhere skipped for session %s: Slack lookup failed: %r", session_id, error)
         return []

@@ -139,6 +139,27 @@ def test_a_post_whose_reply_was_lost_is_found_in_the_thread_not_posted_twice(har
     assert h.slack.calls_to("conversations.replies")  # it was looked for, by its metadata
 
 
+def test_a_post_whose_answer_was_cut_short_is_found_in_the_thread_not_posted_twice(harness: Harness) -> None:
+    """Slack stored the prompt and began its answer, then the line dropped half way through the body:
+    the HTTP library's error for an incomplete answer is a lost reply like any other."""
+    h = harness
+    thread = start(h, "start five-whys Library fines are wrong")
+    reached = h.slack.stall_next("chat.postMessage", when="after", cut_short=True)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        replying = pool.submit(answer, h, thread, "The fines table was not updated")
+        assert reached.wait(120)
+        h.slack.release_stalls()
+        replying.result(120)  # acknowledged: the answer is kept and the prompt is owed, not an error
+    assert prompts_with(h, thread, "Why 2") == 1
+    owed = [m for m in outbox(h) if m.status != OutboxStatus.SENT]
+    assert len(owed) == 1 and owed[0].uncertain and owed[0].status == OutboxStatus.PENDING
+    h.clock.advance(timedelta(minutes=1))  # the back-off after a lost reply, not a stale claim's wait
+    flushed = h.send_outbox()
+    (prompt,) = [m for m in h.thread(CHANNEL, thread) if "Why 2" in rendered(m)]
+    assert flushed.sent == {owed[0].id: prompt.ts}
+    assert prompts_with(h, thread, "Why 2") == 1
+
+
 def test_twenty_simultaneous_first_starts_in_a_new_workspace(harness: Harness) -> None:
     h = harness
     users = [f"U0NEW{n:02d}" for n in range(20)]
