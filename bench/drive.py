@@ -79,15 +79,18 @@ class Samples:
 
     ack: list[float] = field(default_factory=list)
     prompt: list[float] = field(default_factory=list)
+    # Each answer's place in its session (0 for the first answer after the start), and what it said.
+    position: list[tuple[int, str]] = field(default_factory=list)
     sessions: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, ack: float, prompt: float) -> None:
+    def add(self, ack: float, prompt: float, position: tuple[int, str] = (-1, "")) -> None:
         with self.lock:
             self.ack.append(ack)
             self.prompt.append(prompt)
+            self.position.append(position)
 
     def fail(self, reason: str) -> None:
         with self.lock:
@@ -146,7 +149,7 @@ def run_session(
             if not posts:
                 samples.fail(f"answer {answer!r}: no next prompt")
                 return False
-            samples.add(acked - sent, posts[0].at - sent)
+            samples.add(acked - sent, posts[0].at - sent, (number, answer))
             if is_summary(posts):
                 with samples.lock:
                     samples.sessions += 1
