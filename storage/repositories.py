@@ -15,7 +15,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -192,6 +192,17 @@ def _first_session(orm: OrmSession, query: Any, params: dict[str, Any]) -> Sessi
 
 
 _SESSIONS = cast(Table, Session.__table__)
+_PARTICIPANTS = cast(Table, Participant.__table__)
+_ADD_PARTICIPANT = (
+    insert(_PARTICIPANTS)
+    .values(
+        session_id=bindparam("session"),
+        user_id=bindparam("user"),
+        role=bindparam("role"),
+        joined_at=bindparam("joined"),
+    )
+    .returning(_PARTICIPANTS.c.id)
+)
 _TOUCH_SESSION = (
     update(_SESSIONS).where(_SESSIONS.c.id == bindparam("session")).values(updated_at=bindparam("when"))
 )
@@ -312,12 +323,24 @@ class SessionRepository:
         return self._orm.scalars(query).unique().all()
 
     def add_participant(self, session: Session, user_id: str, role: Role = Role.PARTICIPANT) -> Participant:
+        """``user_id`` taking part in ``session`` (a stored session: flushed, with its participants
+        loaded), added if new. A Core insert, run now: appended through the ORM, each new participant
+        cost a flush that walked the session and all its participants (a person's first answer in
+        every session)."""
         for participant in session.participants:
             if participant.user_id == user_id:
                 return participant
-        participant = Participant(user_id=user_id, role=role)
-        session.participants.append(participant)
-        self._orm.flush()
+        joined = utcnow()
+        values = {"session": session.id, "user": user_id, "role": role, "joined": joined}
+        added = self._orm.connection().execute(_ADD_PARTICIPANT, values).scalar_one()
+        participant = Participant(
+            id=added, session_id=session.id, user_id=user_id, role=role, joined_at=joined
+        )
+        # Stored already: the ORM holds it as loaded, with nothing left to write.
+        make_transient_to_detached(participant)
+        self._orm.add(participant)
+        set_committed_value(participant, "session", session)
+        set_committed_value(session, "participants", [*session.participants, participant])
         return participant
 
     def touch(self, session: Session, when: datetime | None = None) -> None:
