@@ -74,11 +74,24 @@ OWNER_ANSWER_PREFIX = "interventions."
 OWNER_ANSWER_SUFFIX = ".owner"
 
 
-# Asked on every answer (is one held for redact-or-keep?): built once, as building it cost more than
-# running it.
 _PENDING_OF = select(PendingAnswer).where(
     PendingAnswer.session_id == bindparam("session"), PendingAnswer.user_id == bindparam("user")
 )
+# Asked on every typed answer (is one held for redact-or-keep?), and taken if so: one statement, built
+# once (building it cost more than running it), rows rather than ORM objects.
+_TAKE_PENDING = (
+    delete(PendingAnswer)
+    .where(PendingAnswer.session_id == bindparam("session"), PendingAnswer.user_id == bindparam("user"))
+    .returning(PendingAnswer.prompt_key, PendingAnswer.text)
+)
+
+
+@dataclass(frozen=True)
+class HeldAnswer:
+    """A typed answer that was held for redact-or-keep: the question it answered, and what was said."""
+
+    prompt_key: str
+    text: str
 
 
 class PendingAnswerRepository:
@@ -87,6 +100,11 @@ class PendingAnswerRepository:
 
     def get(self, session_id: int, user_id: str) -> PendingAnswer | None:
         return self._orm.scalar(_PENDING_OF, {"session": session_id, "user": user_id})
+
+    def take(self, session_id: int, user_id: str) -> HeldAnswer | None:
+        """The answer held for this person in this session, removed (their next reply settles it)."""
+        row = self._orm.connection().execute(_TAKE_PENDING, {"session": session_id, "user": user_id}).first()
+        return None if row is None else HeldAnswer(str(row[0]), str(row[1]))
 
     def put(self, session_id: int, user_id: str, prompt_key: str, text: str, at: datetime) -> PendingAnswer:
         pending = self.get(session_id, user_id)
@@ -98,10 +116,6 @@ class PendingAnswerRepository:
         pending.created_at = at
         self._orm.flush()
         return pending
-
-    def discard(self, pending: PendingAnswer) -> None:
-        self._orm.delete(pending)
-        self._orm.flush()
 
 
 # --- export ----------------------------------------------------------------------------------------------

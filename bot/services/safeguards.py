@@ -78,9 +78,8 @@ def screen(
     if not typed:
         return Screened(text)
     held = uow.pending
-    pending = held.get(session.id, user_id)
+    pending = held.take(session.id, user_id)
     if pending is not None:
-        held.discard(pending)
         kept = engine.normalise_command(text) == KEEP
         if position is not None and pending.prompt_key == position.key:
             return Screened(pending.text if kept else text)
