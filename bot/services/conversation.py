@@ -633,15 +633,16 @@ def _on_message(
             # next question, which is not kept waiting on them.
             queue = queue_result(deps, uow, session, result)
             queue.extend(replaced, session)
+        asking = similar.asking_after(deps, uow, session, result.outcome)
         uow.commit()
-    return queue.shown(messages=_seen_elsewhere(deps, directory, caller.team_id, result))
+    return queue.shown(messages=_seen_elsewhere(directory, asking))
 
 
-def _seen_elsewhere(deps: Deps, directory: Directory, team_id: str, result: Result) -> list[Outgoing]:
+def _seen_elsewhere(directory: Directory, asking: similar.Asking | None) -> list[Outgoing]:
     """A confirmed root cause is followed by the similar ones seen elsewhere in the council: a courtesy
     sent straight after the commit (:func:`delivery.deliver` sends it before what was queued, so the
     next question stays the last message in the thread)."""
-    return similar.after_reply(deps, directory, team_id, result.session_id, result.outcome)
+    return similar.after_reply(directory, asking)
 
 
 def on_button(
@@ -653,7 +654,7 @@ def on_button(
     in_channel = _known_member(directory, caller)
     for _attempt in range(2):
         try:
-            notice, shown, result = _on_button(deps, caller, value, message, in_channel)
+            notice, shown, asking = _on_button(deps, caller, value, message, in_channel)
             break
         except _MembershipNeeded:
             in_channel = directory.in_channel(caller.channel_id, caller.user_id)
@@ -661,14 +662,14 @@ def on_button(
         raise AssertionError("membership was looked up")
     if notice is not None:
         raise PlaybookError(notice)
-    if result is None:
+    if asking is None:
         return shown
-    return shown.model_copy(update={"messages": _seen_elsewhere(deps, directory, caller.team_id, result)})
+    return shown.model_copy(update={"messages": _seen_elsewhere(directory, asking)})
 
 
 def _on_button(
     deps: Deps, caller: Caller, value: AnswerValue, message: dict[str, Any], in_channel: bool | None
-) -> tuple[str | None, Shown, Result | None]:
+) -> tuple[str | None, Shown, similar.Asking | None]:
     reply = Reply(caller.team_id, caller.user_id, value.r, expected_key=value.k, in_channel=in_channel)
     with deps.uow() as uow:
         session = load_session(uow, caller.team_id, value.s)
@@ -698,8 +699,9 @@ def _on_button(
             # The click carried the message: the blocks the outbox kept for a typed answer go.
             uow.outbox.forget_prompt_at(session.id, caller.message_ts)
         queue = queue_result(deps, uow, session, result, *clicked)
+        asking = similar.asking_after(deps, uow, session, result.outcome)
         uow.commit()
-    return None, queue.shown(), result
+    return None, queue.shown(), asking
 
 
 def ensure_same_place(session: Session, channel_id: str | None, user_id: str) -> None:

@@ -28,7 +28,7 @@ from bot.errors import NotAllowed, SessionNotFound
 from bot.keepalive import TRANSPORT_ERRORS
 from bot.request import Caller
 from bot.services import access, conversation, language
-from bot.services.workspace import settings_for
+from bot.services.workspace import council_timezone, settings_for
 from bot.views import classification as views
 from flows import policy
 from flows.commands import session_ref
@@ -57,7 +57,7 @@ MAX_CHANNEL_LOOKUPS = 10
 
 
 @dataclass(frozen=True)
-class _Asking:
+class Asking:
     """The session whose root cause is compared, as read in the unit of work."""
 
     session_id: int
@@ -83,17 +83,22 @@ def confirmed_root_cause(outcome: Outcome | None) -> str | None:
     return None
 
 
-def after_reply(
-    deps: Deps, directory: Directory, team_id: str, session_id: int, outcome: Outcome | None
-) -> list[Outgoing]:
-    """After a committed reply that confirmed a root cause: the "seen elsewhere" message for its
-    thread, or nothing when no similar root cause may be shown there."""
+def asking_after(deps: Deps, uow: UnitOfWork, session: Session, outcome: Outcome | None) -> Asking | None:
+    """What :func:`after_reply` compares when a reply confirmed a root cause, read in the reply's own
+    transaction (the session is loaded there already; a transaction of its own after the commit read
+    it again); None when the reply confirmed none."""
     text = confirmed_root_cause(outcome)
-    if text is None:
-        return []
-    asking = _read(deps, team_id, session_id, (text,))
+    return None if text is None else _asking(deps, uow, session, (text,))
+
+
+def after_reply(directory: Directory, asking: Asking | None) -> list[Outgoing]:
+    """After a committed reply that confirmed a root cause (``asking``, from :func:`asking_after`):
+    the "seen elsewhere" message for its thread, or nothing when no similar root cause may be shown
+    there. Slack is asked only now, outside the transaction."""
     if asking is None:
         return []
+    text = asking.root_causes[0]
+    session_id = asking.session_id
     try:
         own = _own_channel(directory, asking)
         found = find(directory, asking, text, audience=own, own=own)
@@ -167,28 +172,22 @@ def _may_see_session(
     return not own.private or directory.in_channel(own.channel_id, user_id)
 
 
-def _read(deps: Deps, team_id: str, session_id: int, texts: tuple[str, ...]) -> _Asking | None:
-    with deps.uow() as uow:
-        session = uow.sessions.get(team_id, session_id)
-        return None if session is None else _asking(deps, uow, session, texts)
-
-
-def _asking(deps: Deps, uow: UnitOfWork, session: Session, texts: tuple[str, ...]) -> _Asking:
+def _asking(deps: Deps, uow: UnitOfWork, session: Session, texts: tuple[str, ...]) -> Asking:
     """The session asked about and the root causes of the workspace's other sessions, read in ``uow``."""
     candidates = uow.root_causes.confirmed(session.workspace_id, ROOT_CAUSE_KEYS, except_session=session.id)
-    return _Asking(
+    return Asking(
         session_id=session.id,
         channel_id=session.channel_id,
         thread_ts=session.thread_ts,
         is_dm=session.is_dm,
         locale=session.locale,
-        timezone=settings_for(deps, uow, session.workspace_id).timezone,
+        timezone=council_timezone(deps),
         root_causes=texts,
         candidates=tuple(candidates),
     )
 
 
-def _own_channel(directory: Directory, asking: _Asking) -> ChannelFacts | None:
+def _own_channel(directory: Directory, asking: Asking) -> ChannelFacts | None:
     """The conversation the session's thread is in: a DM with one person needs no lookup."""
     if asking.is_dm:
         return ChannelFacts(asking.channel_id, None, private=True, shared=False)
@@ -197,7 +196,7 @@ def _own_channel(directory: Directory, asking: _Asking) -> ChannelFacts | None:
 
 def find(
     directory: Directory,
-    asking: _Asking,
+    asking: Asking,
     root_cause: str,
     *,
     audience: ChannelFacts | None,

@@ -64,6 +64,12 @@ class EffectiveSettings:
         return local_today(now, self.timezone)
 
 
+def council_timezone(deps: Deps) -> str:
+    """The zone a workspace's dates are shown in: the app's (a workspace does not set its own), so
+    known without reading the workspace."""
+    return deps.settings.playbook_timezone
+
+
 def effective(deps: Deps, own: WorkspaceSettings) -> EffectiveSettings:
     env = deps.settings
     return EffectiveSettings(
@@ -75,7 +81,7 @@ def effective(deps: Deps, own: WorkspaceSettings) -> EffectiveSettings:
         weeks_per_year=own.weeks_per_year if own.weeks_per_year is not None else env.playbook_weeks_per_year,
         working_day_hours=env.playbook_working_day_hours,
         nation=cast(Nation, own.effective_nation),
-        timezone=env.playbook_timezone,
+        timezone=council_timezone(deps),
         retention_days=own.effective_retention_days,
     )
 

@@ -67,3 +67,43 @@ def test_statements_of_a_session_start_and_a_typical_answer(harness: Harness) ->
         )
     assert len(start_statements) <= SESSION_START_BOUND, "\n".join(start_statements)
     assert len(answer_statements) <= ANSWER_BOUND, "\n".join(answer_statements)
+
+
+# The answer that confirms a root cause, here with a similar one in another channel (so "seen
+# elsewhere" is sent), 15, in two transactions: the typical answer's 14 (the same reads and writes, and
+# its two messages marked sent once Slack has them), and the other sessions' confirmed root causes,
+# read in the answer's own transaction, where the session is loaded already (1). The seen-elsewhere
+# message itself is a courtesy sent straight after the commit, not through the outbox.
+ROOT_CAUSE_BOUND = 15
+HOUSING = "C0HOUSING"
+
+
+def test_statements_of_the_answer_that_confirms_a_root_cause(harness: Harness) -> None:
+    h = harness
+    h.slack.add_channel(TEAM, HOUSING, "housing", members=[FACILITATOR, ALEX, SAM])
+    threads = {}
+    for channel, root_cause in (
+        (HOUSING, "Nobody trained the housing officers on the case management system"),
+        (CHANNEL, "Staff were never trained on the new case management system"),
+    ):
+        response = h.client.slash_command(
+            team_id=TEAM, user_id=FACILITATOR, channel_id=channel, text="start five-whys Cases take weeks"
+        )
+        assert response.status == 200, response.body
+        thread = [m for m in h.slack.messages(channel=channel, team_id=TEAM) if m.thread_ts is None][-1].ts
+        for text in ("Cases wait in a queue", "People keep spreadsheets beside the system", root_cause):
+            _say_in(h, channel, thread, text)
+        _say_in(h, channel, thread, "yes")  # fixing it would stop the problem
+        threads[channel] = thread
+    _say_in(h, HOUSING, threads[HOUSING], "yes")  # the suggested root cause, in the other channel first
+    with counted_statements(engine_of(h)) as statements:
+        _say_in(h, CHANNEL, threads[CHANNEL], "yes")
+    assert any(m.text == "Seen elsewhere in the council" for m in h.thread(CHANNEL, threads[CHANNEL]))
+    assert len(statements) <= ROOT_CAUSE_BOUND, "\n".join(statements)
+
+
+def _say_in(h: Harness, channel: str, thread: str, text: str) -> None:
+    response = h.client.message(
+        team_id=TEAM, user_id=FACILITATOR, channel_id=channel, text=text, thread_ts=thread
+    )
+    assert response.status == 200, response.body
