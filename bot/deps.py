@@ -8,11 +8,12 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from bot.directory import Directory, LookupCache
-from bot.session_memo import SessionMemo
+from bot.session_memo import SessionMemo, WorkspaceMemo
 from bot.settings import Settings
 from flows.classification_step import LearnedExamples
 from flows.clock import Clock, SystemClock
 from storage.db import SessionFactory, database_answers
+from storage.root_causes import DecidedAnalysis
 from storage.uow import UnitOfWork
 
 
@@ -26,6 +27,11 @@ class Deps:
     # The decided classifications each session's proposal learns from (and the proposals made from
     # them), kept per session while no erasure or purge has touched its workspace (bot/session_memo.py).
     learned: SessionMemo[LearnedExamples] = field(default_factory=SessionMemo[LearnedExamples])
+    # The decided analyses a workspace's proposals last learned from, by session, under the same rule:
+    # the next session's first read takes those whose answers have not changed (bot/session_memo.py).
+    decided: WorkspaceMemo[dict[int, DecidedAnalysis]] = field(
+        default_factory=WorkspaceMemo[dict[int, DecidedAnalysis]]
+    )
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # One per app, shared by every request: Bolt deep-copies a request's context for a lazy

@@ -81,3 +81,54 @@ class SessionMemo(Generic[T]):
         if newest is not None:
             for key in [k for k in self._entries if k[0] == workspace_id]:
                 del self._entries[key]
+
+
+# Workspaces whose shared values are kept at once (the least recently used go first).
+WORKSPACES = 16
+
+
+class WorkspaceMemo(Generic[T]):
+    """``workspace → value``, kept with the workspace's erasure count it was worked out under, by the
+    same rule as :class:`SessionMemo`: served only under that count, and dropped once a newer one is
+    seen. For what a workspace's sessions share (the decided analyses their proposals learn from,
+    most of them the same from one session to the next). Thread-safe; one per app."""
+
+    def __init__(self, capacity: int = WORKSPACES) -> None:
+        self._capacity = capacity
+        self._entries: OrderedDict[str, tuple[int, T]] = OrderedDict()
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def get(self, workspace_id: str, erasures: int) -> T | None:
+        with self._lock:
+            self._see(workspace_id, erasures)
+            kept = self._entries.get(workspace_id)
+            if kept is None or kept[0] != erasures:
+                return None
+            self._entries.move_to_end(workspace_id)
+            return kept[1]
+
+    def put(self, workspace_id: str, erasures: int, value: T) -> None:
+        """Keep ``value`` (worked out under ``erasures``) in place of the workspace's last one, unless
+        a newer count has been seen meanwhile."""
+        with self._lock:
+            self._see(workspace_id, erasures)
+            if self._counts[workspace_id] != erasures:
+                return
+            self._entries[workspace_id] = (erasures, value)
+            self._entries.move_to_end(workspace_id)
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+
+    def kept(self) -> list[T]:
+        """Everything kept now (what this process holds in memory)."""
+        with self._lock:
+            return [value for _count, value in self._entries.values()]
+
+    def _see(self, workspace_id: str, erasures: int) -> None:
+        newest = self._counts.get(workspace_id)
+        if newest is not None and erasures <= newest:
+            return
+        self._counts[workspace_id] = erasures
+        if newest is not None:
+            self._entries.pop(workspace_id, None)

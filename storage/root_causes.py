@@ -8,7 +8,7 @@ workspace. Nothing here decides who may see what: the caller filters by channel.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -42,10 +42,14 @@ class StoredRootCause:
 @dataclass(frozen=True)
 class DecidedAnalysis:
     """One session's answers (latest versions, by key) as they stood when its classification was
-    decided, or at the cut-off if that came later."""
+    decided, or at the cut-off if that came later. ``through``: the id of that session's newest answer
+    row (before the cut-off) when they were read. Answers are only ever added (an edit or a retraction
+    is a new version), except by an erasure, which counts itself in ``Workspace.erasures``: so under
+    one erasure count, the same ``through`` means the same answers."""
 
     session_id: int
     values: dict[str, Any]
+    through: int | None = None
 
 
 # The statements below are built once per variant (constructing one cost more than running it) and
@@ -136,6 +140,18 @@ def _decided_statement(keys: frozenset[str], before: bool) -> Any:
     return _newest_latest((AnswerVersion.session_id.label("session_id"),), keys, where=where, before=before)
 
 
+@lru_cache(maxsize=2)
+def _through_statement(before: bool) -> Any:
+    """(session id, id of its newest answer row) for the sessions ``:decided``, counting only rows
+    stored before ``:before`` when ``before``: what :class:`DecidedAnalysis` ``through`` compares."""
+    query = (
+        select(AnswerVersion.session_id, func.max(AnswerVersion.id))
+        .where(AnswerVersion.session_id.in_(_DECIDED))
+        .group_by(AnswerVersion.session_id)
+    )
+    return query.where(AnswerVersion.id < _BEFORE) if before else query
+
+
 @lru_cache(maxsize=32)
 def _decided_answers_statement(
     classification_keys: frozenset[str],
@@ -224,6 +240,7 @@ class RootCauseRepository:
         limit: int = DEFAULT_DECIDED,
         value_keys: Collection[str] | None = None,
         value_key_shapes: Collection[tuple[str, str]] = (),
+        known: Mapping[int, DecidedAnalysis] | None = None,
     ) -> list[DecidedAnalysis]:
         """The workspace's other analyses whose classification (an answer under
         ``classification_keys``) was decided before session ``session_id`` received its first answer,
@@ -235,7 +252,12 @@ class RootCauseRepository:
 
         The cut-off makes the set repeatable: the proposal shown to a session and the one its
         ``confirm`` is checked against are the same, whatever other teams decide in between. It is
-        the answers' id order, not their times, so it holds whatever the clocks say."""
+        the answers' id order, not their times, so it holds whatever the clocks say.
+
+        ``known``: analyses an earlier call returned (with the same keys, under the same erasure
+        count: the caller's to check). One whose session's newest answer before this cut-off is
+        still the one it was read through is taken as it is; only the others' answers are read (a
+        workspace's sessions reaching their classification one after another share most of theirs)."""
         first_answer = self._orm.scalar(_FIRST_ANSWER, {"left_out": session_id})
         # First the decided sessions (their classification answers only, newest first), then those
         # sessions' answers as they stood at the cut-off.
@@ -248,17 +270,33 @@ class RootCauseRepository:
         order = list(dict.fromkeys(row[0] for row in self._orm.execute(query, params)))
         if not order:
             return []
-        rows = _decided_answers_statement(
-            keys,
-            None if value_keys is None else frozenset(value_keys),
-            frozenset(value_key_shapes),
-            before,
+        through: dict[int, int] = dict(
+            self._orm.execute(_through_statement(before), {"decided": order, "before": first_answer}).all()
         )
-        values: dict[int, dict[str, Any]] = {decided: {} for decided in order}
-        answers = {"decided": order, "decided_again": order, "before": first_answer}
-        for session_id, key, value in self._orm.execute(rows, answers):
-            values[session_id][key] = value
-        return [DecidedAnalysis(decided, values[decided]) for decided in order]
+        kept = {
+            decided: analysis
+            for decided in order
+            if known is not None
+            and (analysis := known.get(decided)) is not None
+            and analysis.through is not None
+            and analysis.through == through.get(decided)
+        }
+        unread = [decided for decided in order if decided not in kept]
+        values: dict[int, dict[str, Any]] = {decided: {} for decided in unread}
+        if unread:
+            rows = _decided_answers_statement(
+                keys,
+                None if value_keys is None else frozenset(value_keys),
+                frozenset(value_key_shapes),
+                before,
+            )
+            answers = {"decided": unread, "decided_again": unread, "before": first_answer}
+            for session_id, key, value in self._orm.execute(rows, answers):
+                values[session_id][key] = value
+        return [
+            kept.get(decided) or DecidedAnalysis(decided, values[decided], through.get(decided))
+            for decided in order
+        ]
 
 
 def _latest_rows(newest: Any) -> Any:

@@ -323,7 +323,9 @@ def apply(deps: Deps, uow: UnitOfWork, session: Session, reply: Reply) -> Result
     answers = to_engine_answers({key: row for key, row in rows.items() if not row.retracted})
     now = deps.clock.now()
     settings = settings_for(deps, uow, session.workspace_id)
-    ctx = learning.with_learning(reply_context(deps, settings, locale), uow, session, deps.learned)
+    ctx = learning.with_learning(
+        reply_context(deps, settings, locale), uow, session, deps.learned, deps.decided
+    )
     ctx = replace(ctx, author=reply.user_id)  # "me" names whoever replied
     if session.status == SessionStatus.PAUSED:
         if engine.normalise_command(reply.text) != Command.RESUME:
@@ -746,6 +748,7 @@ def show_current(deps: Deps, client: WebClient, caller: Caller, session_id: int)
                 uow,
                 session,
                 deps.learned,
+                deps.decided,
             )
             prompt = engine.current_prompt(
                 template, answers, session.locale, ctx.escape, values=ctx.prompt_values(), learned=ctx.learned

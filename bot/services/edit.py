@@ -123,7 +123,7 @@ def submit(deps: Deps, caller: Caller, view: dict[str, Any], client: WebClient) 
         answers = to_engine_answers(rows)
         allowed = {e.key: e for e in _editables(uow, session, settings, caller.user_id, session.locale)}
         ctx = learning.with_learning(
-            reply_context(deps, settings, session.locale), uow, session, deps.learned
+            reply_context(deps, settings, session.locale), uow, session, deps.learned, deps.decided
         )
         result = read_edits(template, answers, submission.texts, allowed, ctx)
         personal = edit_errors(submission.texts, [c.key for c in result.changes], session.locale)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
 
-from bot.session_memo import SessionMemo
+from bot.session_memo import SessionMemo, WorkspaceMemo
 from flows.classification_examples import LabelledExample
 from flows.classification_step import (
     LEARNED_FROM_KEYS,
@@ -27,6 +27,7 @@ from flows.classification_step import (
 from flows.engine import ReplyContext
 from flows.schema import Step, StepKind, load_templates
 from storage.models import Session
+from storage.root_causes import DecidedAnalysis
 from storage.uow import UnitOfWork
 
 
@@ -41,13 +42,30 @@ def classification_keys() -> frozenset[str]:
     )
 
 
-def learned_examples(uow: UnitOfWork, workspace_id: str, session_id: int) -> list[LabelledExample]:
-    """The workspace's decided classifications that session ``session_id``'s proposal learns from."""
+def learned_examples(
+    uow: UnitOfWork,
+    workspace_id: str,
+    session_id: int,
+    kept: WorkspaceMemo[dict[int, DecidedAnalysis]] | None = None,
+    erasures: int = 0,
+) -> list[LabelledExample]:
+    """The workspace's decided classifications that session ``session_id``'s proposal learns from.
+    With ``kept`` (the app's ``deps.decided``) and the workspace's erasure count as this transaction
+    reads it, the analyses the workspace's last proposal read are taken where unchanged, and these
+    are kept for the next."""
     keys = classification_keys()
     examples = []
+    known = kept.get(workspace_id, erasures) if kept is not None else None
     decided = uow.root_causes.decided_before(
-        workspace_id, session_id, keys, value_keys=LEARNED_FROM_KEYS, value_key_shapes=(LEARNED_WHY_KEY,)
+        workspace_id,
+        session_id,
+        keys,
+        value_keys=LEARNED_FROM_KEYS,
+        value_key_shapes=(LEARNED_WHY_KEY,),
+        known=known,
     )
+    if kept is not None:
+        kept.put(workspace_id, erasures, {analysis.session_id: analysis for analysis in decided})
     for analysis in decided:
         for key in keys & analysis.values.keys():
             example = learned_example(analysis.session_id, analysis.values, key)
@@ -58,7 +76,11 @@ def learned_examples(uow: UnitOfWork, workspace_id: str, session_id: int) -> lis
 
 
 def with_learning(
-    ctx: ReplyContext, uow: UnitOfWork, session: Session, kept: SessionMemo[LearnedExamples]
+    ctx: ReplyContext,
+    uow: UnitOfWork,
+    session: Session,
+    kept: SessionMemo[LearnedExamples],
+    decided: WorkspaceMemo[dict[int, DecidedAnalysis]] | None = None,
 ) -> ReplyContext:
     """``ctx`` whose classifier follows the workspace's decisions, read from ``uow`` (inside its
     transaction) the first time a classification is proposed, and only then; ``kept`` (the app's
@@ -69,12 +91,13 @@ def with_learning(
 
     @cache
     def learned() -> LearnedExamples:
+        erasures = uow.workspaces.erasures(workspace_id)
         return kept.get(
             workspace_id,
             session_id,
             started,
-            uow.workspaces.erasures(workspace_id),
-            lambda: LearnedExamples(learned_examples(uow, workspace_id, session_id)),
+            erasures,
+            lambda: LearnedExamples(learned_examples(uow, workspace_id, session_id, decided, erasures)),
         )
 
     return replace(ctx, learned=learned)

@@ -16,6 +16,7 @@ from storage.models import Workspace
 from tests.bot.conftest import (
     ALEX,
     CHANNEL,
+    SAM,
     SIGNING_SECRET,
     TEAM,
     Harness,
@@ -26,7 +27,7 @@ from tests.bot.conftest import (
     serve,
 )
 from tests.bot.test_classification_e2e import classification_versions, proposal_message, reach_classification
-from tests.bot.test_five_whys_e2e import say
+from tests.bot.test_five_whys_e2e import say, start
 
 ALEX_SAID = "The payment form times out"  # Alex's first why in reach_classification
 
@@ -53,13 +54,14 @@ def erasures(h: Harness) -> int:
 
 
 def kept_words(h: Harness) -> str:
-    return repr(h.deps.learned.kept())
+    """Everything this process keeps of what proposals learn from: per session, and per workspace."""
+    return repr(h.deps.learned.kept()) + repr(h.deps.decided.kept())
 
 
 def test_what_a_session_learned_from_is_read_once_and_confirm_still_takes_it(harness: Harness) -> None:
     h = harness
     second = decided_then_second(h)
-    assert ALEX_SAID in kept_words(h)
+    assert ALEX_SAID in repr(h.deps.learned.kept()) and ALEX_SAID in repr(h.deps.decided.kept())
     with counted_statements(engine_of(h)) as statements:
         say(h, second, "maybe")  # not an answer: asked again, with the same proposal
         say(h, second, "confirm")
@@ -115,3 +117,24 @@ def test_a_retention_purge_drops_what_was_kept(harness: Harness) -> None:
     third = reach_classification(h, "Residents can't book a bulky waste collection")
     assert "Learned from" not in rendered(proposal_message(h, third))
     assert ALEX_SAID not in kept_words(h)
+
+
+def test_the_next_session_takes_the_unchanged_decisions_from_memory(harness: Harness) -> None:
+    """A workspace's sessions reach their classification one after another: the next one checks which
+    decided analyses changed (their newest answer) and reads only those; here none did."""
+    h = harness
+    decided_then_second(h)
+    third = start(h, "start five-whys Residents can't book a bulky waste collection")
+    say(h, third, "The booking form times out", user=ALEX)
+    say(h, third, "The supplier's product caps sessions at two minutes", user=SAM)
+    say(h, third, "Our contract doesn't let us change the supplier's settings")
+    say(h, third, "yes")  # fixing it would stop the problem
+    say(h, third, "yes")  # the suggested root cause
+    with counted_statements(engine_of(h)) as statements:
+        say(h, third, "no")  # no second branch: the classification step, proposed
+    assert "Learned from 1 of your team's decisions" in rendered(proposal_message(h, third))
+    assert reads_decisions(statements), "\n".join(statements)
+    assert any("max(answers.id)" in statement for statement in statements), "\n".join(statements)
+    # The decided sessions' answers (the statement that reads their values) are not read again.
+    decided_answers = 'SELECT answers.session_id, answers."key", answers.value FROM answers'
+    assert not any(s.startswith(decided_answers) for s in statements), "\n".join(statements)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.session_memo import SessionMemo
+from bot.session_memo import SessionMemo, WorkspaceMemo
 
 STARTED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -73,3 +73,19 @@ def test_the_least_recently_used_go_first() -> None:
     assert work.calls == 3
     memo.get("T1", 2, STARTED, 0, work)
     assert work.calls == 4
+
+
+def test_a_workspace_memo_serves_its_value_only_under_the_count_it_was_kept_under() -> None:
+    memo: WorkspaceMemo[str] = WorkspaceMemo(capacity=2)
+    assert memo.get("T1", 0) is None
+    memo.put("T1", 0, "decisions of T1")
+    assert memo.get("T1", 0) == "decisions of T1"
+    # Another process erased something in T1: the kept value goes at once, from memory too.
+    assert memo.get("T1", 1) is None and memo.kept() == []
+    # A transaction that began before the erasure cannot put back what it read.
+    memo.put("T1", 0, "read before the erasure")
+    assert memo.kept() == []
+    memo.put("T1", 1, "read after")
+    memo.put("T2", 0, "decisions of T2")
+    memo.put("T3", 0, "decisions of T3")  # the least recently used (T1) goes
+    assert sorted(memo.kept()) == ["decisions of T2", "decisions of T3"]

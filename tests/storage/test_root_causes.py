@@ -153,6 +153,59 @@ def test_the_statements_are_built_once_and_reused(database_url: str) -> None:
     finally:
         event.remove(factory, "do_orm_execute", record)
     first, second = statements
-    # Seen elsewhere's root causes; the first answer's id, the decided sessions and their answers.
-    assert len(first) == len(second) == 4
-    assert [statement is again for statement, again in zip(first, second, strict=True)] == [True] * 4
+    # Seen elsewhere's root causes; the first answer's id, the decided sessions, the newest answer of
+    # each, and their answers.
+    assert len(first) == len(second) == 5
+    assert [statement is again for statement, again in zip(first, second, strict=True)] == [True] * 5
+
+
+def test_decided_analyses_already_read_are_taken_again_only_while_unchanged(database_url: str) -> None:
+    """``known``: what an earlier call returned is taken where the session's newest answer before the
+    cut-off is the one it was read through, and read again where it is not: the same analyses as a
+    read from scratch, every time."""
+    factory = _factory(database_url)
+    decision = {"scope": "service", "category": "data", "status": "changed"}
+    engine = factory.kw["bind"]
+    answer_reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "answers.value" in statement:
+            answer_reads.append(statement)
+
+    with UnitOfWork(factory) as uow:
+        first = _session(uow, "T1", "C1")
+        _answer(uow, first, "whys.1.answer", "Nobody owns the inbox")
+        _answer(uow, first, "classification", decision)
+        second = _session(uow, "T1", "C2")
+        _answer(uow, second, "whys.1.answer", "The form has no owner")
+        _answer(uow, second, "classification", {**decision, "scope": "council-wide"})
+        asking = _session(uow, "T1", "C3")
+        _answer(uow, asking, "problem", "First to ask")
+        uow.commit()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with UnitOfWork(factory) as uow:
+            earlier = uow.root_causes.decided_before("T1", asking, ["classification"])
+            assert [a.session_id for a in earlier] == [second, first] and len(answer_reads) == 1
+            known = {a.session_id: a for a in earlier}
+            # The same cut-off again: nothing to read.
+            assert uow.root_causes.decided_before("T1", asking, ["classification"], known=known) == earlier
+            assert len(answer_reads) == 1
+
+            # Later: the first session's why is edited (a new version) and a third session decides.
+            _answer(uow, first, "whys.1.answer", "Edited: the inbox has no owner")
+            third = _session(uow, "T1", "C4")
+            _answer(uow, third, "classification", decision)
+            later = _session(uow, "T1", "C5")
+            _answer(uow, later, "problem", "Second to ask")
+            uow.flush()
+            answer_reads.clear()
+            reused = uow.root_causes.decided_before("T1", later, ["classification"], known=known)
+            fresh = uow.root_causes.decided_before("T1", later, ["classification"])
+            assert reused == fresh
+            assert [a.session_id for a in reused] == [third, second, first]  # newest decision first
+            assert reused[2].values["whys.1.answer"] == "Edited: the inbox has no owner"
+            assert reused[1] is known[second]  # unchanged: taken as it was
+            assert len(answer_reads) == 2  # the reused call read only the first and the third
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
