@@ -178,13 +178,15 @@ def bench_database(
 
 
 def same_io_baseline(
-    database: data.Database, slack: BenchSlack, sizes: Sizes, connections: int
+    database: data.Database, slack: BenchSlack, sizes: Sizes, connections: int, *, our_io: bool = False
 ) -> dict[str, Any]:
     """The anchor for answers/s: a bare Bolt app doing one answer's I/O (one committed insert, one
-    ``chat.postMessage``) on this database, same server configuration, same client and load."""
+    ``chat.postMessage``) on this database, same server configuration, same client and load. With
+    ``our_io``: the I/O one of our answers does by design (``bench.bare_bolt``), to say how much of
+    the gap to the anchor is I/O."""
     from bench.bare_bolt import rows_written
 
-    bare = server.start_bare_bolt(slack.base_url, database.url, same_io=True)
+    bare = server.start_bare_bolt(slack.base_url, database.url, same_io=not our_io, our_io=our_io)
     try:
         client = KeepAliveSlackClient(bare.url, server.SIGNING_SECRET)
         drive.hammer(client, connections, 0.5)  # warm-up
@@ -233,6 +235,7 @@ def throughput_rounds(
     for number in range(rounds):
         load = os.getloadavg()[0]
         anchor = same_io_baseline(database, slack, sizes, teams)
+        designed = same_io_baseline(database, slack, sizes, teams, our_io=True)
         bot = server.start_bot(slack.base_url, database.url)
         try:
             client = KeepAliveSlackClient(bot.url, server.SIGNING_SECRET)
@@ -246,12 +249,18 @@ def throughput_rounds(
             {
                 "load_average": round(load, 2),
                 "same_io": anchor,
+                "our_io": designed,
                 "latency": ours,
                 "ratio": round(ours["answers_per_second"] / rps, 3) if rps else 0.0,
+                "our_io_ratio": round(designed["requests_per_second"] / rps, 3) if rps else 0.0,
+                "ratio_to_our_io": round(ours["answers_per_second"] / designed["requests_per_second"], 3)
+                if designed["requests_per_second"]
+                else 0.0,
             }
         )
         say(
-            f"  {database.label} round {number + 1}: same I/O {rps}/s, ours {ours['answers_per_second']}/s "
+            f"  {database.label} round {number + 1}: same I/O {rps}/s, our I/O "
+            f"{designed['requests_per_second']}/s, ours {ours['answers_per_second']}/s "
             f"= {results[-1]['ratio']}x, prompt p95 {ours['prompt_ms']['p95']} ms, load {load:.1f}"
         )
     return {"database": database.label, "server_version": database.server_version, "rounds": results}
@@ -269,16 +278,17 @@ def throughput_table(report: dict[str, Any]) -> str:
         f"Playbook bot throughput — {m['date']} — {report['rounds']} round(s) of "
         f"{report['sizes']['latency_seconds']} s at {report['teams']} teams, "
         f"WEB_CONCURRENCY {m['web_concurrency']}",
-        f"{'database':<11}{'round':>6}{'load':>6}{'same I/O/s':>11}{'ans/s':>8}{'ratio':>7}"
-        f"{'prompt p50':>11}{'p95':>8}{'p99':>8}{'failed':>7}",
+        f"{'database':<11}{'round':>6}{'load':>6}{'same I/O/s':>11}{'our I/O/s':>10}{'ans/s':>8}"
+        f"{'ratio':>7}{'/our I/O':>9}{'prompt p50':>11}{'p95':>8}{'p99':>8}{'failed':>7}",
     ]
     for run in report["databases"]:
         for number, row in enumerate(run["rounds"], 1):
             p = row["latency"]["prompt_ms"]
             lines.append(
                 f"{run['database']:<11}{number:>6}{row['load_average']:>6}"
-                f"{row['same_io']['requests_per_second']:>11}{row['latency']['answers_per_second']:>8}"
-                f"{row['ratio']:>7}{p['p50']:>11}{p['p95']:>8}{p['p99']:>8}{row['latency']['failed']:>7}"
+                f"{row['same_io']['requests_per_second']:>11}{row['our_io']['requests_per_second']:>10}"
+                f"{row['latency']['answers_per_second']:>8}{row['ratio']:>7}{row['ratio_to_our_io']:>9}"
+                f"{p['p50']:>11}{p['p95']:>8}{p['p99']:>8}{row['latency']['failed']:>7}"
             )
     lines.append("")
     for run in report["databases"]:
@@ -287,6 +297,9 @@ def throughput_table(report: dict[str, Any]) -> str:
             f"{run['database']} (min–median–max): ratio {spread([r['ratio'] for r in rows])}, "
             f"answers/s {spread([r['latency']['answers_per_second'] for r in rows])}, "
             f"same I/O {spread([r['same_io']['requests_per_second'] for r in rows])}/s, "
+            f"our I/O {spread([r['our_io']['requests_per_second'] for r in rows])}/s "
+            f"({spread([r['our_io_ratio'] for r in rows])}x of same I/O; ours "
+            f"{spread([r['ratio_to_our_io'] for r in rows])}x of it), "
             f"prompt p95 {spread([r['latency']['prompt_ms']['p95'] for r in rows])} ms, "
             f"load {spread([r['load_average'] for r in rows])}"
         )

@@ -166,11 +166,16 @@ def start_bot(api_url: str, database_url: str) -> Server:
     return _launch(command, _environment(api_url, database_url), port)
 
 
-def start_bare_bolt(api_url: str, database_url: str = "sqlite://", *, same_io: bool = False) -> Server:
+def start_bare_bolt(
+    api_url: str, database_url: str = "sqlite://", *, same_io: bool = False, our_io: bool = False
+) -> Server:
     """A baseline (``bench.bare_bolt``) under the same server configuration: a Bolt app whose message
-    listener only acks, or (``same_io``) does one answer's I/O on ``database_url``."""
+    listener only acks, or (``same_io``) does one answer's I/O on ``database_url``, or (``our_io``) the
+    I/O one of our answers does by design."""
     port = free_port()
     command = [sys.executable, "-m", "bench.bare_bolt", "--port", str(port)]
     if same_io:
         command.append("--same-io")
+    if our_io:
+        command.append("--our-io")
     return _launch(command, _environment(api_url, database_url), port)

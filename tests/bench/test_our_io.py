@@ -1,0 +1,56 @@
+"""The "our I/O" baseline does the I/O it claims, and nothing fails: each acknowledged answer wrote
+its row, posted its prompt, replaced the previous prompt's buttons (every answer in a thread but the
+first) and marked its outbox row sent. A figure it prints means something only if this holds."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bench import drive, server
+from bench.bare_bolt import OUTBOX, SESSIONS, rows_written
+from bench.client import KeepAliveSlackClient
+from bench.data import sqlite_database
+from bench.standin import BenchSlack
+from storage.db import make_engine
+
+CONNECTIONS = 3
+
+
+@pytest.mark.slow
+def test_the_our_io_baseline_writes_posts_updates_and_marks_each_answer() -> None:
+    slack = BenchSlack()
+    slack.start()
+    try:
+        drive.add_teams(slack, CONNECTIONS)
+        with sqlite_database() as database:
+            bare = server.start_bare_bolt(slack.base_url, database.url, our_io=True)
+            try:
+                client = KeepAliveSlackClient(bare.url, server.SIGNING_SECRET)
+                acked, failed, _ = drive.hammer(client, CONNECTIONS, 1.0)
+            finally:
+                bare.stop()
+            engine = make_engine(database.url)
+            try:
+                with engine.connect() as connection:
+                    sessions = connection.scalar(select(func.count()).select_from(SESSIONS))
+                    unsent = connection.scalar(
+                        select(func.count()).select_from(OUTBOX).where(OUTBOX.c.status != "sent")
+                    )
+                    kept = connection.scalar(
+                        select(func.count()).select_from(OUTBOX).where(OUTBOX.c.payload.is_not(None))
+                    )
+            finally:
+                engine.dispose()
+            written = rows_written(database.url)
+    finally:
+        slack.stop()
+
+    methods = [call.method for call in slack.calls]
+    assert failed == 0 and acked > CONNECTIONS
+    assert written == acked == methods.count("chat.postMessage")
+    assert sessions == CONNECTIONS
+    # One session per thread: its first answer has no earlier prompt to replace.
+    assert methods.count("chat.update") == acked - CONNECTIONS
+    assert unsent == 0 and kept == CONNECTIONS  # only each thread's latest prompt keeps its payload
+    assert all(call.error is None for call in slack.calls)
