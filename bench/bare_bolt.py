@@ -15,13 +15,14 @@ uses (``bot.server``: the same server, worker class and listener-thread count,
   ``chat.update`` that replaces the answered prompt's buttons, and a second transaction marking the
   outbox row sent. What the bot does beyond this is its own work: parsing, the template engine, the
   ORM, Block Kit, policy. Not the target's anchor (that is ``same-io``); it says how much of the gap
-  is I/O the design needs."""
+  is I/O the design needs. ``--leave update`` / ``--leave mark`` leave out the buttons' replacement or
+  the second transaction, to price each part (``python -m bench.io_parts``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,8 +102,12 @@ def rows_written(database_url: str) -> int:
         engine.dispose()
 
 
-def _our_io(engine: Engine, event: dict[str, Any], client: WebClient) -> None:
-    """One answer's designed I/O (see the module docstring), with Core statements and dict blocks."""
+LEAVABLE = ("update", "mark")
+
+
+def _our_io(engine: Engine, event: dict[str, Any], client: WebClient, leave: Collection[str] = ()) -> None:
+    """One answer's designed I/O (see the module docstring), with Core statements and dict blocks;
+    ``leave``: parts left out ("update", "mark")."""
     channel, thread = event["channel"], event.get("thread_ts") or event["ts"]
     now = datetime.now(UTC)
     with engine.begin() as connection:
@@ -165,13 +170,15 @@ def _our_io(engine: Engine, event: dict[str, Any], client: WebClient) -> None:
         unfurl_links=False,
         unfurl_media=False,
     )
-    if answered is not None and answered.sent_ts:
+    if answered is not None and answered.sent_ts and "update" not in leave:
         client.chat_update(
             channel=channel,
             ts=answered.sent_ts,
             text="Answered",
             blocks=[blocks[0], {"type": "context", "elements": [{"type": "mrkdwn", "text": "Answered"}]}],
         )
+    if "mark" in leave:
+        return
     with engine.begin() as connection:
         connection.execute(
             update(OUTBOX).where(OUTBOX.c.id == outbox_id).values(status="sent", sent_ts=posted["ts"])
@@ -179,7 +186,7 @@ def _our_io(engine: Engine, event: dict[str, Any], client: WebClient) -> None:
 
 
 def make_app(
-    settings: Settings, *, same_io: bool = False, our_io: bool = False
+    settings: Settings, *, same_io: bool = False, our_io: bool = False, leave: Collection[str] = ()
 ) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
     assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
     app = App(
@@ -223,7 +230,7 @@ def make_app(
 
         def our_answer(ack: Ack, event: dict[str, Any], client: WebClient) -> None:
             ack()
-            _our_io(our_engine, event, client)
+            _our_io(our_engine, event, client, leave)
 
         app.event("message")(our_answer)
     else:
@@ -246,6 +253,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--same-io", action="store_true", help="one insert and one chat.postMessage")
     parser.add_argument("--our-io", action="store_true", help="the I/O one of our answers does by design")
+    parser.add_argument("--leave", action="append", choices=LEAVABLE, default=[], help="with --our-io")
     args = parser.parse_args()
     settings = Settings()
     if args.same_io or args.our_io:
@@ -258,7 +266,7 @@ def main() -> None:
     config = server_config(
         "127.0.0.1", args.port, database_url=database_url, threads=settings.playbook_listener_threads
     )
-    run_server(config, lambda: make_app(settings, same_io=args.same_io, our_io=args.our_io))
+    run_server(config, lambda: make_app(settings, same_io=args.same_io, our_io=args.our_io, leave=args.leave))
 
 
 if __name__ == "__main__":

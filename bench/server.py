@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,15 +168,22 @@ def start_bot(api_url: str, database_url: str) -> Server:
 
 
 def start_bare_bolt(
-    api_url: str, database_url: str = "sqlite://", *, same_io: bool = False, our_io: bool = False
+    api_url: str,
+    database_url: str = "sqlite://",
+    *,
+    same_io: bool = False,
+    our_io: bool = False,
+    leave: Collection[str] = (),
 ) -> Server:
     """A baseline (``bench.bare_bolt``) under the same server configuration: a Bolt app whose message
     listener only acks, or (``same_io``) does one answer's I/O on ``database_url``, or (``our_io``) the
-    I/O one of our answers does by design."""
+    I/O one of our answers does by design (``leave``: parts of it left out)."""
     port = free_port()
     command = [sys.executable, "-m", "bench.bare_bolt", "--port", str(port)]
     if same_io:
         command.append("--same-io")
     if our_io:
         command.append("--our-io")
+        for part in leave:
+            command.extend(("--leave", part))
     return _launch(command, _environment(api_url, database_url), port)
