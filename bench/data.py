@@ -61,6 +61,12 @@ def postgres_available(url: str) -> bool:
     return True
 
 
+def postgres_url_from_environment() -> str:
+    """The PostgreSQL server a bench script uses unless told: ``$BENCH_POSTGRES_URL``, then
+    ``$TEST_DATABASE_URL``, then the local one."""
+    return os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES_URL
+
+
 @contextmanager
 def sqlite_database() -> Iterator[Database]:
     directory = tempfile.mkdtemp(prefix="playbook-bench-db-")

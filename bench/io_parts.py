@@ -14,7 +14,6 @@ this is the ceiling the design's I/O puts on the throughput ratio.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Collection, Sequence
 
 from bench import data, drive, server
@@ -55,12 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL")
-        or os.environ.get("TEST_DATABASE_URL")
-        or data.DEFAULT_POSTGRES_URL,
-    )
+    parser.add_argument("--postgres-url", default=data.postgres_url_from_environment())
     args = parser.parse_args(argv)
     slack = BenchSlack()
     slack.start()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
 from collections.abc import Sequence
 
 from bench import data, drive, server
@@ -49,12 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--teams", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--databases", default="sqlite")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL")
-        or os.environ.get("TEST_DATABASE_URL")
-        or data.DEFAULT_POSTGRES_URL,
-    )
+    parser.add_argument("--postgres-url", default=data.postgres_url_from_environment())
     args = parser.parse_args(argv)
     slack = BenchSlack()
     slack.start()

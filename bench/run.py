@@ -538,9 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL")
-        or os.environ.get("TEST_DATABASE_URL")
-        or data.DEFAULT_POSTGRES_URL,
+        default=data.postgres_url_from_environment(),
         help="a PostgreSQL server to create a scratch database on",
     )
     parser.add_argument(
