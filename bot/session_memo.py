@@ -5,8 +5,11 @@ A classification proposal learns from the workspace's decisions made before the 
 count, so reading them (up to 200 sessions' answers) once per session is enough. What can change them is
 an erasure (forget-me) or a retention purge, in any process: each counts itself in the workspace's row
 in the same transaction (``Workspace.erasures``), and a kept value is served only to a transaction that
-reads the same count it was worked out under. A count that moved drops everything kept for that
-workspace, so words erased from the database do not stay in this process's memory either.
+reads the same count it was worked out under. A count that moved drops everything kept here for that
+workspace, so words erased from the database are not kept by these memos either. The pure layer's own
+bounded caches keyed by answers' texts (their terms and vectors, the proposals made from them) are not
+tied to the count: they serve a text only to a caller that has it, and let it go as newer ones push it
+out or when the process restarts.
 
 A session is named by its id and when it started (SQLite may give a purged session's id to a new one).
 """
